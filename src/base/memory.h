@@ -1,0 +1,31 @@
+// Allocation with exact accounting. Every C++ allocation in the process (operator new is
+// replaced in memory.cc) and every buffer allocated through Allocate() is counted by its
+// usable size, so UsedMemory() is what INFO reports as used_memory.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace cinnabar::base {
+
+// Returns at least `size` bytes, aligned for any scalar type. Never returns null: an
+// allocation failure aborts the process, as Redis's zmalloc does.
+void* Allocate(size_t size);
+// Grows or shrinks an allocation from Allocate(); `p` may be null.
+void* Reallocate(void* p, size_t size);
+// Frees `p` (null is a no-op). May be called on any thread.
+void Free(void* p);
+// The number of bytes the allocator really reserved for `p`.
+size_t UsableSize(const void* p);
+
+// Bytes currently allocated by the process through the two paths above.
+int64_t UsedMemory();
+// Gives the calling thread a private counter so that its allocations take no atomic
+// read-modify-write. Call once at the start of every long-lived thread.
+void RegisterMemoryThread();
+// The allocator's name and version, as INFO's mem_allocator prints it.
+const char* AllocatorName();
+// Resident set size of the process in bytes, read from /proc.
+int64_t ResidentSetSize();
+
+}  // namespace cinnabar::base

@@ -1,0 +1,59 @@
+// Task: a move-only `void()` callable, the unit of work threads send one another.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace cinnabar::base {
+
+class Task {
+ public:
+  Task() = default;
+  template <typename F, typename = std::enable_if_t<!std::is_same_v<std::decay_t<F>, Task>>>
+  Task(F&& f) : impl_(std::make_unique<Impl<std::decay_t<F>>>(std::forward<F>(f))) {}  // NOLINT
+
+  Task(Task&&) noexcept = default;
+  Task& operator=(Task&&) noexcept = default;
+
+  explicit operator bool() const { return impl_ != nullptr; }
+  void operator()() { impl_->Run(); }
+
+ private:
+  struct Base {
+    virtual ~Base() = default;
+    virtual void Run() = 0;
+  };
+  template <typename F>
+  struct Impl final : Base {
+    explicit Impl(F&& f) : fn(std::move(f)) {}
+    explicit Impl(const F& f) : fn(f) {}
+    void Run() override { fn(); }
+    F fn;
+  };
+  std::unique_ptr<Base> impl_;
+};
+
+// A multi-producer, single-consumer queue of tasks. Push returns true when the queue was
+// empty, which tells the producer that the consumer may need a wake-up.
+class TaskQueue {
+ public:
+  bool Push(Task t) {
+    std::lock_guard lock(mu_);
+    tasks_.push_back(std::move(t));
+    return tasks_.size() == 1;
+  }
+  // Moves every queued task into `out` (which the caller has emptied).
+  void Drain(std::vector<Task>* out) {
+    std::lock_guard lock(mu_);
+    out->swap(tasks_);
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<Task> tasks_;
+};
+
+}  // namespace cinnabar::base

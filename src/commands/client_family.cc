@@ -1,0 +1,333 @@
+// CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | HELP.
+
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "commands/args.h"
+#include "commands/client_names.h"
+#include "commands/families.h"
+#include "engine/client.h"
+#include "engine/command_context.h"
+#include "engine/worker.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+namespace {
+
+using engine::Client;
+using engine::CommandContext;
+using engine::Worker;
+namespace errors = protocol::errors;
+
+// One CLIENT LIST line, fields as Redis 7 prints them (plus 7.2's lib-name/lib-ver).
+std::string DescribeClient(Client& c, int64_t now_ms) {
+  size_t qbuf = 0, qbuf_cap = 0, obuf = 0, obuf_cap = 0;
+  if (engine::Transport* t = c.transport()) {
+    qbuf = t->input().size();
+    qbuf_cap = t->input().capacity();
+    obuf = t->output().size();
+    obuf_cap = t->output().capacity();
+  }
+  std::string line;
+  line.reserve(320);
+  line += "id=" + std::to_string(c.id());
+  line += " addr=" + c.peer().addr;
+  line += " laddr=" + c.peer().laddr;
+  line += " fd=" + std::to_string(c.peer().fd);
+  line += " name=" + c.name;
+  line += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
+  line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
+  line += " flags=";
+  line += c.awaiting() ? "b" : "N";
+  line += " db=" + std::to_string(c.db);
+  line += " sub=0 psub=0 ssub=0 multi=-1";
+  line += " qbuf=" + std::to_string(qbuf);
+  line += " qbuf-free=" + std::to_string(qbuf_cap - qbuf);
+  line += " argv-mem=0 multi-mem=0";
+  line += " rbs=" + std::to_string(obuf_cap);
+  line += " rbp=" + std::to_string(obuf_cap);
+  line += " obl=" + std::to_string(obuf);
+  line += " oll=0";
+  line += " omem=" + std::to_string(obuf);
+  line += " tot-mem=" + std::to_string(qbuf_cap + obuf_cap + sizeof(Client));
+  line += " events=r";
+  if (obuf > 0) line += "w";
+  line += " cmd=";
+  line += c.last_command != nullptr ? c.last_command->name : "NULL";
+  line += " user=default redir=-1";
+  line += " resp=" + std::to_string(c.resp);
+  line += " lib-name=" + c.lib_name;
+  line += " lib-ver=" + c.lib_ver;
+  return line;
+}
+
+// CLIENT ID
+void ClientId(CommandContext& ctx) { ctx.reply().Integer(static_cast<int64_t>(ctx.client().id())); }
+
+// CLIENT SETNAME name
+void ClientSetName(CommandContext& ctx) {
+  if (!ValidClientName(ctx.arg(2))) return ctx.ReplyError(kInvalidClientName);
+  ctx.client().name.assign(ctx.arg(2));
+  ctx.reply().Ok();
+}
+
+// CLIENT GETNAME
+void ClientGetName(CommandContext& ctx) {
+  const std::string& name = ctx.client().name;
+  if (name.empty()) return ctx.reply().Null();
+  ctx.reply().Bulk(name);
+}
+
+// CLIENT SETINFO LIB-NAME name | LIB-VER version
+void ClientSetInfo(CommandContext& ctx) {
+  std::string_view attr = ctx.arg(2), value = ctx.arg(3);
+  bool is_name = Is(attr, "LIB-NAME");
+  if (!is_name && !Is(attr, "LIB-VER")) {
+    return ctx.ReplyError("ERR Unrecognized option '" + std::string(attr) + "'");
+  }
+  if (!ValidClientName(value)) {
+    return ctx.ReplyError("ERR " + base::ToLower(attr) +
+                          " cannot contain spaces, newlines or special characters.");
+  }
+  (is_name ? ctx.client().lib_name : ctx.client().lib_ver).assign(value);
+  ctx.reply().Ok();
+}
+
+// CLIENT INFO
+void ClientInfo(CommandContext& ctx) {
+  ctx.reply().Verbatim(DescribeClient(ctx.client(), base::UnixTimeMs()) + "\n");
+}
+
+// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]]
+void ClientList(CommandContext& ctx) {
+  std::vector<uint64_t> ids;
+  bool only_other_types = false;
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    if (Is(ctx.arg(i), "TYPE") && i + 1 < ctx.argc()) {
+      std::string_view t = ctx.arg(++i);
+      if (Is(t, "normal")) {
+        continue;
+      } else if (Is(t, "master") || Is(t, "replica") || Is(t, "slave") || Is(t, "pubsub")) {
+        only_other_types = true;  // no such clients yet
+      } else {
+        return ctx.ReplyError("ERR Unknown client type '" + std::string(t) + "'");
+      }
+    } else if (Is(ctx.arg(i), "ID") && i + 1 < ctx.argc()) {
+      while (++i < ctx.argc()) {
+        int64_t id;
+        if (!base::ParseInt64(ctx.arg(i), &id) || id <= 0) {
+          return ctx.ReplyError("ERR Invalid client ID");
+        }
+        ids.push_back(static_cast<uint64_t>(id));
+      }
+    } else {
+      return ctx.ReplyError(errors::kSyntax);
+    }
+  }
+  if (only_other_types) return ctx.reply().Verbatim("");
+  ctx.GatherFromWorkers<std::string>(
+      [ids](Worker& w) {
+        std::string out;
+        int64_t now = base::UnixTimeMs();
+        std::vector<Client*> clients(w.clients().begin(), w.clients().end());
+        std::sort(clients.begin(), clients.end(),
+                  [](Client* a, Client* b) { return a->id() < b->id(); });
+        for (Client* c : clients) {
+          if (!ids.empty() && std::find(ids.begin(), ids.end(), c->id()) == ids.end()) continue;
+          out += DescribeClient(*c, now);
+          out += '\n';
+        }
+        return out;
+      },
+      [](Client&, protocol::ReplyBuilder& rb, std::vector<std::string>& parts) {
+        std::string all;
+        for (const std::string& p : parts) all += p;
+        rb.Verbatim(all);
+      });
+}
+
+struct KillFilter {
+  uint64_t id = 0;
+  std::string addr;
+  std::string laddr;
+  bool skip_me = true;
+  bool normal_only = false;  // TYPE normal
+  bool none = false;         // a filter no client can match (TYPE pubsub, USER other)
+  uint64_t self = 0;
+};
+
+bool Matches(const KillFilter& f, Client& c) {
+  if (f.none) return false;
+  if (f.id != 0 && c.id() != f.id) return false;
+  if (!f.addr.empty() && c.peer().addr != f.addr) return false;
+  if (!f.laddr.empty() && c.peer().laddr != f.laddr) return false;
+  if (f.skip_me && c.id() == f.self) return false;
+  return true;
+}
+
+// CLIENT KILL ip:port | CLIENT KILL <filter> <value> [<filter> <value> ...]
+void ClientKill(CommandContext& ctx) {
+  KillFilter f;
+  f.self = ctx.client().id();
+  bool old_form = ctx.argc() == 3;
+  if (old_form) {
+    f.addr.assign(ctx.arg(2));
+    f.skip_me = false;
+  } else {
+    if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::kSyntax);
+    for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+      std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
+      if (Is(opt, "ID")) {
+        int64_t id;
+        if (!base::ParseInt64(val, &id) || id < 1) {
+          return ctx.ReplyError("ERR client-id should be greater than 0");
+        }
+        f.id = static_cast<uint64_t>(id);
+      } else if (Is(opt, "ADDR")) {
+        f.addr.assign(val);
+      } else if (Is(opt, "LADDR")) {
+        f.laddr.assign(val);
+      } else if (Is(opt, "TYPE")) {
+        if (Is(val, "normal")) {
+          f.normal_only = true;
+        } else if (Is(val, "master") || Is(val, "replica") || Is(val, "slave") ||
+                   Is(val, "pubsub")) {
+          f.none = true;
+        } else {
+          return ctx.ReplyError("ERR Unknown client type '" + std::string(val) + "'");
+        }
+      } else if (Is(opt, "USER")) {
+        if (val != "default") return ctx.ReplyError("ERR No such user '" + std::string(val) + "'");
+      } else if (Is(opt, "SKIPME")) {
+        if (Is(val, "yes")) {
+          f.skip_me = true;
+        } else if (Is(val, "no")) {
+          f.skip_me = false;
+        } else {
+          return ctx.ReplyError(errors::kSyntax);
+        }
+      } else {
+        return ctx.ReplyError(errors::kSyntax);
+      }
+    }
+  }
+  const uint64_t self = f.self;
+  ctx.GatherFromWorkers<int64_t>(
+      [f](Worker& w) {
+        std::vector<Client*> victims;
+        for (Client* c : w.clients()) {
+          if (Matches(f, *c)) victims.push_back(c);
+        }
+        int64_t killed = 0;
+        for (Client* c : victims) {
+          // Redis compat: a client killing itself gets the reply first.
+          if (c->id() == f.self) {
+            c->CloseAfterReply();
+          } else {
+            c->Kill();
+          }
+          ++killed;
+        }
+        return killed;
+      },
+      [old_form, self](Client&, protocol::ReplyBuilder& rb, std::vector<int64_t>& counts) {
+        (void)self;
+        int64_t total = 0;
+        for (int64_t n : counts) total += n;
+        if (!old_form) return rb.Integer(total);
+        if (total == 0) return rb.Error(errors::kNoSuchClient);
+        rb.Ok();
+      });
+}
+
+// CLIENT HELP
+void ClientHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
+      "KILL <option> <value> [<option> <value> [...]]",
+      "    Kill connections. Options are:",
+      "    * ADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made from the specified address",
+      "    * LADDR (<ip:port>|<unixsocket>:0)",
+      "      Kill connections made to specified local address",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Kill connections by type.",
+      "    * USER <username>",
+      "      Kill connections authenticated by <username>.",
+      "    * SKIPME (YES|NO)",
+      "      Skip killing current connection (default: yes).",
+      "    * ID <client-id>",
+      "      Kill connections by client id.",
+      "LIST [options ...]",
+      "    Return information about client connections. Options:",
+      "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+      "      Return clients of specified type.",
+      "    * ID <client-id> [<client-id> ...]",
+      "      Return clients of specified IDs only.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "SETINFO <LIB-NAME|LIB-VER> <value>",
+      "    Set client meta attributes.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply().ArrayHeader(std::size(kLines));
+  for (std::string_view l : kLines) ctx.reply().SimpleString(l);
+}
+
+using engine::CommandSpec;
+using engine::kAdmin;
+using engine::kFast;
+using engine::kLoading;
+using engine::kNoScript;
+using engine::kStale;
+
+constexpr CommandSpec kClientSubcommands[] = {
+    {.name = "ID", .arity = 2, .flags = kNoScript | kLoading | kStale, .handler = ClientId,
+     .summary = "Returns the unique client ID of the connection.", .since = "5.0.0",
+     .complexity = "O(1)"},
+    {.name = "SETNAME", .arity = 3, .flags = kNoScript | kLoading | kStale,
+     .handler = ClientSetName, .summary = "Sets the connection name.", .since = "2.6.9",
+     .complexity = "O(1)"},
+    {.name = "GETNAME", .arity = 2, .flags = kNoScript | kLoading | kStale,
+     .handler = ClientGetName, .summary = "Returns the name of the connection.", .since = "2.6.9",
+     .complexity = "O(1)"},
+    {.name = "SETINFO", .arity = 4, .flags = kNoScript | kLoading | kStale,
+     .handler = ClientSetInfo, .summary = "Sets information specific to the client or connection.",
+     .since = "7.2.0", .complexity = "O(1)"},
+    {.name = "INFO", .arity = 2, .flags = kNoScript | kLoading | kStale, .handler = ClientInfo,
+     .summary = "Returns information about the connection.", .since = "6.2.0",
+     .complexity = "O(1)"},
+    {.name = "LIST", .arity = -2, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ClientList, .summary = "Lists open connections.", .since = "2.4.0",
+     .complexity = "O(N) where N is the number of client connections"},
+    {.name = "KILL", .arity = -3, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ClientKill, .summary = "Terminates open connections.", .since = "2.4.0",
+     .complexity = "O(N) where N is the number of client connections"},
+    {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = ClientHelp,
+     .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
+     .complexity = "O(1)"},
+};
+
+constexpr CommandSpec kClientCommands[] = {
+    {.name = "CLIENT", .arity = -2, .subcommands = kClientSubcommands,
+     .summary = "A container for client connection commands.", .since = "2.4.0",
+     .complexity = "Depends on subcommand."},
+};
+
+}  // namespace
+
+void RegisterClientFamily(engine::Registry* r) {
+  r->AddFamily(engine::kAclConnection, "connection", kClientCommands);
+}
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,111 @@
+// CONFIG GET | SET | RESETSTAT | HELP.
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "commands/args.h"
+#include "commands/families.h"
+#include "engine/command_context.h"
+#include "engine/engine.h"
+#include "engine/worker.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+namespace {
+
+using engine::Client;
+using engine::CommandContext;
+using engine::Worker;
+namespace errors = protocol::errors;
+
+// CONFIG GET parameter [parameter ...]
+void ConfigGet(CommandContext& ctx) {
+  auto pairs = ctx.engine().config_store().Get(ctx.args().subspan(2));
+  ctx.reply().MapHeader(pairs.size());
+  for (const auto& [name, value] : pairs) {
+    ctx.reply().Bulk(name);
+    ctx.reply().Bulk(value);
+  }
+}
+
+// CONFIG SET parameter value [parameter value ...]: all or nothing; every thread has the
+// new values before the reply.
+void ConfigSet(CommandContext& ctx) {
+  if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::WrongArity(ctx.command().name));
+  engine::Engine& eng = ctx.engine();
+  base::Status st = eng.config_store().Set(
+      ctx.args().subspan(2),
+      [&eng](const engine::ServerConfig& old, const engine::ServerConfig& next,
+             std::string_view* culprit) { return eng.hooks().ApplyConfig(old, next, culprit); });
+  if (!st.ok()) return ctx.ReplyError(st.message());
+  std::shared_ptr<const engine::ServerConfig> snapshot = eng.config_store().snapshot();
+  ctx.GatherFromWorkers<int>(
+      [snapshot](Worker& w) {
+        w.SetConfig(snapshot);
+        return 0;
+      },
+      [](Client&, protocol::ReplyBuilder& rb, std::vector<int>&) { rb.Ok(); });
+}
+
+// CONFIG RESETSTAT
+void ConfigResetStat(CommandContext& ctx) {
+  ctx.GatherFromWorkers<int>(
+      [](Worker& w) {
+        w.ResetStats();
+        return 0;
+      },
+      [](Client&, protocol::ReplyBuilder& rb, std::vector<int>&) { rb.Ok(); });
+}
+
+// CONFIG HELP
+void ConfigHelp(CommandContext& ctx) {
+  static constexpr std::string_view kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "HELP",
+      "    Print this help.",
+  };
+  ctx.reply().ArrayHeader(std::size(kLines));
+  for (std::string_view l : kLines) ctx.reply().SimpleString(l);
+}
+
+using engine::CommandSpec;
+using engine::kAdmin;
+using engine::kLoading;
+using engine::kNoScript;
+using engine::kStale;
+
+constexpr CommandSpec kConfigSubcommands[] = {
+    {.name = "GET", .arity = -3, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ConfigGet, .summary = "Returns the effective values of configuration parameters.",
+     .since = "2.0.0", .complexity = "O(N) when N is the number of configuration parameters "
+                                     "provided"},
+    {.name = "SET", .arity = -4, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ConfigSet, .summary = "Sets configuration parameters in-flight.",
+     .since = "2.0.0", .complexity = "O(N) when N is the number of configuration parameters "
+                                     "provided"},
+    {.name = "RESETSTAT", .arity = 2, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ConfigResetStat, .summary = "Resets the server's statistics.", .since = "2.0.0",
+     .complexity = "O(1)"},
+    {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = ConfigHelp,
+     .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
+     .complexity = "O(1)"},
+};
+
+constexpr CommandSpec kConfigCommands[] = {
+    {.name = "CONFIG", .arity = -2, .subcommands = kConfigSubcommands,
+     .summary = "A container for server configuration commands.", .since = "2.0.0",
+     .complexity = "Depends on subcommand."},
+};
+
+}  // namespace
+
+void RegisterConfigFamily(engine::Registry* r) { r->AddFamily(0, "server", kConfigCommands); }
+
+}  // namespace cinnabar::commands

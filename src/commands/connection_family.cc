@@ -1,0 +1,178 @@
+// Connection commands: PING ECHO SELECT QUIT RESET HELLO AUTH.
+
+#include <string>
+
+#include "commands/args.h"
+#include "commands/client_names.h"
+#include "commands/families.h"
+#include "engine/client.h"
+#include "engine/command_context.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+namespace {
+
+using engine::Client;
+using engine::CommandContext;
+namespace errors = protocol::errors;
+
+// PING [message]
+void Ping(CommandContext& ctx) {
+  if (ctx.argc() > 2) return ctx.ReplyError(errors::WrongArity(ctx.command().name));
+  if (ctx.argc() == 2) return ctx.reply().Bulk(ctx.arg(1));
+  ctx.reply().SimpleString("PONG");
+}
+
+// ECHO message
+void Echo(CommandContext& ctx) { ctx.reply().Bulk(ctx.arg(1)); }
+
+// SELECT index
+void Select(CommandContext& ctx) {
+  OpResult<int> id = ParseIntArg(ctx.arg(1));
+  if (!id) return ctx.ReplyError(id.status());
+  if (*id < 0 || *id >= ctx.config().databases) return ctx.ReplyError(errors::kDbIndexOutOfRange);
+  ctx.client().db = *id;
+  ctx.reply().Ok();
+}
+
+// QUIT
+void Quit(CommandContext& ctx) {
+  ctx.reply().Ok();
+  ctx.client().CloseAfterReply();
+}
+
+// RESET: back to a new connection's state.
+void Reset(CommandContext& ctx) {
+  Client& c = ctx.client();
+  c.db = 0;
+  c.resp = 2;
+  c.name.clear();
+  c.authenticated = ctx.config().requirepass.empty();
+  ctx.reply().SimpleString("RESET");
+}
+
+// Checks `user`/`password` against the default user (requirepass). Redis 7 has ACL users;
+// until they exist, "default" is the only user.
+bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
+  if (user != "default") return false;
+  const std::string& required = ctx.config().requirepass;
+  return required.empty() || password == required;
+}
+
+// AUTH [username] password
+void Auth(CommandContext& ctx) {
+  if (ctx.argc() > 3) return ctx.ReplyError(errors::kSyntax);
+  std::string_view user = "default", password;
+  if (ctx.argc() == 2) {
+    if (ctx.config().requirepass.empty()) return ctx.ReplyError(errors::kAuthWithoutPassword);
+    password = ctx.arg(1);
+  } else {
+    user = ctx.arg(1);
+    password = ctx.arg(2);
+  }
+  if (!CheckPassword(ctx, user, password)) return ctx.ReplyError(errors::kWrongPass);
+  ctx.client().authenticated = true;
+  ctx.reply().Ok();
+}
+
+// HELLO [protover [AUTH username password] [SETNAME clientname]]
+void Hello(CommandContext& ctx) {
+  Client& c = ctx.client();
+  int64_t version = 0;
+  size_t next = 1;
+  if (ctx.argc() >= 2) {
+    if (!base::ParseInt64(ctx.arg(1), &version)) {
+      return ctx.ReplyError(errors::kProtoVersionNotInteger);
+    }
+    next = 2;
+    if (version < 2 || version > 3) return ctx.ReplyError(errors::kNoProto);
+  }
+  std::string_view user, password, name;
+  bool auth = false, setname = false;
+  for (size_t i = next; i < ctx.argc(); ++i) {
+    size_t more = ctx.argc() - 1 - i;
+    if (Is(ctx.arg(i), "AUTH") && more >= 2) {
+      auth = true;
+      user = ctx.arg(i + 1);
+      password = ctx.arg(i + 2);
+      i += 2;
+    } else if (Is(ctx.arg(i), "SETNAME") && more >= 1) {
+      setname = true;
+      name = ctx.arg(++i);
+      if (!ValidClientName(name)) return ctx.ReplyError(kInvalidClientName);
+    } else {
+      return ctx.ReplyError("ERR Syntax error in HELLO option '" + std::string(ctx.arg(i)) + "'");
+    }
+  }
+  if (auth) {
+    if (!CheckPassword(ctx, user, password)) return ctx.ReplyError(errors::kWrongPass);
+    c.authenticated = true;
+  }
+  if (c.AuthRequired()) {
+    return ctx.ReplyError(
+        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
+        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
+        "select the RESP protocol version at the same time");
+  }
+  if (setname) c.name.assign(name);
+  if (version != 0) c.resp = static_cast<int>(version);
+  // The reply goes out in the protocol just chosen.
+  protocol::ReplyBuilder rb = c.Reply();
+  rb.MapHeader(7);
+  rb.Bulk("server");
+  rb.Bulk("redis");
+  rb.Bulk("version");
+  rb.Bulk("7.0.15");
+  rb.Bulk("proto");
+  rb.Integer(c.resp);
+  rb.Bulk("id");
+  rb.Integer(static_cast<int64_t>(c.id()));
+  rb.Bulk("mode");
+  rb.Bulk("standalone");
+  rb.Bulk("role");
+  rb.Bulk("master");
+  rb.Bulk("modules");
+  rb.EmptyArray();
+}
+
+using engine::CommandSpec;
+using engine::kFast;
+using engine::kLoading;
+using engine::kNoAuth;
+using engine::kNoScript;
+using engine::kStale;
+using engine::kAllowBusy;
+
+constexpr CommandSpec kConnectionCommands[] = {
+    {.name = "PING", .arity = -1, .flags = kFast, .handler = Ping,
+     .summary = "Returns the server's liveliness response.", .since = "1.0.0",
+     .complexity = "O(1)"},
+    {.name = "ECHO", .arity = 2, .flags = kFast, .handler = Echo,
+     .summary = "Returns the given string.", .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "SELECT", .arity = 2, .flags = kLoading | kStale | kFast, .handler = Select,
+     .summary = "Changes the selected database.", .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "QUIT", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
+                                             kAllowBusy,
+     .handler = Quit, .summary = "Closes the connection.", .since = "1.0.0",
+     .complexity = "O(1)"},
+    {.name = "RESET", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
+                                            kAllowBusy,
+     .handler = Reset, .summary = "Resets the connection.", .since = "6.2.0",
+     .complexity = "O(1)"},
+    {.name = "HELLO", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
+                                             kAllowBusy,
+     .handler = Hello, .summary = "Handshakes with the Redis server.", .since = "6.0.0",
+     .complexity = "O(1)"},
+    {.name = "AUTH", .arity = -2, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
+                                            kAllowBusy,
+     .handler = Auth, .summary = "Authenticates the connection.", .since = "1.0.0",
+     .complexity = "O(N) where N is the number of passwords defined for the user"},
+};
+
+}  // namespace
+
+void RegisterConnectionFamily(engine::Registry* r) {
+  r->AddFamily(engine::kAclConnection, "connection", kConnectionCommands);
+}
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,19 @@
+// Each command family registers its CommandSpec table; register_all.cc lists them.
+#pragma once
+
+#include "engine/registry.h"
+
+namespace cinnabar::commands {
+
+void RegisterConnectionFamily(engine::Registry* r);
+void RegisterClientFamily(engine::Registry* r);
+void RegisterStringFamily(engine::Registry* r);
+void RegisterKeyFamily(engine::Registry* r);
+void RegisterExpireFamily(engine::Registry* r);
+void RegisterKeyspaceFamily(engine::Registry* r);
+void RegisterServerFamily(engine::Registry* r);
+void RegisterInfoFamily(engine::Registry* r);
+void RegisterConfigFamily(engine::Registry* r);
+void RegisterCommandFamily(engine::Registry* r);
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,248 @@
+// Whole-keyspace commands: KEYS SCAN RANDOMKEY DBSIZE FLUSHDB FLUSHALL SWAPDB. Each runs with
+// every shard locked (kAllShards), so it sees one consistent keyspace.
+
+#include <cerrno>
+#include <cstdlib>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "commands/args.h"
+#include "commands/families.h"
+#include "core/glob.h"
+#include "engine/command_context.h"
+#include "engine/shard.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+namespace {
+
+using core::Entry;
+using engine::CommandContext;
+using engine::Database;
+namespace errors = protocol::errors;
+
+// Cursor layout: the shard in the top 8 bits, the shard table's hash position (in 256ths)
+// below. Cursor 0 starts at shard 0 and means "done" when returned.
+constexpr int kShardShift = 56;
+constexpr uint64_t kPositionMask = (uint64_t{1} << kShardShift) - 1;
+
+// KEYS pattern
+void Keys(CommandContext& ctx) {
+  std::string_view pattern = ctx.arg(1);
+  bool all = pattern == "*";
+  std::vector<std::string_view> found;
+  for (unsigned s = 0; s < ctx.shard_count(); ++s) {
+    Database& db = ctx.shard_at(s).db(ctx.db_index());
+    db.table().ForEach([&](Entry* e) {
+      if (db.IsExpired(e)) return;
+      std::string_view key = e->key();
+      if (all || core::GlobMatch(pattern, key)) found.push_back(key);
+    });
+  }
+  ctx.reply().ArrayHeader(found.size());
+  for (std::string_view k : found) ctx.reply().Bulk(k);
+}
+
+// Redis compat (parseScanCursorOrReply): strtoul's rules, so "-1" wraps and "" is 0, but a
+// leading space or trailing garbage is refused.
+bool ParseCursor(std::string_view s, uint64_t* out) {
+  std::string buf(s);
+  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
+  errno = 0;
+  char* end;
+  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *out = v;
+  return true;
+}
+
+// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
+void Scan(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseCursor(ctx.arg(1), &cursor)) return ctx.ReplyError(errors::kInvalidCursor);
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  std::string_view type_name;
+  bool use_type = false;
+  for (size_t i = 2; i < ctx.argc(); i += 2) {
+    if (i + 1 >= ctx.argc()) return ctx.ReplyError(errors::kSyntax);
+    std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
+    if (Is(opt, "COUNT")) {
+      OpResult<int64_t> c = ParseInt64Arg(val);
+      if (!c) return ctx.ReplyError(c.status());
+      if (*c < 1) return ctx.ReplyError(errors::kSyntax);
+      count = *c;
+    } else if (Is(opt, "MATCH")) {
+      pattern = val;
+      use_pattern = !(val.size() == 1 && val[0] == '*');
+    } else if (Is(opt, "TYPE")) {
+      type_name = val;
+      use_type = true;
+    } else {
+      return ctx.ReplyError(errors::kSyntax);
+    }
+  }
+  unsigned shard = static_cast<unsigned>(cursor >> kShardShift);
+  std::vector<std::string_view> keys;
+  uint64_t next = 0;
+  if (shard < ctx.shard_count()) {
+    Database& db = ctx.shard_at(shard).db(ctx.db_index());
+    bool done = false;
+    uint64_t pos = db.table().Scan(
+        (cursor & kPositionMask) << 8, static_cast<size_t>(count),
+        [&](Entry* e) {
+          if (db.IsExpired(e)) return;
+          std::string_view key = e->key();
+          if (use_pattern && !core::GlobMatch(pattern, key)) return;
+          if (use_type && !base::EqualsIgnoreCase(type_name, core::TypeName(e->type()))) return;
+          keys.push_back(key);
+        },
+        &done);
+    if (!done) {
+      next = (uint64_t{shard} << kShardShift) | (pos >> 8);
+    } else if (shard + 1 < ctx.shard_count()) {
+      next = uint64_t{shard + 1} << kShardShift;
+    }
+  }
+  ctx.reply().ArrayHeader(2);
+  ctx.reply().Bulk(std::to_string(next));
+  ctx.reply().ArrayHeader(keys.size());
+  for (std::string_view k : keys) ctx.reply().Bulk(k);
+}
+
+// RANDOMKEY
+void RandomKey(CommandContext& ctx) {
+  size_t total = 0;
+  for (unsigned s = 0; s < ctx.shard_count(); ++s) total += ctx.shard_at(s).db(ctx.db_index()).size();
+  if (total > 0) {
+    // Pick a shard in proportion to its keys, then a key in it; shards whose keys all
+    // turn out expired are skipped.
+    uint64_t r = ctx.shard().Random() % total;
+    unsigned first = 0;
+    for (unsigned s = 0; s < ctx.shard_count(); ++s) {
+      size_t n = ctx.shard_at(s).db(ctx.db_index()).size();
+      if (r < n) {
+        first = s;
+        break;
+      }
+      r -= n;
+    }
+    for (unsigned k = 0; k < ctx.shard_count(); ++k) {
+      Database& db = ctx.shard_at((first + k) % ctx.shard_count()).db(ctx.db_index());
+      if (Entry* e = db.RandomKey()) return ctx.reply().Bulk(e->key());
+    }
+  }
+  ctx.reply().Null();
+}
+
+// DBSIZE
+void DbSize(CommandContext& ctx) {
+  int64_t total = 0;
+  for (unsigned s = 0; s < ctx.shard_count(); ++s) {
+    total += static_cast<int64_t>(ctx.shard_at(s).db(ctx.db_index()).size());
+  }
+  ctx.reply().Integer(total);
+}
+
+// Empties `db`; ASYNC frees the old keys on a background thread.
+void ClearDb(Database& db, bool async) {
+  if (!async || db.size() < 64) {
+    db.Clear();
+    return;
+  }
+  auto old = std::make_unique<core::KeyTable>(std::move(db.table()));
+  std::thread([t = std::move(old)]() mutable { t.reset(); }).detach();
+}
+
+// Parses FLUSHDB/FLUSHALL's optional [ASYNC | SYNC]; false on a syntax error.
+bool ParseFlushMode(CommandContext& ctx, bool* async) {
+  *async = false;
+  if (ctx.argc() > 2) return false;
+  if (ctx.argc() == 2) {
+    if (Is(ctx.arg(1), "ASYNC")) {
+      *async = true;
+    } else if (!Is(ctx.arg(1), "SYNC")) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// FLUSHDB [ASYNC | SYNC]
+void FlushDb(CommandContext& ctx) {
+  bool async;
+  if (!ParseFlushMode(ctx, &async)) return ctx.ReplyError(errors::kSyntax);
+  for (unsigned s = 0; s < ctx.shard_count(); ++s) ClearDb(ctx.shard_at(s).db(ctx.db_index()), async);
+  ctx.reply().Ok();
+}
+
+// FLUSHALL [ASYNC | SYNC]
+void FlushAll(CommandContext& ctx) {
+  bool async;
+  if (!ParseFlushMode(ctx, &async)) return ctx.ReplyError(errors::kSyntax);
+  for (unsigned s = 0; s < ctx.shard_count(); ++s) {
+    engine::Shard& shard = ctx.shard_at(s);
+    for (int i = 0; i < shard.db_count(); ++i) ClearDb(shard.db(i), async);
+  }
+  ctx.reply().Ok();
+}
+
+// SWAPDB index1 index2
+void SwapDb(CommandContext& ctx) {
+  OpResult<int> a = ParseIntArg(ctx.arg(1));
+  if (!a) return ctx.ReplyError(errors::kInvalidFirstDb);
+  OpResult<int> b = ParseIntArg(ctx.arg(2));
+  if (!b) return ctx.ReplyError(errors::kInvalidSecondDb);
+  int dbs = ctx.config().databases;
+  if (*a < 0 || *a >= dbs || *b < 0 || *b >= dbs) return ctx.ReplyError(errors::kDbIndexOutOfRange);
+  if (*a != *b) {
+    for (unsigned s = 0; s < ctx.shard_count(); ++s) ctx.shard_at(s).SwapDbs(*a, *b);
+  }
+  ctx.reply().Ok();
+}
+
+using engine::CommandSpec;
+using engine::kAllShards;
+using engine::kFast;
+using engine::kReadOnly;
+using engine::kWrite;
+
+constexpr CommandSpec kKeyspaceCommands[] = {
+    {.name = "KEYS", .arity = 2, .flags = kReadOnly | kAllShards, .handler = Keys,
+     .acl = engine::kAclDangerous, .summary = "Returns all key names that match a pattern.",
+     .since = "1.0.0",
+     .complexity = "O(N) with N being the number of keys in the database, under the assumption "
+                   "that the key names in the database and the given pattern have limited length."},
+    {.name = "SCAN", .arity = -2, .flags = kReadOnly | kAllShards, .handler = Scan,
+     .summary = "Iterates over the key names in the database.", .since = "2.8.0",
+     .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
+                   "command calls for the cursor to return back to 0. N is the number of "
+                   "elements inside the collection."},
+    {.name = "RANDOMKEY", .arity = 1, .flags = kReadOnly | kAllShards, .handler = RandomKey,
+     .summary = "Returns a random key name from the database.", .since = "1.0.0",
+     .complexity = "O(1)"},
+    {.name = "DBSIZE", .arity = 1, .flags = kReadOnly | kFast | kAllShards, .handler = DbSize,
+     .summary = "Returns the number of keys in the database.", .since = "1.0.0",
+     .complexity = "O(1)"},
+    {.name = "FLUSHDB", .arity = -1, .flags = kWrite | kAllShards, .handler = FlushDb,
+     .acl = engine::kAclDangerous, .summary = "Remove all keys from the current database.",
+     .since = "1.0.0",
+     .complexity = "O(N) where N is the number of keys in the selected database"},
+    {.name = "FLUSHALL", .arity = -1, .flags = kWrite | kAllShards, .handler = FlushAll,
+     .acl = engine::kAclDangerous, .summary = "Removes all keys from all databases.",
+     .since = "1.0.0", .complexity = "O(N) where N is the total number of keys in all databases"},
+    {.name = "SWAPDB", .arity = 3, .flags = kWrite | kFast | kAllShards, .handler = SwapDb,
+     .acl = engine::kAclDangerous, .summary = "Swaps two Redis databases.", .since = "4.0.0",
+     .complexity = "O(N) where N is the count of clients watching or blocking on keys from "
+                   "both databases."},
+};
+
+}  // namespace
+
+void RegisterKeyspaceFamily(engine::Registry* r) {
+  r->AddFamily(engine::kAclKeyspace, "generic", kKeyspaceCommands);
+}
+
+}  // namespace cinnabar::commands

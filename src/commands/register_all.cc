@@ -1,0 +1,20 @@
+#include "commands/register_all.h"
+
+#include "commands/families.h"
+
+namespace cinnabar::commands {
+
+void RegisterAll(engine::Registry* r) {
+  RegisterConnectionFamily(r);
+  RegisterClientFamily(r);
+  RegisterStringFamily(r);
+  RegisterKeyFamily(r);
+  RegisterExpireFamily(r);
+  RegisterKeyspaceFamily(r);
+  RegisterServerFamily(r);
+  RegisterInfoFamily(r);
+  RegisterConfigFamily(r);
+  RegisterCommandFamily(r);
+}
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,120 @@
+// Server commands: TIME, DEBUG (SLEEP, SET-ACTIVE-EXPIRE, HELP), SHUTDOWN.
+
+#include <chrono>
+#include <cstdlib>
+#include <string>
+#include <thread>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "commands/args.h"
+#include "commands/families.h"
+#include "engine/command_context.h"
+#include "engine/engine.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+namespace {
+
+using engine::CommandContext;
+namespace errors = protocol::errors;
+
+// TIME
+void Time(CommandContext& ctx) {
+  int64_t us = base::UnixTimeUs();
+  ctx.reply().ArrayHeader(2);
+  ctx.reply().BulkInteger(us / 1000000);
+  ctx.reply().BulkInteger(us % 1000000);
+}
+
+// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | HELP. DEBUG runs with every shard locked,
+// so SLEEP stalls the keyspace as it stalls Redis.
+void Debug(CommandContext& ctx) {
+  std::string_view sub = ctx.arg(1);
+  if (Is(sub, "HELP") && ctx.argc() == 2) {
+    static constexpr std::string_view kLines[] = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "SET-ACTIVE-EXPIRE <0|1>",
+        "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+        "SLEEP <seconds>",
+        "    Stop the server for <seconds>. Decimals allowed.",
+        "HELP",
+        "    Print this help.",
+    };
+    ctx.reply().ArrayHeader(std::size(kLines));
+    for (std::string_view l : kLines) ctx.reply().SimpleString(l);
+    return;
+  }
+  if (Is(sub, "SLEEP") && ctx.argc() == 3) {
+    // Redis compat: atof, so garbage sleeps 0 seconds.
+    double secs = std::atof(std::string(ctx.arg(2)).c_str());
+    if (secs > 0) {
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
+    }
+    return ctx.reply().Ok();
+  }
+  if (Is(sub, "SET-ACTIVE-EXPIRE") && ctx.argc() == 3) {
+    ctx.engine().active_expire.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0);
+    return ctx.reply().Ok();
+  }
+  ctx.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
+                 "'. Try DEBUG HELP.");
+}
+
+// SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
+void Shutdown(CommandContext& ctx) {
+  bool nosave = false, save = false, abort = false;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string_view opt = ctx.arg(i);
+    if (Is(opt, "NOSAVE")) {
+      nosave = true;
+    } else if (Is(opt, "SAVE")) {
+      save = true;
+    } else if (Is(opt, "NOW") || Is(opt, "FORCE")) {
+      // Nothing to wait for: there are no replicas to catch up and no snapshot to write.
+    } else if (Is(opt, "ABORT")) {
+      abort = true;
+    } else {
+      return ctx.ReplyError(errors::kSyntax);
+    }
+  }
+  if ((abort && ctx.argc() != 2) || (save && nosave)) return ctx.ReplyError(errors::kSyntax);
+  if (abort) return ctx.ReplyError("ERR No shutdown in progress.");
+  if (save) {
+    base::LogWarning("SHUTDOWN SAVE refused: Cinnabar does not write snapshots yet");
+    return ctx.ReplyError("ERR Errors trying to SHUTDOWN. Check logs.");
+  }
+  ctx.engine().hooks().RequestShutdown();
+  // Redis compat: no reply; the connection closes as the server exits.
+}
+
+using engine::CommandSpec;
+using engine::kAdmin;
+using engine::kAllShards;
+using engine::kFast;
+using engine::kLoading;
+using engine::kNoScript;
+using engine::kProtected;
+using engine::kStale;
+
+constexpr CommandSpec kServerCommands[] = {
+    {.name = "TIME", .arity = 1, .flags = kLoading | kStale | kFast, .handler = Time,
+     .summary = "Returns the server time.", .since = "2.6.0", .complexity = "O(1)"},
+    {.name = "DEBUG", .arity = -2,
+     .flags = kAdmin | kNoScript | kLoading | kStale | kProtected | kAllShards, .handler = Debug,
+     .summary = "A container for debugging commands.", .since = "1.0.0",
+     .complexity = "Depends on subcommand."},
+    {.name = "SHUTDOWN", .arity = -1,
+     .flags = kAdmin | kNoScript | kLoading | kStale | engine::kNoMulti | engine::kAllowBusy,
+     .handler = Shutdown, .summary = "Synchronously saves the database(s) to disk and shuts down "
+                                     "the Redis server.",
+     .since = "1.0.0",
+     .complexity = "O(N) when saving, where N is the total number of keys in all databases "
+                   "when saving data, otherwise O(1)"},
+};
+
+}  // namespace
+
+void RegisterServerFamily(engine::Registry* r) { r->AddFamily(0, "server", kServerCommands); }
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,525 @@
+// String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR
+// INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE.
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <string>
+
+#include "commands/args.h"
+#include "commands/families.h"
+#include "core/string_value.h"
+#include "engine/command_context.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+namespace {
+
+using core::Entry;
+using core::IntBuffer;
+using core::ObjType;
+using core::Value;
+using engine::CommandContext;
+using engine::Database;
+namespace errors = protocol::errors;
+
+void ReplyStringOf(CommandContext& ctx, const Entry* e) {
+  IntBuffer scratch;
+  ctx.reply().Bulk(core::StringBytes(e, &scratch));
+}
+
+// --- SET / GETEX options ---
+
+enum class ExpireKind { kNone, kEx, kPx, kExAt, kPxAt };
+
+struct SetOptions {
+  bool nx = false, xx = false, get = false, keepttl = false, persist = false;
+  ExpireKind kind = ExpireKind::kNone;
+  std::string_view expire_arg;
+};
+
+// Redis compat (parseExtendedStringArgumentsOrReply): repeated options are accepted, the
+// last expiry wins, and conflicting ones are a syntax error.
+bool ParseSetOptions(std::span<const std::string_view> opts, bool for_getex, SetOptions* o) {
+  for (size_t i = 0; i < opts.size(); ++i) {
+    std::string_view opt = opts[i];
+    bool has_next = i + 1 < opts.size();
+    bool has_expire = o->kind != ExpireKind::kNone;
+    auto expiry = [&](ExpireKind k) {
+      if (o->keepttl || o->persist || (has_expire && o->kind != k) || !has_next) return false;
+      o->kind = k;
+      o->expire_arg = opts[++i];
+      return true;
+    };
+    if (!for_getex && Is(opt, "NX") && !o->xx) {
+      o->nx = true;
+    } else if (!for_getex && Is(opt, "XX") && !o->nx) {
+      o->xx = true;
+    } else if (!for_getex && Is(opt, "GET")) {
+      o->get = true;
+    } else if (!for_getex && Is(opt, "KEEPTTL") && !has_expire) {
+      o->keepttl = true;
+    } else if (for_getex && Is(opt, "PERSIST") && !has_expire) {
+      o->persist = true;
+    } else if (Is(opt, "EX") && expiry(ExpireKind::kEx)) {
+    } else if (Is(opt, "PX") && expiry(ExpireKind::kPx)) {
+    } else if (Is(opt, "EXAT") && expiry(ExpireKind::kExAt)) {
+    } else if (Is(opt, "PXAT") && expiry(ExpireKind::kPxAt)) {
+    } else {
+      return false;
+    }
+  }
+  return true;
+}
+
+// The absolute expiry (Unix ms) an EX/PX/EXAT/PXAT argument asks for.
+OpResult<int64_t> AbsoluteExpire(std::string_view arg, ExpireKind kind, int64_t now_ms) {
+  int64_t v;
+  if (!base::ParseInt64(arg, &v)) return OpStatus::kNotInteger;
+  bool seconds = kind == ExpireKind::kEx || kind == ExpireKind::kExAt;
+  if (v <= 0 || (seconds && v > INT64_MAX / 1000)) return OpStatus::kInvalidExpire;
+  if (seconds) v *= 1000;
+  if (kind == ExpireKind::kEx || kind == ExpireKind::kPx) {
+    if (__builtin_add_overflow(v, now_ms, &v)) return OpStatus::kInvalidExpire;
+  }
+  if (v <= 0) return OpStatus::kInvalidExpire;
+  return v;
+}
+
+void ReplyExpireError(CommandContext& ctx, OpStatus st) {
+  if (st == OpStatus::kInvalidExpire) return ctx.ReplyError(errors::InvalidExpire(ctx.command().name));
+  ctx.ReplyError(st);
+}
+
+// The SET family's core. `ok` and `abort` replies differ between SET and SETNX.
+void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view value,
+                const SetOptions& o, bool reply_int) {
+  int64_t expire = 0;
+  if (o.kind != ExpireKind::kNone) {
+    OpResult<int64_t> at = AbsoluteExpire(o.expire_arg, o.kind, ctx.now_ms());
+    if (!at) return ReplyExpireError(ctx, at.status());
+    expire = *at;
+  }
+  Database& db = ctx.db();
+  Database::Ref ref;
+  if (o.get) {
+    ref = db.FindRead(key);
+    if (ref && ref.entry->type() != ObjType::kString) return ctx.ReplyError(OpStatus::kWrongType);
+    if (ref) {
+      ReplyStringOf(ctx, ref.entry);
+    } else {
+      ctx.reply().Null();
+    }
+  } else {
+    ref = db.Find(key);
+  }
+  bool found = static_cast<bool>(ref);
+  if ((o.nx && found) || (o.xx && !found)) {
+    if (o.get) return;
+    if (reply_int) return ctx.reply().Integer(0);
+    return ctx.reply().Null();
+  }
+  Value v = core::MakeStringValue(value);
+  if (found) {
+    db.Update(ref, v, o.keepttl ? Database::kKeepTtl : expire);
+  } else {
+    db.Add(key, ref.hash, v, expire);
+  }
+  if (o.get) return;
+  if (reply_int) return ctx.reply().Integer(1);
+  ctx.reply().Ok();
+}
+
+// SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ts-ms | KEEPTTL]
+void Set(CommandContext& ctx) {
+  SetOptions o;
+  if (!ParseSetOptions(ctx.args().subspan(3), false, &o)) return ctx.ReplyError(errors::kSyntax);
+  SetGeneric(ctx, ctx.arg(1), ctx.arg(2), o, false);
+}
+
+// SETNX key value
+void SetNx(CommandContext& ctx) {
+  SetOptions o;
+  o.nx = true;
+  SetGeneric(ctx, ctx.arg(1), ctx.arg(2), o, true);
+}
+
+// SETEX key seconds value
+void SetEx(CommandContext& ctx) {
+  SetOptions o;
+  o.kind = ExpireKind::kEx;
+  o.expire_arg = ctx.arg(2);
+  SetGeneric(ctx, ctx.arg(1), ctx.arg(3), o, false);
+}
+
+// PSETEX key milliseconds value
+void PSetEx(CommandContext& ctx) {
+  SetOptions o;
+  o.kind = ExpireKind::kPx;
+  o.expire_arg = ctx.arg(2);
+  SetGeneric(ctx, ctx.arg(1), ctx.arg(3), o, false);
+}
+
+// GET key
+void Get(CommandContext& ctx) {
+  OpResult<Database::Ref> ref = ctx.db().FindOfType(ctx.arg(1), ObjType::kString, true);
+  if (!ref) {
+    if (ref.status() == OpStatus::kNotFound) return ctx.reply().Null();
+    return ctx.ReplyError(ref.status());
+  }
+  ReplyStringOf(ctx, ref->entry);
+}
+
+// GETSET key value
+void GetSet(CommandContext& ctx) {
+  SetOptions o;
+  o.get = true;
+  SetGeneric(ctx, ctx.arg(1), ctx.arg(2), o, false);
+}
+
+// GETDEL key
+void GetDel(CommandContext& ctx) {
+  Database& db = ctx.db();
+  OpResult<Database::Ref> ref = db.FindOfType(ctx.arg(1), ObjType::kString, true);
+  if (!ref) {
+    if (ref.status() == OpStatus::kNotFound) return ctx.reply().Null();
+    return ctx.ReplyError(ref.status());
+  }
+  ReplyStringOf(ctx, ref->entry);
+  db.Erase(*ref);
+}
+
+// GETEX key [EX s | PX ms | EXAT ts | PXAT ts-ms | PERSIST]
+void GetEx(CommandContext& ctx) {
+  SetOptions o;
+  if (!ParseSetOptions(ctx.args().subspan(2), true, &o)) return ctx.ReplyError(errors::kSyntax);
+  Database& db = ctx.db();
+  OpResult<Database::Ref> ref = db.FindOfType(ctx.arg(1), ObjType::kString, true);
+  if (!ref) {
+    if (ref.status() == OpStatus::kNotFound) return ctx.reply().Null();
+    return ctx.ReplyError(ref.status());
+  }
+  int64_t expire = 0;
+  if (o.kind != ExpireKind::kNone) {
+    OpResult<int64_t> at = AbsoluteExpire(o.expire_arg, o.kind, ctx.now_ms());
+    if (!at) return ReplyExpireError(ctx, at.status());
+    expire = *at;
+  }
+  ReplyStringOf(ctx, ref->entry);
+  bool absolute = o.kind == ExpireKind::kExAt || o.kind == ExpireKind::kPxAt;
+  if (absolute && expire <= ctx.now_ms()) {
+    db.Erase(*ref);  // Redis compat: an absolute time already past deletes the key
+  } else if (o.kind != ExpireKind::kNone) {
+    db.SetExpire(*ref, expire);
+  } else if (o.persist && ref->entry->has_expire()) {
+    db.SetExpire(*ref, 0);
+  }
+}
+
+// MGET key [key ...]
+void MGet(CommandContext& ctx) {
+  ctx.reply().ArrayHeader(ctx.argc() - 1);
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    Database::Ref ref = ctx.db_for(ctx.arg(i)).FindRead(ctx.arg(i));
+    if (ref && ref.entry->type() == ObjType::kString) {
+      ReplyStringOf(ctx, ref.entry);
+    } else {
+      ctx.reply().Null();
+    }
+  }
+}
+
+// MSET key value [key value ...] / MSETNX (all or nothing)
+void MSetGeneric(CommandContext& ctx, bool nx) {
+  if (ctx.argc() % 2 == 0) return ctx.ReplyError(errors::WrongArity(ctx.command().name));
+  if (nx) {
+    for (size_t i = 1; i < ctx.argc(); i += 2) {
+      if (ctx.db_for(ctx.arg(i)).Find(ctx.arg(i))) return ctx.reply().Integer(0);
+    }
+  }
+  for (size_t i = 1; i < ctx.argc(); i += 2) {
+    ctx.db_for(ctx.arg(i)).Set(ctx.arg(i), core::MakeStringValue(ctx.arg(i + 1)), 0);
+  }
+  if (nx) return ctx.reply().Integer(1);
+  ctx.reply().Ok();
+}
+
+void MSet(CommandContext& ctx) { MSetGeneric(ctx, false); }
+void MSetNx(CommandContext& ctx) { MSetGeneric(ctx, true); }
+
+// Adds `delta` to the integer at `key` (missing counts as 0); keeps the TTL.
+OpResult<int64_t> OpIncrBy(Database& db, std::string_view key, int64_t delta) {
+  Database::Ref ref = db.Find(key);
+  int64_t current = 0;
+  if (ref) {
+    if (ref.entry->type() != ObjType::kString) return OpStatus::kWrongType;
+    if (!core::StringToInt64(ref.entry, &current)) return OpStatus::kNotInteger;
+  }
+  int64_t next;
+  if (__builtin_add_overflow(current, delta, &next)) return OpStatus::kOverflow;
+  if (ref) {
+    db.Update(ref, Value::Int(next), Database::kKeepTtl);
+  } else {
+    db.Add(key, ref.hash, Value::Int(next), 0);
+  }
+  return next;
+}
+
+void IncrByGeneric(CommandContext& ctx, int64_t delta) {
+  OpResult<int64_t> r = OpIncrBy(ctx.db(), ctx.arg(1), delta);
+  if (!r) return ctx.ReplyError(r.status());
+  ctx.reply().Integer(*r);
+}
+
+// INCR key / DECR key
+void Incr(CommandContext& ctx) { IncrByGeneric(ctx, 1); }
+void Decr(CommandContext& ctx) { IncrByGeneric(ctx, -1); }
+
+// INCRBY key increment
+void IncrBy(CommandContext& ctx) {
+  OpResult<int64_t> delta = ParseInt64Arg(ctx.arg(2));
+  if (!delta) return ctx.ReplyError(delta.status());
+  IncrByGeneric(ctx, *delta);
+}
+
+// DECRBY key decrement
+void DecrBy(CommandContext& ctx) {
+  OpResult<int64_t> delta = ParseInt64Arg(ctx.arg(2));
+  if (!delta) return ctx.ReplyError(delta.status());
+  if (*delta == INT64_MIN) return ctx.ReplyError("ERR decrement would overflow");
+  IncrByGeneric(ctx, -*delta);
+}
+
+// INCRBYFLOAT key increment
+void IncrByFloat(CommandContext& ctx) {
+  Database& db = ctx.db();
+  Database::Ref ref = db.Find(ctx.arg(1));
+  long double current = 0, incr;
+  if (ref) {
+    if (ref.entry->type() != ObjType::kString) return ctx.ReplyError(OpStatus::kWrongType);
+    IntBuffer scratch;
+    if (!base::ParseLongDouble(core::StringBytes(ref.entry, &scratch), &current)) {
+      return ctx.ReplyError(OpStatus::kNotFloat);
+    }
+  }
+  if (!base::ParseLongDouble(ctx.arg(2), &incr)) return ctx.ReplyError(OpStatus::kNotFloat);
+  long double next = current + incr;
+  if (std::isnan(next) || std::isinf(next)) return ctx.ReplyError(OpStatus::kNanOrInfinity);
+  std::string text = base::FormatLongDouble(next);
+  // Redis compat: the result is stored as a string, never int-encoded.
+  Value v = text.size() <= core::kEmbStrMax ? Value::Embedded(text)
+                                            : core::MakeRawStringValue(text, text.size());
+  if (ref) {
+    db.Update(ref, v, Database::kKeepTtl);
+  } else {
+    db.Add(ctx.arg(1), ref.hash, v, 0);
+  }
+  ctx.reply().Bulk(text);
+}
+
+bool TooBig(CommandContext& ctx, uint64_t total) {
+  return total > static_cast<uint64_t>(ctx.config().proto_max_bulk_len);
+}
+
+// APPEND key value
+void Append(CommandContext& ctx) {
+  Database& db = ctx.db();
+  std::string_view add = ctx.arg(2);
+  Database::Ref ref = db.Find(ctx.arg(1));
+  if (!ref) {
+    db.Add(ctx.arg(1), ref.hash, core::MakeStringValue(add), 0);
+    return ctx.reply().Integer(static_cast<int64_t>(add.size()));
+  }
+  if (ref.entry->type() != ObjType::kString) return ctx.ReplyError(OpStatus::kWrongType);
+  size_t old_len = core::StringLength(ref.entry);
+  if (TooBig(ctx, old_len + add.size())) return ctx.ReplyError(errors::kStringTooBig);
+  if (ref.entry->encoding() == core::kStrRaw) {
+    auto* s = static_cast<core::RawString*>(ref.entry->pointer());
+    s = core::RawString::Resize(s, old_len + add.size());
+    std::memcpy(s->data() + old_len, add.data(), add.size());
+    db.SetPointer(ref, s);
+    return ctx.reply().Integer(static_cast<int64_t>(s->size()));
+  }
+  // Redis compat: an appended string becomes "raw", whatever its size.
+  IntBuffer scratch;
+  std::string joined(core::StringBytes(ref.entry, &scratch));
+  joined.append(add);
+  db.Update(ref, core::MakeRawStringValue(joined, joined.size()), Database::kKeepTtl);
+  ctx.reply().Integer(static_cast<int64_t>(joined.size()));
+}
+
+// STRLEN key
+void StrLen(CommandContext& ctx) {
+  OpResult<Database::Ref> ref = ctx.db().FindOfType(ctx.arg(1), ObjType::kString, true);
+  if (!ref) {
+    if (ref.status() == OpStatus::kNotFound) return ctx.reply().Integer(0);
+    return ctx.ReplyError(ref.status());
+  }
+  ctx.reply().Integer(static_cast<int64_t>(core::StringLength(ref->entry)));
+}
+
+// GETRANGE key start end (also SUBSTR)
+void GetRange(CommandContext& ctx) {
+  OpResult<int64_t> start_arg = ParseInt64Arg(ctx.arg(2));
+  if (!start_arg) return ctx.ReplyError(start_arg.status());
+  OpResult<int64_t> end_arg = ParseInt64Arg(ctx.arg(3));
+  if (!end_arg) return ctx.ReplyError(end_arg.status());
+  OpResult<Database::Ref> ref = ctx.db().FindOfType(ctx.arg(1), ObjType::kString, true);
+  if (!ref) {
+    if (ref.status() == OpStatus::kNotFound) return ctx.reply().Bulk("");
+    return ctx.ReplyError(ref.status());
+  }
+  IntBuffer scratch;
+  std::string_view s = core::StringBytes(ref->entry, &scratch);
+  int64_t start = *start_arg, end = *end_arg, len = static_cast<int64_t>(s.size());
+  // Redis compat (getrangeCommand), including the empty reply for two negative indexes
+  // in the wrong order.
+  if (start < 0 && end < 0 && start > end) return ctx.reply().Bulk("");
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  if (start < 0) start = 0;
+  if (end < 0) end = 0;
+  if (end >= len) end = len - 1;
+  if (start > end || len == 0) return ctx.reply().Bulk("");
+  ctx.reply().Bulk(s.substr(static_cast<size_t>(start), static_cast<size_t>(end - start + 1)));
+}
+
+// SETRANGE key offset value
+void SetRange(CommandContext& ctx) {
+  OpResult<int64_t> offset_arg = ParseInt64Arg(ctx.arg(2));
+  if (!offset_arg) return ctx.ReplyError(offset_arg.status());
+  int64_t offset = *offset_arg;
+  if (offset < 0) return ctx.ReplyError(errors::kOffsetOutOfRange);
+  std::string_view value = ctx.arg(3);
+  Database& db = ctx.db();
+  Database::Ref ref = db.Find(ctx.arg(1));
+  if (!ref) {
+    if (value.empty()) return ctx.reply().Integer(0);
+    if (TooBig(ctx, static_cast<uint64_t>(offset) + value.size())) {
+      return ctx.ReplyError(errors::kStringTooBig);
+    }
+    size_t total = static_cast<size_t>(offset) + value.size();
+    core::RawString* s = core::RawString::Create("", total);
+    s = core::RawString::Resize(s, total);
+    std::memcpy(s->data() + offset, value.data(), value.size());
+    db.Add(ctx.arg(1), ref.hash, Value::OutOfLine(ObjType::kString, core::kStrRaw, s), 0);
+    return ctx.reply().Integer(static_cast<int64_t>(total));
+  }
+  if (ref.entry->type() != ObjType::kString) return ctx.ReplyError(OpStatus::kWrongType);
+  size_t old_len = core::StringLength(ref.entry);
+  if (value.empty()) return ctx.reply().Integer(static_cast<int64_t>(old_len));
+  if (TooBig(ctx, static_cast<uint64_t>(offset) + value.size())) {
+    return ctx.ReplyError(errors::kStringTooBig);
+  }
+  size_t total = std::max(old_len, static_cast<size_t>(offset) + value.size());
+  core::RawString* s;
+  if (ref.entry->encoding() == core::kStrRaw) {
+    s = core::RawString::Resize(static_cast<core::RawString*>(ref.entry->pointer()), total);
+    std::memcpy(s->data() + offset, value.data(), value.size());
+    db.SetPointer(ref, s);
+  } else {
+    IntBuffer scratch;
+    s = core::RawString::Create(core::StringBytes(ref.entry, &scratch), total);
+    s = core::RawString::Resize(s, total);
+    std::memcpy(s->data() + offset, value.data(), value.size());
+    db.Update(ref, Value::OutOfLine(ObjType::kString, core::kStrRaw, s), Database::kKeepTtl);
+  }
+  ctx.reply().Integer(static_cast<int64_t>(s->size()));
+}
+
+using engine::CommandSpec;
+using engine::kDenyOom;
+using engine::kFast;
+using engine::kReadOnly;
+using engine::kWrite;
+
+constexpr CommandSpec kStringCommands[] = {
+    {.name = "GET", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = Get,
+     .summary = "Returns the string value of a key.", .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "SET", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = Set,
+     .summary = "Sets the string value of a key, ignoring its type. The key is created if it "
+                "doesn't exist.",
+     .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "SETNX", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = SetNx, .summary = "Set the string value of a key only when the key doesn't exist.",
+     .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "SETEX", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = SetEx,
+     .summary = "Sets the string value and expiration time of a key.", .since = "2.0.0",
+     .complexity = "O(1)"},
+    {.name = "PSETEX", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
+     .handler = PSetEx,
+     .summary = "Sets both string value and expiration time in milliseconds of a key.",
+     .since = "2.6.0", .complexity = "O(1)"},
+    {.name = "GETSET", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = GetSet, .summary = "Returns the previous string value of a key after setting it.",
+     .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "GETDEL", .arity = 2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = GetDel,
+     .summary = "Returns the string value of a key after deleting the key.", .since = "6.2.0",
+     .complexity = "O(1)"},
+    {.name = "GETEX", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = GetEx,
+     .summary = "Returns the string value of a key after setting its expiration time.",
+     .since = "6.2.0", .complexity = "O(1)"},
+    {.name = "MGET", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1}, .handler = MGet,
+     .summary = "Atomically returns the string values of one or more keys.", .since = "1.0.0",
+     .complexity = "O(N) where N is the number of keys to retrieve."},
+    {.name = "MSET", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 2}, .handler = MSet,
+     .summary = "Atomically creates or modifies the string values of one or more keys.",
+     .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set."},
+    {.name = "MSETNX", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 2},
+     .handler = MSetNx,
+     .summary = "Atomically modifies the string values of one or more keys only when all keys "
+                "don't exist.",
+     .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set."},
+    {.name = "INCR", .arity = 2, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = Incr,
+     .summary = "Increments the integer value of a key by one. Uses 0 as initial value if the "
+                "key doesn't exist.",
+     .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "DECR", .arity = 2, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = Decr,
+     .summary = "Decrements the integer value of a key by one. Uses 0 as initial value if the "
+                "key doesn't exist.",
+     .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "INCRBY", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = IncrBy,
+     .summary = "Increments the integer value of a key by a number. Uses 0 as initial value if "
+                "the key doesn't exist.",
+     .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "DECRBY", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = DecrBy,
+     .summary = "Decrements a number from the integer value of a key. Uses 0 as initial value "
+                "if the key doesn't exist.",
+     .since = "1.0.0", .complexity = "O(1)"},
+    {.name = "INCRBYFLOAT", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = IncrByFloat,
+     .summary = "Increment the floating point value of a key by a number. Uses 0 as initial "
+                "value if the key doesn't exist.",
+     .since = "2.6.0", .complexity = "O(1)"},
+    {.name = "APPEND", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = Append,
+     .summary = "Appends a string to the value of a key. Creates the key if it doesn't exist.",
+     .since = "2.0.0", .complexity = "O(1)."},
+    {.name = "STRLEN", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
+     .handler = StrLen, .summary = "Returns the length of a string value.", .since = "2.2.0",
+     .complexity = "O(1)"},
+    {.name = "GETRANGE", .arity = 4, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = GetRange,
+     .summary = "Returns a substring of the string stored at a key.", .since = "2.4.0",
+     .complexity = "O(N) where N is the length of the returned string."},
+    {.name = "SUBSTR", .arity = 4, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = GetRange,
+     .summary = "Returns a substring from a string value.", .since = "1.0.0",
+     .complexity = "O(N) where N is the length of the returned string."},
+    {.name = "SETRANGE", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
+     .handler = SetRange,
+     .summary = "Overwrites a part of a string value with another by an offset. Creates the "
+                "key if it doesn't exist.",
+     .since = "2.2.0", .complexity = "O(1), not counting the time taken to copy the new string "
+                                     "in place."},
+};
+
+}  // namespace
+
+void RegisterStringFamily(engine::Registry* r) {
+  r->AddFamily(engine::kAclString, "string", kStringCommands);
+}
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,179 @@
+#include "core/entry.h"
+
+#include <new>
+
+#include "base/memory.h"
+#include "core/varint.h"
+
+namespace cinnabar::core {
+
+std::string_view TypeName(ObjType type) {
+  switch (type) {
+    case ObjType::kString: return "string";
+    case ObjType::kList: return "list";
+    case ObjType::kSet: return "set";
+    case ObjType::kZSet: return "zset";
+    case ObjType::kHash: return "hash";
+    case ObjType::kStream: return "stream";
+  }
+  return "none";
+}
+
+bool ParseTypeName(std::string_view name, ObjType* out) {
+  static constexpr ObjType kAll[] = {ObjType::kString, ObjType::kList, ObjType::kSet,
+                                     ObjType::kZSet, ObjType::kHash, ObjType::kStream};
+  for (ObjType t : kAll) {
+    std::string_view n = TypeName(t);
+    if (n.size() != name.size()) continue;
+    bool same = true;
+    for (size_t i = 0; i < n.size(); ++i) {
+      char c = name[i];
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+      if (c != n[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) {
+      *out = t;
+      return true;
+    }
+  }
+  return false;
+}
+
+size_t Entry::ValueSize(const Value& v) {
+  if (v.type == ObjType::kString && v.encoding == kStrInt) return VarintSize(ZigZag(v.integer));
+  if (v.type == ObjType::kString && v.encoding == kStrEmbStr) {
+    return VarintSize(v.bytes.size()) + v.bytes.size();
+  }
+  return sizeof(void*);
+}
+
+void Entry::WriteValue(uint8_t* p, const Value& v) {
+  if (v.type == ObjType::kString && v.encoding == kStrInt) {
+    PutVarint(p, ZigZag(v.integer));
+  } else if (v.type == ObjType::kString && v.encoding == kStrEmbStr) {
+    size_t n = PutVarint(p, v.bytes.size());
+    if (!v.bytes.empty()) std::memcpy(p + n, v.bytes.data(), v.bytes.size());
+  } else {
+    std::memcpy(p, &v.pointer, sizeof(void*));
+  }
+}
+
+Entry* Entry::Create(std::string_view key, int64_t expire_ms, const Value& value, uint32_t lru) {
+  size_t size = 4 + VarintSize(key.size()) + key.size() + (expire_ms != 0 ? 8 : 0) +
+                ValueSize(value);
+  auto* p = static_cast<uint8_t*>(base::Allocate(size));
+  p[0] = static_cast<uint8_t>(static_cast<uint8_t>(value.type) | (value.encoding << 3) |
+                              (expire_ms != 0 ? kHasExpire : 0));
+  size_t off = 4;
+  off += PutVarint(p + off, key.size());
+  std::memcpy(p + off, key.data(), key.size());
+  off += key.size();
+  if (expire_ms != 0) {
+    std::memcpy(p + off, &expire_ms, 8);
+    off += 8;
+  }
+  WriteValue(p + off, value);
+  auto* e = reinterpret_cast<Entry*>(p);
+  e->set_lru(lru);
+  return e;
+}
+
+void Entry::FreeShell(Entry* e) { base::Free(e); }
+
+size_t Entry::AfterKey() const {
+  uint64_t len;
+  size_t n = GetVarint(bytes() + 4, &len);
+  return 4 + n + len;
+}
+
+std::string_view Entry::key() const {
+  uint64_t len;
+  size_t n = GetVarint(bytes() + 4, &len);
+  return {reinterpret_cast<const char*>(bytes() + 4 + n), len};
+}
+
+int64_t Entry::expire_ms() const {
+  if (!has_expire()) return 0;
+  int64_t v;
+  std::memcpy(&v, bytes() + AfterKey(), 8);
+  return v;
+}
+
+int64_t Entry::int_value() const {
+  uint64_t z;
+  GetVarint(bytes() + ValueOffset(), &z);
+  return UnZigZag(z);
+}
+
+std::string_view Entry::embedded() const {
+  const uint8_t* p = bytes() + ValueOffset();
+  uint64_t len;
+  size_t n = GetVarint(p, &len);
+  return {reinterpret_cast<const char*>(p + n), len};
+}
+
+void* Entry::pointer() const {
+  void* p;
+  std::memcpy(&p, bytes() + ValueOffset(), sizeof(void*));
+  return p;
+}
+
+void Entry::set_pointer(void* p) { std::memcpy(bytes() + ValueOffset(), &p, sizeof(void*)); }
+
+void Entry::set_encoding(uint8_t enc) {
+  bytes()[0] = static_cast<uint8_t>((meta() & ~0x38) | ((enc & 0x7) << 3));
+}
+
+Value Entry::value() const {
+  Value v;
+  v.type = type();
+  v.encoding = encoding();
+  if (v.type == ObjType::kString && v.encoding == kStrInt) {
+    v.integer = int_value();
+  } else if (v.type == ObjType::kString && v.encoding == kStrEmbStr) {
+    v.bytes = embedded();
+  } else {
+    v.pointer = pointer();
+  }
+  return v;
+}
+
+size_t Entry::AllocatedBytes() const { return base::UsableSize(this); }
+
+Entry* Entry::ReplaceValue(Entry* e, const Value& value) {
+  size_t value_off = e->ValueOffset();
+  size_t needed = value_off + ValueSize(value);
+  if (needed <= base::UsableSize(e)) {
+    // The new value may alias the old embedded bytes only if it is the same value; write
+    // through a temporary when it is an embedded string to be safe.
+    if (value.type == ObjType::kString && value.encoding == kStrEmbStr &&
+        value.bytes.data() >= reinterpret_cast<const char*>(e) &&
+        value.bytes.data() < reinterpret_cast<const char*>(e) + needed) {
+      // Aliasing: fall through to the copying path.
+    } else {
+      WriteValue(e->bytes() + value_off, value);
+      e->bytes()[0] = static_cast<uint8_t>(static_cast<uint8_t>(value.type) |
+                                           (value.encoding << 3) | (e->meta() & kHasExpire));
+      return e;
+    }
+  }
+  Entry* fresh = Create(e->key(), e->expire_ms(), value, e->lru());
+  FreeShell(e);
+  return fresh;
+}
+
+Entry* Entry::ReplaceExpire(Entry* e, int64_t expire_ms) {
+  if (e->has_expire() && expire_ms != 0) {
+    std::memcpy(e->bytes() + e->AfterKey(), &expire_ms, 8);
+    return e;
+  }
+  if (!e->has_expire() && expire_ms == 0) return e;
+  Entry* fresh = Create(e->key(), expire_ms, e->value(), e->lru());
+  FreeShell(e);
+  return fresh;
+}
+
+}  // namespace cinnabar::core

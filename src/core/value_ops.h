@@ -1,0 +1,22 @@
+// Operations every value type provides, dispatched on type and encoding: freeing, copying
+// (COPY), and measuring (MEMORY USAGE). Command code never branches on encodings; this is
+// the one place that does for whole values.
+#pragma once
+
+#include <cstddef>
+
+#include "core/entry.h"
+
+namespace cinnabar::core {
+
+// Frees an out-of-line value (no-op for values kept inside the entry).
+void DestroyValue(const Value& v);
+// Frees an entry and its out-of-line value.
+void DestroyEntry(Entry* e);
+// A deep copy of `v`: out-of-line parts are duplicated; inline parts are shared views,
+// valid while the source entry lives.
+Value CloneValue(const Value& v);
+// Bytes allocated for the value outside its entry.
+size_t ValueAllocatedBytes(const Value& v);
+
+}  // namespace cinnabar::core

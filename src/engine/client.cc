@@ -1,0 +1,133 @@
+#include "engine/client.h"
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "engine/dispatcher.h"
+#include "engine/engine.h"
+#include "engine/worker.h"
+
+namespace cinnabar::engine {
+
+Client::Client(Worker* worker, Transport* transport, uint64_t id, PeerInfo peer)
+    : worker_(worker), transport_(transport), id_(id), peer_(std::move(peer)) {
+  created_ms = last_interaction_ms = base::UnixTimeMs();
+  // Redis compat: a client that connects while no password is set stays authenticated
+  // when one is set later.
+  authenticated = worker_->config().requirepass.empty();
+  worker_->AddClient(this);
+  worker_->engine().connected_clients.fetch_add(1, std::memory_order_relaxed);
+}
+
+Client::~Client() = default;
+
+bool Client::AuthRequired() const {
+  return !authenticated && !worker_->config().requirepass.empty();
+}
+
+protocol::ReplyBuilder Client::Reply() {
+  if (transport_ == nullptr) {
+    scratch_.Clear();
+    return protocol::ReplyBuilder(&scratch_, resp, worker_);
+  }
+  return protocol::ReplyBuilder(&transport_->output(), resp, worker_);
+}
+
+void Client::OnInput(size_t bytes) {
+  WorkerStats& stats = worker_->stats();
+  stats.net_input_bytes.Add(static_cast<int64_t>(bytes));
+  stats.reads_processed.Inc();
+  size_t pending = transport_->input().size();
+  if (pending > query_peak) query_peak = pending;
+  if (static_cast<int64_t>(pending) > worker_->config().client_query_buffer_limit) {
+    base::LogWarning("Closing client that reached max query buffer length: id={} addr={} "
+                     "(qbuf initial bytes: {} bytes)",
+                     id_, peer_.addr, pending);
+    Kill();
+    return;
+  }
+  ProcessInput();
+}
+
+void Client::ProcessInput() {
+  if (in_process_ || transport_ == nullptr) return;
+  in_process_ = true;
+  Ref();
+  while (transport_ != nullptr && !awaiting_ && !close_after_reply_) {
+    base::IoBuf& in = transport_->input();
+    if (in.empty()) break;
+    protocol::ParserLimits limits{worker_->config().proto_max_bulk_len, AuthRequired()};
+    protocol::RespParser::Result r = parser_.Parse(in.view(), limits);
+    if (r == protocol::RespParser::Result::kNeedMore) break;
+    if (r == protocol::RespParser::Result::kSkip) {
+      in.Consume(parser_.consumed());
+      continue;
+    }
+    if (r == protocol::RespParser::Result::kError) {
+      base::LogVerbose("Protocol error ({}) from client: id={} addr={}", parser_.error(), id_,
+                       peer_.addr);
+      Reply().Error(parser_.error());
+      in.Clear();
+      CloseAfterReply();
+      break;
+    }
+    size_t consumed = parser_.consumed();
+    last_interaction_ms = base::UnixTimeMs();
+    Dispatch(*this, parser_.args());
+    if (transport_ != nullptr) transport_->input().Consume(consumed);
+  }
+  in_process_ = false;
+  if (transport_ != nullptr && peer_closed_ && !awaiting_ && !close_after_reply_) {
+    CloseAfterReply();
+  }
+  if (transport_ != nullptr) {
+    // Keep a large idle query buffer from pinning memory (Redis's clientsCron does this).
+    if (!awaiting_) transport_->input().ShrinkIfIdle(32 * 1024);
+    transport_->Flush();
+  }
+  Unref();
+}
+
+void Client::OnPeerClosed() {
+  peer_closed_ = true;
+  ProcessInput();
+}
+
+void Client::BeginAwait() {
+  awaiting_ = true;
+  Ref();
+}
+
+void Client::EndAwait() {
+  awaiting_ = false;
+  if (transport_ != nullptr) {
+    worker_->Defer([this] {
+      ProcessInput();
+      Unref();
+    });
+  } else {
+    Unref();
+  }
+}
+
+void Client::CloseAfterReply() {
+  close_after_reply_ = true;
+  if (transport_ != nullptr) transport_->CloseAfterFlush();
+}
+
+void Client::Kill() {
+  if (transport_ != nullptr) transport_->Close();
+}
+
+void Client::OnClosed() {
+  if (transport_ == nullptr) return;
+  transport_ = nullptr;
+  worker_->RemoveClient(this);
+  worker_->engine().connected_clients.fetch_sub(1, std::memory_order_relaxed);
+  Unref();
+}
+
+void Client::Unref() {
+  if (--refs_ == 0) delete this;
+}
+
+}  // namespace cinnabar::engine

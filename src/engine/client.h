@@ -1,0 +1,110 @@
+// Client: one connection's session: its protocol state (parser, RESP version), who it is
+// (id, name, database, authentication) and the input loop that runs its commands in order.
+//
+// Threading: a client lives on the thread that accepted its connection and is touched only
+// there. A command that runs elsewhere (a hop, a transaction) holds a reference and hands
+// its reply back to this thread; meanwhile the client reads no further commands.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/io_buf.h"
+#include "protocol/reply_builder.h"
+#include "protocol/resp_parser.h"
+
+namespace cinnabar::engine {
+
+class Worker;
+struct CommandEntry;
+
+// The connection under a client, implemented by server/ on top of io/.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual base::IoBuf& input() = 0;
+  virtual base::IoBuf& output() = 0;
+  // Sends output() at the end of the current loop turn.
+  virtual void Flush() = 0;
+  // Closes once output() has been sent. Never closes synchronously.
+  virtual void CloseAfterFlush() = 0;
+  // Closes soon, dropping unsent output. Never closes synchronously.
+  virtual void Close() = 0;
+};
+
+struct PeerInfo {
+  std::string addr;   // "ip:port" as CLIENT LIST prints it
+  std::string laddr;  // local "ip:port"
+  int fd = -1;
+  bool loopback = false;
+};
+
+class Client {
+ public:
+  Client(Worker* worker, Transport* transport, uint64_t id, PeerInfo peer);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+
+  // --- From the transport ---
+  // New bytes are in transport()->input().
+  void OnInput(size_t bytes);
+  // The peer will send nothing more (EOF; it may still read). Commands already received
+  // run and their replies are sent, then the connection closes.
+  void OnPeerClosed();
+  // The connection is gone. The client is freed once nothing refers to it any more.
+  void OnClosed();
+
+  // --- For the dispatcher ---
+  // An asynchronous command starts: input waits until EndAwait.
+  void BeginAwait();
+  // It finished (its reply is written): read on, at the end of this loop turn.
+  void EndAwait();
+  void Ref() { ++refs_; }
+  void Unref();
+  bool alive() const { return transport_ != nullptr; }
+  // The reply builder for this client's output (a scratch buffer once closed).
+  protocol::ReplyBuilder Reply();
+  // Closes after the pending replies are sent (QUIT, protocol errors, CLIENT KILL self).
+  void CloseAfterReply();
+  // Closes now (CLIENT KILL from another client, idle timeout).
+  void Kill();
+
+  Worker& worker() { return *worker_; }
+  Transport* transport() { return transport_; }
+  bool AuthRequired() const;
+
+  // --- Session state ---
+  uint64_t id() const { return id_; }
+  const PeerInfo& peer() const { return peer_; }
+  int db = 0;
+  int resp = 2;
+  bool authenticated = false;
+  std::string name;
+  std::string lib_name;
+  std::string lib_ver;
+  int64_t created_ms = 0;
+  int64_t last_interaction_ms = 0;
+  const CommandEntry* last_command = nullptr;
+  uint64_t commands_run = 0;
+  size_t query_peak = 0;
+  bool awaiting() const { return awaiting_; }
+  bool closing() const { return close_after_reply_; }
+
+ private:
+  void ProcessInput();
+
+  Worker* worker_;
+  Transport* transport_;
+  uint64_t id_;
+  PeerInfo peer_;
+  protocol::RespParser parser_;
+  base::IoBuf scratch_;  // replies to a closed connection go here and are dropped
+  int refs_ = 1;         // the transport's
+  bool awaiting_ = false;
+  bool close_after_reply_ = false;
+  bool in_process_ = false;
+  bool peer_closed_ = false;
+};
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,67 @@
+#include "engine/command_context.h"
+
+#include <atomic>
+
+#include "engine/engine.h"
+#include "engine/shard.h"
+#include "engine/worker.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::engine {
+
+CommandContext::CommandContext(const CommandEntry& cmd, std::span<const std::string_view> args,
+                               protocol::ReplyBuilder* reply, Worker* worker, Client* client,
+                               Shard* shard, int db_index, ExecMode mode, int64_t now_ms)
+    : cmd_(cmd), args_(args), reply_(reply), worker_(worker), client_(client), shard_(shard),
+      db_index_(db_index), mode_(mode), now_ms_(now_ms) {}
+
+Database& CommandContext::db() { return shard().db(db_index_); }
+
+Database& CommandContext::db_for(std::string_view key) { return db_for(key, db_index_); }
+
+Database& CommandContext::db_for(std::string_view key, int index) {
+  if (mode_ != ExecMode::kLocked) return worker_->shard().db(index);
+  return engine().shard(engine().ShardOf(key)).db(index);
+}
+
+unsigned CommandContext::shard_count() const { return worker_->engine().shard_count(); }
+
+Shard& CommandContext::shard_at(unsigned i) { return worker_->engine().shard(i); }
+
+Engine& CommandContext::engine() { return worker_->engine(); }
+
+const ServerConfig& CommandContext::config() const { return worker_->config(); }
+
+void CommandContext::ReplyError(base::OpStatus status) {
+  reply_->Error(protocol::errors::OpStatusText(status));
+}
+
+void CommandContext::StartGather(std::function<void(unsigned, Worker&)> per_thread,
+                                 std::function<void(Client&, protocol::ReplyBuilder&)> finish) {
+  deferred_ = true;
+  Client* c = client_;
+  Engine& eng = engine();
+  const unsigned home = worker_->index();
+  const unsigned n = eng.shard_count();
+  c->BeginAwait();
+  auto remaining = std::make_shared<std::atomic<unsigned>>(n);
+  auto shared_per_thread = std::make_shared<std::function<void(unsigned, Worker&)>>(
+      std::move(per_thread));
+  auto shared_finish =
+      std::make_shared<std::function<void(Client&, protocol::ReplyBuilder&)>>(std::move(finish));
+  for (unsigned i = 0; i < n; ++i) {
+    eng.Post(i, [&eng, i, home, c, remaining, shared_per_thread, shared_finish] {
+      (*shared_per_thread)(i, eng.worker(i));
+      if (remaining->fetch_sub(1, std::memory_order_acq_rel) != 1) return;
+      eng.Post(home, [c, shared_finish] {
+        if (c->alive()) {
+          protocol::ReplyBuilder rb = c->Reply();
+          (*shared_finish)(*c, rb);
+        }
+        c->EndAwait();
+      });
+    });
+  }
+}
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,106 @@
+// CommandContext: what a command handler sees. The dispatcher has already routed the
+// command to the thread holding its keys' shard (or locked every shard it touches), so a
+// handler never reasons about threads: db() is the right database.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string_view>
+#include <vector>
+
+#include "engine/client.h"
+#include "engine/config.h"
+#include "engine/database.h"
+#include "engine/registry.h"
+#include "protocol/reply_builder.h"
+
+namespace cinnabar::engine {
+
+class Engine;
+class Shard;
+class Worker;
+
+enum class ExecMode {
+  kLocal,   // on the client's thread, on its own shard (or keyless)
+  kRemote,  // on the shard's thread; the client is on another thread
+  kLocked,  // on the client's thread with every shard it names locked
+};
+
+class CommandContext {
+ public:
+  CommandContext(const CommandEntry& cmd, std::span<const std::string_view> args,
+                 protocol::ReplyBuilder* reply, Worker* worker, Client* client, Shard* shard,
+                 int db_index, ExecMode mode, int64_t now_ms);
+
+  std::span<const std::string_view> args() const { return args_; }
+  std::string_view arg(size_t i) const { return args_[i]; }
+  size_t argc() const { return args_.size(); }
+  const CommandEntry& command() const { return cmd_; }
+
+  protocol::ReplyBuilder& reply() { return *reply_; }
+  int resp() const { return reply_->resp(); }
+  int db_index() const { return db_index_; }
+  int64_t now_ms() const { return now_ms_; }
+  ExecMode mode() const { return mode_; }
+
+  // The shard this command runs on, and its current database.
+  Shard& shard() { return *shard_; }
+  Database& db();
+  // Multi-shard commands: the database (current index, or `index`) holding `key`.
+  Database& db_for(std::string_view key);
+  Database& db_for(std::string_view key, int index);
+  // Commands flagged kAllShards: every shard, all locked.
+  unsigned shard_count() const;
+  Shard& shard_at(unsigned i);
+
+  // REQUIRES: has_client(). Only commands run on the client's thread see it.
+  bool has_client() const { return client_ != nullptr; }
+  Client& client() { return *client_; }
+  Worker& worker() { return *worker_; }
+  Engine& engine();
+  const ServerConfig& config() const;
+
+  // For keyless commands on the client's thread (CLIENT LIST, CONFIG SET): runs `collect`
+  // on every thread's worker, each on its own thread, then `finish` back here with the
+  // results in thread order; `finish` writes the reply. The command's reply is deferred.
+  template <typename T>
+  void GatherFromWorkers(std::function<T(Worker&)> collect,
+                         std::function<void(Client&, protocol::ReplyBuilder&, std::vector<T>&)> finish);
+
+  // Shorthands for replying with an error and returning from a handler.
+  void ReplyError(std::string_view text) { reply_->Error(text); }
+  void ReplyError(base::OpStatus status);
+
+  bool deferred() const { return deferred_; }
+
+ private:
+  void StartGather(std::function<void(unsigned, Worker&)> per_thread,
+                   std::function<void(Client&, protocol::ReplyBuilder&)> finish);
+
+  const CommandEntry& cmd_;
+  std::span<const std::string_view> args_;
+  protocol::ReplyBuilder* reply_;
+  Worker* worker_;
+  Client* client_;
+  Shard* shard_;
+  int db_index_;
+  ExecMode mode_;
+  int64_t now_ms_;
+  bool deferred_ = false;
+};
+
+template <typename T>
+void CommandContext::GatherFromWorkers(
+    std::function<T(Worker&)> collect,
+    std::function<void(Client&, protocol::ReplyBuilder&, std::vector<T>&)> finish) {
+  auto results = std::make_shared<std::vector<T>>(shard_count());
+  StartGather(
+      [results, collect = std::move(collect)](unsigned i, Worker& w) { (*results)[i] = collect(w); },
+      [results, finish = std::move(finish)](Client& c, protocol::ReplyBuilder& rb) {
+        finish(c, rb, *results);
+      });
+}
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,91 @@
+// CommandSpec: the one declaration of a command. Routing, COMMAND, ACL categories, MULTI
+// and scripting all read it; nothing about a command is guessed from its name.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string_view>
+#include <vector>
+
+namespace cinnabar::engine {
+
+class CommandContext;
+using Handler = void (*)(CommandContext&);
+
+// Flags as COMMAND INFO shows them, plus routing flags of our own (not shown).
+enum CommandFlag : uint32_t {
+  kWrite = 1u << 0,
+  kReadOnly = 1u << 1,
+  kDenyOom = 1u << 2,
+  kAdmin = 1u << 3,
+  kPubSub = 1u << 4,
+  kNoScript = 1u << 5,
+  kBlocking = 1u << 6,
+  kLoading = 1u << 7,
+  kStale = 1u << 8,
+  kSkipMonitor = 1u << 9,
+  kSkipSlowlog = 1u << 10,
+  kFast = 1u << 11,
+  kNoAuth = 1u << 12,
+  kMayReplicate = 1u << 13,
+  kNoMulti = 1u << 14,
+  kAllowBusy = 1u << 15,
+  kProtected = 1u << 16,  // refused unless enable-debug-command allows it
+  kNoMandatoryKeys = 1u << 17,
+  // Routing, ours:
+  kAllShards = 1u << 24,  // touches the whole keyspace: runs with every shard locked
+};
+
+// ACL categories (Redis's names, in Redis's bit order).
+enum AclCategory : uint64_t {
+  kAclKeyspace = 1ull << 0,
+  kAclRead = 1ull << 1,
+  kAclWrite = 1ull << 2,
+  kAclSet = 1ull << 3,
+  kAclSortedSet = 1ull << 4,
+  kAclList = 1ull << 5,
+  kAclHash = 1ull << 6,
+  kAclString = 1ull << 7,
+  kAclBitmap = 1ull << 8,
+  kAclHyperLogLog = 1ull << 9,
+  kAclGeo = 1ull << 10,
+  kAclStream = 1ull << 11,
+  kAclPubSub = 1ull << 12,
+  kAclAdmin = 1ull << 13,
+  kAclFast = 1ull << 14,
+  kAclSlow = 1ull << 15,
+  kAclBlocking = 1ull << 16,
+  kAclDangerous = 1ull << 17,
+  kAclConnection = 1ull << 18,
+  kAclTransaction = 1ull << 19,
+  kAclScripting = 1ull << 20,
+};
+
+// Redis's legacy key position triple. `last` < 0 counts from the end (-1 = last argument).
+struct KeyRange {
+  int first = 0;
+  int last = 0;
+  int step = 0;
+};
+
+// For commands whose keys are not a fixed range (a numkeys argument, ...): appends the
+// argument indexes of the keys to `out`. Returns false when the arguments are malformed
+// (the handler reports the exact error).
+using KeyFinder = bool (*)(std::span<const std::string_view> args, std::vector<int>* out);
+
+struct CommandSpec {
+  std::string_view name;  // upper case: "GET"; for a subcommand just "SETNAME"
+  int arity = 0;          // Redis's: N exact, -N at least N
+  uint32_t flags = 0;
+  KeyRange keys{};
+  Handler handler = nullptr;
+  uint64_t acl = 0;  // categories beyond those the flags and the family imply
+  KeyFinder find_keys = nullptr;
+  std::span<const CommandSpec> subcommands{};
+  // COMMAND DOCS
+  std::string_view summary{};
+  std::string_view since{};
+  std::string_view complexity{};
+};
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,385 @@
+#include "engine/config.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstring>
+
+#include "base/string_util.h"
+#include "core/glob.h"
+
+namespace cinnabar::engine {
+namespace {
+
+using base::Status;
+
+std::string Join(const std::vector<std::string>& parts) {
+  std::string out;
+  for (size_t i = 0; i < parts.size(); ++i) {
+    if (i > 0) out += ' ';
+    out += parts[i];
+  }
+  return out;
+}
+
+std::string BoundsError(int64_t min, int64_t max) {
+  return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
+         " inclusive";
+}
+
+template <auto Member, int64_t Min, int64_t Max>
+std::string SetInt(ServerConfig& cfg, std::span<const std::string> args) {
+  int64_t v;
+  if (!base::ParseInt64(args[0], &v)) return "argument couldn't be parsed into an integer";
+  if (v < Min || v > Max) return BoundsError(Min, Max);
+  cfg.*Member = static_cast<std::remove_reference_t<decltype(cfg.*Member)>>(v);
+  return {};
+}
+
+template <auto Member>
+std::string GetInt(const ServerConfig& cfg) {
+  return std::to_string(cfg.*Member);
+}
+
+template <auto Member, int64_t Min, int64_t Max>
+std::string SetMemory(ServerConfig& cfg, std::span<const std::string> args) {
+  int64_t v;
+  if (!ParseMemory(args[0], &v)) return "argument must be a memory value";
+  if (v < Min || v > Max) return BoundsError(Min, Max);
+  cfg.*Member = v;
+  return {};
+}
+
+template <auto Member>
+std::string SetBool(ServerConfig& cfg, std::span<const std::string> args) {
+  if (base::EqualsIgnoreCase(args[0], "yes")) {
+    cfg.*Member = true;
+  } else if (base::EqualsIgnoreCase(args[0], "no")) {
+    cfg.*Member = false;
+  } else {
+    return "argument must be 'yes' or 'no'";
+  }
+  return {};
+}
+
+template <auto Member>
+std::string GetBool(const ServerConfig& cfg) {
+  return cfg.*Member ? "yes" : "no";
+}
+
+template <auto Member>
+std::string SetString(ServerConfig& cfg, std::span<const std::string> args) {
+  cfg.*Member = args[0];
+  return {};
+}
+
+template <auto Member>
+std::string GetString(const ServerConfig& cfg) {
+  return cfg.*Member;
+}
+
+// An enum directive: `names` lists the accepted words in value order.
+template <typename E, auto Member, const std::string_view* Names, size_t N>
+std::string SetEnum(ServerConfig& cfg, std::span<const std::string> args) {
+  for (size_t i = 0; i < N; ++i) {
+    if (base::EqualsIgnoreCase(args[0], Names[i])) {
+      cfg.*Member = static_cast<E>(i);
+      return {};
+    }
+  }
+  std::string list;
+  for (size_t i = 0; i < N; ++i) {
+    if (i > 0) list += ", ";
+    list += Names[i];
+  }
+  return "argument(s) must be one of the following: " + list;
+}
+
+template <typename E, auto Member, const std::string_view* Names>
+std::string GetEnum(const ServerConfig& cfg) {
+  return std::string(Names[static_cast<size_t>(cfg.*Member)]);
+}
+
+constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
+constexpr std::string_view kIoEngines[] = {"auto", "uring", "epoll"};
+constexpr std::string_view kDebugPolicies[] = {"no", "yes", "local"};
+
+std::string SetBind(ServerConfig& cfg, std::span<const std::string> args) {
+  if (args.size() > 16) return "Too many bind addresses specified.";
+  cfg.bind.assign(args.begin(), args.end());
+  return {};
+}
+std::string GetBind(const ServerConfig& cfg) { return Join(cfg.bind); }
+
+std::string SetDir(ServerConfig&, std::span<const std::string> args) {
+  // Redis compat: dir takes effect at once, for the whole process.
+  if (chdir(args[0].c_str()) != 0) return std::strerror(errno);
+  return {};
+}
+std::string GetDir(const ServerConfig&) {
+  char buf[4096];
+  if (getcwd(buf, sizeof(buf)) == nullptr) return "";
+  return buf;
+}
+
+std::string SetThreads(ServerConfig& cfg, std::span<const std::string> args) {
+  int64_t v;
+  if (!base::ParseInt64(args[0], &v)) return "argument couldn't be parsed into an integer";
+  if (v < 0 || v > 256) return BoundsError(0, 256);
+  cfg.threads = static_cast<int>(v);
+  return {};
+}
+
+constexpr Directive kDirectives[] = {
+    {"port", 0, SetInt<&ServerConfig::port, 0, 65535>, GetInt<&ServerConfig::port>},
+    {"bind", kMultiArg, SetBind, GetBind},
+    {"protected-mode", 0, SetBool<&ServerConfig::protected_mode>,
+     GetBool<&ServerConfig::protected_mode>},
+    {"requirepass", 0, SetString<&ServerConfig::requirepass>,
+     GetString<&ServerConfig::requirepass>},
+    {"databases", kImmutable, SetInt<&ServerConfig::databases, 1, INT_MAX>,
+     GetInt<&ServerConfig::databases>},
+    {"dir", 0, SetDir, GetDir},
+    {"loglevel", 0, SetEnum<base::LogLevel, &ServerConfig::loglevel, kLogLevels, 4>,
+     GetEnum<base::LogLevel, &ServerConfig::loglevel, kLogLevels>},
+    {"logfile", kImmutable, SetString<&ServerConfig::logfile>, GetString<&ServerConfig::logfile>},
+    {"pidfile", kImmutable, SetString<&ServerConfig::pidfile>, GetString<&ServerConfig::pidfile>},
+    {"daemonize", kImmutable, SetBool<&ServerConfig::daemonize>, GetBool<&ServerConfig::daemonize>},
+    {"timeout", 0, SetInt<&ServerConfig::timeout, 0, INT_MAX>, GetInt<&ServerConfig::timeout>},
+    {"tcp-keepalive", 0, SetInt<&ServerConfig::tcp_keepalive, 0, INT_MAX>,
+     GetInt<&ServerConfig::tcp_keepalive>},
+    {"tcp-backlog", kImmutable, SetInt<&ServerConfig::tcp_backlog, 0, INT_MAX>,
+     GetInt<&ServerConfig::tcp_backlog>},
+    {"maxclients", 0, SetInt<&ServerConfig::maxclients, 1, UINT_MAX>,
+     GetInt<&ServerConfig::maxclients>},
+    {"proto-max-bulk-len", 0, SetMemory<&ServerConfig::proto_max_bulk_len, 1024 * 1024, LLONG_MAX>,
+     GetInt<&ServerConfig::proto_max_bulk_len>},
+    {"client-query-buffer-limit", 0,
+     SetMemory<&ServerConfig::client_query_buffer_limit, 1024 * 1024, LLONG_MAX>,
+     GetInt<&ServerConfig::client_query_buffer_limit>},
+    {"hz", 0, SetInt<&ServerConfig::hz, 0, INT_MAX>,
+     [](const ServerConfig& c) { return std::to_string(c.effective_hz()); }},
+    {"threads", kImmutable, SetThreads, GetInt<&ServerConfig::threads>},
+    {"io-engine", kImmutable, SetEnum<IoEngineKind, &ServerConfig::io_engine, kIoEngines, 3>,
+     GetEnum<IoEngineKind, &ServerConfig::io_engine, kIoEngines>},
+    {"enable-debug-command", kImmutable,
+     SetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies, 3>,
+     GetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies>},
+};
+
+// Directives Redis 7.0 knows that Cinnabar does not implement yet: a config naming one
+// stops startup, saying so, instead of being silently ignored.
+constexpr std::string_view kRedisDirectives[] = {
+    "unixsocket", "unixsocketperm", "supervised", "syslog-enabled", "syslog-ident",
+    "syslog-facility", "crash-log-enabled", "crash-memcheck-enabled", "always-show-logo",
+    "set-proc-title", "proc-title-template", "locale-collate", "save", "stop-writes-on-bgsave-error",
+    "rdbcompression", "rdbchecksum", "sanitize-dump-payload", "dbfilename",
+    "rdb-del-sync-files", "replicaof", "slaveof", "masterauth", "masteruser",
+    "replica-serve-stale-data", "replica-read-only", "repl-diskless-sync",
+    "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-diskless-load",
+    "repl-ping-replica-period", "repl-timeout", "repl-disable-tcp-nodelay", "repl-backlog-size",
+    "repl-backlog-ttl", "replica-priority", "propagation-error-behavior",
+    "replica-ignore-disk-write-errors", "replica-announced", "min-replicas-to-write",
+    "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "tracking-table-max-keys",
+    "acllog-max-len", "aclfile", "rename-command", "maxmemory", "maxmemory-policy",
+    "maxmemory-samples", "maxmemory-eviction-tenacity", "replica-ignore-maxmemory",
+    "active-expire-effort", "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
+    "lazyfree-lazy-server-del", "replica-lazy-flush", "lazyfree-lazy-user-del",
+    "lazyfree-lazy-user-flush", "io-threads", "io-threads-do-reads", "oom-score-adj",
+    "oom-score-adj-values", "disable-thp", "appendonly", "appendfilename", "appenddirname",
+    "appendfsync", "no-appendfsync-on-rewrite", "auto-aof-rewrite-percentage",
+    "auto-aof-rewrite-min-size", "aof-load-truncated", "aof-use-rdb-preamble", "aof-timestamp-enabled",
+    "shutdown-timeout", "shutdown-on-sigint", "shutdown-on-sigterm", "lua-time-limit",
+    "busy-reply-threshold", "cluster-enabled", "cluster-config-file", "cluster-node-timeout",
+    "cluster-port", "cluster-replica-validity-factor", "cluster-migration-barrier",
+    "cluster-allow-replica-migration", "cluster-require-full-coverage",
+    "cluster-replica-no-failover", "cluster-allow-reads-when-down",
+    "cluster-allow-pubsubshard-when-down", "cluster-link-sendbuf-limit", "cluster-announce-hostname",
+    "cluster-preferred-endpoint-type", "cluster-announce-ip", "cluster-announce-port",
+    "cluster-announce-bus-port", "cluster-announce-tls-port", "slowlog-log-slower-than",
+    "slowlog-max-len", "latency-monitor-threshold", "notify-keyspace-events",
+    "hash-max-listpack-entries", "hash-max-listpack-value", "hash-max-ziplist-entries",
+    "hash-max-ziplist-value", "list-max-listpack-size", "list-max-ziplist-size",
+    "list-compress-depth", "set-max-intset-entries", "set-max-listpack-entries",
+    "set-max-listpack-value", "zset-max-listpack-entries", "zset-max-listpack-value",
+    "zset-max-ziplist-entries", "zset-max-ziplist-value", "hll-sparse-max-bytes",
+    "stream-node-max-bytes", "stream-node-max-entries", "activerehashing",
+    "client-output-buffer-limit", "max-new-connections-per-cycle", "dynamic-hz",
+    "aof-rewrite-incremental-fsync", "rdb-save-incremental-fsync", "lfu-log-factor",
+    "lfu-decay-time", "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
+    "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
+    "active-defrag-max-scan-fields", "jemalloc-bg-thread", "server_cpulist", "bio_cpulist",
+    "aof_rewrite_cpulist", "bgsave_cpulist", "ignore-warnings", "tls-port", "tls-cert-file",
+    "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
+    "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir",
+    "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols", "tls-ciphers",
+    "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
+    "tls-session-cache-size", "tls-session-cache-timeout", "enable-protected-configs",
+    "enable-module-command", "loadmodule", "user", "maxmemory-clients", "lazyfree-lazy-user-flush",
+    "client-output-buffer-limit", "latency-tracking", "latency-tracking-info-percentiles",
+    "repl-diskless-sync-period", "socket-mark-id", "hide-user-data-from-log",
+};
+
+}  // namespace
+
+bool ParseMemory(std::string_view s, int64_t* out) {
+  size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  std::string_view digits = s.substr(0, i), unit = s.substr(i);
+  int64_t mul;
+  if (unit.empty() || base::EqualsIgnoreCase(unit, "b")) {
+    mul = 1;
+  } else if (base::EqualsIgnoreCase(unit, "k")) {
+    mul = 1000;
+  } else if (base::EqualsIgnoreCase(unit, "kb")) {
+    mul = 1024;
+  } else if (base::EqualsIgnoreCase(unit, "m")) {
+    mul = 1000 * 1000;
+  } else if (base::EqualsIgnoreCase(unit, "mb")) {
+    mul = 1024 * 1024;
+  } else if (base::EqualsIgnoreCase(unit, "g")) {
+    mul = 1000LL * 1000 * 1000;
+  } else if (base::EqualsIgnoreCase(unit, "gb")) {
+    mul = 1024LL * 1024 * 1024;
+  } else {
+    return false;
+  }
+  int64_t v;
+  if (digits.empty() || digits == "-") {
+    v = 0;  // Redis compat: memtoll("gb") is 0
+  } else if (!base::ParseInt64(digits, &v)) {
+    // Leading zeros ("007") are fine for memtoll.
+    errno = 0;
+    std::string tmp(digits);
+    char* end;
+    long long parsed = std::strtoll(tmp.c_str(), &end, 10);
+    if (errno != 0 || *end != '\0') return false;
+    v = parsed;
+  }
+  if (__builtin_mul_overflow(v, mul, out)) return false;
+  return true;
+}
+
+std::span<const Directive> Directives() { return kDirectives; }
+
+const Directive* FindDirective(std::string_view name) {
+  for (const Directive& d : kDirectives) {
+    if (base::EqualsIgnoreCase(d.name, name)) return &d;
+  }
+  return nullptr;
+}
+
+bool IsKnownRedisDirective(std::string_view name) {
+  for (std::string_view d : kRedisDirectives) {
+    if (base::EqualsIgnoreCase(d, name)) return true;
+  }
+  return false;
+}
+
+ConfigStore::ConfigStore(ServerConfig initial)
+    : current_(std::make_shared<const ServerConfig>(std::move(initial))) {}
+
+std::shared_ptr<const ServerConfig> ConfigStore::snapshot() const {
+  std::lock_guard lock(mu_);
+  return current_;
+}
+
+void ConfigStore::SetConfigFile(std::string path) {
+  std::lock_guard lock(mu_);
+  ServerConfig next = *current_;
+  next.config_file = std::move(path);
+  current_ = std::make_shared<const ServerConfig>(std::move(next));
+}
+
+Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string> args) {
+  const Directive* d = FindDirective(name);
+  if (d == nullptr) {
+    if (IsKnownRedisDirective(name)) {
+      return Status::Error("Unsupported directive '" + std::string(name) +
+                           "': Cinnabar does not implement it yet");
+    }
+    return Status::Error("Bad directive or wrong number of arguments");
+  }
+  if (args.empty() || (!(d->flags & kMultiArg) && args.size() != 1)) {
+    return Status::Error("wrong number of arguments");
+  }
+  std::lock_guard lock(mu_);
+  ServerConfig next = *current_;
+  std::string err = d->set(next, args);
+  if (!err.empty()) return Status::Error(err);
+  current_ = std::make_shared<const ServerConfig>(std::move(next));
+  return Status::Ok();
+}
+
+Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook& apply) {
+  std::lock_guard lock(mu_);
+  // Redis compat: every name is checked before any value, then values in order.
+  std::vector<const Directive*> directives;
+  for (size_t i = 0; i < pairs.size(); i += 2) {
+    const Directive* d = FindDirective(pairs[i]);
+    if (d == nullptr) {
+      return Status::Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                           std::string(pairs[i]) + "'");
+    }
+    auto fail = [&](std::string_view reason) {
+      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
+                           std::string(pairs[i]) + "') - " + std::string(reason));
+    };
+    if (d->flags & kImmutable) return fail("can't set immutable config");
+    for (const Directive* seen : directives) {
+      if (seen == d) return fail("duplicate parameter");
+    }
+    directives.push_back(d);
+  }
+  ServerConfig next = *current_;
+  for (size_t i = 0; i < pairs.size(); i += 2) {
+    const Directive* d = directives[i / 2];
+    std::vector<std::string> args;
+    if (d->flags & kMultiArg) {
+      // Redis compat: multi-argument values are split on single spaces.
+      std::string_view v = pairs[i + 1];
+      size_t start = 0;
+      while (start <= v.size()) {
+        size_t sp = v.find(' ', start);
+        if (sp == std::string_view::npos) sp = v.size();
+        if (sp > start) args.emplace_back(v.substr(start, sp - start));
+        start = sp + 1;
+      }
+    } else {
+      args.emplace_back(pairs[i + 1]);
+    }
+    std::string err = args.empty() && !(d->flags & kMultiArg) ? "" : d->set(next, args);
+    if (!err.empty()) {
+      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
+                           std::string(pairs[i]) + "') - " + err);
+    }
+  }
+  if (apply) {
+    std::string_view culprit;
+    std::string err = apply(*current_, next, &culprit);
+    if (!err.empty()) {
+      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
+                           std::string(culprit) + "') - " + err);
+    }
+  }
+  current_ = std::make_shared<const ServerConfig>(std::move(next));
+  return Status::Ok();
+}
+
+std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
+    std::span<const std::string_view> patterns) const {
+  std::shared_ptr<const ServerConfig> cfg = snapshot();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const Directive& d : kDirectives) {
+    for (std::string_view p : patterns) {
+      if (core::GlobMatch(p, d.name, /*nocase=*/true)) {
+        out.emplace_back(std::string(d.name), d.get(*cfg));
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace cinnabar::engine

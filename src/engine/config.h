@@ -1,0 +1,106 @@
+// Server configuration: the values of every supported redis.conf directive, the table that
+// parses and prints them, and the store behind CONFIG GET/SET.
+//
+// Threads never share a mutable config: each holds a snapshot (shared_ptr<const
+// ServerConfig>) and swaps it when the server tells it to after a CONFIG SET.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/logging.h"
+#include "base/status.h"
+
+namespace cinnabar::engine {
+
+enum class IoEngineKind { kAuto, kUring, kEpoll };
+enum class DebugCommandPolicy { kNo, kYes, kLocal };
+
+struct ServerConfig {
+  int port = 6379;
+  std::vector<std::string> bind = {"127.0.0.1", "-::1"};
+  bool protected_mode = true;
+  std::string requirepass;
+  int databases = 16;
+  base::LogLevel loglevel = base::LogLevel::kNotice;
+  std::string logfile;
+  std::string pidfile;
+  bool daemonize = false;
+  int64_t timeout = 0;  // seconds idle before a client is closed; 0 = never
+  int64_t tcp_keepalive = 300;
+  int64_t tcp_backlog = 511;
+  int64_t maxclients = 10000;
+  int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
+  int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  int64_t hz = 10;  // as set; the effective rate is clamped to 1..500
+  int threads = 0;  // 0 = one per CPU
+  IoEngineKind io_engine = IoEngineKind::kAuto;
+  DebugCommandPolicy enable_debug_command = DebugCommandPolicy::kNo;
+
+  // Not directives: where the configuration came from.
+  std::string config_file;  // absolute path, or empty
+
+  int effective_hz() const { return hz < 1 ? 1 : (hz > 500 ? 500 : static_cast<int>(hz)); }
+};
+
+// One directive: how to parse its arguments into a ServerConfig and print them back.
+struct Directive {
+  std::string_view name;
+  uint32_t flags;
+  // Returns an empty string on success, else Redis's reason text.
+  std::string (*set)(ServerConfig& cfg, std::span<const std::string> args);
+  std::string (*get)(const ServerConfig& cfg);
+};
+
+enum DirectiveFlag : uint32_t {
+  kImmutable = 1u << 0,  // startup only
+  kMultiArg = 1u << 1,   // takes several arguments ("bind a b"); CONFIG SET splits on spaces
+};
+
+// The supported directives, and the Redis directives we recognise but do not support yet
+// (so startup can say which one and why).
+std::span<const Directive> Directives();
+const Directive* FindDirective(std::string_view name);
+bool IsKnownRedisDirective(std::string_view name);
+
+// Parses "1gb", "100k", "512mb" (case-insensitive) as Redis's memtoll does.
+bool ParseMemory(std::string_view s, int64_t* out);
+
+class ConfigStore {
+ public:
+  explicit ConfigStore(ServerConfig initial);
+
+  // The current values. Cheap; safe from any thread.
+  std::shared_ptr<const ServerConfig> snapshot() const;
+
+  // Records where the configuration came from (CONFIG REWRITE, INFO config_file).
+  void SetConfigFile(std::string path);
+
+  // Applies one configuration-file line (startup). Returns Redis's reason on failure.
+  base::Status ApplyLine(std::string_view name, std::span<const std::string> args);
+
+  // CONFIG SET name value [name value ...]: all or nothing. On failure returns the full
+  // Redis error text ("ERR CONFIG SET failed ..."). `apply` runs with the old and the new
+  // values before they are published (to rebind sockets, change the log level, ...) and
+  // may refuse them.
+  using ApplyHook = std::function<std::string(const ServerConfig& old, const ServerConfig& next,
+                                              std::string_view* culprit)>;
+  base::Status Set(std::span<const std::string_view> name_value_pairs, const ApplyHook& apply);
+
+  // CONFIG GET pattern...: matching (name, value) pairs, each name once.
+  std::vector<std::pair<std::string, std::string>> Get(
+      std::span<const std::string_view> patterns) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::shared_ptr<const ServerConfig> current_;
+};
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,143 @@
+#include "engine/database.h"
+
+#include <string>
+#include <utility>
+
+#include "core/value_ops.h"
+#include "engine/shard.h"
+
+namespace cinnabar::engine {
+
+using core::Entry;
+using core::KeyTable;
+using core::Value;
+
+bool Database::IsExpired(const Entry* e) const {
+  // Redis compat: a key expires once the clock is strictly past its time.
+  return e->has_expire() && shard_->now_ms() > e->expire_ms();
+}
+
+Database::Ref Database::Find(std::string_view key) {
+  Ref ref;
+  ref.hash = KeyTable::Hash(key);
+  Entry* e = table_.Find(key, ref.hash, &ref.where);
+  if (e == nullptr) return ref;
+  if (IsExpired(e)) {
+    ExpireNow(ref.where);
+    return ref;
+  }
+  e->set_lru(shard_->lru_clock());
+  ref.entry = e;
+  return ref;
+}
+
+Database::Ref Database::FindRead(std::string_view key) {
+  Ref ref = Find(key);
+  if (ref) {
+    shard_->stats().keyspace_hits.Inc();
+  } else {
+    shard_->stats().keyspace_misses.Inc();
+  }
+  return ref;
+}
+
+base::OpResult<Database::Ref> Database::FindOfType(std::string_view key, core::ObjType type,
+                                                   bool read) {
+  Ref ref = read ? FindRead(key) : Find(key);
+  if (!ref) return base::OpStatus::kNotFound;
+  if (ref.entry->type() != type) return base::OpStatus::kWrongType;
+  return ref;
+}
+
+bool Database::ExistsNoTouch(std::string_view key) {
+  Entry* e = table_.Find(key, KeyTable::Hash(key), nullptr);
+  return e != nullptr && !IsExpired(e);
+}
+
+Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
+                     int64_t expire_ms) {
+  Entry* e = Entry::Create(key, expire_ms, value, shard_->lru_clock());
+  table_.Insert(hash, e);
+  return e;
+}
+
+void Database::Update(Ref& ref, const Value& value, int64_t expire_ms) {
+  Entry* e = ref.entry;
+  Value old = e->value();
+  int64_t expire = expire_ms == kKeepTtl ? e->expire_ms() : expire_ms;
+  if (e->has_expire() != (expire != 0)) {
+    // The entry changes shape: build the new one in a single allocation.
+    Entry* fresh = Entry::Create(e->key(), expire, value, e->lru());
+    Entry::FreeShell(e);
+    e = fresh;
+  } else {
+    e = Entry::ReplaceValue(Entry::ReplaceExpire(e, expire), value);
+  }
+  table_.Replace(ref.where, e);
+  ref.entry = e;
+  if (!old.inline_value() && old.pointer != value.pointer) core::DestroyValue(old);
+}
+
+void Database::Set(std::string_view key, const Value& value, int64_t expire_ms) {
+  Ref ref = Find(key);
+  if (ref) {
+    Update(ref, value, expire_ms);
+  } else {
+    Add(key, ref.hash, value, expire_ms == kKeepTtl ? 0 : expire_ms);
+  }
+}
+
+void Database::SetExpire(Ref& ref, int64_t expire_ms) {
+  Entry* e = Entry::ReplaceExpire(ref.entry, expire_ms);
+  table_.Replace(ref.where, e);
+  ref.entry = e;
+}
+
+void Database::SetPointer(Ref& ref, void* pointer) { ref.entry->set_pointer(pointer); }
+
+void Database::Erase(Ref& ref) {
+  core::DestroyEntry(table_.Remove(ref.where));
+  ref.entry = nullptr;
+}
+
+void Database::MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_t new_hash) {
+  // Out of the table first: adding may reorganise it (when dst is this database). Inline
+  // values are copied by Add; an out-of-line value changes owner.
+  Entry* e = table_.Remove(ref.where);
+  dst.Add(new_key, new_hash, e->value(), e->expire_ms());
+  Entry::FreeShell(e);
+  ref.entry = nullptr;
+}
+
+void Database::SwapContents(Database& other) {
+  std::swap(table_, other.table_);
+  std::swap(expire_cursor, other.expire_cursor);
+  std::swap(maintain_cursor, other.maintain_cursor);
+}
+
+bool Database::Delete(std::string_view key) {
+  Ref ref = Find(key);
+  if (!ref) return false;
+  Erase(ref);
+  return true;
+}
+
+Entry* Database::RandomKey() {
+  // Redis compat: expired keys met on the way are deleted; give up after a bounded number
+  // of tries when (nearly) every key is volatile and expired.
+  for (int tries = 0; tries < 100 && table_.size() > 0; ++tries) {
+    Entry* e = table_.Random([this] { return shard_->Random(); });
+    if (e == nullptr) return nullptr;
+    if (!IsExpired(e)) return e;
+    std::string key(e->key());
+    (void)Find(key);  // deletes it
+  }
+  return nullptr;
+}
+
+void Database::ExpireNow(const KeyTable::Handle& where) {
+  core::DestroyEntry(table_.Remove(where));
+  shard_->stats().expired_keys.Inc();
+}
+
+}  // namespace cinnabar::engine

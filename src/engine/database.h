@@ -1,0 +1,89 @@
+// Database: one numbered database's keys on one shard. Wraps the key table with Redis's
+// key semantics: lazy expiry on access, LRU touch, keyspace hit/miss statistics, typed
+// lookups, and ownership of values.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "base/op_status.h"
+#include "core/entry.h"
+#include "core/key_table.h"
+
+namespace cinnabar::engine {
+
+class Shard;
+
+class Database {
+ public:
+  Database(Shard* shard, int index) : shard_(shard), index_(index) {}
+
+  int index() const { return index_; }
+  size_t size() const { return table_.size(); }
+  size_t volatile_count() const { return table_.volatile_count(); }
+  core::KeyTable& table() { return table_; }
+  Shard& shard() { return *shard_; }
+
+  // A key's place in the table. `hash` is filled even when the key is absent, for Add.
+  struct Ref {
+    core::Entry* entry = nullptr;
+    core::KeyTable::Handle where;
+    uint64_t hash = 0;
+    explicit operator bool() const { return entry != nullptr; }
+  };
+
+  // Finds `key`; a key past its expiry is deleted first and reported absent. Touches the
+  // LRU clock.
+  Ref Find(std::string_view key);
+  // Find for read commands: also counts a keyspace hit or miss.
+  Ref FindRead(std::string_view key);
+  // Find that returns kNotFound or kWrongType instead of the wrong thing.
+  base::OpResult<Ref> FindOfType(std::string_view key, core::ObjType type, bool read);
+  // Finds without deleting expired keys or touching anything (TYPE-free introspection).
+  bool ExistsNoTouch(std::string_view key);
+
+  // Adds a key known to be absent (`hash` from the failed Find). Takes ownership of the
+  // value's out-of-line part. `expire_ms` 0 = no expiry.
+  core::Entry* Add(std::string_view key, uint64_t hash, const core::Value& value,
+                   int64_t expire_ms);
+  static constexpr int64_t kKeepTtl = -1;
+  // Gives the key at `ref` a new value and expiry (kKeepTtl keeps the current one). The
+  // old out-of-line value is freed unless the new value reuses its pointer.
+  void Update(Ref& ref, const core::Value& value, int64_t expire_ms);
+  // Adds or overwrites.
+  void Set(std::string_view key, const core::Value& value, int64_t expire_ms);
+  // Sets the expiry of the key at `ref`; 0 removes it.
+  void SetExpire(Ref& ref, int64_t expire_ms);
+  // Replaces just the out-of-line pointer (a value that moved in memory).
+  void SetPointer(Ref& ref, void* pointer);
+  // Removes the key at `ref` and frees it.
+  void Erase(Ref& ref);
+  // Moves the key at `ref` (value and expiry) to `dst` as `new_key`, which must be absent
+  // there (`new_hash` from its failed Find). `dst` may be this database or one on another
+  // shard the caller holds.
+  void MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_t new_hash);
+  // Deletes `key` if present (expired keys count as absent). Returns whether it existed.
+  bool Delete(std::string_view key);
+  // Frees every key.
+  void Clear() { table_.Clear(); }
+  // SWAPDB: exchanges the keys of two databases of the same shard.
+  void SwapContents(Database& other);
+  // A random live key, or null.
+  core::Entry* RandomKey();
+
+  // Whether `e` is past its expiry at the current command time.
+  bool IsExpired(const core::Entry* e) const;
+  // Removes an expired key found by the expiry cycle.
+  void ExpireNow(const core::KeyTable::Handle& where);
+
+  uint64_t expire_cursor = 0;    // position of the active expiry sweep
+  uint64_t maintain_cursor = 0;  // position of the table shrinking sweep
+  int64_t avg_ttl = 0;           // estimated by the expiry cycle (INFO keyspace)
+
+ private:
+  Shard* shard_;
+  int index_;
+  core::KeyTable table_;
+};
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,22 @@
+// The path of one command after parsing: Redis's checks in Redis's order (unknown command,
+// arity, authentication, protected commands), then routing:
+//
+//   inline   keyless commands, and keyed ones whose keys are all on the client's shard
+//   hop      keys all on one other shard: the command runs there, the reply comes back
+//   locked   keys on several shards, or the whole keyspace: the shards are locked in one
+//            global order, the command runs on the client's thread, the shards unlock
+//
+// A client runs one command at a time, so replies keep the order of its requests.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+namespace cinnabar::engine {
+
+class Client;
+
+// Runs (or starts) one command for `c`. `args` are valid only during the call.
+void Dispatch(Client& c, std::span<const std::string_view> args);
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,27 @@
+#include "engine/engine.h"
+
+#include <random>
+
+#include "base/clock.h"
+#include "engine/worker.h"
+
+namespace cinnabar::engine {
+
+Engine::Engine(ConfigStore* config, const Registry* registry, unsigned threads)
+    : config_(config), registry_(registry), start_ms_(base::UnixTimeMs()) {
+  auto cfg = config->snapshot();
+  for (unsigned i = 0; i < threads; ++i) {
+    workers_.push_back(std::make_unique<Worker>(this, i, cfg->databases, registry->size()));
+    workers_.back()->SetConfig(cfg);
+  }
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < 40; ++i) run_id_ += kHex[gen() % 16];
+}
+
+Engine::~Engine() = default;
+
+Shard& Engine::shard(unsigned i) { return workers_[i]->shard(); }
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,97 @@
+// Engine: what every thread shares, read-mostly: the shards' workers, the command registry,
+// the configuration store, and process-wide counters. Also the way to send a task to
+// another thread (Messenger) and to reach the server (ServerHooks), both wired by server/.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/hash.h"
+#include "base/task.h"
+#include "engine/config.h"
+#include "engine/registry.h"
+
+namespace cinnabar::engine {
+
+class Worker;
+class Shard;
+
+// Delivers a task to a thread's queue; the thread runs it in its loop. Thread-safe.
+class Messenger {
+ public:
+  virtual ~Messenger() = default;
+  virtual void Post(unsigned thread, base::Task task) = 0;
+};
+
+// What the engine asks of the server.
+class ServerHooks {
+ public:
+  virtual ~ServerHooks() = default;
+  // Stops the server (SHUTDOWN): stop accepting, finish, exit 0.
+  virtual void RequestShutdown() = 0;
+  // Applies configuration changes that involve the server (listeners, logging). Returns
+  // an empty string, or the reason and the culprit directive.
+  virtual std::string ApplyConfig(const ServerConfig& old, const ServerConfig& next,
+                                  std::string_view* culprit) = 0;
+  // "io_uring" or "epoll", for INFO.
+  virtual std::string_view IoEngineName() const = 0;
+  // The ports actually listened on (tcp_port in INFO).
+  virtual int ListeningPort() const = 0;
+};
+
+class Engine {
+ public:
+  Engine(ConfigStore* config, const Registry* registry, unsigned threads);
+  ~Engine();
+
+  void Wire(Messenger* messenger, ServerHooks* hooks) {
+    messenger_ = messenger;
+    hooks_ = hooks;
+  }
+
+  unsigned shard_count() const { return static_cast<unsigned>(workers_.size()); }
+  Worker& worker(unsigned i) { return *workers_[i]; }
+  Shard& shard(unsigned i);
+  unsigned ShardOf(std::string_view key) const { return base::ShardOf(key, shard_count()); }
+
+  const Registry& registry() const { return *registry_; }
+  ConfigStore& config_store() { return *config_; }
+  ServerHooks& hooks() { return *hooks_; }
+
+  void Post(unsigned thread, base::Task task) { messenger_->Post(thread, std::move(task)); }
+  // Held while a multi-shard command queues its lock requests, so every shard sees lock
+  // requests in one global order (which rules out deadlock).
+  std::mutex& schedule_mu() { return schedule_mu_; }
+
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
+  std::atomic<int64_t> connected_clients{0};
+  std::atomic<int64_t> blocked_clients{0};
+  std::atomic<int64_t> peak_used_memory{0};
+
+  int64_t start_ms() const { return start_ms_; }
+  // used_memory once the server had started (INFO's used_memory_startup).
+  int64_t startup_used_memory() const { return startup_used_memory_; }
+  void set_startup_used_memory(int64_t v) { startup_used_memory_ = v; }
+  // DEBUG SET-ACTIVE-EXPIRE.
+  std::atomic<bool> active_expire{true};
+  const std::string& run_id() const { return run_id_; }
+
+ private:
+  ConfigStore* config_;
+  const Registry* registry_;
+  Messenger* messenger_ = nullptr;
+  ServerHooks* hooks_ = nullptr;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::mutex schedule_mu_;
+  std::atomic<uint64_t> next_client_id_{1};
+  int64_t start_ms_;
+  int64_t startup_used_memory_ = 0;
+  std::string run_id_;
+};
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,91 @@
+// Shard: the part of the keyspace one thread owns (every key whose hash falls to it, in all
+// databases), plus the access queue that makes multi-shard commands atomic.
+//
+// Threading: everything here runs on the owning thread, except while a transaction holds
+// the shard's lock, when the transaction's thread may use the databases (the lock's grant
+// and release travel through task queues, which order the memory accesses).
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <vector>
+
+#include "base/counter.h"
+#include "base/task.h"
+#include "engine/database.h"
+
+namespace cinnabar::engine {
+
+struct ShardStats {
+  base::Counter keyspace_hits;
+  base::Counter keyspace_misses;
+  base::Counter expired_keys;
+  base::Counter expired_time_cap_reached;
+  base::Counter expire_cycle_time_us;
+  base::Counter expired_stale_perc;  // last cycle's estimate, in percent
+};
+
+// Something that holds a shard's lock: a multi-shard transaction.
+class LockOwner {
+ public:
+  virtual ~LockOwner() = default;
+};
+
+class Shard {
+ public:
+  Shard(unsigned index, int databases);
+  Shard(const Shard&) = delete;
+  Shard& operator=(const Shard&) = delete;
+
+  unsigned index() const { return index_; }
+  int db_count() const { return static_cast<int>(dbs_.size()); }
+  Database& db(int i) { return *dbs_[static_cast<size_t>(i)]; }
+  ShardStats& stats() { return stats_; }
+
+  // The time the running command sees; set by the dispatcher before each command.
+  int64_t now_ms() const { return now_ms_; }
+  void set_now_ms(int64_t now) { now_ms_ = now; }
+  // Redis's 24-bit LRU clock (seconds), refreshed with the command time.
+  uint32_t lru_clock() const { return static_cast<uint32_t>(now_ms_ / 1000) & 0xFFFFFF; }
+  uint64_t Random();
+
+  // --- Access (owning thread only) ---
+  // True while a transaction holds the shard or work waits for it: new work must queue.
+  bool busy() const { return holder_ != nullptr || !waiting_.empty(); }
+  // Runs `work` now when the shard is free, else after what is already waiting.
+  void RunWhenFree(base::Task work);
+  // Asks for the lock on behalf of `owner`; `granted` runs (on this thread) once it holds.
+  void Lock(LockOwner* owner, base::Task granted);
+  // Releases the lock `owner` holds and runs what waited, up to the next lock request.
+  void Unlock(LockOwner* owner);
+
+  // Active expiry and table maintenance, from the thread's cron.
+  void ActiveExpireCycle(int64_t budget_us);
+  void MaintainTables();
+
+  // SWAPDB: exchanges two databases' contents.
+  void SwapDbs(int a, int b);
+
+ private:
+  struct Waiting {
+    LockOwner* owner;  // null: plain work
+    base::Task task;
+  };
+  void Drain();
+
+  unsigned index_;
+  std::vector<std::unique_ptr<Database>> dbs_;
+  ShardStats stats_;
+  int64_t now_ms_ = 0;
+  uint64_t rng_;
+
+  LockOwner* holder_ = nullptr;
+  std::deque<Waiting> waiting_;
+  bool draining_ = false;
+
+  int expire_db_ = 0;
+  int maintain_db_ = 0;
+};
+
+}  // namespace cinnabar::engine

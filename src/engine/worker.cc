@@ -1,0 +1,145 @@
+#include "engine/worker.h"
+
+#include <algorithm>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/memory.h"
+#include "engine/client.h"
+#include "engine/engine.h"
+
+namespace cinnabar::engine {
+
+Worker::Worker(Engine* engine, unsigned index, int databases, size_t command_count)
+    : engine_(engine), index_(index), shard_(index, databases) {
+  stats_.commands = std::vector<CommandStats>(command_count);
+}
+
+Worker::~Worker() = default;
+
+Client* Worker::FindClient(uint64_t id) const {
+  for (Client* c : clients_) {
+    if (c->id() == id) return c;
+  }
+  return nullptr;
+}
+
+bool Worker::RunDeferred() {
+  if (deferred_.empty()) return false;
+  // Tasks may defer more tasks; run in rounds until none are left.
+  while (!deferred_.empty()) {
+    running_.swap(deferred_);
+    for (base::Task& t : running_) t();
+    running_.clear();
+  }
+  return true;
+}
+
+void Worker::OnErrorReply(std::string_view prefix) {
+  stats_.error_replies.Inc();
+  std::lock_guard lock(stats_.errors_mu);
+  // Redis compat: errorstats stops adding new kinds of errors past 128.
+  auto it = stats_.errors.find(std::string(prefix));
+  if (it != stats_.errors.end()) {
+    ++it->second;
+  } else if (stats_.errors.size() < 128) {
+    stats_.errors.emplace(std::string(prefix), 1);
+  }
+}
+
+void Worker::ResetStats() {
+  WorkerStats& s = stats_;
+  for (base::Counter* c : {&s.commands_processed, &s.connections_received, &s.rejected_connections,
+                           &s.net_input_bytes, &s.net_output_bytes, &s.error_replies,
+                           &s.reads_processed, &s.writes_processed}) {
+    c->Set(0);
+  }
+  for (CommandStats& cs : s.commands) {
+    cs.calls.Set(0);
+    cs.usec.Set(0);
+    cs.rejected_calls.Set(0);
+    cs.failed_calls.Set(0);
+  }
+  {
+    std::lock_guard lock(s.errors_mu);
+    s.errors.clear();
+  }
+  ShardStats& ss = shard_.stats();
+  for (base::Counter* c : {&ss.keyspace_hits, &ss.keyspace_misses, &ss.expired_keys,
+                           &ss.expired_time_cap_reached, &ss.expire_cycle_time_us,
+                           &ss.expired_stale_perc}) {
+    c->Set(0);
+  }
+}
+
+void Worker::Cron() {
+  const ServerConfig& cfg = config();
+  // Redis compat: the slow expire cycle may use 25% of each cron period.
+  int64_t budget_us = 1000000 / cfg.effective_hz() * 25 / 100;
+  if (engine_->active_expire.load(std::memory_order_relaxed)) shard_.ActiveExpireCycle(budget_us);
+  shard_.MaintainTables();
+  SampleRates();
+  SampleClientBuffers();
+  if (cfg.timeout > 0) CloseIdleClients();
+  if (index_ == 0) {
+    int64_t used = base::UsedMemory();
+    int64_t peak = engine_->peak_used_memory.load(std::memory_order_relaxed);
+    if (used > peak) engine_->peak_used_memory.store(used, std::memory_order_relaxed);
+  }
+}
+
+void Worker::SampleRates() {
+  int64_t now = base::MonotonicUs();
+  if (now - last_sample_us_ < 100000) return;  // Redis samples every 100 ms
+  int64_t ops = stats_.commands_processed.Get();
+  int64_t in = stats_.net_input_bytes.Get();
+  int64_t out = stats_.net_output_bytes.Get();
+  if (sample_.last_us != 0) {
+    int64_t dt = now - sample_.last_us;
+    if (dt <= 0) dt = 1;
+    int i = sample_.idx;
+    sample_.ops[i] = (ops - sample_.last_ops) * 1000000 / dt;
+    sample_.in[i] = (in - sample_.last_in) * 1000000 / dt;
+    sample_.out[i] = (out - sample_.last_out) * 1000000 / dt;
+    sample_.idx = (i + 1) % kSamples;
+    int64_t sum_ops = 0, sum_in = 0, sum_out = 0;
+    for (int k = 0; k < kSamples; ++k) {
+      sum_ops += sample_.ops[k];
+      sum_in += sample_.in[k];
+      sum_out += sample_.out[k];
+    }
+    stats_.instantaneous_ops.Set(sum_ops / kSamples);
+    stats_.instantaneous_input.Set(sum_in / kSamples);
+    stats_.instantaneous_output.Set(sum_out / kSamples);
+  }
+  sample_.last_us = now;
+  sample_.last_ops = ops;
+  sample_.last_in = in;
+  sample_.last_out = out;
+  last_sample_us_ = now;
+}
+
+void Worker::SampleClientBuffers() {
+  int64_t max_in = 0, max_out = 0;
+  for (Client* c : clients_) {
+    if (Transport* t = c->transport()) {
+      max_in = std::max<int64_t>(max_in, static_cast<int64_t>(t->input().capacity()));
+      max_out = std::max<int64_t>(max_out, static_cast<int64_t>(t->output().size()));
+    }
+  }
+  stats_.recent_max_input.Set(max_in);
+  stats_.recent_max_output.Set(max_out);
+}
+
+void Worker::CloseIdleClients() {
+  int64_t now = base::UnixTimeMs();
+  int64_t limit_ms = config().timeout * 1000;
+  std::vector<Client*> idle;
+  for (Client* c : clients_) {
+    if (c->awaiting()) continue;  // a command (or a blocked pop) is in flight
+    if (now - c->last_interaction_ms > limit_ms) idle.push_back(c);
+  }
+  for (Client* c : idle) c->Kill();
+}
+
+}  // namespace cinnabar::engine

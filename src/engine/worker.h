@@ -1,0 +1,114 @@
+// Worker: the engine's state for one thread: its shard, the clients whose connections live
+// on the thread, the thread's configuration snapshot and statistics.
+//
+// Threading: a Worker is used by its own thread. Statistics are base::Counter, readable
+// from any thread; everything else is reached from other threads only by posting a task.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_set>
+#include <vector>
+
+#include "base/counter.h"
+#include "base/task.h"
+#include "engine/config.h"
+#include "engine/shard.h"
+#include "protocol/reply_builder.h"
+
+namespace cinnabar::engine {
+
+class Client;
+class Engine;
+
+struct CommandStats {
+  base::Counter calls;
+  base::Counter usec;
+  base::Counter rejected_calls;
+  base::Counter failed_calls;
+};
+
+struct WorkerStats {
+  base::Counter commands_processed;
+  base::Counter connections_received;
+  base::Counter rejected_connections;
+  base::Counter net_input_bytes;
+  base::Counter net_output_bytes;
+  base::Counter error_replies;
+  base::Counter reads_processed;
+  base::Counter writes_processed;
+  base::Counter instantaneous_ops;       // ops/sec over the last samples
+  base::Counter instantaneous_input;     // bytes/sec
+  base::Counter instantaneous_output;    // bytes/sec
+  base::Counter recent_max_input;        // largest client query buffer lately
+  base::Counter recent_max_output;       // largest client output buffer lately
+  std::vector<CommandStats> commands;    // by CommandEntry::id
+
+  // errorstats: error prefix -> count. Errors are rare; a mutex keeps INFO simple.
+  std::mutex errors_mu;
+  std::map<std::string, int64_t> errors;
+};
+
+class Worker : public protocol::ErrorObserver {
+ public:
+  Worker(Engine* engine, unsigned index, int databases, size_t command_count);
+  ~Worker() override;
+
+  unsigned index() const { return index_; }
+  Engine& engine() { return *engine_; }
+  Shard& shard() { return shard_; }
+  WorkerStats& stats() { return stats_; }
+
+  const ServerConfig& config() const { return *config_; }
+  std::shared_ptr<const ServerConfig> config_ptr() const { return config_; }
+  void SetConfig(std::shared_ptr<const ServerConfig> config) { config_ = std::move(config); }
+
+  void AddClient(Client* c) { clients_.insert(c); }
+  void RemoveClient(Client* c) { clients_.erase(c); }
+  const std::unordered_set<Client*>& clients() const { return clients_; }
+  Client* FindClient(uint64_t id) const;
+
+  // Runs `task` on this thread after the current event has been handled.
+  void Defer(base::Task task) { deferred_.push_back(std::move(task)); }
+  // Runs deferred tasks; the loop calls it before it sleeps. Returns whether any ran.
+  bool RunDeferred();
+
+  // Periodic work, hz times a second: expiry, idle clients, statistics samples.
+  void Cron();
+
+  void OnErrorReply(std::string_view prefix) override;
+
+  // CONFIG RESETSTAT: zeroes this thread's and its shard's statistics.
+  void ResetStats();
+
+ private:
+  void SampleRates();
+  void CloseIdleClients();
+  void SampleClientBuffers();
+
+  Engine* engine_;
+  unsigned index_;
+  Shard shard_;
+  std::shared_ptr<const ServerConfig> config_;
+  WorkerStats stats_;
+  std::unordered_set<Client*> clients_;
+  std::vector<base::Task> deferred_;
+  std::vector<base::Task> running_;
+
+  // Rate sampling (Redis's 16-sample instantaneous metrics).
+  static constexpr int kSamples = 16;
+  struct Sample {
+    int64_t ops[kSamples] = {};
+    int64_t in[kSamples] = {};
+    int64_t out[kSamples] = {};
+    int idx = 0;
+    int64_t last_us = 0;
+    int64_t last_ops = 0, last_in = 0, last_out = 0;
+  } sample_;
+  int64_t last_sample_us_ = 0;
+};
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,236 @@
+#include "io/epoll_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "base/logging.h"
+
+namespace cinnabar::io {
+namespace {
+
+// Tags in epoll_event.data.u64: pointers are 8-aligned, so the low bits say what it is.
+constexpr uint64_t kTagConn = 0;
+constexpr uint64_t kTagListener = 1;
+constexpr uint64_t kTagWake = 2;
+constexpr uint64_t kTagMask = 7;
+
+constexpr size_t kReadChunk = 16 * 1024;
+
+class EpollConnection final : public Connection {
+ public:
+  using Connection::Connection;
+  bool want_write = false;
+};
+
+}  // namespace
+
+base::StatusOr<std::unique_ptr<EventLoop>> EpollLoop::Create() {
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) return base::Status::FromErrno("epoll_create1", errno);
+  int wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wakefd < 0) {
+    int err = errno;
+    close(epfd);
+    return base::Status::FromErrno("eventfd", err);
+  }
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.u64 = kTagWake;
+  epoll_ctl(epfd, EPOLL_CTL_ADD, wakefd, &ev);
+  return std::unique_ptr<EventLoop>(new EpollLoop(epfd, wakefd));
+}
+
+EpollLoop::EpollLoop(int epfd, int wakefd) : epfd_(epfd), wakefd_(wakefd) {}
+
+EpollLoop::~EpollLoop() {
+  close(epfd_);
+  close(wakefd_);
+}
+
+void EpollLoop::Wake() {
+  uint64_t one = 1;
+  ssize_t n = write(wakefd_, &one, sizeof(one));
+  (void)n;
+}
+
+base::Status EpollLoop::Listen(int listen_fd, AcceptHandler on_accept) {
+  auto l = std::make_unique<Listener>(Listener{listen_fd, std::move(on_accept)});
+  epoll_event ev{};
+  // Every loop waits on the same listening socket; EPOLLEXCLUSIVE wakes one of them.
+  ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+  ev.data.u64 = reinterpret_cast<uint64_t>(l.get()) | kTagListener;
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, listen_fd, &ev) != 0) {
+    return base::Status::FromErrno("epoll_ctl(listen)", errno);
+  }
+  listeners_.push_back(std::move(l));
+  return base::Status::Ok();
+}
+
+void EpollLoop::StopListening() {
+  for (auto& l : listeners_) epoll_ctl(epfd_, EPOLL_CTL_DEL, l->fd, nullptr);
+  listeners_.clear();
+}
+
+Connection* EpollLoop::Adopt(int fd, ConnectionHandler* handler) {
+  auto* c = new EpollConnection(this, fd);
+  c->set_handler(handler);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP;
+  ev.data.u64 = reinterpret_cast<uint64_t>(c) | kTagConn;
+  if (epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) != 0) {
+    base::LogWarning("epoll_ctl(add) failed for fd {}: {}", fd, std::strerror(errno));
+    c->Close();
+  }
+  ++connections_;
+  return c;
+}
+
+void EpollLoop::SetWritable(Connection* conn, bool want) {
+  auto* c = static_cast<EpollConnection*>(conn);
+  if (c->want_write == want) return;
+  c->want_write = want;
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLRDHUP | (want ? static_cast<uint32_t>(EPOLLOUT) : 0u);
+  if (c->peer_closed_) ev.events &= ~(EPOLLIN | EPOLLRDHUP);
+  ev.data.u64 = reinterpret_cast<uint64_t>(c) | kTagConn;
+  epoll_ctl(epfd_, EPOLL_CTL_MOD, c->fd_, &ev);
+}
+
+void EpollLoop::OnReadable(Connection* c) {
+  if (c->closing() || c->peer_closed_) return;
+  char* p = c->input_.PrepareWrite(kReadChunk);
+  ssize_t n = read(c->fd_, p, c->input_.writable());
+  if (n > 0) {
+    c->input_.Commit(static_cast<size_t>(n));
+    c->handler_->OnInput(c, static_cast<size_t>(n));
+    return;
+  }
+  if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+  if (n == 0) {
+    // EOF: stop reading (level-triggered EPOLLIN would fire forever), keep writing.
+    c->peer_closed_ = true;
+    epoll_event ev{};
+    ev.events = static_cast<EpollConnection*>(c)->want_write ? static_cast<uint32_t>(EPOLLOUT) : 0u;
+    ev.data.u64 = reinterpret_cast<uint64_t>(c) | kTagConn;
+    epoll_ctl(epfd_, EPOLL_CTL_MOD, c->fd_, &ev);
+    c->handler_->OnPeerClosed(c);
+    return;
+  }
+  base::LogVerbose("Reading from client: {}", std::strerror(errno));
+  c->Close();
+}
+
+bool EpollLoop::Write(Connection* c) {
+  while (!c->output_.empty()) {
+    ssize_t n = send(c->fd_, c->output_.data(), c->output_.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      c->output_.Consume(static_cast<size_t>(n));
+      c->handler_->OnSent(c, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && errno == EAGAIN) {
+      SetWritable(c, true);
+      return true;
+    }
+    base::LogVerbose("Error writing to client: {}", std::strerror(errno));
+    return false;
+  }
+  SetWritable(c, false);
+  // Keep big idle reply buffers from pinning memory.
+  c->output_.ShrinkIfIdle(64 * 1024);
+  return true;
+}
+
+void EpollLoop::Finalize(Connection* c) {
+  if (c->finalized_) return;
+  c->finalized_ = true;
+  epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd_, nullptr);
+  close(c->fd_);
+  --connections_;
+  c->handler_->OnClosed(c);
+  delete c;
+}
+
+void EpollLoop::FlushAll() {
+  // Handlers may queue more flushes while we write (a close after a reply): loop.
+  while (!flush_queue_.empty()) {
+    flushing_.swap(flush_queue_);
+    for (Connection* c : flushing_) {
+      c->flush_queued_ = false;
+      if (c->close_now_) {
+        Finalize(c);
+        continue;
+      }
+      if (!static_cast<EpollConnection*>(c)->want_write && !Write(c)) {
+        Finalize(c);
+        continue;
+      }
+      if (c->close_after_flush_ && c->output_.empty()) Finalize(c);
+    }
+    flushing_.clear();
+  }
+}
+
+void EpollLoop::Run() {
+  constexpr int kMaxEvents = 256;
+  epoll_event events[kMaxEvents];
+  while (!stop_.load(std::memory_order_relaxed)) {
+    int timeout = RunTimers();
+    RunTasks();
+    BeforeSleep();
+    FlushAll();
+    if (!flush_queue_.empty() || stop_.load()) timeout = 0;
+    int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
+    if (n < 0 && errno != EINTR) {
+      base::LogWarning("epoll_wait: {}", std::strerror(errno));
+      continue;
+    }
+    for (int i = 0; i < n; ++i) {
+      uint64_t data = events[i].data.u64;
+      uint64_t tag = data & kTagMask;
+      if (tag == kTagWake) {
+        uint64_t v;
+        ssize_t r = read(wakefd_, &v, sizeof(v));
+        (void)r;
+      } else if (tag == kTagListener) {
+        auto* l = reinterpret_cast<Listener*>(data & ~kTagMask);
+        for (int k = 0; k < 64; ++k) {  // accept a batch, then let other work run
+          sockaddr_storage peer{};
+          socklen_t len = sizeof(peer);
+          int fd = accept4(l->fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                           SOCK_NONBLOCK | SOCK_CLOEXEC);
+          if (fd < 0) {
+            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+              base::LogWarning("Accepting client connection: {}", std::strerror(errno));
+            }
+            break;
+          }
+          l->on_accept(fd, peer);
+        }
+      } else {
+        auto* c = reinterpret_cast<Connection*>(data & ~kTagMask);
+        if (c->finalized_) continue;
+        uint32_t ev = events[i].events;
+        if ((ev & EPOLLOUT) && !c->closing()) {
+          if (!Write(c)) {
+            c->Close();
+            continue;
+          }
+        } else if ((ev & EPOLLOUT) && c->close_after_flush_) {
+          if (!Write(c)) c->Close(); else if (c->output_.empty()) c->Close();
+          continue;
+        }
+        if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) OnReadable(c);
+      }
+    }
+  }
+  RunTasks();
+  BeforeSleep();
+  FlushAll();
+}
+
+}  // namespace cinnabar::io

@@ -1,0 +1,70 @@
+#include "io/event_loop.h"
+
+#include "base/clock.h"
+#include "io/epoll_loop.h"
+#include "io/uring_loop.h"
+
+namespace cinnabar::io {
+
+void Connection::Flush() {
+  if (!flush_queued_) {
+    flush_queued_ = true;
+    loop_->QueueFlush(this);
+  }
+}
+
+void Connection::CloseAfterFlush() {
+  close_after_flush_ = true;
+  Flush();
+}
+
+void Connection::Close() {
+  close_now_ = true;
+  Flush();
+}
+
+EventLoop::EventLoop() = default;
+EventLoop::~EventLoop() = default;
+
+base::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(LoopKind kind) {
+  if (kind == LoopKind::kUring) return UringLoop::Create();
+  return EpollLoop::Create();
+}
+
+void EventLoop::Post(base::Task task) {
+  if (tasks_.Push(std::move(task))) Wake();
+}
+
+void EventLoop::Stop() {
+  stop_.store(true);
+  Wake();
+}
+
+void EventLoop::QueueFlush(Connection* c) { flush_queue_.push_back(c); }
+
+bool EventLoop::RunTasks() {
+  tasks_.Drain(&running_tasks_);
+  if (running_tasks_.empty()) return false;
+  for (base::Task& t : running_tasks_) t();
+  running_tasks_.clear();
+  return true;
+}
+
+void EventLoop::SetTimer(int interval_ms, std::function<void()> tick) {
+  interval_ms_ = interval_ms;
+  tick_ = std::move(tick);
+  next_tick_us_ = base::MonotonicUs() + interval_ms * 1000LL;
+}
+
+int EventLoop::RunTimers() {
+  if (!tick_) return -1;
+  int64_t now = base::MonotonicUs();
+  if (now >= next_tick_us_) {
+    tick_();
+    next_tick_us_ = now + interval_ms_ * 1000LL;
+  }
+  int64_t wait = (next_tick_us_ - base::MonotonicUs() + 999) / 1000;
+  return wait < 0 ? 0 : static_cast<int>(wait);
+}
+
+}  // namespace cinnabar::io

@@ -1,0 +1,140 @@
+// EventLoop: one thread's I/O: accepting on shared listening sockets, reading and writing
+// connections, running tasks other threads post, and a periodic timer. Two engines behind
+// one interface: io_uring (multishot accept and receive with provided buffers, sends
+// batched into one submission per loop turn) and epoll.
+//
+// Threading: everything runs on the loop's thread except Post() and Stop().
+#pragma once
+
+#include <sys/socket.h>
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "base/io_buf.h"
+#include "base/status.h"
+#include "base/task.h"
+
+namespace cinnabar::io {
+
+class Connection;
+
+// Receives a connection's events, on the loop's thread.
+class ConnectionHandler {
+ public:
+  virtual ~ConnectionHandler() = default;
+  // `n` new bytes were appended to input().
+  virtual void OnInput(Connection* c, size_t n) = 0;
+  // The peer sent EOF; output may still be sent.
+  virtual void OnPeerClosed(Connection* c) = 0;
+  // `n` bytes of output reached the socket.
+  virtual void OnSent(Connection* c, size_t n) = 0;
+  // The connection is closed; `c` is freed right after this returns.
+  virtual void OnClosed(Connection* c) = 0;
+};
+
+class EventLoop;
+
+class Connection {
+ public:
+  Connection(EventLoop* loop, int fd) : loop_(loop), fd_(fd) {}
+  virtual ~Connection() = default;
+
+  int fd() const { return fd_; }
+  base::IoBuf& input() { return input_; }
+  base::IoBuf& output() { return output_; }
+  void set_handler(ConnectionHandler* h) { handler_ = h; }
+  ConnectionHandler* handler() { return handler_; }
+
+  // Sends output() at the end of this loop turn.
+  void Flush();
+  // Closes once output() is sent.
+  void CloseAfterFlush();
+  // Closes at the end of this loop turn, dropping unsent output.
+  void Close();
+
+  bool closing() const { return close_now_ || close_after_flush_; }
+
+ protected:
+  friend class EventLoop;
+  friend class EpollLoop;
+  friend class UringLoop;
+
+  EventLoop* loop_;
+  int fd_;
+  ConnectionHandler* handler_ = nullptr;
+  base::IoBuf input_;
+  base::IoBuf output_;
+  bool flush_queued_ = false;
+  bool close_after_flush_ = false;
+  bool close_now_ = false;
+  bool peer_closed_ = false;
+  bool finalized_ = false;
+};
+
+enum class LoopKind { kUring, kEpoll };
+
+class EventLoop {
+ public:
+  // Creates a loop of the given kind; fails (for io_uring) where the kernel refuses it.
+  static base::StatusOr<std::unique_ptr<EventLoop>> Create(LoopKind kind);
+  virtual ~EventLoop();
+
+  virtual std::string_view name() const = 0;
+
+  // --- Any thread ---
+  void Post(base::Task task);
+  void Stop();
+
+  // --- The loop's thread ---
+  // New connections on `listen_fd` (shared by every loop) go to `on_accept`.
+  using AcceptHandler = std::function<void(int fd, const sockaddr_storage& peer)>;
+  virtual base::Status Listen(int listen_fd, AcceptHandler on_accept) = 0;
+  // Stops accepting on every listening socket (they stay open for the others).
+  virtual void StopListening() = 0;
+  // Starts reading an accepted socket.
+  virtual Connection* Adopt(int fd, ConnectionHandler* handler) = 0;
+  // `tick` runs every `interval_ms`; `before_sleep` before the loop waits for events.
+  void SetTimer(int interval_ms, std::function<void()> tick);
+  void SetTimerInterval(int interval_ms) { interval_ms_ = interval_ms; }
+  void SetBeforeSleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
+  // Runs until Stop().
+  virtual void Run() = 0;
+  // Connections currently open on this loop.
+  size_t connection_count() const { return connections_; }
+
+ protected:
+  friend class Connection;
+  EventLoop();
+
+  // Called by connections.
+  void QueueFlush(Connection* c);
+  // Runs posted tasks; returns whether any ran.
+  bool RunTasks();
+  // Runs timer ticks that are due; returns the milliseconds until the next one (or -1).
+  int RunTimers();
+  // The per-turn tail: before-sleep hook, then each engine's flush.
+  void BeforeSleep() {
+    if (before_sleep_) before_sleep_();
+  }
+  // Wakes the loop from another thread; implemented by each engine.
+  virtual void Wake() = 0;
+
+  base::TaskQueue tasks_;
+  std::vector<base::Task> running_tasks_;
+  std::atomic<bool> stop_{false};
+  std::vector<Connection*> flush_queue_;
+  size_t connections_ = 0;
+
+ private:
+  std::function<void()> before_sleep_;
+  std::function<void()> tick_;
+  int interval_ms_ = 0;
+  int64_t next_tick_us_ = 0;
+};
+
+}  // namespace cinnabar::io

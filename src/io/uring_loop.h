@@ -1,0 +1,56 @@
+// The io_uring engine: multishot accept on the shared listening sockets, multishot receive
+// into a ring of provided buffers, and sends prepared for every connection with output at
+// the end of a loop turn, so one io_uring_enter submits them all and waits for more.
+#pragma once
+
+#include <liburing.h>
+
+#include <memory>
+#include <vector>
+
+#include "io/event_loop.h"
+
+namespace cinnabar::io {
+
+class UringLoop final : public EventLoop {
+ public:
+  static base::StatusOr<std::unique_ptr<EventLoop>> Create();
+  ~UringLoop() override;
+
+  std::string_view name() const override { return "io_uring"; }
+  base::Status Listen(int listen_fd, AcceptHandler on_accept) override;
+  void StopListening() override;
+  Connection* Adopt(int fd, ConnectionHandler* handler) override;
+  void Run() override;
+
+ private:
+  UringLoop();
+  base::Status Init();
+  void Wake() override;
+
+  io_uring_sqe* GetSqe();
+  void ArmWake();
+  void ArmAccept(struct Listener* l);
+  void ArmRecv(struct UringConnection* c);
+  void StartSend(struct UringConnection* c);
+  void HandleCqe(io_uring_cqe* cqe);
+  void OnRecv(struct UringConnection* c, io_uring_cqe* cqe);
+  void OnSend(struct UringConnection* c, int res);
+  void FlushAll();
+  void BeginClose(struct UringConnection* c);
+  void MaybeFinalize(struct UringConnection* c);
+  void RecycleBuffer(uint16_t bid);
+
+  io_uring ring_{};
+  bool ring_ready_ = false;
+  int wakefd_ = -1;
+  uint64_t wake_value_ = 0;
+  io_uring_buf_ring* buf_ring_ = nullptr;
+  char* buffers_ = nullptr;
+  size_t buf_ring_bytes_ = 0;
+  std::vector<std::unique_ptr<struct Listener>> listeners_;
+  std::vector<Connection*> flushing_;
+  std::vector<struct UringConnection*> rearm_;  // receives stopped for lack of buffers
+};
+
+}  // namespace cinnabar::io

@@ -1,0 +1,144 @@
+#include "server/config_file.h"
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "base/string_util.h"
+#include "protocol/split_args.h"
+
+namespace cinnabar::server {
+namespace {
+
+// Quotes an argument for the options text, so that SplitArgs gives it back unchanged.
+std::string Quote(const std::string& arg) {
+  std::string out = "\"";
+  for (unsigned char c : arg) {
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 32 || c >= 127) {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+base::Status ReadFile(const std::string& path, std::string* out) {
+  if (path == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    *out = ss.str();
+    return base::Status::Ok();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return base::Status::FromErrno("Fatal error, can't open config file '" + path + "'", errno);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *out = ss.str();
+  return base::Status::Ok();
+}
+
+base::Status Fatal(const std::string& source, int line_no, const std::string& line,
+                   const std::string& reason) {
+  std::string msg = "\n*** FATAL CONFIG FILE ERROR (Cinnabar " CINNABAR_VERSION ") ***\n";
+  msg += "Reading the configuration file, at line " + std::to_string(line_no);
+  if (!source.empty()) msg += " of " + source;
+  msg += "\n>>> '" + line + "'\n" + reason + "\n";
+  return base::Status::Error(msg);
+}
+
+base::Status ApplyText(const std::string& text, const std::string& source,
+                       engine::ConfigStore* store, int depth) {
+  if (depth > 16) return base::Status::Error("Too many nested includes");
+  std::istringstream in(text);
+  std::string raw;
+  int line_no = 0;
+  std::vector<std::string> args;
+  while (std::getline(in, raw)) {
+    ++line_no;
+    std::string line = raw;
+    size_t b = line.find_first_not_of(" \t\r\n");
+    size_t e = line.find_last_not_of(" \t\r\n");
+    if (b == std::string::npos) continue;
+    line = line.substr(b, e - b + 1);
+    if (line[0] == '#') continue;
+    if (!protocol::SplitArgs(line, &args)) {
+      return Fatal(source, line_no, line, "Unbalanced quotes in configuration line");
+    }
+    if (args.empty()) continue;
+    std::string name = base::ToLower(args[0]);
+    std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (name == "include") {
+      if (rest.size() != 1) return Fatal(source, line_no, line, "wrong number of arguments");
+      std::string included;
+      base::Status st = ReadFile(rest[0], &included);
+      if (!st.ok()) return Fatal(source, line_no, line, st.message());
+      st = ApplyText(included, rest[0], store, depth + 1);
+      if (!st.ok()) return st;
+      continue;
+    }
+    base::Status st = store->ApplyLine(name, rest);
+    if (!st.ok()) return Fatal(source, line_no, line, st.message());
+  }
+  return base::Status::Ok();
+}
+
+}  // namespace
+
+base::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
+  CommandLine cl;
+  int i = 1;
+  if (argc >= 2) {
+    std::string first = argv[1];
+    if (first == "-v" || first == "--version") {
+      cl.version = true;
+      return cl;
+    }
+    if (first == "-h" || first == "--help") {
+      cl.help = true;
+      return cl;
+    }
+    if (first == "-" || first[0] != '-') {
+      cl.config_file = first;
+      i = 2;
+    }
+  }
+  bool have_option = false;
+  for (; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg.size() > 2 && arg[0] == '-' && arg[1] == '-') {
+      if (have_option) cl.options += "\n";
+      cl.options += arg.substr(2);
+      have_option = true;
+    } else if (!have_option) {
+      return base::Status::Error("Invalid option '" + arg + "': options start with '--'");
+    } else {
+      cl.options += " " + Quote(arg);
+    }
+  }
+  return cl;
+}
+
+base::Status LoadConfig(const CommandLine& cl, engine::ConfigStore* store) {
+  if (!cl.config_file.empty()) {
+    std::string text;
+    base::Status st = ReadFile(cl.config_file, &text);
+    if (!st.ok()) return st;
+    st = ApplyText(text, cl.config_file == "-" ? "stdin" : cl.config_file, store, 0);
+    if (!st.ok()) return st;
+  }
+  if (!cl.options.empty()) return ApplyText(cl.options, "the command line", store, 0);
+  return base::Status::Ok();
+}
+
+}  // namespace cinnabar::server

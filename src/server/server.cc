@@ -1,0 +1,288 @@
+#include "server/server.h"
+
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/logging.h"
+#include "base/memory.h"
+#include "commands/register_all.h"
+#include "engine/worker.h"
+#include "io/socket.h"
+#include "protocol/errors.h"
+#include "server/session.h"
+
+namespace cinnabar::server {
+namespace {
+
+unsigned CpuCount() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0) {
+    int n = CPU_COUNT(&set);
+    if (n > 0) return static_cast<unsigned>(n);
+  }
+  unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : n;
+}
+
+void SendAndClose(int fd, std::string_view error_text) {
+  std::string line = "-";
+  line += error_text;
+  line += "\r\n";
+  ssize_t n = send(fd, line.data(), line.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  (void)n;
+  close(fd);
+}
+
+}  // namespace
+
+Server::Server(engine::ConfigStore* config) : config_(config) {
+  commands::RegisterAll(&registry_);
+}
+
+Server::~Server() {
+  if (shutdown_fd_ >= 0) close(shutdown_fd_);
+}
+
+void Server::Post(unsigned thread, base::Task task) {
+  threads_[thread].loop->Post(std::move(task));
+}
+
+void Server::RequestShutdown() {
+  shutting_down_.store(true);
+  uint64_t one = 1;
+  ssize_t n = write(shutdown_fd_, &one, sizeof(one));
+  (void)n;
+}
+
+base::Status Server::OpenListeners(const engine::ServerConfig& cfg, std::vector<int>* fds) {
+  for (const std::string& addr : cfg.bind) {
+    base::StatusOr<int> fd = io::ListenTcp(addr, cfg.port, static_cast<int>(cfg.tcp_backlog));
+    if (!fd.ok()) {
+      for (int f : *fds) close(f);
+      fds->clear();
+      std::string shown = addr[0] == '-' ? addr.substr(1) : addr;
+      return base::Status::Error("Could not create server TCP listening socket " + shown + ":" +
+                                 std::to_string(cfg.port) + ": " + fd.status().message());
+    }
+    if (*fd >= 0) fds->push_back(*fd);
+  }
+  if (fds->empty()) {
+    return base::Status::Error("Failed listening on port " + std::to_string(cfg.port) +
+                               " (tcp): no bind address could be used");
+  }
+  return base::Status::Ok();
+}
+
+void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
+  engine::Worker& w = engine_->worker(index);
+  const engine::ServerConfig& cfg = w.config();
+  if (shutting_down_.load(std::memory_order_relaxed)) {
+    close(fd);
+    return;
+  }
+  io::ConfigureAccepted(fd, static_cast<int>(cfg.tcp_keepalive));
+  if (engine_->connected_clients.load(std::memory_order_relaxed) >= cfg.maxclients) {
+    w.stats().rejected_connections.Inc();
+    base::LogVerbose("Error registering fd event for the new client: max number of clients");
+    SendAndClose(fd, protocol::errors::kMaxClients);
+    return;
+  }
+  bool loopback = io::IsLoopback(peer);
+  if (cfg.protected_mode && cfg.requirepass.empty() && !loopback) {
+    SendAndClose(fd, protocol::errors::kProtectedMode);
+    return;
+  }
+  engine::PeerInfo info{io::FormatAddress(peer), io::LocalAddress(fd), fd, loopback};
+  base::LogVerbose("Accepted {}", info.addr);
+  Session::Start(threads_[index].loop.get(), &w, fd, std::move(info));
+}
+
+void Server::ThreadMain(unsigned index, io::LoopKind kind) {
+  base::RegisterMemoryThread();
+  base::StatusOr<std::unique_ptr<io::EventLoop>> loop = io::EventLoop::Create(kind);
+  if (!loop.ok()) {
+    base::LogWarning("Thread {} cannot start its event loop: {}", index, loop.status().message());
+    start_failed_.store(true);
+    std::abort();
+  }
+  threads_[index].loop = std::move(*loop);
+  io::EventLoop* l = threads_[index].loop.get();
+  engine::Worker& w = engine_->worker(index);
+  started_.fetch_add(1);
+  started_.notify_all();
+  // Nothing may be posted to a loop before every loop exists: wait for the others.
+  while (started_.load() < threads_.size()) started_.wait(started_.load());
+
+  {
+    std::lock_guard lock(listeners_mu_);
+    for (int fd : listen_fds_) {
+      base::Status st = l->Listen(fd, [this, index](int cfd, const sockaddr_storage& peer) {
+        OnAccept(index, cfd, peer);
+      });
+      if (!st.ok()) base::LogWarning("Listening on thread {}: {}", index, st.message());
+    }
+  }
+  int hz = w.config().effective_hz();
+  l->SetTimer(1000 / hz, [l, &w, hz]() mutable {
+    w.Cron();
+    int now_hz = w.config().effective_hz();
+    if (now_hz != hz) {  // CONFIG SET hz
+      hz = now_hz;
+      l->SetTimerInterval(1000 / hz);
+    }
+  });
+  l->SetBeforeSleep([&w] {
+    // Deferred work (resumed clients) may flush connections; the loop sends after this.
+    w.RunDeferred();
+  });
+  l->Run();
+}
+
+void Server::SwitchListeners(std::vector<int> fds) {
+  std::vector<int> old;
+  {
+    std::lock_guard lock(listeners_mu_);
+    old.swap(listen_fds_);
+    listen_fds_ = fds;
+  }
+  auto remaining = std::make_shared<std::atomic<unsigned>>(static_cast<unsigned>(threads_.size()));
+  auto old_fds = std::make_shared<std::vector<int>>(std::move(old));
+  for (unsigned i = 0; i < threads_.size(); ++i) {
+    Post(i, [this, i, fds, remaining, old_fds] {
+      io::EventLoop* l = threads_[i].loop.get();
+      l->StopListening();
+      for (int fd : fds) {
+        base::Status st = l->Listen(fd, [this, i](int cfd, const sockaddr_storage& peer) {
+          OnAccept(i, cfd, peer);
+        });
+        if (!st.ok()) base::LogWarning("Listening on thread {}: {}", i, st.message());
+      }
+      // The last thread to switch closes the old sockets.
+      if (remaining->fetch_sub(1) == 1) {
+        for (int fd : *old_fds) close(fd);
+      }
+    });
+  }
+}
+
+std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
+                                std::string_view* culprit) {
+  if (old.port != next.port || old.bind != next.bind) {
+    std::vector<int> fds;
+    base::Status st = OpenListeners(next, &fds);
+    if (!st.ok()) {
+      *culprit = old.port != next.port ? "port" : "bind";
+      base::LogWarning("{}", st.message());
+      return old.port != next.port ? "Unable to listen on this port" : "Failed to bind to specified addresses.";
+    }
+    port_.store(next.port);
+    SwitchListeners(std::move(fds));
+  }
+  if (old.loglevel != next.loglevel) base::SetLogLevel(next.loglevel);
+  return {};
+}
+
+void Server::WaitForShutdown() {
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
+  pollfd fds[2] = {{sfd, POLLIN, 0}, {shutdown_fd_, POLLIN, 0}};
+  while (true) {
+    int n = poll(fds, 2, -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (fds[0].revents & POLLIN) {
+      signalfd_siginfo info;
+      ssize_t r = read(sfd, &info, sizeof(info));
+      (void)r;
+      base::LogWarning("Received {} scheduling shutdown...",
+                       info.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+      break;
+    }
+    if (fds[1].revents & POLLIN) {
+      base::LogWarning("User requested shutdown...");
+      break;
+    }
+  }
+  close(sfd);
+}
+
+int Server::Run() {
+  std::shared_ptr<const engine::ServerConfig> cfg = config_->snapshot();
+  unsigned n = cfg->threads > 0 ? static_cast<unsigned>(cfg->threads) : CpuCount();
+
+  // Choose the I/O engine: io_uring where the kernel allows it, unless told otherwise.
+  io::LoopKind kind = io::LoopKind::kEpoll;
+  if (cfg->io_engine != engine::IoEngineKind::kEpoll) {
+    base::StatusOr<std::unique_ptr<io::EventLoop>> probe = io::EventLoop::Create(io::LoopKind::kUring);
+    if (probe.ok()) {
+      kind = io::LoopKind::kUring;
+    } else if (cfg->io_engine == engine::IoEngineKind::kUring) {
+      base::LogWarning("io-engine uring was requested but io_uring is unavailable: {}",
+                       probe.status().message());
+      return 1;
+    } else {
+      base::LogNotice("io_uring is unavailable ({}); using epoll", probe.status().message());
+    }
+  }
+  io_engine_name_ = kind == io::LoopKind::kUring ? "io_uring" : "epoll";
+
+  engine_ = std::make_unique<engine::Engine>(config_, &registry_, n);
+  engine_->Wire(this, this);
+
+  base::Status st = OpenListeners(*cfg, &listen_fds_);
+  if (!st.ok()) {
+    base::LogWarning("Warning: {}", st.message());
+    base::LogWarning("Failed listening on port {} (tcp), aborting.", cfg->port);
+    return 1;
+  }
+  port_.store(cfg->port);
+
+  shutdown_fd_ = eventfd(0, EFD_CLOEXEC);
+  // Signals go to the main thread's signalfd only: block them before threads start.
+  sigset_t mask;
+  sigemptyset(&mask);
+  sigaddset(&mask, SIGTERM);
+  sigaddset(&mask, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &mask, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  base::LogNotice("Cinnabar {} (Redis {} compatible) port={} threads={} io-engine={} config={}",
+                  CINNABAR_VERSION, "7.0.15", cfg->port, n, io_engine_name_,
+                  cfg->config_file.empty() ? "none" : cfg->config_file);
+  threads_.resize(n);
+  for (unsigned i = 0; i < n; ++i) {
+    threads_[i].thread = std::thread([this, i, kind] { ThreadMain(i, kind); });
+  }
+  while (started_.load() < n) started_.wait(started_.load());
+  base::LogNotice("Server initialized");
+  base::LogNotice("Ready to accept connections tcp");
+
+  WaitForShutdown();
+
+  // Stop accepting, let each loop finish its turn (in-flight commands and their replies),
+  // then stop.
+  for (unsigned i = 0; i < n; ++i) {
+    threads_[i].loop->Post([l = threads_[i].loop.get()] {
+      l->StopListening();
+      l->Stop();
+    });
+  }
+  for (Thread& t : threads_) t.thread.join();
+  {
+    std::lock_guard lock(listeners_mu_);
+    for (int fd : listen_fds_) close(fd);
+    listen_fds_.clear();
+  }
+  return 0;
+}
+
+}  // namespace cinnabar::server

@@ -1,0 +1,69 @@
+// Server: the process: one thread per shard, each running an event loop and its engine
+// worker; the listening sockets; signals and shutdown. Implements what the engine needs
+// from outside (Messenger, ServerHooks).
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/config.h"
+#include "engine/engine.h"
+#include "engine/registry.h"
+#include "io/event_loop.h"
+
+namespace cinnabar::server {
+
+class Server final : public engine::Messenger, public engine::ServerHooks {
+ public:
+  explicit Server(engine::ConfigStore* config);
+  ~Server() override;
+
+  // Binds, starts the threads, serves until SIGTERM/SIGINT or SHUTDOWN, then stops.
+  // Returns the process exit code.
+  int Run();
+
+  // engine::Messenger
+  void Post(unsigned thread, base::Task task) override;
+  // engine::ServerHooks
+  void RequestShutdown() override;
+  std::string ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
+                          std::string_view* culprit) override;
+  std::string_view IoEngineName() const override { return io_engine_name_; }
+  int ListeningPort() const override { return port_.load(); }
+
+ private:
+  struct Thread {
+    std::unique_ptr<io::EventLoop> loop;
+    std::thread thread;
+  };
+
+  base::Status OpenListeners(const engine::ServerConfig& cfg, std::vector<int>* fds);
+  void ThreadMain(unsigned index, io::LoopKind kind);
+  void OnAccept(unsigned index, int fd, const sockaddr_storage& peer);
+  void SwitchListeners(std::vector<int> fds);
+  void WaitForShutdown();
+
+  engine::ConfigStore* config_;
+  engine::Registry registry_;
+  std::unique_ptr<engine::Engine> engine_;
+  std::vector<Thread> threads_;
+  std::string io_engine_name_;
+  std::atomic<int> port_{0};
+
+  std::mutex listeners_mu_;
+  std::vector<int> listen_fds_;
+
+  // Startup handshake: each thread creates its loop on itself (io_uring rings are tied to
+  // the thread that submits), then reports.
+  std::atomic<unsigned> started_{0};
+  std::atomic<bool> start_failed_{false};
+
+  int shutdown_fd_ = -1;  // eventfd: SHUTDOWN wakes the main thread
+  std::atomic<bool> shutting_down_{false};
+};
+
+}  // namespace cinnabar::server

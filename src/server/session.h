@@ -1,0 +1,37 @@
+// Session: joins one io::Connection to one engine::Client. It is the io layer's handler and
+// the engine's transport, so neither layer knows the other.
+#pragma once
+
+#include "engine/client.h"
+#include "engine/worker.h"
+#include "io/event_loop.h"
+
+namespace cinnabar::server {
+
+class Session final : public io::ConnectionHandler, public engine::Transport {
+ public:
+  // Takes over `fd` on `loop`; deletes itself when the connection closes.
+  static void Start(io::EventLoop* loop, engine::Worker* worker, int fd, engine::PeerInfo peer);
+
+  // io::ConnectionHandler
+  void OnInput(io::Connection* c, size_t n) override;
+  void OnPeerClosed(io::Connection* c) override;
+  void OnSent(io::Connection* c, size_t n) override;
+  void OnClosed(io::Connection* c) override;
+
+  // engine::Transport
+  base::IoBuf& input() override { return conn_->input(); }
+  base::IoBuf& output() override { return conn_->output(); }
+  void Flush() override { conn_->Flush(); }
+  void CloseAfterFlush() override { conn_->CloseAfterFlush(); }
+  void Close() override { conn_->Close(); }
+
+ private:
+  explicit Session(engine::Worker* worker) : worker_(worker) {}
+
+  engine::Worker* worker_;
+  io::Connection* conn_ = nullptr;
+  engine::Client* client_ = nullptr;
+};
+
+}  // namespace cinnabar::server
