@@ -1,0 +1,250 @@
+"""Integration test harness: starts the real server binary (Cinnabar, or Debian's
+redis-server with --server redis) on a free port and hands tests redis-py clients.
+
+Options:
+  --server cinnabar|redis   which server to test (default cinnabar)
+  --server-bin PATH         the cinnabar-server binary (default build/release/cinnabar-server)
+  --threads N               Cinnabar's thread count (default 1)
+  --io-engine auto|uring|epoll
+"""
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+
+import pytest
+import redis
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--server", default="cinnabar", choices=["cinnabar", "redis"])
+    parser.addoption("--server-bin", default=os.path.join(ROOT, "build/release/cinnabar-server"))
+    parser.addoption("--threads", default="1")
+    parser.addoption("--io-engine", default="auto", choices=["auto", "uring", "epoll"])
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "cinnabar_only: tests a Cinnabar feature Redis 7.0 lacks")
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+def pytest_collection_modifyitems(config, items):
+    if config.getoption("--server") == "redis":
+        skip = pytest.mark.skip(reason="Cinnabar-only behaviour (Redis 7.0 lacks it)")
+        for item in items:
+            if "cinnabar_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class ServerProcess:
+    """One running server. `args` are extra `--name value` options."""
+
+    def __init__(self, config, args=(), config_text=None, expect_start=True):
+        self.kind = config.getoption("--server")
+        self.port = free_port()
+        self.host = "127.0.0.1"
+        self.dir = tempfile.mkdtemp(prefix="cinnabar-test-")
+        self.log_path = os.path.join(self.dir, "server.log")
+        cmd = []
+        if self.kind == "redis":
+            cmd.append(shutil.which("redis-server") or "/usr/bin/redis-server")
+        else:
+            cmd.append(config.getoption("--server-bin"))
+        if config_text is not None:
+            path = os.path.join(self.dir, "server.conf")
+            with open(path, "w") as f:
+                f.write(config_text)
+            cmd.append(path)
+        cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
+                "--enable-debug-command", "yes"]
+        if self.kind == "redis":
+            cmd += ["--save", "", "--appendonly", "no"]
+        else:
+            cmd += ["--threads", config.getoption("--threads"),
+                    "--io-engine", config.getoption("--io-engine")]
+        cmd += list(args)
+        self.cmd = cmd
+        self.log = open(self.log_path, "w")
+        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+        if expect_start:
+            self.wait_ready()
+
+    def wait_ready(self, timeout=10.0):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                text = self.read_log()
+                if "io_uring is unavailable" in text:
+                    pytest.skip("io_uring is unavailable on this machine")
+                raise RuntimeError(f"server exited ({self.proc.returncode}):\n{text}")
+            try:
+                with socket.create_connection((self.host, self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.02)
+        raise RuntimeError("server did not start:\n" + self.read_log())
+
+    def read_log(self):
+        self.log.flush()
+        with open(self.log_path) as f:
+            return f.read()
+
+    def client(self, **kwargs):
+        kwargs.setdefault("decode_responses", True)
+        kwargs.setdefault("socket_timeout", 10)
+        return redis.Redis(host=self.host, port=self.port, **kwargs)
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(request):
+    s = ServerProcess(request.config)
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def start_server(request):
+    """Starts extra servers with custom options; they stop after the test."""
+    started = []
+
+    def start(*args, config_text=None, expect_start=True):
+        s = ServerProcess(request.config, args, config_text, expect_start)
+        started.append(s)
+        return s
+
+    yield start
+    for s in started:
+        s.stop()
+
+
+@pytest.fixture
+def is_redis(request):
+    return request.config.getoption("--server") == "redis"
+
+
+@pytest.fixture
+def r(server):
+    c = server.client()
+    c.flushall()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def rb(server):
+    """A client that returns bytes."""
+    c = server.client(decode_responses=False)
+    c.flushall()
+    yield c
+    c.close()
+
+
+class RawConnection:
+    """A plain socket for protocol-level tests."""
+
+    def __init__(self, host, port):
+        self.sock = socket.create_connection((host, port), timeout=5)
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def read_until_closed(self, timeout=5):
+        self.sock.settimeout(timeout)
+        out = b""
+        while True:
+            try:
+                chunk = self.sock.recv(65536)
+            except socket.timeout:
+                return out, False
+            if not chunk:
+                return out, True
+            out += chunk
+
+    def read(self, nbytes=None, timeout=5):
+        """Reads until `nbytes` arrived (or, without nbytes, one complete RESP reply)."""
+        self.sock.settimeout(timeout)
+        out = b""
+        while True:
+            if nbytes is not None and len(out) >= nbytes:
+                return out
+            if nbytes is None and _complete(out):
+                return out
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return out
+            out += chunk
+
+    def close(self):
+        self.sock.close()
+
+
+def _complete(buf):
+    try:
+        return _parse(buf, 0) == len(buf)
+    except IndexError:
+        return False
+
+
+def _parse(buf, i):
+    """Returns the offset after one RESP value starting at i; IndexError if incomplete."""
+    if i >= len(buf):
+        raise IndexError
+    kind = buf[i:i + 1]
+    end = buf.index(b"\r\n", i)
+    line = buf[i + 1:end]
+    i = end + 2
+    if kind in (b"+", b"-", b":", b"_", b",", b"#", b"("):
+        return i
+    if kind in (b"$", b"="):
+        n = int(line)
+        if n < 0:
+            return i
+        if len(buf) < i + n + 2:
+            raise IndexError
+        return i + n + 2
+    if kind in (b"*", b"~", b">", b"%", b"|"):
+        n = int(line)
+        if n < 0:
+            return i
+        count = n * 2 if kind in (b"%", b"|") else n
+        for _ in range(count):
+            i = _parse(buf, i)
+        return i
+    raise ValueError(f"bad RESP type {kind!r}")
+
+
+@pytest.fixture
+def raw(server):
+    conns = []
+
+    def connect():
+        c = RawConnection(server.host, server.port)
+        conns.append(c)
+        return c
+
+    yield connect
+    for c in conns:
+        c.close()
