@@ -1,0 +1,114 @@
+// SegmentedTable<Traits>: a hash set of pointers to elements that carry their own key: an
+// Entry for the keyspace (KeyTable), a member or field allocation for large collections.
+//
+// Extendible hashing: a directory, indexed by the top bits of a key's hash, points at
+// segments. A segment is an open-addressing table of up to kMaxSlots slots probed a group
+// of 16 control bytes at a time (SIMD), growing by doubling while small and splitting in
+// two when full, so no insert ever rehashes more than one segment (no multi-millisecond
+// pause while a table grows into tens of millions of elements).
+//
+// A slot holds an element pointer whose low bit says the element is volatile (a key with an
+// expiry), so the active expiry cycle finds those without touching the others.
+//
+// Segments cover contiguous ranges of hash values, which makes a hash position a stable
+// scan cursor: elements present for a whole SCAN are returned at least once, even across
+// splits.
+//
+// Traits provides: `using Element = ...;`, `static std::string_view Key(const Element*)`,
+// `static bool Volatile(const Element*)`, `static void Destroy(Element*)`. The definitions
+// are in segmented_table_impl.h, included by the one .cc that instantiates each table.
+//
+// Not thread-safe: used by the thread that holds the shard.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "base/function_ref.h"
+
+namespace cinnabar::core {
+
+namespace detail {
+struct Segment;
+}  // namespace detail
+
+template <typename Traits>
+class SegmentedTable {
+ public:
+  using Element = typename Traits::Element;
+  // Where an element sits. Valid until the next Insert or ShrinkStep on the table.
+  struct Handle {
+    detail::Segment* segment = nullptr;
+    uint32_t index = 0;
+  };
+
+  SegmentedTable();
+  ~SegmentedTable();
+  SegmentedTable(SegmentedTable&& o) noexcept;
+  SegmentedTable& operator=(SegmentedTable&& o) noexcept;
+  SegmentedTable(const SegmentedTable&) = delete;
+  SegmentedTable& operator=(const SegmentedTable&) = delete;
+
+  static uint64_t Hash(std::string_view key);
+
+  size_t size() const { return size_; }
+  size_t volatile_count() const { return volatile_; }
+
+  // The element for `key` (whose Hash is `hash`), or null. Fills `where` when found.
+  Element* Find(std::string_view key, uint64_t hash, Handle* where) const;
+  // Adds `e`, whose key must be absent. Invalidates handles.
+  void Insert(uint64_t hash, Element* e);
+  // Puts `e` (same key, maybe reallocated) in the slot at `where`.
+  void Replace(const Handle& where, Element* e);
+  // Takes the element at `where` out of the table and returns it (not freed).
+  Element* Remove(const Handle& where);
+  // Frees every element (Traits::Destroy) and returns to the empty state.
+  void Clear();
+
+  // Visits up to about `count` elements in hash order starting at position `cursor`, and
+  // returns the position to continue from; `*done` is set when the table was finished.
+  uint64_t Scan(uint64_t cursor, size_t count, base::FunctionRef<void(Element*)> visit,
+                bool* done) const;
+  // Visits every element. The visitor must not change the table.
+  void ForEach(base::FunctionRef<void(Element*)> visit) const;
+  // A random element, or null when empty. `random` is any 64-bit random value source.
+  Element* Random(base::FunctionRef<uint64_t()> random) const;
+
+  // For the active expiry cycle: visits the volatile elements in the segment that covers
+  // `cursor`; the visitor may Remove the element through the handle it is given. Returns the
+  // next cursor (0 after the last segment) and adds the slots looked at to `*slots`.
+  uint64_t SweepVolatile(uint64_t cursor,
+                         base::FunctionRef<bool(const Handle&, Element*)> visit,
+                         size_t* slots);
+  // Shrinks one under-used segment near `cursor`; returns the next cursor. Invalidates
+  // handles. Called from the shard's cron.
+  uint64_t ShrinkStep(uint64_t cursor);
+
+  // Bytes used by the directory and segments (elements excluded).
+  size_t OverheadBytes() const;
+
+  static constexpr uint32_t kMinSlots = 16;
+  static constexpr uint32_t kMaxSlots = 1024;
+
+ private:
+  size_t DirIndex(uint64_t hash) const {
+    return global_depth_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - global_depth_));
+  }
+  detail::Segment* SegmentFor(uint64_t hash) const { return dir_[DirIndex(hash)]; }
+  void MakeRoom(uint64_t hash);
+  void Rebuild(size_t dir_index, uint32_t capacity);
+  void Split(size_t dir_index);
+  void FreeSegments();
+  // First and one-past-last hash position of the segment at `dir_index`; `*last` is set
+  // when the segment ends the hash space.
+  void SegmentRange(size_t dir_index, uint64_t* begin, uint64_t* end, bool* last) const;
+
+  std::vector<detail::Segment*> dir_;
+  uint8_t global_depth_ = 0;
+  size_t size_ = 0;
+  size_t volatile_ = 0;
+};
+
+}  // namespace cinnabar::core
