@@ -16,11 +16,28 @@ enum class ObjType : uint8_t {
   kStream = 6,
 };
 
-// String encodings. Collections define theirs next to their data structures.
+// Encodings per type (3 bits in an entry). OBJECT ENCODING prints Redis's names.
 enum StringEncoding : uint8_t {
   kStrInt = 0,     // a 64-bit integer kept in the entry ("int")
   kStrEmbStr = 1,  // short bytes kept in the entry ("embstr")
   kStrRaw = 2,     // an out-of-line RawString ("raw")
+};
+enum ListEncoding : uint8_t {
+  kListListpack = 0,   // one listpack ("listpack")
+  kListQuicklist = 1,  // a chain of listpack nodes ("quicklist")
+};
+enum SetEncoding : uint8_t {
+  kSetIntset = 0,     // sorted integers ("intset")
+  kSetListpack = 1,   // a listpack of members ("listpack")
+  kSetHashtable = 2,  // a member table ("hashtable")
+};
+enum HashEncoding : uint8_t {
+  kHashListpack = 0,   // field, value, field, value... ("listpack")
+  kHashHashtable = 1,  // a field table ("hashtable")
+};
+enum ZSetEncoding : uint8_t {
+  kZSetListpack = 0,  // member, score pairs in score order ("listpack")
+  kZSetSkiplist = 1,  // an ordered index plus a member table ("skiplist", Redis's name)
 };
 
 // What TYPE answers: "string", "list", ...

@@ -44,6 +44,17 @@ struct ServerConfig {
   IoEngineKind io_engine = IoEngineKind::kAuto;
   DebugCommandPolicy enable_debug_command = DebugCommandPolicy::kNo;
 
+  // Collections stay in their compact encodings up to these sizes (Redis 7 defaults).
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t set_max_listpack_entries = 128;
+  int64_t set_max_listpack_value = 64;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  // Positive: elements per list node; -1..-5: node size limit of 4, 8, 16, 32, 64 KB.
+  int64_t list_max_listpack_size = -2;
+
   // Not directives: where the configuration came from.
   std::string config_file;  // absolute path, or empty
 
@@ -62,6 +73,7 @@ struct Directive {
 enum DirectiveFlag : uint32_t {
   kImmutable = 1u << 0,  // startup only
   kMultiArg = 1u << 1,   // takes several arguments ("bind a b"); CONFIG SET splits on spaces
+  kAlias = 1u << 2,      // an old name of another directive
 };
 
 // The supported directives, and the Redis directives we recognise but do not support yet
