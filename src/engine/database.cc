@@ -95,6 +95,11 @@ void Database::SetExpire(Ref& ref, int64_t expire_ms) {
 
 void Database::SetPointer(Ref& ref, void* pointer) { ref.entry->set_pointer(pointer); }
 
+void Database::UpdateObject(Ref& ref, uint8_t encoding, void* pointer) {
+  ref.entry->set_encoding(encoding);
+  ref.entry->set_pointer(pointer);
+}
+
 void Database::Erase(Ref& ref) {
   core::DestroyEntry(table_.Remove(ref.where));
   ref.entry = nullptr;

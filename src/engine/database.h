@@ -56,6 +56,9 @@ class Database {
   void SetExpire(Ref& ref, int64_t expire_ms);
   // Replaces just the out-of-line pointer (a value that moved in memory).
   void SetPointer(Ref& ref, void* pointer);
+  // A collection changed in place: records its (possibly moved) pointer and (possibly
+  // converted) encoding. The old pointer is not freed; the collection code did that.
+  void UpdateObject(Ref& ref, uint8_t encoding, void* pointer);
   // Removes the key at `ref` and frees it.
   void Erase(Ref& ref);
   // Moves the key at `ref` (value and expiry) to `dst` as `new_key`, which must be absent
