@@ -26,6 +26,8 @@ class Messenger {
  public:
   virtual ~Messenger() = default;
   virtual void Post(unsigned thread, base::Task task) = 0;
+  // Runs `task` on `thread` at monotonic time `when_us`. REQUIRES: called on `thread`.
+  virtual void RunAt(unsigned thread, int64_t when_us, base::Task task) = 0;
 };
 
 // What the engine asks of the server.
@@ -64,6 +66,9 @@ class Engine {
   ServerHooks& hooks() { return *hooks_; }
 
   void Post(unsigned thread, base::Task task) { messenger_->Post(thread, std::move(task)); }
+  void RunAt(unsigned thread, int64_t when_us, base::Task task) {
+    messenger_->RunAt(thread, when_us, std::move(task));
+  }
   // Held while a multi-shard command queues its lock requests, so every shard sees lock
   // requests in one global order (which rules out deadlock).
   std::mutex& schedule_mu() { return schedule_mu_; }

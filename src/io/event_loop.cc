@@ -56,14 +56,25 @@ void EventLoop::SetTimer(int interval_ms, std::function<void()> tick) {
   next_tick_us_ = base::MonotonicUs() + interval_ms * 1000LL;
 }
 
+void EventLoop::RunAt(int64_t when_us, base::Task task) {
+  timers_.push(Timer{when_us, timer_seq_++, std::move(task)});
+}
+
 int EventLoop::RunTimers() {
-  if (!tick_) return -1;
   int64_t now = base::MonotonicUs();
-  if (now >= next_tick_us_) {
+  while (!timers_.empty() && timers_.top().when_us <= now) {
+    base::Task t = std::move(timers_.top().task);
+    timers_.pop();
+    t();
+  }
+  if (tick_ && now >= next_tick_us_) {
     tick_();
     next_tick_us_ = now + interval_ms_ * 1000LL;
   }
-  int64_t wait = (next_tick_us_ - base::MonotonicUs() + 999) / 1000;
+  int64_t next = tick_ ? next_tick_us_ : -1;
+  if (!timers_.empty() && (next < 0 || timers_.top().when_us < next)) next = timers_.top().when_us;
+  if (next < 0) return -1;
+  int64_t wait = (next - base::MonotonicUs() + 999) / 1000;
   return wait < 0 ? 0 : static_cast<int>(wait);
 }
 

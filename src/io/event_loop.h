@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <queue>
 #include <string_view>
 #include <vector>
 
@@ -101,6 +102,9 @@ class EventLoop {
   // `tick` runs every `interval_ms`; `before_sleep` before the loop waits for events.
   void SetTimer(int interval_ms, std::function<void()> tick);
   void SetTimerInterval(int interval_ms) { interval_ms_ = interval_ms; }
+  // Runs `task` once, at monotonic time `when_us` (base::MonotonicUs) or soon after; the
+  // loop wakes for it with millisecond precision.
+  void RunAt(int64_t when_us, base::Task task);
   void SetBeforeSleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
   // Runs until Stop().
   virtual void Run() = 0;
@@ -135,6 +139,17 @@ class EventLoop {
   std::function<void()> tick_;
   int interval_ms_ = 0;
   int64_t next_tick_us_ = 0;
+
+  struct Timer {
+    int64_t when_us;
+    uint64_t seq;  // ties run in the order they were set
+    mutable base::Task task;
+    bool operator>(const Timer& o) const {
+      return when_us != o.when_us ? when_us > o.when_us : seq > o.seq;
+    }
+  };
+  std::priority_queue<Timer, std::vector<Timer>, std::greater<Timer>> timers_;
+  uint64_t timer_seq_ = 0;
 };
 
 }  // namespace cinnabar::io

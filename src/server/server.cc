@@ -54,6 +54,10 @@ void Server::Post(unsigned thread, base::Task task) {
   threads_[thread].loop->Post(std::move(task));
 }
 
+void Server::RunAt(unsigned thread, int64_t when_us, base::Task task) {
+  threads_[thread].loop->RunAt(when_us, std::move(task));
+}
+
 void Server::RequestShutdown() {
   shutting_down_.store(true);
   uint64_t one = 1;

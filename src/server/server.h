@@ -28,6 +28,7 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
 
   // engine::Messenger
   void Post(unsigned thread, base::Task task) override;
+  void RunAt(unsigned thread, int64_t when_us, base::Task task) override;
   // engine::ServerHooks
   void RequestShutdown() override;
   std::string ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
