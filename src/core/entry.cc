@@ -7,41 +7,6 @@
 
 namespace cinnabar::core {
 
-std::string_view TypeName(ObjType type) {
-  switch (type) {
-    case ObjType::kString: return "string";
-    case ObjType::kList: return "list";
-    case ObjType::kSet: return "set";
-    case ObjType::kZSet: return "zset";
-    case ObjType::kHash: return "hash";
-    case ObjType::kStream: return "stream";
-  }
-  return "none";
-}
-
-bool ParseTypeName(std::string_view name, ObjType* out) {
-  static constexpr ObjType kAll[] = {ObjType::kString, ObjType::kList, ObjType::kSet,
-                                     ObjType::kZSet, ObjType::kHash, ObjType::kStream};
-  for (ObjType t : kAll) {
-    std::string_view n = TypeName(t);
-    if (n.size() != name.size()) continue;
-    bool same = true;
-    for (size_t i = 0; i < n.size(); ++i) {
-      char c = name[i];
-      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-      if (c != n[i]) {
-        same = false;
-        break;
-      }
-    }
-    if (same) {
-      *out = t;
-      return true;
-    }
-  }
-  return false;
-}
-
 size_t Entry::ValueSize(const Value& v) {
   if (v.type == ObjType::kString && v.encoding == kStrInt) return VarintSize(ZigZag(v.integer));
   if (v.type == ObjType::kString && v.encoding == kStrEmbStr) {

@@ -44,5 +44,8 @@ enum ZSetEncoding : uint8_t {
 std::string_view TypeName(ObjType type);
 // Parses a TYPE name as SCAN ... TYPE takes it; false if unknown.
 bool ParseTypeName(std::string_view name, ObjType* out);
+// What OBJECT ENCODING answers: "int", "embstr", "raw", "listpack", "quicklist", "intset",
+// "hashtable", "skiplist", "stream".
+std::string_view EncodingName(ObjType type, uint8_t encoding);
 
 }  // namespace cinnabar::core
