@@ -31,6 +31,19 @@ Database::Ref Database::Find(std::string_view key) {
   return ref;
 }
 
+Database::Ref Database::FindNoTouch(std::string_view key) {
+  Ref ref;
+  ref.hash = KeyTable::Hash(key);
+  Entry* e = table_.Find(key, ref.hash, &ref.where);
+  if (e == nullptr) return ref;
+  if (IsExpired(e)) {
+    ExpireNow(ref.where);
+    return ref;
+  }
+  ref.entry = e;
+  return ref;
+}
+
 Database::Ref Database::FindRead(std::string_view key) {
   Ref ref = Find(key);
   if (ref) {

@@ -35,6 +35,8 @@ class Database {
   // Finds `key`; a key past its expiry is deleted first and reported absent. Touches the
   // LRU clock.
   Ref Find(std::string_view key);
+  // Find that leaves the LRU clock alone (OBJECT, introspection); still expires lazily.
+  Ref FindNoTouch(std::string_view key);
   // Find for read commands: also counts a keyspace hit or miss.
   Ref FindRead(std::string_view key);
   // Find that returns kNotFound or kWrongType instead of the wrong thing.
