@@ -1,4 +1,4 @@
-// CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | HELP.
+// CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | UNBLOCK | HELP.
 
 #include <string>
 #include <vector>
@@ -7,6 +7,7 @@
 #include "commands/args.h"
 #include "commands/client_names.h"
 #include "commands/families.h"
+#include "engine/blocking.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
 #include "engine/worker.h"
@@ -39,7 +40,7 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   line += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
   line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
   line += " flags=";
-  line += c.awaiting() ? "b" : "N";
+  line += c.blocked() ? "b" : "N";
   line += " db=" + std::to_string(c.db);
   line += " sub=0 psub=0 ssub=0 multi=-1";
   line += " qbuf=" + std::to_string(qbuf);
@@ -241,6 +242,40 @@ void ClientKill(CommandContext& ctx) {
       });
 }
 
+// CLIENT UNBLOCK <id> [TIMEOUT|ERROR]
+void ClientUnblock(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    return ctx.ReplyError(
+        "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+  }
+  bool with_error = false;
+  if (ctx.argc() == 4) {
+    if (Is(ctx.arg(3), "ERROR")) {
+      with_error = true;
+    } else if (!Is(ctx.arg(3), "TIMEOUT")) {
+      return ctx.ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+    }
+  }
+  int64_t id;
+  if (!base::ParseInt64(ctx.arg(2), &id)) return ctx.ReplyError(errors::kNotInteger);
+  ctx.GatherFromWorkers<int64_t>(
+      [id, with_error](Worker& w) -> int64_t {
+        for (Client* c : w.clients()) {
+          if (static_cast<int64_t>(c->id()) != id) continue;
+          return engine::UnblockClient(
+                     *c, with_error ? "UNBLOCKED client unblocked via CLIENT UNBLOCK" : "")
+                     ? 1
+                     : 0;
+        }
+        return 0;
+      },
+      [](Client&, protocol::ReplyBuilder& rb, std::vector<int64_t>& found) {
+        int64_t total = 0;
+        for (int64_t n : found) total += n;
+        rb.Integer(total);
+      });
+}
+
 // CLIENT HELP
 void ClientHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -277,6 +312,8 @@ void ClientHelp(CommandContext& ctx) {
       "    Assign the name <name> to the current connection.",
       "SETINFO <LIB-NAME|LIB-VER> <value>",
       "    Set client meta attributes.",
+      "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+      "    Unblock the specified blocked client.",
       "HELP",
       "    Print this help.",
   };
@@ -313,6 +350,10 @@ constexpr CommandSpec kClientSubcommands[] = {
     {.name = "KILL", .arity = -3, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ClientKill, .summary = "Terminates open connections.", .since = "2.4.0",
      .complexity = "O(N) where N is the number of client connections"},
+    {.name = "UNBLOCK", .arity = -3, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ClientUnblock,
+     .summary = "Unblocks a client blocked by a blocking command from a different connection.",
+     .since = "5.0.0", .complexity = "O(log N) where N is the number of client connections"},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = ClientHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
      .complexity = "O(1)"},

@@ -2,6 +2,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "engine/blocking.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "engine/worker.h"
@@ -89,6 +90,11 @@ void Client::ProcessInput() {
 
 void Client::OnPeerClosed() {
   peer_closed_ = true;
+  // Redis compat: a blocked client whose peer hangs up is freed at once.
+  if (blocked()) {
+    Kill();
+    return;
+  }
   ProcessInput();
 }
 
@@ -123,6 +129,7 @@ void Client::OnClosed() {
   transport_ = nullptr;
   worker_->RemoveClient(this);
   worker_->engine().connected_clients.fetch_sub(1, std::memory_order_relaxed);
+  DropBlocked(*this);
   Unref();
 }
 

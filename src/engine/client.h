@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 #include "base/io_buf.h"
@@ -15,6 +16,7 @@
 
 namespace cinnabar::engine {
 
+class Waiter;
 class Worker;
 struct CommandEntry;
 
@@ -89,6 +91,9 @@ class Client {
   uint64_t commands_run = 0;
   size_t query_peak = 0;
   bool awaiting() const { return awaiting_; }
+  // Set while a blocking command waits (engine/blocking.h).
+  std::shared_ptr<Waiter> blocked_waiter;
+  bool blocked() const { return blocked_waiter != nullptr; }
   bool closing() const { return close_after_reply_; }
 
  private:

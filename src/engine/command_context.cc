@@ -2,6 +2,7 @@
 
 #include <atomic>
 
+#include "engine/blocking.h"
 #include "engine/engine.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
@@ -13,14 +14,15 @@ CommandContext::CommandContext(const CommandEntry& cmd, std::span<const std::str
                                protocol::ReplyBuilder* reply, Worker* worker, Client* client,
                                Shard* shard, int db_index, ExecMode mode, int64_t now_ms)
     : cmd_(cmd), args_(args), reply_(reply), worker_(worker), client_(client), shard_(shard),
-      db_index_(db_index), mode_(mode), now_ms_(now_ms) {}
+      db_index_(db_index), mode_(mode), now_ms_(now_ms), origin_(client),
+      home_(worker->index()) {}
 
 Database& CommandContext::db() { return shard().db(db_index_); }
 
 Database& CommandContext::db_for(std::string_view key) { return db_for(key, db_index_); }
 
 Database& CommandContext::db_for(std::string_view key, int index) {
-  if (mode_ != ExecMode::kLocked) return worker_->shard().db(index);
+  if (mode_ != ExecMode::kLocked) return shard().db(index);
   return engine().shard(engine().ShardOf(key)).db(index);
 }
 

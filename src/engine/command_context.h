@@ -20,6 +20,7 @@ namespace cinnabar::engine {
 
 class Engine;
 class Shard;
+class Waiter;
 class Worker;
 
 enum class ExecMode {
@@ -75,6 +76,19 @@ class CommandContext {
 
   bool deferred() const { return deferred_; }
 
+  // --- Blocking commands (engine/blocking.h) ---
+  // The client that sent the command and its thread, in every mode (a hop's handler runs
+  // without client(); these name it for BlockOnKeys, which must not touch it).
+  Client* origin() const { return origin_; }
+  unsigned home() const { return home_; }
+  void set_origin(Client* c, unsigned home) {
+    origin_ = c;
+    home_ = home;
+  }
+  // Set when the handler parked the client instead of replying.
+  const std::shared_ptr<Waiter>& waiter() const { return waiter_; }
+  void set_waiter(std::shared_ptr<Waiter> w) { waiter_ = std::move(w); }
+
  private:
   void StartGather(std::function<void(unsigned, Worker&)> per_thread,
                    std::function<void(Client&, protocol::ReplyBuilder&)> finish);
@@ -89,6 +103,9 @@ class CommandContext {
   ExecMode mode_;
   int64_t now_ms_;
   bool deferred_ = false;
+  Client* origin_;
+  unsigned home_;
+  std::shared_ptr<Waiter> waiter_;
 };
 
 template <typename T>

@@ -71,7 +71,28 @@ Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
                      int64_t expire_ms) {
   Entry* e = Entry::Create(key, expire_ms, value, shard_->lru_clock());
   table_.Insert(hash, e);
+  if (waiters_ && waiters_->Find(key)) shard_->MarkReady(index_, key);
   return e;
+}
+
+Database::~Database() = default;
+
+void Database::AddWaiter(std::string_view key, std::shared_ptr<Waiter> w) {
+  if (!waiters_) waiters_ = std::make_unique<WaiterMap>();
+  waiters_->Add(key, std::move(w));
+}
+
+void Database::RemoveWaiter(std::string_view key, const Waiter* w) {
+  if (!waiters_) return;
+  waiters_->Remove(key, w);
+  DropWaitersIfEmpty();
+}
+
+void Database::SignalWaitedKeys() {
+  if (!waiters_) return;
+  waiters_->ForEachKey([this](const std::string& key) {
+    if (ExistsNoTouch(key)) shard_->MarkReady(index_, key);
+  });
 }
 
 void Database::Update(Ref& ref, const Value& value, int64_t expire_ms) {
@@ -131,6 +152,9 @@ void Database::SwapContents(Database& other) {
   std::swap(table_, other.table_);
   std::swap(expire_cursor, other.expire_cursor);
   std::swap(maintain_cursor, other.maintain_cursor);
+  // Redis compat: clients blocked on keys the swap brought in are served.
+  SignalWaitedKeys();
+  other.SignalWaitedKeys();
 }
 
 bool Database::Delete(std::string_view key) {

@@ -4,11 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "base/op_status.h"
 #include "core/entry.h"
 #include "core/key_table.h"
+#include "engine/blocking.h"
 
 namespace cinnabar::engine {
 
@@ -17,6 +19,7 @@ class Shard;
 class Database {
  public:
   Database(Shard* shard, int index) : shard_(shard), index_(index) {}
+  ~Database();
 
   int index() const { return index_; }
   size_t size() const { return table_.size(); }
@@ -81,6 +84,16 @@ class Database {
   // Removes an expired key found by the expiry cycle.
   void ExpireNow(const core::KeyTable::Handle& where);
 
+  // --- Blocked clients waiting for keys of this database (engine/blocking.h) ---
+  void AddWaiter(std::string_view key, std::shared_ptr<Waiter> w);
+  void RemoveWaiter(std::string_view key, const Waiter* w);
+  WaiterMap* waiters() { return waiters_.get(); }
+  // Marks ready every waited-for key that exists (after SWAPDB).
+  void SignalWaitedKeys();
+  void DropWaitersIfEmpty() {
+    if (waiters_ && waiters_->empty()) waiters_.reset();
+  }
+
   uint64_t expire_cursor = 0;    // position of the active expiry sweep
   uint64_t maintain_cursor = 0;  // position of the table shrinking sweep
   int64_t avg_ttl = 0;           // estimated by the expiry cycle (INFO keyspace)
@@ -89,6 +102,7 @@ class Database {
   Shard* shard_;
   int index_;
   core::KeyTable table_;
+  std::unique_ptr<WaiterMap> waiters_;  // only while someone waits
 };
 
 }  // namespace cinnabar::engine

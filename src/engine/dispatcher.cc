@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "engine/blocking.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
@@ -96,7 +97,9 @@ void Execute(CommandContext& ctx, Worker& w) {
   w.stats().commands_processed.Inc();
 }
 
-void RunInline(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
+// Runs the command on the client's own shard. Returns the waiter when it blocked.
+std::shared_ptr<Waiter> RunInline(Client& c, const CommandEntry& cmd,
+                                  std::span<const std::string_view> args) {
   Worker& w = c.worker();
   Shard& shard = w.shard();
   int64_t now = base::UnixTimeMs();
@@ -104,6 +107,16 @@ void RunInline(Client& c, const CommandEntry& cmd, std::span<const std::string_v
   protocol::ReplyBuilder rb = c.Reply();
   CommandContext ctx(cmd, args, &rb, &w, &c, &shard, c.db, ExecMode::kLocal, now);
   Execute(ctx, w);
+  if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
+  return ctx.waiter();
+}
+
+// RunInline for a client that is reading commands: a blocked client starts awaiting.
+void RunLocal(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
+  if (std::shared_ptr<Waiter> waiter = RunInline(c, cmd, args)) {
+    c.BeginAwait();
+    EnterBlocked(c, std::move(waiter));
+  }
 }
 
 // The home shard is held by a transaction: the command waits its turn there.
@@ -113,8 +126,11 @@ void RunParked(Client& c, const CommandEntry& cmd, std::span<const std::string_v
   c.worker().shard().RunWhenFree([job] {
     // A command that arrived runs even if its client has gone since (its reply is dropped).
     Client& client = *job->client;
-    RunInline(client, *job->cmd, job->args);
-    client.EndAwait();
+    if (std::shared_ptr<Waiter> waiter = RunInline(client, *job->cmd, job->args)) {
+      EnterBlocked(client, std::move(waiter));
+    } else {
+      client.EndAwait();
+    }
   });
 }
 
@@ -131,9 +147,15 @@ void RunHop(Client& c, const CommandEntry& cmd, std::span<const std::string_view
       protocol::ReplyBuilder rb(&job->reply, job->resp, &w);
       CommandContext ctx(*job->cmd, job->args, &rb, &w, nullptr, &w.shard(), job->db,
                          ExecMode::kRemote, now);
+      ctx.set_origin(job->client, job->home);
       Execute(ctx, w);
-      eng.Post(job->home, [job] {
+      if (w.shard().has_ready_keys()) ServeReadyKeys(w.shard(), w);
+      eng.Post(job->home, [job, waiter = ctx.waiter()]() mutable {
         Client& client = *job->client;
+        if (waiter) {
+          EnterBlocked(client, std::move(waiter));
+          return;
+        }
         if (client.alive()) client.Reply().Raw(job->reply.view());
         client.EndAwait();
       });
@@ -148,6 +170,7 @@ void RunTransaction(const std::shared_ptr<Transaction>& txn) {
   Engine& eng = w.engine();
   int64_t now = base::UnixTimeMs();
   for (unsigned s : txn->shards) eng.shard(s).set_now_ms(now);
+  std::shared_ptr<Waiter> waiter;
   {
     protocol::ReplyBuilder rb = c.Reply();
     // The command's "own" shard is its first key's (or the home shard when keyless).
@@ -158,11 +181,20 @@ void RunTransaction(const std::shared_ptr<Transaction>& txn) {
     }
     CommandContext ctx(*job.cmd, job.args, &rb, &w, &c, own, job.db, ExecMode::kLocked, now);
     Execute(ctx, w);
+    waiter = ctx.waiter();
+  }
+  for (unsigned s : txn->shards) {
+    Shard& shard = eng.shard(s);
+    if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
   }
   for (unsigned s : txn->shards) {
     eng.Post(s, [&eng, txn, s] { eng.shard(s).Unlock(txn.get()); });
   }
-  c.EndAwait();
+  if (waiter) {
+    EnterBlocked(c, std::move(waiter));
+  } else {
+    c.EndAwait();
+  }
 }
 
 void RunLocked(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args,
@@ -199,7 +231,7 @@ void Dispatch(Client& c, std::span<const std::string_view> args) {
 
   const unsigned n = eng.shard_count();
   if (n == 1) {
-    RunInline(c, *cmd, args);  // one shard: no hops, no locks, ever
+    RunLocal(c, *cmd, args);  // one shard: no hops, no locks, ever
     return;
   }
   if (cmd->spec->flags & kAllShards) {
@@ -209,13 +241,13 @@ void Dispatch(Client& c, std::span<const std::string_view> args) {
     return;
   }
   if (!cmd->has_keys()) {
-    RunInline(c, *cmd, args);  // keyless: touches no shard
+    RunLocal(c, *cmd, args);  // keyless: touches no shard
     return;
   }
   std::vector<int> keys;
   if (!Registry::KeyIndexes(*cmd, args, &keys) || keys.empty()) {
     // Malformed key arguments: the handler rejects them before touching any data.
-    RunInline(c, *cmd, args);
+    RunLocal(c, *cmd, args);
     return;
   }
   std::vector<unsigned> shards;
@@ -230,7 +262,7 @@ void Dispatch(Client& c, std::span<const std::string_view> args) {
   } else if (w.shard().busy()) {
     RunParked(c, *cmd, args);
   } else {
-    RunInline(c, *cmd, args);
+    RunLocal(c, *cmd, args);
   }
 }
 

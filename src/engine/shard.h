@@ -8,7 +8,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <string_view>
+#include <utility>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "base/counter.h"
@@ -64,6 +67,15 @@ class Shard {
   void ActiveExpireCycle(int64_t budget_us);
   void MaintainTables();
 
+  // --- Keys that got waiters something to take (engine/blocking.h) ---
+  struct ReadyKey {
+    int db;
+    std::string key;
+  };
+  void MarkReady(int db, std::string_view key) { ready_.push_back({db, std::string(key)}); }
+  bool has_ready_keys() const { return !ready_.empty(); }
+  std::vector<ReadyKey> TakeReadyKeys() { return std::exchange(ready_, {}); }
+
   // SWAPDB: exchanges two databases' contents.
   void SwapDbs(int a, int b);
 
@@ -84,6 +96,7 @@ class Shard {
   std::deque<Waiting> waiting_;
   bool draining_ = false;
 
+  std::vector<ReadyKey> ready_;
   int expire_db_ = 0;
   int maintain_db_ = 0;
 };

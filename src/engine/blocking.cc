@@ -1,0 +1,209 @@
+#include "engine/blocking.h"
+
+#include <algorithm>
+
+#include "base/clock.h"
+#include "engine/client.h"
+#include "engine/command_context.h"
+#include "engine/database.h"
+#include "engine/dispatcher.h"
+#include "engine/engine.h"
+#include "engine/shard.h"
+#include "engine/worker.h"
+
+namespace cinnabar::engine {
+
+Waiter::Waiter(Client* c, unsigned home_thread, const CommandEntry& command,
+               std::span<const std::string_view> in, int db_index, int resp_version,
+               const BlockingOps* blocking_ops)
+    : client(c), home(home_thread), cmd(command), db(db_index), resp(resp_version),
+      ops(blocking_ops) {
+  storage.reserve(in.size());
+  args.reserve(in.size());
+  for (std::string_view a : in) storage.emplace_back(a);
+  for (const std::string& s : storage) args.emplace_back(s);
+}
+
+// --- WaiterMap ---
+
+void WaiterMap::Add(std::string_view key, std::shared_ptr<Waiter> w) {
+  lists_[std::string(key)].push_back(std::move(w));
+}
+
+void WaiterMap::Remove(std::string_view key, const Waiter* w) {
+  auto it = lists_.find(std::string(key));
+  if (it == lists_.end()) return;
+  auto& list = it->second;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [w](const std::shared_ptr<Waiter>& p) { return p.get() == w; }),
+             list.end());
+  if (list.empty()) lists_.erase(it);
+}
+
+std::deque<std::shared_ptr<Waiter>>* WaiterMap::Find(std::string_view key) {
+  auto it = lists_.find(std::string(key));
+  return it == lists_.end() ? nullptr : &it->second;
+}
+
+void WaiterMap::EraseIfEmpty(std::string_view key) {
+  auto it = lists_.find(std::string(key));
+  if (it != lists_.end() && it->second.empty()) lists_.erase(it);
+}
+
+// --- Parking ---
+
+void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys,
+                 int64_t timeout_ms, const BlockingOps* ops) {
+  auto w = std::make_shared<Waiter>(ctx.origin(), ctx.home(), ctx.command(), ctx.args(),
+                                    ctx.db_index(), ctx.resp(), ops);
+  if (timeout_ms > 0) w->deadline_us = base::MonotonicUs() + timeout_ms * 1000;
+  for (std::string_view key : keys) {
+    bool seen = std::any_of(w->keys.begin(), w->keys.end(),
+                            [key](const Waiter::Key& k) { return k.name == key; });
+    if (seen) continue;  // BLPOP a a: one place in the queue
+    Database& db = ctx.db_for(key);
+    db.AddWaiter(key, w);
+    w->keys.push_back({db.shard().index(), std::string(key)});
+  }
+  ctx.set_waiter(std::move(w));
+}
+
+namespace {
+
+// Takes `w` off the waiter lists of every key it was queued on (on each key's shard, when
+// the shard is free) and forgets it on the client. On the client's thread.
+void LeaveBlocked(Client& c, const std::shared_ptr<Waiter>& w) {
+  Engine& eng = c.worker().engine();
+  if (c.blocked_waiter == w) {
+    c.blocked_waiter.reset();
+    eng.blocked_clients.fetch_sub(1, std::memory_order_relaxed);
+  }
+  std::vector<unsigned> shards;
+  for (const Waiter::Key& k : w->keys) shards.push_back(k.shard);
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  for (unsigned s : shards) {
+    eng.Post(s, [&eng, w, s] {
+      Shard& shard = eng.shard(s);
+      shard.RunWhenFree([&shard, w, s] {
+        for (const Waiter::Key& k : w->keys) {
+          if (k.shard == s) shard.db(w->db).RemoveWaiter(k.name, w.get());
+        }
+      });
+    });
+  }
+}
+
+void ReplyTimeout(Client& c, const Waiter& w) {
+  protocol::ReplyBuilder rb = c.Reply();
+  if (w.ops->timeout_null_array) {
+    rb.NullArray();
+  } else {
+    rb.Null();
+  }
+}
+
+void OnTimeout(const std::shared_ptr<Waiter>& w) {
+  if (!w->Claim()) return;
+  Client& c = *w->client;
+  if (c.alive()) ReplyTimeout(c, *w);
+  LeaveBlocked(c, w);
+  c.EndAwait();
+}
+
+void OnServed(const std::shared_ptr<Waiter>& w, const base::IoBuf& reply) {
+  Client& c = *w->client;
+  if (c.alive()) c.Reply().Raw(reply.view());
+  LeaveBlocked(c, w);
+  c.EndAwait();
+}
+
+// The command is ready but needs more than the shard that found it ready: run it again.
+void OnRetry(const std::shared_ptr<Waiter>& w) {
+  Client& c = *w->client;
+  LeaveBlocked(c, w);
+  c.EndAwait();
+  if (c.alive()) Dispatch(c, w->args);
+}
+
+// Serves `key`'s waiters, oldest first, while the key has something for them.
+void ServeKey(Shard& shard, Worker& worker, int db_index, std::string_view key) {
+  Database& db = shard.db(db_index);
+  Engine& eng = worker.engine();
+  while (true) {
+    WaiterMap* map = db.waiters();
+    auto* list = map ? map->Find(key) : nullptr;
+    if (list == nullptr) return;
+    if (list->empty()) break;
+    std::shared_ptr<Waiter> w = list->front();
+    if (!w->waiting()) {
+      list->pop_front();
+      continue;
+    }
+    auto reply = std::make_shared<base::IoBuf>();
+    protocol::ReplyBuilder rb(reply.get(), w->resp, &worker);
+    CommandContext ctx(w->cmd, w->args, &rb, &worker, nullptr, &shard, w->db,
+                       ExecMode::kRemote, shard.now_ms());
+    Readiness readiness = w->ops->check(ctx, key);
+    if (readiness == Readiness::kNotReady) break;
+    if (!w->Claim()) {
+      list->pop_front();
+      continue;
+    }
+    list->pop_front();
+    if (readiness == Readiness::kReady) {
+      w->ops->serve(ctx, key);
+      eng.Post(w->home, [w, reply] { OnServed(w, *reply); });
+    } else {
+      eng.Post(w->home, [w] { OnRetry(w); });
+    }
+  }
+  db.waiters()->EraseIfEmpty(key);
+  db.DropWaitersIfEmpty();
+}
+
+}  // namespace
+
+void EnterBlocked(Client& c, std::shared_ptr<Waiter> w) {
+  Engine& eng = c.worker().engine();
+  eng.blocked_clients.fetch_add(1, std::memory_order_relaxed);
+  c.blocked_waiter = w;
+  if (!c.alive()) {
+    DropBlocked(c);  // it went away while its command ran elsewhere
+    return;
+  }
+  if (w->deadline_us > 0) {
+    eng.RunAt(c.worker().index(), w->deadline_us, [w] { OnTimeout(w); });
+  }
+}
+
+void ServeReadyKeys(Shard& shard, Worker& worker) {
+  while (shard.has_ready_keys()) {
+    std::vector<Shard::ReadyKey> ready = shard.TakeReadyKeys();
+    for (const Shard::ReadyKey& r : ready) ServeKey(shard, worker, r.db, r.key);
+  }
+}
+
+bool UnblockClient(Client& c, std::string_view error) {
+  std::shared_ptr<Waiter> w = c.blocked_waiter;
+  if (!w || !w->Claim()) return false;
+  if (c.alive()) {
+    if (error.empty()) {
+      ReplyTimeout(c, *w);
+    } else {
+      c.Reply().Error(error);
+    }
+  }
+  LeaveBlocked(c, w);
+  c.EndAwait();
+  return true;
+}
+
+void DropBlocked(Client& c) {
+  std::shared_ptr<Waiter> w = c.blocked_waiter;
+  if (!w || !w->Claim()) return;
+  LeaveBlocked(c, w);
+  c.EndAwait();
+}
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,128 @@
+// Blocking commands (BLPOP, BLMOVE, BZPOPMIN, ...): clients parked on keys until a write
+// makes one of them ready, a timeout passes, or they are unblocked.
+//
+// A blocked client's Waiter is queued on the waiter list of every key it names, in the
+// database of the shard that owns the key (DESIGN.md §2). A write that creates a key with
+// waiters marks it ready on its shard; once that command finishes, the shard serves the
+// ready keys: the oldest waiter first (Redis's FIFO rule), each waiter through its
+// command's Serve step, in the same turn, so no other command can take the data first.
+//
+// One waiter sits on several shards at once (BLPOP a b on keys of different shards), so
+// exactly one party may finish it: serving, its timeout, CLIENT UNBLOCK, or the client
+// going away. They race through one compare-and-swap on the waiter's state; the loser
+// leaves it alone.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "base/io_buf.h"
+
+namespace cinnabar::engine {
+
+class Client;
+class CommandContext;
+class Database;
+class Shard;
+class Worker;
+struct CommandEntry;
+
+// What a ready key means to one blocked command.
+enum class Readiness {
+  kNotReady,  // nothing for this waiter here (wrong type, empty): keep waiting
+  kReady,     // Serve will succeed now on this shard
+  kRetry,     // ready, but serving needs another shard too (BLMOVE across shards): the
+              // command is run again from the client's thread, as if newly sent
+};
+
+// A blocking command's behaviour once parked. Both run on the shard owning `key`, with the
+// waiter's saved arguments in `ctx` (ctx.db() is the key's database).
+struct BlockingOps {
+  Readiness (*check)(CommandContext& ctx, std::string_view key);
+  // Takes the data and writes the reply. Called only right after check said kReady.
+  void (*serve)(CommandContext& ctx, std::string_view key);
+  // The timeout reply: a null array (BLPOP, BZPOPMIN, ...) or a null bulk (BLMOVE).
+  bool timeout_null_array;
+};
+
+class Waiter {
+ public:
+  enum State : int { kWaiting, kServing, kDone };
+
+  Waiter(Client* client, unsigned home, const CommandEntry& cmd,
+         std::span<const std::string_view> args, int db, int resp, const BlockingOps* ops);
+
+  // Claims the waiter for whoever finishes it; false when another party already did.
+  bool Claim(State from = kWaiting) {
+    int expected = from;
+    return state_.compare_exchange_strong(expected, kServing, std::memory_order_acq_rel);
+  }
+  bool waiting() const { return state_.load(std::memory_order_acquire) == kWaiting; }
+
+  Client* const client;  // touched only on `home`
+  const unsigned home;
+  const CommandEntry& cmd;
+  std::vector<std::string> storage;
+  std::vector<std::string_view> args;
+  const int db;
+  const int resp;
+  const BlockingOps* const ops;
+  int64_t deadline_us = 0;  // base::MonotonicUs; 0 = no timeout
+  struct Key {
+    unsigned shard;
+    std::string name;
+  };
+  std::vector<Key> keys;
+
+ private:
+  std::atomic<int> state_{kWaiting};
+};
+
+// One database's waiters, by key (allocated only while someone waits there).
+class WaiterMap {
+ public:
+  void Add(std::string_view key, std::shared_ptr<Waiter> w);
+  // Removes `w` from `key`'s list (a no-op if it is not there).
+  void Remove(std::string_view key, const Waiter* w);
+  // The list for `key`, or null.
+  std::deque<std::shared_ptr<Waiter>>* Find(std::string_view key);
+  void EraseIfEmpty(std::string_view key);
+  bool empty() const { return lists_.empty(); }
+  template <typename Fn>
+  void ForEachKey(Fn fn) const {
+    for (const auto& [key, list] : lists_) fn(key);
+  }
+  size_t key_count() const { return lists_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::deque<std::shared_ptr<Waiter>>> lists_;
+};
+
+// Parks the client whose command is running in `ctx` on `keys` (its handler found nothing
+// to take). The handler writes no reply. `timeout_ms` 0 waits forever.
+void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys,
+                 int64_t timeout_ms, const BlockingOps* ops);
+
+// On the client's thread, after the blocking command returned without a reply: the client
+// (already awaiting) waits for its waiter to finish. Arms the timeout.
+void EnterBlocked(Client& c, std::shared_ptr<Waiter> w);
+
+// Serves the waiters of the keys made ready on `shard` by the command that just ran.
+// `worker` is the thread running now (the shard's own, or a transaction's home thread
+// holding the shard's lock).
+void ServeReadyKeys(Shard& shard, Worker& worker);
+
+// CLIENT UNBLOCK and disconnects, on the client's thread. `error` empty answers the
+// timeout reply; otherwise that error. Returns whether the client was unblocked.
+bool UnblockClient(Client& c, std::string_view error);
+// The client is gone: its waiter is withdrawn without a reply.
+void DropBlocked(Client& c);
+
+}  // namespace cinnabar::engine
