@@ -1,6 +1,8 @@
 # Cinnabar: `make run` and `make test` are the two commands a new machine needs.
 BUILD_DIR ?= build/release
 ASAN_DIR ?= build/asan
+FUZZ_DIR ?= build/fuzz
+FUZZ_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
@@ -30,6 +32,11 @@ test-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
+
+# Builds the libFuzzer targets with clang in $(FUZZ_DIR) and fuzzes the RESP parser for
+# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus/resp_parser/ (see tests/fuzz/README.md).
+fuzz: deps
+	JOBS=$(JOBS) tests/fuzz/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) resp_parser
 
 bench: deps build
 	bench/compare
