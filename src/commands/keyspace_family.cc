@@ -152,7 +152,7 @@ void ClearDb(Database& db, bool async) {
     db.Clear();
     return;
   }
-  auto old = std::make_unique<core::KeyTable>(std::move(db.table()));
+  auto old = std::make_unique<core::KeyTable>(db.TakeTable());
   std::thread([t = std::move(old)]() mutable { t.reset(); }).detach();
 }
 
