@@ -136,6 +136,8 @@ void Database::SwapContents(Database& other) {
   std::swap(table_, other.table_);
   std::swap(expire_cursor, other.expire_cursor);
   std::swap(maintain_cursor, other.maintain_cursor);
+  // Redis compat (dbSwapDatabases): the average TTL moves with the keys.
+  std::swap(avg_ttl, other.avg_ttl);
 }
 
 bool Database::Delete(std::string_view key) {
