@@ -85,14 +85,20 @@ void Scan(CommandContext& ctx) {
     }
   }
   unsigned shard = static_cast<unsigned>(cursor >> kShardShift);
+  uint64_t position = (cursor & kPositionMask) << 8;
+  const size_t budget = static_cast<size_t>(count);
+  size_t visited = 0;
   std::vector<std::string_view> keys;
   uint64_t next = 0;
-  if (shard < ctx.shard_count()) {
+  // Redis compat: COUNT is the work one call does, so a call that finishes a shard goes on
+  // with the next one; a keyspace smaller than COUNT comes back whole, with cursor 0.
+  while (shard < ctx.shard_count()) {
     Database& db = ctx.shard_at(shard).db(ctx.db_index());
     bool done = false;
     uint64_t pos = db.table().Scan(
-        (cursor & kPositionMask) << 8, static_cast<size_t>(count),
+        position, budget - visited,
         [&](Entry* e) {
+          ++visited;
           if (db.IsExpired(e)) return;
           std::string_view key = e->key();
           if (use_pattern && !core::GlobMatch(pattern, key)) return;
@@ -102,8 +108,13 @@ void Scan(CommandContext& ctx) {
         &done);
     if (!done) {
       next = (uint64_t{shard} << kShardShift) | (pos >> 8);
-    } else if (shard + 1 < ctx.shard_count()) {
-      next = uint64_t{shard + 1} << kShardShift;
+      break;
+    }
+    ++shard;
+    position = 0;
+    if (visited >= budget) {
+      if (shard < ctx.shard_count()) next = uint64_t{shard} << kShardShift;
+      break;
     }
   }
   ctx.reply().ArrayHeader(2);

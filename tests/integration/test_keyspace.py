@@ -107,6 +107,19 @@ def test_keys_case_sensitive_and_empty_db(r):
 
 # --- SCAN ---
 
+def test_scan_small_db_one_call_with_large_count(r):
+    keys = [f"s:{i}" for i in range(30)]
+    r.mset({k: "v" for k in keys})
+    cursor, got = r.scan(0, count=1000)
+    assert cursor == 0
+    assert sorted(got) == sorted(keys)
+
+
+def test_scan_empty_db(r):
+    assert r.scan(0) == (0, [])
+    assert r.scan(0, match="*", count=100) == (0, [])
+
+
 def test_scan_returns_every_key(r):
     keys = {f"k:{i}" for i in range(1000)}
     r.mset({k: "v" for k in keys})
@@ -133,6 +146,16 @@ def test_scan_match_count_type(r):
         assert seen == []
 
 
+def test_scan_option_order_and_repeats(r):
+    r.mset({"a": "1", "b": "2", "c": "3"})
+    assert r.execute_command("SCAN", "0", "COUNT", "100", "MATCH", "a")[1] == ["a"]
+    # The last MATCH wins.
+    got = r.execute_command("SCAN", "0", "MATCH", "a", "COUNT", "100", "MATCH", "b")
+    assert got[1] == ["b"]
+    got = r.execute_command("SCAN", "0", "type", "string", "match", "c", "count", "100")
+    assert got[1] == ["c"]
+
+
 @pytest.mark.parametrize("args,msg", [
     (["abc"], "invalid cursor"),
     ([" 0"], "invalid cursor"),
@@ -151,6 +174,14 @@ def test_scan_match_count_type(r):
 def test_scan_errors(r, args, msg):
     r.set("a", "1")
     assert err(r, "SCAN", *args) == msg
+
+
+def test_scan_odd_cursors(r):
+    # Redis compat: the cursor is read like strtoul: "" is 0, and -1 wraps to a huge one.
+    r.mset({"a": "1", "b": "2"})
+    got = r.execute_command("SCAN", "", "COUNT", "100")
+    assert got[0] == 0 and sorted(got[1]) == ["a", "b"]
+    assert r.execute_command("SCAN", "18446744073709551615") == (0, [])
 
 
 def test_scan_10k_keys_complete(r):
