@@ -1,5 +1,6 @@
 """Generic key commands: DEL UNLINK EXISTS TOUCH TYPE RENAME RENAMENX COPY MOVE RANDOMKEY, with
 keys spread over every shard and {hashtag} keys kept together."""
+import threading
 import time
 
 import pytest
@@ -172,6 +173,52 @@ def test_rename_large_value(r):
     r.set("big", big)
     r.rename("big", "moved")
     assert r.get("moved") == big
+
+
+def test_rename_is_atomic_for_concurrent_readers(server, r):
+    # A key renamed around a cycle of names (spread over the shards): a reader checking
+    # every name at once always finds exactly one.
+    names = many_keys("cycle", 6)
+    r.set(names[0], "v")
+    stop = threading.Event()
+    seen = []
+
+    def reader():
+        c = server.client()
+        while not stop.is_set():
+            seen.append(c.exists(*names))
+        c.close()
+
+    t = threading.Thread(target=reader)
+    t.start()
+    w = server.client()
+    for i in range(300):
+        w.rename(names[i % 6], names[(i + 1) % 6])
+    stop.set()
+    t.join()
+    w.close()
+    assert seen and set(seen) == {1}
+    assert r.get(names[0]) == "v"
+
+
+def test_concurrent_incr_from_many_clients(server, r):
+    keys = many_keys("ctr", 8)
+
+    def work():
+        c = server.client()
+        pipe = c.pipeline(transaction=False)
+        for _ in range(50):
+            for k in keys:
+                pipe.incr(k)
+        pipe.execute()
+        c.close()
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert r.mget(keys) == ["200"] * len(keys)
 
 
 # --- COPY ---
