@@ -1,5 +1,6 @@
 """Key expiry: EXPIRE PEXPIRE EXPIREAT PEXPIREAT (NX XX GT LT), TTL PTTL EXPIRETIME PEXPIRETIME,
 PERSIST, lazy and active expiry, and expired keys staying invisible to every reader."""
+import threading
 import time
 
 import pytest
@@ -329,6 +330,36 @@ def test_active_expiry_removes_untouched_keys(r):
     assert r.dbsize() == 100
     assert expired_keys(r) >= before + 2000
     assert r.info("keyspace")["db0"]["expires"] == 0
+
+
+def test_active_expiry_keeps_up_with_whole_keyspace_commands(server, r):
+    # Clients looping on commands that lock every shard (DBSIZE, KEYS) must not starve the
+    # expiry cycle.
+    pipe = r.pipeline(transaction=False)
+    for i in range(2000):
+        pipe.set(f"short:{i}", "v", px=100)
+    assert all(pipe.execute())
+    stop = threading.Event()
+
+    def loop():
+        c = server.client()
+        while not stop.is_set():
+            c.dbsize()
+            c.keys("nomatch")
+        c.close()
+
+    threads = [threading.Thread(target=loop) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        deadline = time.time() + 5
+        while time.time() < deadline and r.dbsize() > 0:
+            time.sleep(0.05)
+        assert r.dbsize() == 0
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
 
 
 def test_active_expiry_in_other_databases(server):
