@@ -418,6 +418,42 @@ def test_info_keyspace_expires_and_avg_ttl(r):
     assert r.info("keyspace")["db0"]["expires"] == 3
 
 
+def test_info_keyspace_expires_count_follows_writes(r, db1):
+    def counts(db="db0"):
+        line = r.info("keyspace").get(db)
+        return (line["keys"], line["expires"]) if line else (0, 0)
+
+    steps = [
+        (["SET", "k", "v", "EX", "100"], (1, 1)),
+        (["SET", "k", "v"], (1, 0)),  # SET drops the TTL
+        (["SET", "k", "v", "PX", "100000"], (1, 1)),
+        (["GETSET", "k", "w"], (1, 0)),
+        (["SETEX", "k", "100", "v"], (1, 1)),
+        (["SET", "k", "w", "KEEPTTL"], (1, 1)),
+        (["APPEND", "k", "x"], (1, 1)),
+        (["SETRANGE", "k", "0", "y"], (1, 1)),
+        (["RENAME", "k", "k2"], (1, 1)),
+        (["COPY", "k2", "k3"], (2, 2)),
+        (["MOVE", "k3", "1"], (1, 1)),
+        (["INCR", "n"], (2, 1)),
+        (["EXPIRE", "n", "100"], (2, 2)),
+        (["INCRBYFLOAT", "n", "1.5"], (2, 2)),
+        (["GETEX", "n", "PERSIST"], (2, 1)),
+        (["GETEX", "n", "EX", "100"], (2, 2)),
+        (["PERSIST", "n"], (2, 1)),
+        (["MSET", "n", "1", "k2", "2"], (2, 0)),
+        (["PSETEX", "a", "100000", "v"], (3, 1)),
+        (["GETDEL", "a"], (2, 0)),
+        (["SET", "c", "v", "EX", "100"], (3, 1)),
+        (["RENAME", "c", "n"], (2, 1)),  # the destination's value and TTL are replaced
+        (["EXPIRE", "n", "-1"], (1, 0)),
+    ]
+    for cmd, expect in steps:
+        r.execute_command(*cmd)
+        assert counts() == expect, cmd
+    assert counts("db1") == (1, 1)
+
+
 def test_info_keyspace_follows_swapdb(r, db1):
     db1.mset({f"k:{i}": "v" for i in range(20)})
     for i in range(20):
