@@ -94,18 +94,28 @@ void Scan(CommandContext& ctx) {
   // with the next one; a keyspace smaller than COUNT comes back whole, with cursor 0.
   while (shard < ctx.shard_count()) {
     Database& db = ctx.shard_at(shard).db(ctx.db_index());
+    engine::ShardStats& stats = ctx.shard_at(shard).stats();
+    std::vector<std::string> expired;  // deleted once the table walk is over
     bool done = false;
     uint64_t pos = db.table().Scan(
         position, budget - visited,
         [&](Entry* e) {
           ++visited;
-          if (db.IsExpired(e)) return;
           std::string_view key = e->key();
           if (use_pattern && !core::GlobMatch(pattern, key)) return;
+          // Redis compat (scanGenericCommand): a key that passed the pattern is looked up,
+          // which expires it if due; with TYPE, the lookup counts a keyspace hit or miss.
+          bool is_expired = db.IsExpired(e);
+          if (use_type) (is_expired ? stats.keyspace_misses : stats.keyspace_hits).Inc();
+          if (is_expired) {
+            expired.emplace_back(key);
+            return;
+          }
           if (use_type && !base::EqualsIgnoreCase(type_name, core::TypeName(e->type()))) return;
           keys.push_back(key);
         },
         &done);
+    for (const std::string& key : expired) (void)db.Find(key);  // deletes it, as expired
     if (!done) {
       next = (uint64_t{shard} << kShardShift) | (pos >> 8);
       break;

@@ -303,6 +303,34 @@ def test_expired_keys_are_invisible(r, rb, no_active_expire):
     assert r.dbsize() == len(live)
 
 
+def test_scan_deletes_the_expired_keys_it_meets(r, no_active_expire):
+    # Redis compat: SCAN expires keys it meets that match its pattern (KEYS only skips them).
+    for i in range(20):
+        r.set(f"dead:{i}", "v", px=20)
+        r.set(f"other:{i}", "v", px=20)
+    r.set("live", "v")
+    time.sleep(0.06)
+    before = expired_keys(r)
+    r.keys("*")
+    assert r.dbsize() == 41
+    cursor = 0
+    while True:
+        cursor, keys = r.scan(cursor, match="dead:*", count=100)
+        assert keys == []
+        if cursor == 0:
+            break
+    assert r.dbsize() == 21
+    assert expired_keys(r) == before + 20
+    seen, cursor = [], 0
+    while True:
+        cursor, keys = r.scan(cursor, count=100)
+        seen += keys
+        if cursor == 0:
+            break
+    assert seen == ["live"]
+    assert r.dbsize() == 1
+
+
 def test_expired_key_recreated_is_fresh(r, no_active_expire):
     r.set("k", "old", px=30)
     time.sleep(0.08)

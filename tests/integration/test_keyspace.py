@@ -146,6 +146,19 @@ def test_scan_match_count_type(r):
         assert seen == []
 
 
+def test_scan_type_counts_keyspace_hits(r):
+    # Redis compat: with TYPE, each key that passes the pattern is looked up (a keyspace hit).
+    r.mset({"a": "1", "b": "2", "c": "3"})
+    r.config_resetstat()
+    r.scan(0, _type="string", count=100)
+    assert r.info("stats")["keyspace_hits"] == 3
+    r.scan(0, _type="hash", match="a", count=100)
+    assert r.info("stats")["keyspace_hits"] == 4
+    r.scan(0, count=100)
+    stats = r.info("stats")
+    assert (stats["keyspace_hits"], stats["keyspace_misses"]) == (4, 0)
+
+
 def test_scan_option_order_and_repeats(r):
     r.mset({"a": "1", "b": "2", "c": "3"})
     assert r.execute_command("SCAN", "0", "COUNT", "100", "MATCH", "a")[1] == ["a"]
