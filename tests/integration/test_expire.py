@@ -59,7 +59,7 @@ def test_ttl_on_missing_and_persistent_keys(r):
 
 
 def test_ttl_rounding_and_expiretime_units(r):
-    r.set("k", "v", px=1600)
+    r.set("k", "v", px=1900)
     # TTL rounds to the nearest second.
     assert r.ttl("k") == 2
     r.set("k", "v", px=1400)
