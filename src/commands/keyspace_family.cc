@@ -85,25 +85,46 @@ void Scan(CommandContext& ctx) {
     }
   }
   unsigned shard = static_cast<unsigned>(cursor >> kShardShift);
+  uint64_t position = (cursor & kPositionMask) << 8;
+  const size_t budget = static_cast<size_t>(count);
+  size_t visited = 0;
   std::vector<std::string_view> keys;
   uint64_t next = 0;
-  if (shard < ctx.shard_count()) {
+  // Redis compat: COUNT is the work one call does, so a call that finishes a shard goes on
+  // with the next one; a keyspace smaller than COUNT comes back whole, with cursor 0.
+  while (shard < ctx.shard_count()) {
     Database& db = ctx.shard_at(shard).db(ctx.db_index());
+    engine::ShardStats& stats = ctx.shard_at(shard).stats();
+    std::vector<std::string> expired;  // deleted once the table walk is over
     bool done = false;
     uint64_t pos = db.table().Scan(
-        (cursor & kPositionMask) << 8, static_cast<size_t>(count),
+        position, budget - visited,
         [&](Entry* e) {
-          if (db.IsExpired(e)) return;
+          ++visited;
           std::string_view key = e->key();
           if (use_pattern && !core::GlobMatch(pattern, key)) return;
+          // Redis compat (scanGenericCommand): a key that passed the pattern is looked up,
+          // which expires it if due; with TYPE, the lookup counts a keyspace hit or miss.
+          bool is_expired = db.IsExpired(e);
+          if (use_type) (is_expired ? stats.keyspace_misses : stats.keyspace_hits).Inc();
+          if (is_expired) {
+            expired.emplace_back(key);
+            return;
+          }
           if (use_type && !base::EqualsIgnoreCase(type_name, core::TypeName(e->type()))) return;
           keys.push_back(key);
         },
         &done);
+    for (const std::string& key : expired) (void)db.Find(key);  // deletes it, as expired
     if (!done) {
       next = (uint64_t{shard} << kShardShift) | (pos >> 8);
-    } else if (shard + 1 < ctx.shard_count()) {
-      next = uint64_t{shard + 1} << kShardShift;
+      break;
+    }
+    ++shard;
+    position = 0;
+    if (visited >= budget) {
+      if (shard < ctx.shard_count()) next = uint64_t{shard} << kShardShift;
+      break;
     }
   }
   ctx.reply().ArrayHeader(2);
@@ -152,7 +173,7 @@ void ClearDb(Database& db, bool async) {
     db.Clear();
     return;
   }
-  auto old = std::make_unique<core::KeyTable>(std::move(db.table()));
+  auto old = std::make_unique<core::KeyTable>(db.TakeTable());
   std::thread([t = std::move(old)]() mutable { t.reset(); }).detach();
 }
 

@@ -148,10 +148,30 @@ void Database::MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_
   ref.entry = nullptr;
 }
 
+void Database::Clear() {
+  table_.Clear();
+  ResetCursors();
+}
+
+core::KeyTable Database::TakeTable() {
+  core::KeyTable old(std::move(table_));
+  ResetCursors();
+  return old;
+}
+
+void Database::ResetCursors() {
+  // Redis compat (emptyDb): a flushed database reports avg_ttl 0 at once.
+  expire_cursor = 0;
+  maintain_cursor = 0;
+  avg_ttl = 0;
+}
+
 void Database::SwapContents(Database& other) {
   std::swap(table_, other.table_);
   std::swap(expire_cursor, other.expire_cursor);
   std::swap(maintain_cursor, other.maintain_cursor);
+  // Redis compat (dbSwapDatabases): the average TTL moves with the keys.
+  std::swap(avg_ttl, other.avg_ttl);
   // Redis compat: clients blocked on keys the swap brought in are served.
   SignalWaitedKeys();
   other.SignalWaitedKeys();

@@ -72,8 +72,11 @@ class Database {
   void MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_t new_hash);
   // Deletes `key` if present (expired keys count as absent). Returns whether it existed.
   bool Delete(std::string_view key);
-  // Frees every key.
-  void Clear() { table_.Clear(); }
+  // Frees every key; the expiry cycle's cursor and average TTL start over.
+  void Clear();
+  // Empties the database like Clear, but hands the old keys to the caller (FLUSHDB ASYNC
+  // frees them on another thread).
+  core::KeyTable TakeTable();
   // SWAPDB: exchanges the keys of two databases of the same shard.
   void SwapContents(Database& other);
   // A random live key, or null.
@@ -99,6 +102,8 @@ class Database {
   int64_t avg_ttl = 0;           // estimated by the expiry cycle (INFO keyspace)
 
  private:
+  void ResetCursors();
+
   Shard* shard_;
   int index_;
   core::KeyTable table_;

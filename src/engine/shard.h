@@ -64,6 +64,7 @@ class Shard {
   void Unlock(LockOwner* owner);
 
   // Active expiry and table maintenance, from the thread's cron.
+  // REQUIRES: no transaction holds the shard (the cron runs them through RunWhenFree).
   void ActiveExpireCycle(int64_t budget_us);
   void MaintainTables();
 

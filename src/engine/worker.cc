@@ -76,8 +76,18 @@ void Worker::Cron() {
   const ServerConfig& cfg = config();
   // Redis compat: the slow expire cycle may use 25% of each cron period.
   int64_t budget_us = 1000000 / cfg.effective_hz() * 25 / 100;
-  if (engine_->active_expire.load(std::memory_order_relaxed)) shard_.ActiveExpireCycle(budget_us);
-  shard_.MaintainTables();
+  // Expiry and table upkeep run between multi-shard commands, never skipped: a shard kept
+  // locked by a stream of KEYS/DBSIZE/MSET must still expire keys. At most one is queued.
+  if (!housekeeping_queued_) {
+    housekeeping_queued_ = true;
+    shard_.RunWhenFree([this, budget_us] {
+      housekeeping_queued_ = false;
+      if (engine_->active_expire.load(std::memory_order_relaxed)) {
+        shard_.ActiveExpireCycle(budget_us);
+      }
+      shard_.MaintainTables();
+    });
+  }
   SampleRates();
   SampleClientBuffers();
   if (cfg.timeout > 0) CloseIdleClients();

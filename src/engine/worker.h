@@ -109,6 +109,7 @@ class Worker : public protocol::ErrorObserver {
     int64_t last_ops = 0, last_in = 0, last_out = 0;
   } sample_;
   int64_t last_sample_us_ = 0;
+  bool housekeeping_queued_ = false;  // the cron's expiry cycle waits for the shard
 };
 
 }  // namespace cinnabar::engine
