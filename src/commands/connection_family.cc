@@ -109,10 +109,7 @@ void Hello(CommandContext& ctx) {
     c.authenticated = true;
   }
   if (c.AuthRequired()) {
-    return ctx.ReplyError(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-        "select the RESP protocol version at the same time");
+    return ctx.ReplyError(errors::kHelloNoAuth);
   }
   if (setname) c.name.assign(name);
   if (version != 0) c.resp = static_cast<int>(version);
