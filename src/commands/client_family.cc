@@ -278,7 +278,7 @@ void ClientHelp(CommandContext& ctx) {
       "SETINFO <LIB-NAME|LIB-VER> <value>",
       "    Set client meta attributes.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply().ArrayHeader(std::size(kLines));
   for (std::string_view l : kLines) ctx.reply().SimpleString(l);

@@ -213,7 +213,7 @@ void CommandHelp(CommandContext& ctx) {
       "GETKEYS <full-command>",
       "    Return the keys from a full Redis command.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply().ArrayHeader(std::size(kLines));
   for (std::string_view l : kLines) ctx.reply().SimpleString(l);

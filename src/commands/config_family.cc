@@ -69,7 +69,7 @@ void ConfigHelp(CommandContext& ctx) {
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply().ArrayHeader(std::size(kLines));
   for (std::string_view l : kLines) ctx.reply().SimpleString(l);
