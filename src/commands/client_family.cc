@@ -212,32 +212,43 @@ void ClientKill(CommandContext& ctx) {
       }
     }
   }
-  const uint64_t self = f.self;
-  ctx.GatherFromWorkers<int64_t>(
+  struct Killed {
+    int64_t count = 0;
+    bool self = false;  // the caller matched: it closes once its reply is written
+  };
+  ctx.GatherFromWorkers<Killed>(
       [f](Worker& w) {
         std::vector<Client*> victims;
         for (Client* c : w.clients()) {
           if (Matches(f, *c)) victims.push_back(c);
         }
-        int64_t killed = 0;
+        Killed k;
         for (Client* c : victims) {
-          // Redis compat: a client killing itself gets the reply first.
           if (c->id() == f.self) {
-            c->CloseAfterReply();
+            k.self = true;
           } else {
             c->Kill();
           }
-          ++killed;
+          ++k.count;
         }
-        return killed;
+        return k;
       },
-      [old_form, self](Client&, protocol::ReplyBuilder& rb, std::vector<int64_t>& counts) {
-        (void)self;
+      [old_form](Client& c, protocol::ReplyBuilder& rb, std::vector<Killed>& parts) {
         int64_t total = 0;
-        for (int64_t n : counts) total += n;
-        if (!old_form) return rb.Integer(total);
-        if (total == 0) return rb.Error(errors::kNoSuchClient);
-        rb.Ok();
+        bool self = false;
+        for (const Killed& k : parts) {
+          total += k.count;
+          self |= k.self;
+        }
+        if (!old_form) {
+          rb.Integer(total);
+        } else if (total == 0) {
+          rb.Error(errors::kNoSuchClient);
+        } else {
+          rb.Ok();
+        }
+        // Redis compat: a client killing itself gets the reply first.
+        if (self) c.CloseAfterReply();
       });
 }
 
