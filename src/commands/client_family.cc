@@ -38,8 +38,9 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   line += " name=" + c.name;
   line += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
   line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
-  line += " flags=";
-  line += c.awaiting() ? "b" : "N";
+  // Redis compat: "b" marks a client parked by a blocking command (none exist yet). A client
+  // merely waiting for a hop or for this very listing is a normal client, "N".
+  line += " flags=N";
   line += " db=" + std::to_string(c.db);
   line += " sub=0 psub=0 ssub=0 multi=-1";
   line += " qbuf=" + std::to_string(qbuf);
@@ -116,7 +117,8 @@ void ClientList(CommandContext& ctx) {
     } else if (Is(ctx.arg(i), "ID") && i + 1 < ctx.argc()) {
       while (++i < ctx.argc()) {
         int64_t id;
-        if (!base::ParseInt64(ctx.arg(i), &id) || id <= 0) {
+        // Redis compat: any integer is accepted (0 and negatives simply match nobody).
+        if (!base::ParseInt64(ctx.arg(i), &id)) {
           return ctx.ReplyError("ERR Invalid client ID");
         }
         ids.push_back(static_cast<uint64_t>(id));
