@@ -45,7 +45,8 @@ struct ServerConfig {
   DebugCommandPolicy enable_debug_command = DebugCommandPolicy::kNo;
 
   // Collections stay in their compact encodings up to these sizes (Redis 7 defaults).
-  int64_t hash_max_listpack_entries = 128;
+  // Redis compat: 512 is 7.0's built-in default (the shipped redis.conf says 128).
+  int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
   int64_t set_max_intset_entries = 512;
   int64_t set_max_listpack_entries = 128;
