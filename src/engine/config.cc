@@ -394,11 +394,23 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
     std::span<const std::string_view> patterns) const {
   std::shared_ptr<const ServerConfig> cfg = snapshot();
   std::vector<std::pair<std::string, std::string>> out;
-  for (const Directive& d : kDirectives) {
-    for (std::string_view p : patterns) {
-      if (core::GlobMatch(p, d.name, /*nocase=*/true)) {
+  // Redis compat: each name is listed once (case-insensitively), as the first pattern that
+  // matched it named it: a plain name is answered as it was written ("MAXCLIENTS").
+  auto listed = [&out](std::string_view name) {
+    for (const auto& [n, v] : out) {
+      if (base::EqualsIgnoreCase(n, name)) return true;
+    }
+    return false;
+  };
+  for (std::string_view p : patterns) {
+    if (p.find_first_of("*?[") == std::string_view::npos) {
+      const Directive* d = FindDirective(p);
+      if (d != nullptr && !listed(p)) out.emplace_back(std::string(p), d->get(*cfg));
+      continue;
+    }
+    for (const Directive& d : kDirectives) {
+      if (!listed(d.name) && core::GlobMatch(p, d.name, /*nocase=*/true)) {
         out.emplace_back(std::string(d.name), d.get(*cfg));
-        break;
       }
     }
   }
