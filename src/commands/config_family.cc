@@ -32,7 +32,8 @@ void ConfigGet(CommandContext& ctx) {
 // CONFIG SET parameter value [parameter value ...]: all or nothing; every thread has the
 // new values before the reply.
 void ConfigSet(CommandContext& ctx) {
-  if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::WrongArity(ctx.command().name));
+  // Redis compat: a name without a value is a syntax error, not an arity error.
+  if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::kSyntax);
   engine::Engine& eng = ctx.engine();
   base::Status st = eng.config_store().Set(
       ctx.args().subspan(2),
