@@ -333,3 +333,32 @@ def recv_exact(sock, n):
             break
         out += chunk
     return out
+
+
+def test_idle_timeout_closes_client(start_server):
+    s = start_server("--timeout", "1")
+    c = socket.create_connection((s.host, s.port), timeout=10)
+    try:
+        c.sendall(b"PING\r\n")
+        assert recv_exact(c, 7) == b"+PONG\r\n"
+        try:
+            assert c.recv(10) == b""  # closed by the server after about a second idle
+        except ConnectionResetError:
+            pass
+    finally:
+        c.close()
+
+
+def test_requirepass_set_at_runtime(start_server):
+    s = start_server()
+    old = s.client()
+    assert old.config_set("requirepass", "later") is True
+    try:
+        # Redis compat: a connection made while no password was set stays authenticated.
+        assert old.ping() is True
+        with pytest.raises(redis.AuthenticationError):
+            s.client().get("k")
+        assert s.client(password="later").ping() is True
+    finally:
+        old.config_set("requirepass", "")
+    assert s.client().ping() is True

@@ -413,3 +413,31 @@ def test_sigterm_exits_zero(start_server):
     c.set("k", "v")
     s.proc.send_signal(signal.SIGTERM)
     assert s.proc.wait(timeout=10) == 0
+
+
+def test_config_set_port_moves_the_listener(start_server):
+    from conftest import free_port
+    s = start_server()
+    c = s.client()
+    new_port = free_port()
+    assert c.config_set("port", str(new_port)) is True
+    assert c.ping() is True  # established connections stay
+    moved = redis.Redis(host=s.host, port=new_port, decode_responses=True)
+    assert moved.config_get("port") == {"port": str(new_port)}
+    with pytest.raises(redis.ConnectionError):
+        redis.Redis(host=s.host, port=s.port, socket_connect_timeout=1).ping()
+
+
+def test_config_set_maxclients_below_current(start_server):
+    s = start_server()
+    clients = [s.client() for _ in range(3)]
+    for c in clients:
+        c.ping()
+    assert clients[0].config_set("maxclients", "2") is True
+    # Connected clients stay; new ones are refused.
+    for c in clients:
+        assert c.ping() is True
+    sock = socket.create_connection((s.host, s.port), timeout=5)
+    sock.sendall(b"PING\r\n")
+    assert sock.recv(100) == b"-ERR max number of clients reached\r\n"
+    sock.close()
