@@ -1,6 +1,9 @@
 // CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | HELP.
 
+#include <algorithm>
+#include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -128,24 +131,30 @@ void ClientList(CommandContext& ctx) {
     }
   }
   if (only_other_types) return ctx.reply().Verbatim("");
-  ctx.GatherFromWorkers<std::string>(
+  using Lines = std::vector<std::pair<uint64_t, std::string>>;  // (client id, line)
+  ctx.GatherFromWorkers<Lines>(
       [ids](Worker& w) {
-        std::string out;
+        Lines out;
         int64_t now = base::UnixTimeMs();
-        std::vector<Client*> clients(w.clients().begin(), w.clients().end());
-        std::sort(clients.begin(), clients.end(),
-                  [](Client* a, Client* b) { return a->id() < b->id(); });
-        for (Client* c : clients) {
+        for (Client* c : w.clients()) {
           if (!ids.empty() && std::find(ids.begin(), ids.end(), c->id()) == ids.end()) continue;
-          out += DescribeClient(*c, now);
-          out += '\n';
+          out.emplace_back(c->id(), DescribeClient(*c, now));
         }
         return out;
       },
-      [](Client&, protocol::ReplyBuilder& rb, std::vector<std::string>& parts) {
-        std::string all;
-        for (const std::string& p : parts) all += p;
-        rb.Verbatim(all);
+      [](Client&, protocol::ReplyBuilder& rb, std::vector<Lines>& parts) {
+        // Redis compat: clients are listed in connection order (ascending ids), whichever
+        // thread serves them.
+        Lines all;
+        for (Lines& p : parts) std::move(p.begin(), p.end(), std::back_inserter(all));
+        std::sort(all.begin(), all.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::string text;
+        for (const auto& [id, line] : all) {
+          text += line;
+          text += '\n';
+        }
+        rb.Verbatim(text);
       });
 }
 

@@ -268,3 +268,15 @@ def test_client_help(r):
     for entry in ["GETNAME", "ID", "INFO", "KILL <ip:port>", "SETNAME <name>", "HELP"]:
         assert entry in lines
     assert lines[-2:] == ["HELP", "    Prints this help."]
+
+
+def test_client_list_in_connection_order(r, server):
+    others = [server.client() for _ in range(12)]
+    for i, c in enumerate(others):
+        c.client_setname(f"c{i}")
+    ids = [int(c["id"]) for c in client_list(r)]
+    assert ids == sorted(ids)
+    names = [c["name"] for c in client_list(r) if c["name"].startswith("c")]
+    assert names == [f"c{i}" for i in range(12)]
+    for c in others:
+        c.connection_pool.disconnect()
