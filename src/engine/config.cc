@@ -7,6 +7,7 @@
 
 #include "base/string_util.h"
 #include "core/glob.h"
+#include "protocol/split_args.h"
 
 namespace cinnabar::engine {
 namespace {
@@ -326,6 +327,14 @@ Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string
   }
   if (args.empty() || (!(d->flags & kMultiArg) && args.size() != 1)) {
     return Status::Error("wrong number of arguments");
+  }
+  // Redis compat: a multi-argument directive given as one non-empty argument
+  // (--bind "127.0.0.1 ::1") is split as a configuration line would be.
+  std::vector<std::string> split;
+  if ((d->flags & kMultiArg) && args.size() == 1 && !args[0].empty()) {
+    if (!protocol::SplitArgs(args[0], &split)) return Status::Error("Invalid argument");
+    if (split.empty()) return Status::Error("wrong number of arguments");
+    args = split;
   }
   std::lock_guard lock(mu_);
   ServerConfig next = *current_;

@@ -207,3 +207,9 @@ def test_bad_threads_value_fails(start_server):
     s = start_server(config_text="io-engine fast\n", expect_start=False)
     log = fatal_report(s)
     assert_fatal(log, "io-engine fast", "argument(s) must be one of the following: auto, uring, epoll")
+
+
+def test_multi_argument_directive_as_one_argument(start_server):
+    # Redis compat: `--bind "a b"` (one argument) is split like a configuration line.
+    s = start_server("--bind", "127.0.0.1 -::1")
+    assert s.client().config_get("bind") == {"bind": "127.0.0.1 -::1"}

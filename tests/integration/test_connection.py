@@ -362,3 +362,59 @@ def test_requirepass_set_at_runtime(start_server):
     finally:
         old.config_set("requirepass", "")
     assert s.client().ping() is True
+
+
+def non_loopback_address():
+    """An IPv4 address of this machine that is not loopback, or None."""
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.connect(("192.0.2.1", 9))  # no packet is sent; this only picks a route
+            addr = s.getsockname()[0]
+    except OSError:
+        return None
+    return None if addr.startswith("127.") else addr
+
+
+def talk_from(addr, port, data, lines=1):
+    """Sends `data` from a socket bound to `addr`; reads `lines` reply lines (or to the close)."""
+    s = socket.create_connection((addr, port), timeout=5)
+    try:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+            if out.count(b"\r\n") >= lines:
+                break
+        return out
+    finally:
+        s.close()
+
+
+@pytest.mark.parametrize("extra,expected", [
+    ([], b"-DENIED Redis is running in protected mode because protected mode is enabled and no "
+         b"password is set for the default user. In this mode connections are only accepted "
+         b"from the loopback interface."),
+    (["--protected-mode", "no"], b"+PONG\r\n"),
+    (["--requirepass", "pw"], b"-NOAUTH Authentication required.\r\n"),
+])
+def test_protected_mode_from_another_interface(start_server, extra, expected):
+    addr = non_loopback_address()
+    if addr is None:
+        pytest.skip("no non-loopback interface")
+    s = start_server("--bind", f"127.0.0.1 {addr}", *extra)
+    out = talk_from(addr, s.port, b"PING\r\n")
+    assert out.startswith(expected)
+    if expected.startswith(b"-DENIED"):
+        assert out.endswith(b"NOTE: You only need to do one of the above things in order for the "
+                            b"server to start accepting connections from the outside.\r\n")
+    # Loopback is always served.
+    if extra[:1] == ["--requirepass"]:
+        assert talk_from("127.0.0.1", s.port, b"AUTH pw\r\nPING\r\n", lines=2) == b"+OK\r\n+PONG\r\n"
+    else:
+        assert talk_from("127.0.0.1", s.port, b"PING\r\n") == b"+PONG\r\n"
