@@ -418,3 +418,30 @@ def test_protected_mode_from_another_interface(start_server, extra, expected):
         assert talk_from("127.0.0.1", s.port, b"AUTH pw\r\nPING\r\n", lines=2) == b"+OK\r\n+PONG\r\n"
     else:
         assert talk_from("127.0.0.1", s.port, b"PING\r\n") == b"+PONG\r\n"
+
+
+def test_hello_options_apply_in_order(secured):
+    c = socket.create_connection((secured.host, secured.port), timeout=5)
+    noauth = (b"-NOAUTH HELLO must be called with the client already authenticated, otherwise "
+              b"the HELLO AUTH <user> <pass> option can be used to authenticate the client and "
+              b"select the RESP protocol version at the same time\r\n")
+    wrongpass = b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
+    badname = b"-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+    try:
+        # Each option takes effect as it is read, even when HELLO then fails.
+        c.sendall(b"HELLO 3 SETNAME early\r\n")
+        assert recv_line(c) == noauth
+        c.sendall(b"HELLO 3 AUTH default wrong SETNAME \"a b\"\r\n")
+        assert recv_line(c) == wrongpass
+        c.sendall(b"HELLO 3 AUTH default s3cret SETNAME \"a b\"\r\n")
+        assert recv_line(c) == badname
+        # The AUTH before the bad name stands: the client is logged in, still in RESP2.
+        c.sendall(b"CLIENT GETNAME\r\n")
+        assert recv_exact(c, 11) == b"$5\r\nearly\r\n"
+        c.sendall(b"HELLO 2 SETNAME n2 FOO\r\nCLIENT GETNAME\r\n")
+        assert recv_line(c) == b"-ERR Syntax error in HELLO option 'FOO'\r\n"
+        assert recv_exact(c, 8) == b"$2\r\nn2\r\n"
+        c.sendall(b"GET missing\r\n")
+        assert recv_exact(c, 5) == b"$-1\r\n"
+    finally:
+        c.close()
