@@ -35,10 +35,15 @@ void ConfigSet(CommandContext& ctx) {
   // Redis compat: a name without a value is a syntax error, not an arity error.
   if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::kSyntax);
   engine::Engine& eng = ctx.engine();
+  engine::DebugCommandPolicy policy = ctx.config().enable_protected_configs;
+  bool allow_protected = policy == engine::DebugCommandPolicy::kYes ||
+                         (policy == engine::DebugCommandPolicy::kLocal &&
+                          ctx.client().peer().loopback);
   base::Status st = eng.config_store().Set(
       ctx.args().subspan(2),
       [&eng](const engine::ServerConfig& old, const engine::ServerConfig& next,
-             std::string_view* culprit) { return eng.hooks().ApplyConfig(old, next, culprit); });
+             std::string_view* culprit) { return eng.hooks().ApplyConfig(old, next, culprit); },
+      allow_protected);
   if (!st.ok()) return ctx.ReplyError(st.message());
   std::shared_ptr<const engine::ServerConfig> snapshot = eng.config_store().snapshot();
   ctx.GatherFromWorkers<int>(

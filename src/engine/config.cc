@@ -140,7 +140,7 @@ constexpr Directive kDirectives[] = {
      GetString<&ServerConfig::requirepass>},
     {"databases", kImmutable, SetInt<&ServerConfig::databases, 1, INT_MAX>,
      GetInt<&ServerConfig::databases>},
-    {"dir", 0, SetDir, GetDir},
+    {"dir", kProtectedConfig, SetDir, GetDir},
     {"loglevel", 0, SetEnum<base::LogLevel, &ServerConfig::loglevel, kLogLevels, 4>,
      GetEnum<base::LogLevel, &ServerConfig::loglevel, kLogLevels>},
     {"logfile", kImmutable, SetString<&ServerConfig::logfile>, GetString<&ServerConfig::logfile>},
@@ -193,6 +193,9 @@ constexpr Directive kDirectives[] = {
     {"enable-debug-command", kImmutable,
      SetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies, 3>,
      GetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies>},
+    {"enable-protected-configs", kImmutable,
+     SetEnum<DebugCommandPolicy, &ServerConfig::enable_protected_configs, kDebugPolicies, 3>,
+     GetEnum<DebugCommandPolicy, &ServerConfig::enable_protected_configs, kDebugPolicies>},
 };
 
 // Directives Redis 7.0 knows that Cinnabar does not implement yet: a config naming one
@@ -238,7 +241,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir",
     "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols", "tls-ciphers",
     "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
-    "tls-session-cache-size", "tls-session-cache-timeout", "enable-protected-configs",
+    "tls-session-cache-size", "tls-session-cache-timeout",
     "enable-module-command", "loadmodule", "user", "maxmemory-clients", "lazyfree-lazy-user-flush",
     "client-output-buffer-limit", "latency-tracking", "latency-tracking-info-percentiles",
     "repl-diskless-sync-period", "socket-mark-id", "hide-user-data-from-log",
@@ -344,7 +347,8 @@ Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string
   return Status::Ok();
 }
 
-Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook& apply) {
+Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook& apply,
+                        bool allow_protected) {
   std::lock_guard lock(mu_);
   // Redis compat: every name is checked before any value, then values in order.
   std::vector<const Directive*> directives;
@@ -359,6 +363,9 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
                            std::string(pairs[i]) + "') - " + std::string(reason));
     };
     if (d->flags & kImmutable) return fail("can't set immutable config");
+    if ((d->flags & kProtectedConfig) && !allow_protected) {
+      return fail("can't set protected config");
+    }
     for (const Directive* seen : directives) {
       if (seen == d) return fail("duplicate parameter");
     }

@@ -441,3 +441,19 @@ def test_config_set_maxclients_below_current(start_server):
     sock.sendall(b"PING\r\n")
     assert sock.recv(100) == b"-ERR max number of clients reached\r\n"
     sock.close()
+
+
+def test_config_set_protected_dir(r, start_server, tmp_path):
+    # Redis 7 refuses to change protected directives unless enable-protected-configs allows.
+    with pytest.raises(redis.ResponseError) as e:
+        r.config_set("dir", str(tmp_path))
+    assert str(e.value) == ("CONFIG SET failed (possibly related to argument 'dir') - can't set "
+                            "protected config")
+    assert r.config_get("enable-protected-configs") == {"enable-protected-configs": "no"}
+    for policy in ["yes", "local"]:
+        s = start_server("--enable-protected-configs", policy)
+        c = s.client()
+        assert c.config_set("dir", str(tmp_path)) is True
+        assert c.config_get("dir") == {"dir": str(tmp_path)}
+        with pytest.raises(redis.ResponseError, match="can't set immutable config"):
+            c.config_set("enable-protected-configs", "no")
