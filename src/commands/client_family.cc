@@ -1,6 +1,9 @@
 // CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | UNBLOCK | HELP.
 
+#include <algorithm>
+#include <iterator>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "base/clock.h"
@@ -39,6 +42,8 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   line += " name=" + c.name;
   line += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
   line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
+  // "b" marks a client parked by a blocking command; one merely waiting for a hop or for
+  // this very listing is a normal client, "N".
   line += " flags=";
   line += c.blocked() ? "b" : "N";
   line += " db=" + std::to_string(c.db);
@@ -117,7 +122,8 @@ void ClientList(CommandContext& ctx) {
     } else if (Is(ctx.arg(i), "ID") && i + 1 < ctx.argc()) {
       while (++i < ctx.argc()) {
         int64_t id;
-        if (!base::ParseInt64(ctx.arg(i), &id) || id <= 0) {
+        // Redis compat: any integer is accepted (0 and negatives simply match nobody).
+        if (!base::ParseInt64(ctx.arg(i), &id)) {
           return ctx.ReplyError("ERR Invalid client ID");
         }
         ids.push_back(static_cast<uint64_t>(id));
@@ -127,24 +133,30 @@ void ClientList(CommandContext& ctx) {
     }
   }
   if (only_other_types) return ctx.reply().Verbatim("");
-  ctx.GatherFromWorkers<std::string>(
+  using Lines = std::vector<std::pair<uint64_t, std::string>>;  // (client id, line)
+  ctx.GatherFromWorkers<Lines>(
       [ids](Worker& w) {
-        std::string out;
+        Lines out;
         int64_t now = base::UnixTimeMs();
-        std::vector<Client*> clients(w.clients().begin(), w.clients().end());
-        std::sort(clients.begin(), clients.end(),
-                  [](Client* a, Client* b) { return a->id() < b->id(); });
-        for (Client* c : clients) {
+        for (Client* c : w.clients()) {
           if (!ids.empty() && std::find(ids.begin(), ids.end(), c->id()) == ids.end()) continue;
-          out += DescribeClient(*c, now);
-          out += '\n';
+          out.emplace_back(c->id(), DescribeClient(*c, now));
         }
         return out;
       },
-      [](Client&, protocol::ReplyBuilder& rb, std::vector<std::string>& parts) {
-        std::string all;
-        for (const std::string& p : parts) all += p;
-        rb.Verbatim(all);
+      [](Client&, protocol::ReplyBuilder& rb, std::vector<Lines>& parts) {
+        // Redis compat: clients are listed in connection order (ascending ids), whichever
+        // thread serves them.
+        Lines all;
+        for (Lines& p : parts) std::move(p.begin(), p.end(), std::back_inserter(all));
+        std::sort(all.begin(), all.end(),
+                  [](const auto& a, const auto& b) { return a.first < b.first; });
+        std::string text;
+        for (const auto& [id, line] : all) {
+          text += line;
+          text += '\n';
+        }
+        rb.Verbatim(text);
       });
 }
 
@@ -213,32 +225,43 @@ void ClientKill(CommandContext& ctx) {
       }
     }
   }
-  const uint64_t self = f.self;
-  ctx.GatherFromWorkers<int64_t>(
+  struct Killed {
+    int64_t count = 0;
+    bool self = false;  // the caller matched: it closes once its reply is written
+  };
+  ctx.GatherFromWorkers<Killed>(
       [f](Worker& w) {
         std::vector<Client*> victims;
         for (Client* c : w.clients()) {
           if (Matches(f, *c)) victims.push_back(c);
         }
-        int64_t killed = 0;
+        Killed k;
         for (Client* c : victims) {
-          // Redis compat: a client killing itself gets the reply first.
           if (c->id() == f.self) {
-            c->CloseAfterReply();
+            k.self = true;
           } else {
             c->Kill();
           }
-          ++killed;
+          ++k.count;
         }
-        return killed;
+        return k;
       },
-      [old_form, self](Client&, protocol::ReplyBuilder& rb, std::vector<int64_t>& counts) {
-        (void)self;
+      [old_form](Client& c, protocol::ReplyBuilder& rb, std::vector<Killed>& parts) {
         int64_t total = 0;
-        for (int64_t n : counts) total += n;
-        if (!old_form) return rb.Integer(total);
-        if (total == 0) return rb.Error(errors::kNoSuchClient);
-        rb.Ok();
+        bool self = false;
+        for (const Killed& k : parts) {
+          total += k.count;
+          self |= k.self;
+        }
+        if (!old_form) {
+          rb.Integer(total);
+        } else if (total == 0) {
+          rb.Error(errors::kNoSuchClient);
+        } else {
+          rb.Ok();
+        }
+        // Redis compat: a client killing itself gets the reply first.
+        if (self) c.CloseAfterReply();
       });
 }
 
@@ -315,7 +338,7 @@ void ClientHelp(CommandContext& ctx) {
       "UNBLOCK <clientid> [TIMEOUT|ERROR]",
       "    Unblock the specified blocked client.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply().ArrayHeader(std::size(kLines));
   for (std::string_view l : kLines) ctx.reply().SimpleString(l);

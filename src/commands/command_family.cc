@@ -113,7 +113,7 @@ void CommandInfo(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); ++i) {
     const CommandEntry* c = ctx.engine().registry().Find(ctx.arg(i));
     if (c == nullptr) {
-      ctx.reply().NullArray();
+      ctx.reply().Null();  // Redis compat: a null bulk string, not a null array
     } else {
       ReplyInfo(ctx.reply(), *c);
     }
@@ -181,12 +181,13 @@ void CommandGetKeys(CommandContext& ctx) {
   bool unknown_sub = false;
   const CommandEntry* c = ctx.engine().registry().Lookup(target, &unknown_sub);
   if (c == nullptr) return ctx.ReplyError("ERR Invalid command specified");
+  if (!c->has_keys()) return ctx.ReplyError("ERR The command has no key arguments");
   if (!c->ArityOk(target.size())) {
     return ctx.ReplyError("ERR Invalid number of arguments specified for command");
   }
   std::vector<int> keys;
-  if (!c->has_keys() || !Registry::KeyIndexes(*c, target, &keys) || keys.empty()) {
-    return ctx.ReplyError("ERR The command has no key arguments");
+  if (!Registry::KeyIndexes(*c, target, &keys) || keys.empty()) {
+    return ctx.ReplyError("ERR Invalid arguments specified for command");
   }
   ctx.reply().ArrayHeader(keys.size());
   for (int k : keys) ctx.reply().Bulk(target[static_cast<size_t>(k)]);
@@ -213,7 +214,7 @@ void CommandHelp(CommandContext& ctx) {
       "GETKEYS <full-command>",
       "    Return the keys from a full Redis command.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply().ArrayHeader(std::size(kLines));
   for (std::string_view l : kLines) ctx.reply().SimpleString(l);
@@ -235,7 +236,8 @@ constexpr CommandSpec kCommandSubcommands[] = {
     {.name = "LIST", .arity = -2, .flags = kLoading | kStale, .handler = CommandList,
      .summary = "Returns a list of command names.", .since = "7.0.0",
      .complexity = "O(N) where N is the total number of Redis commands"},
-    {.name = "GETKEYS", .arity = -3, .flags = kLoading | kStale, .handler = CommandGetKeys,
+    // Redis compat: 7.0 declares -4 (the command and at least one argument).
+    {.name = "GETKEYS", .arity = -4, .flags = kLoading | kStale, .handler = CommandGetKeys,
      .summary = "Extracts the key names from an arbitrary command.", .since = "2.8.13",
      .complexity = "O(N) where N is the number of arguments to the command"},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = CommandHelp,

@@ -32,12 +32,18 @@ void ConfigGet(CommandContext& ctx) {
 // CONFIG SET parameter value [parameter value ...]: all or nothing; every thread has the
 // new values before the reply.
 void ConfigSet(CommandContext& ctx) {
-  if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::WrongArity(ctx.command().name));
+  // Redis compat: a name without a value is a syntax error, not an arity error.
+  if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::kSyntax);
   engine::Engine& eng = ctx.engine();
+  engine::DebugCommandPolicy policy = ctx.config().enable_protected_configs;
+  bool allow_protected = policy == engine::DebugCommandPolicy::kYes ||
+                         (policy == engine::DebugCommandPolicy::kLocal &&
+                          ctx.client().peer().loopback);
   base::Status st = eng.config_store().Set(
       ctx.args().subspan(2),
       [&eng](const engine::ServerConfig& old, const engine::ServerConfig& next,
-             std::string_view* culprit) { return eng.hooks().ApplyConfig(old, next, culprit); });
+             std::string_view* culprit) { return eng.hooks().ApplyConfig(old, next, culprit); },
+      allow_protected);
   if (!st.ok()) return ctx.ReplyError(st.message());
   std::shared_ptr<const engine::ServerConfig> snapshot = eng.config_store().snapshot();
   ctx.GatherFromWorkers<int>(
@@ -69,7 +75,7 @@ void ConfigHelp(CommandContext& ctx) {
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
       "HELP",
-      "    Print this help.",
+      "    Prints this help.",
   };
   ctx.reply().ArrayHeader(std::size(kLines));
   for (std::string_view l : kLines) ctx.reply().SimpleString(l);

@@ -87,34 +87,27 @@ void Hello(CommandContext& ctx) {
     next = 2;
     if (version < 2 || version > 3) return ctx.ReplyError(errors::kNoProto);
   }
-  std::string_view user, password, name;
-  bool auth = false, setname = false;
+  // Redis compat: options take effect one by one as they are read; the first bad one stops
+  // HELLO with its error, and what came before it stays done (a name set, a login made).
   for (size_t i = next; i < ctx.argc(); ++i) {
     size_t more = ctx.argc() - 1 - i;
     if (Is(ctx.arg(i), "AUTH") && more >= 2) {
-      auth = true;
-      user = ctx.arg(i + 1);
-      password = ctx.arg(i + 2);
+      if (!CheckPassword(ctx, ctx.arg(i + 1), ctx.arg(i + 2))) {
+        return ctx.ReplyError(errors::kWrongPass);
+      }
+      c.authenticated = true;
       i += 2;
     } else if (Is(ctx.arg(i), "SETNAME") && more >= 1) {
-      setname = true;
-      name = ctx.arg(++i);
+      std::string_view name = ctx.arg(++i);
       if (!ValidClientName(name)) return ctx.ReplyError(kInvalidClientName);
+      c.name.assign(name);
     } else {
       return ctx.ReplyError("ERR Syntax error in HELLO option '" + std::string(ctx.arg(i)) + "'");
     }
   }
-  if (auth) {
-    if (!CheckPassword(ctx, user, password)) return ctx.ReplyError(errors::kWrongPass);
-    c.authenticated = true;
-  }
   if (c.AuthRequired()) {
-    return ctx.ReplyError(
-        "NOAUTH HELLO must be called with the client already authenticated, otherwise the "
-        "HELLO <proto> AUTH <user> <pass> option can be used to authenticate the client and "
-        "select the RESP protocol version at the same time");
+    return ctx.ReplyError(errors::kHelloNoAuth);
   }
-  if (setname) c.name.assign(name);
   if (version != 0) c.resp = static_cast<int>(version);
   // The reply goes out in the protocol just chosen.
   protocol::ReplyBuilder rb = c.Reply();

@@ -39,7 +39,7 @@ void Debug(CommandContext& ctx) {
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
         "HELP",
-        "    Print this help.",
+        "    Prints this help.",
     };
     ctx.reply().ArrayHeader(std::size(kLines));
     for (std::string_view l : kLines) ctx.reply().SimpleString(l);

@@ -7,6 +7,7 @@
 
 #include "base/string_util.h"
 #include "core/glob.h"
+#include "protocol/split_args.h"
 
 namespace cinnabar::engine {
 namespace {
@@ -139,7 +140,7 @@ constexpr Directive kDirectives[] = {
      GetString<&ServerConfig::requirepass>},
     {"databases", kImmutable, SetInt<&ServerConfig::databases, 1, INT_MAX>,
      GetInt<&ServerConfig::databases>},
-    {"dir", 0, SetDir, GetDir},
+    {"dir", kProtectedConfig, SetDir, GetDir},
     {"loglevel", 0, SetEnum<base::LogLevel, &ServerConfig::loglevel, kLogLevels, 4>,
      GetEnum<base::LogLevel, &ServerConfig::loglevel, kLogLevels>},
     {"logfile", kImmutable, SetString<&ServerConfig::logfile>, GetString<&ServerConfig::logfile>},
@@ -192,6 +193,9 @@ constexpr Directive kDirectives[] = {
     {"enable-debug-command", kImmutable,
      SetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies, 3>,
      GetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies>},
+    {"enable-protected-configs", kImmutable,
+     SetEnum<DebugCommandPolicy, &ServerConfig::enable_protected_configs, kDebugPolicies, 3>,
+     GetEnum<DebugCommandPolicy, &ServerConfig::enable_protected_configs, kDebugPolicies>},
 };
 
 // Directives Redis 7.0 knows that Cinnabar does not implement yet: a config naming one
@@ -237,7 +241,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir",
     "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols", "tls-ciphers",
     "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
-    "tls-session-cache-size", "tls-session-cache-timeout", "enable-protected-configs",
+    "tls-session-cache-size", "tls-session-cache-timeout",
     "enable-module-command", "loadmodule", "user", "maxmemory-clients", "lazyfree-lazy-user-flush",
     "client-output-buffer-limit", "latency-tracking", "latency-tracking-info-percentiles",
     "repl-diskless-sync-period", "socket-mark-id", "hide-user-data-from-log",
@@ -327,6 +331,14 @@ Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string
   if (args.empty() || (!(d->flags & kMultiArg) && args.size() != 1)) {
     return Status::Error("wrong number of arguments");
   }
+  // Redis compat: a multi-argument directive given as one non-empty argument
+  // (--bind "127.0.0.1 ::1") is split as a configuration line would be.
+  std::vector<std::string> split;
+  if ((d->flags & kMultiArg) && args.size() == 1 && !args[0].empty()) {
+    if (!protocol::SplitArgs(args[0], &split)) return Status::Error("Invalid argument");
+    if (split.empty()) return Status::Error("wrong number of arguments");
+    args = split;
+  }
   std::lock_guard lock(mu_);
   ServerConfig next = *current_;
   std::string err = d->set(next, args);
@@ -335,7 +347,8 @@ Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string
   return Status::Ok();
 }
 
-Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook& apply) {
+Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook& apply,
+                        bool allow_protected) {
   std::lock_guard lock(mu_);
   // Redis compat: every name is checked before any value, then values in order.
   std::vector<const Directive*> directives;
@@ -350,6 +363,9 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
                            std::string(pairs[i]) + "') - " + std::string(reason));
     };
     if (d->flags & kImmutable) return fail("can't set immutable config");
+    if ((d->flags & kProtectedConfig) && !allow_protected) {
+      return fail("can't set protected config");
+    }
     for (const Directive* seen : directives) {
       if (seen == d) return fail("duplicate parameter");
     }
@@ -394,11 +410,23 @@ std::vector<std::pair<std::string, std::string>> ConfigStore::Get(
     std::span<const std::string_view> patterns) const {
   std::shared_ptr<const ServerConfig> cfg = snapshot();
   std::vector<std::pair<std::string, std::string>> out;
-  for (const Directive& d : kDirectives) {
-    for (std::string_view p : patterns) {
-      if (core::GlobMatch(p, d.name, /*nocase=*/true)) {
+  // Redis compat: each name is listed once (case-insensitively), as the first pattern that
+  // matched it named it: a plain name is answered as it was written ("MAXCLIENTS").
+  auto listed = [&out](std::string_view name) {
+    for (const auto& [n, v] : out) {
+      if (base::EqualsIgnoreCase(n, name)) return true;
+    }
+    return false;
+  };
+  for (std::string_view p : patterns) {
+    if (p.find_first_of("*?[") == std::string_view::npos) {
+      const Directive* d = FindDirective(p);
+      if (d != nullptr && !listed(p)) out.emplace_back(std::string(p), d->get(*cfg));
+      continue;
+    }
+    for (const Directive& d : kDirectives) {
+      if (!listed(d.name) && core::GlobMatch(p, d.name, /*nocase=*/true)) {
         out.emplace_back(std::string(d.name), d.get(*cfg));
-        break;
       }
     }
   }

@@ -43,9 +43,12 @@ struct ServerConfig {
   int threads = 0;  // 0 = one per CPU
   IoEngineKind io_engine = IoEngineKind::kAuto;
   DebugCommandPolicy enable_debug_command = DebugCommandPolicy::kNo;
+  // Who may CONFIG SET a protected directive (dir): nobody, anybody, loopback clients.
+  DebugCommandPolicy enable_protected_configs = DebugCommandPolicy::kNo;
 
   // Collections stay in their compact encodings up to these sizes (Redis 7 defaults).
-  int64_t hash_max_listpack_entries = 128;
+  // Redis compat: 512 is 7.0's built-in default (the shipped redis.conf says 128).
+  int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
   int64_t set_max_intset_entries = 512;
   int64_t set_max_listpack_entries = 128;
@@ -74,6 +77,7 @@ enum DirectiveFlag : uint32_t {
   kImmutable = 1u << 0,  // startup only
   kMultiArg = 1u << 1,   // takes several arguments ("bind a b"); CONFIG SET splits on spaces
   kAlias = 1u << 2,      // an old name of another directive
+  kProtectedConfig = 1u << 3,  // CONFIG SET only as enable-protected-configs allows
 };
 
 // The supported directives, and the Redis directives we recognise but do not support yet
@@ -104,7 +108,9 @@ class ConfigStore {
   // may refuse them.
   using ApplyHook = std::function<std::string(const ServerConfig& old, const ServerConfig& next,
                                               std::string_view* culprit)>;
-  base::Status Set(std::span<const std::string_view> name_value_pairs, const ApplyHook& apply);
+  // `allow_protected`: whether the caller may set kProtectedConfig directives.
+  base::Status Set(std::span<const std::string_view> name_value_pairs, const ApplyHook& apply,
+                   bool allow_protected = false);
 
   // CONFIG GET pattern...: matching (name, value) pairs, each name once.
   std::vector<std::pair<std::string, std::string>> Get(

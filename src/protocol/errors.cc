@@ -25,9 +25,11 @@ std::string WrongArity(std::string_view full_name) {
 
 std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs) {
   std::string listed;
+  // Redis compat: each argument is cut to what remains of 128 characters before its quote.
   for (size_t i = 0; i < nargs && listed.size() < 128; ++i) {
+    size_t room = 128 - listed.size();
     listed += '\'';
-    listed += args[i].substr(0, 128 - listed.size());
+    listed += args[i].substr(0, room);
     listed += "' ";
   }
   std::string s = "ERR unknown command '";

@@ -92,7 +92,9 @@ void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
     return;
   }
   io::ConfigureAccepted(fd, static_cast<int>(cfg.tcp_keepalive));
-  if (engine_->connected_clients.load(std::memory_order_relaxed) >= cfg.maxclients) {
+  int64_t clients = engine_->connected_clients.load(std::memory_order_relaxed) +
+                    handoffs_.load(std::memory_order_relaxed);
+  if (clients >= cfg.maxclients) {
     w.stats().rejected_connections.Inc();
     base::LogVerbose("Error registering fd event for the new client: max number of clients");
     SendAndClose(fd, protocol::errors::kMaxClients);
@@ -105,7 +107,25 @@ void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
   }
   engine::PeerInfo info{io::FormatAddress(peer), io::LocalAddress(fd), fd, loopback};
   base::LogVerbose("Accepted {}", info.addr);
-  Session::Start(threads_[index].loop.get(), &w, fd, std::move(info));
+  // Deal connections to the threads in turn: the kernel tends to hand a shared listening
+  // socket's connections to one loop (io_uring's multishot accept completes on one ring,
+  // EPOLLEXCLUSIVE wakes the most recent waiter), which would leave the others idle.
+  unsigned target = next_thread_.fetch_add(1, std::memory_order_relaxed) %
+                    static_cast<unsigned>(threads_.size());
+  if (target == index) return StartSession(index, fd, std::move(info));
+  handoffs_.fetch_add(1, std::memory_order_relaxed);
+  Post(target, [this, target, fd, info = std::move(info)]() mutable {
+    StartSession(target, fd, std::move(info));
+    handoffs_.fetch_sub(1, std::memory_order_relaxed);
+  });
+}
+
+void Server::StartSession(unsigned index, int fd, engine::PeerInfo info) {
+  if (shutting_down_.load(std::memory_order_relaxed)) {
+    close(fd);
+    return;
+  }
+  Session::Start(threads_[index].loop.get(), &engine_->worker(index), fd, std::move(info));
 }
 
 void Server::ThreadMain(unsigned index, io::LoopKind kind) {

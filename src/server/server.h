@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine/client.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/registry.h"
@@ -45,6 +46,8 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   base::Status OpenListeners(const engine::ServerConfig& cfg, std::vector<int>* fds);
   void ThreadMain(unsigned index, io::LoopKind kind);
   void OnAccept(unsigned index, int fd, const sockaddr_storage& peer);
+  // Starts the session of an accepted connection on thread `index` (runs there).
+  void StartSession(unsigned index, int fd, engine::PeerInfo info);
   void SwitchListeners(std::vector<int> fds);
   void WaitForShutdown();
 
@@ -54,6 +57,12 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   std::vector<Thread> threads_;
   std::string io_engine_name_;
   std::atomic<int> port_{0};
+
+  // Accepted connections are dealt to the threads in turn.
+  std::atomic<unsigned> next_thread_{0};
+  // Connections handed to another thread that has not started their session yet; they
+  // count towards maxclients.
+  std::atomic<int64_t> handoffs_{0};
 
   std::mutex listeners_mu_;
   std::vector<int> listen_fds_;

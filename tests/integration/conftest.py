@@ -161,10 +161,12 @@ def rb(server):
 
 
 class RawConnection:
-    """A plain socket for protocol-level tests."""
+    """A plain socket for protocol-level tests. Bytes read past what a read() returns are
+    kept for the next read."""
 
     def __init__(self, host, port):
         self.sock = socket.create_connection((host, port), timeout=5)
+        self.buf = b""
 
     def send(self, data):
         if isinstance(data, str):
@@ -173,12 +175,14 @@ class RawConnection:
 
     def read_until_closed(self, timeout=5):
         self.sock.settimeout(timeout)
-        out = b""
+        out, self.buf = self.buf, b""
         while True:
             try:
                 chunk = self.sock.recv(65536)
             except socket.timeout:
                 return out, False
+            except ConnectionResetError:
+                return out, True
             if not chunk:
                 return out, True
             out += chunk
@@ -186,26 +190,27 @@ class RawConnection:
     def read(self, nbytes=None, timeout=5):
         """Reads until `nbytes` arrived (or, without nbytes, one complete RESP reply)."""
         self.sock.settimeout(timeout)
-        out = b""
         while True:
-            if nbytes is not None and len(out) >= nbytes:
-                return out
-            if nbytes is None and _complete(out):
+            end = nbytes if nbytes is not None else _reply_end(self.buf)
+            if end is not None and len(self.buf) >= end:
+                out, self.buf = self.buf[:end], self.buf[end:]
                 return out
             chunk = self.sock.recv(65536)
             if not chunk:
+                out, self.buf = self.buf, b""
                 return out
-            out += chunk
+            self.buf += chunk
 
     def close(self):
         self.sock.close()
 
 
-def _complete(buf):
+def _reply_end(buf):
+    """The length of the first complete RESP reply in buf, or None."""
     try:
-        return _parse(buf, 0) == len(buf)
+        return _parse(buf, 0)
     except IndexError:
-        return False
+        return None
 
 
 def _parse(buf, i):
@@ -213,7 +218,9 @@ def _parse(buf, i):
     if i >= len(buf):
         raise IndexError
     kind = buf[i:i + 1]
-    end = buf.index(b"\r\n", i)
+    end = buf.find(b"\r\n", i)
+    if end < 0:
+        raise IndexError
     line = buf[i + 1:end]
     i = end + 2
     if kind in (b"+", b"-", b":", b"_", b",", b"#", b"("):
