@@ -9,6 +9,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterClientFamily(r);
   RegisterStringFamily(r);
   RegisterKeyFamily(r);
+  RegisterListFamily(r);
   RegisterExpireFamily(r);
   RegisterKeyspaceFamily(r);
   RegisterServerFamily(r);
