@@ -293,10 +293,12 @@ void LMove(CommandContext& ctx) {
 void RPopLPush(CommandContext& ctx) { MoveGeneric(ctx, ListEnd::kTail, ListEnd::kHead); }
 
 // LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: the keys, when numkeys is valid.
+// Redis compat: as COMMAND GETKEYS shows them, the keys may run to the last argument (the
+// handler then finds no LEFT|RIGHT and answers with a syntax error).
 bool LMPopKeys(std::span<const std::string_view> args, std::vector<int>* out) {
   int64_t numkeys;
-  if (args.size() < 4 || !base::ParseInt64(args[1], &numkeys) || numkeys < 1 ||
-      numkeys > static_cast<int64_t>(args.size()) - 3) {
+  if (args.size() < 3 || !base::ParseInt64(args[1], &numkeys) || numkeys < 1 ||
+      numkeys > static_cast<int64_t>(args.size()) - 2) {
     return false;
   }
   for (int i = 0; i < numkeys; ++i) out->push_back(2 + i);

@@ -669,3 +669,12 @@ def test_moves_between_shards(r4):
     got = r.execute_command("LMPOP", len(keys), *keys, "RIGHT", "COUNT", 100)
     assert got == [first, model[first][::-1]]
     assert r.exists(first) == 0
+
+
+def test_lmpop_keys(r):
+    assert r.execute_command("COMMAND GETKEYS", "LMPOP", "2", "a", "b", "LEFT") == ["a", "b"]
+    assert r.execute_command("COMMAND GETKEYS", "LMOVE", "a", "b", "LEFT", "LEFT") == ["a", "b"]
+    assert (err(r, "COMMAND GETKEYS", "LMPOP", "0", "a", "LEFT")
+            == "Invalid arguments specified for command")
+    assert (err(r, "COMMAND GETKEYS", "LMPOP", "9", "a", "LEFT")
+            == "Invalid arguments specified for command")
