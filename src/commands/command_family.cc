@@ -186,9 +186,10 @@ void CommandGetKeys(CommandContext& ctx) {
     return ctx.ReplyError("ERR Invalid number of arguments specified for command");
   }
   std::vector<int> keys;
-  if (!Registry::KeyIndexes(*c, target, &keys) || keys.empty()) {
-    return ctx.ReplyError("ERR Invalid arguments specified for command");
+  if (!Registry::KeyIndexes(*c, target, &keys)) {
+    return ctx.ReplyError("ERR Invalid arguments specified for command");  // bad numkeys
   }
+  if (keys.empty()) return ctx.ReplyError("ERR The command has no key arguments");
   ctx.reply().ArrayHeader(keys.size());
   for (int k : keys) ctx.reply().Bulk(target[static_cast<size_t>(k)]);
 }

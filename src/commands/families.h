@@ -10,6 +10,7 @@ void RegisterClientFamily(engine::Registry* r);
 void RegisterStringFamily(engine::Registry* r);
 void RegisterKeyFamily(engine::Registry* r);
 void RegisterObjectFamily(engine::Registry* r);
+void RegisterListFamily(engine::Registry* r);
 void RegisterExpireFamily(engine::Registry* r);
 void RegisterKeyspaceFamily(engine::Registry* r);
 void RegisterServerFamily(engine::Registry* r);

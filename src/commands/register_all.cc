@@ -10,6 +10,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterStringFamily(r);
   RegisterKeyFamily(r);
   RegisterObjectFamily(r);
+  RegisterListFamily(r);
   RegisterExpireFamily(r);
   RegisterKeyspaceFamily(r);
   RegisterServerFamily(r);

@@ -1,5 +1,6 @@
 #include "core/value_ops.h"
 
+#include "core/list_value.h"
 #include "core/raw_string.h"
 
 namespace cinnabar::core {
@@ -9,6 +10,9 @@ void DestroyValue(const Value& v) {
   switch (v.type) {
     case ObjType::kString:
       RawString::Destroy(static_cast<RawString*>(v.pointer));
+      return;
+    case ObjType::kList:
+      ListValue(v.encoding, v.pointer).Destroy();
       return;
     default:
       return;
@@ -29,6 +33,9 @@ Value CloneValue(const Value& v) {
       out.pointer = RawString::Create(s->view(), s->size());
       break;
     }
+    case ObjType::kList:
+      out.pointer = ListValue(v.encoding, v.pointer).Clone().pointer();
+      break;
     default:
       break;
   }
@@ -40,6 +47,8 @@ size_t ValueAllocatedBytes(const Value& v) {
   switch (v.type) {
     case ObjType::kString:
       return static_cast<RawString*>(v.pointer)->AllocatedBytes();
+    case ObjType::kList:
+      return ListValue(v.encoding, v.pointer).AllocatedBytes();
     default:
       return 0;
   }
