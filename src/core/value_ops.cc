@@ -1,6 +1,8 @@
 #include "core/value_ops.h"
 
+#include "core/hash_value.h"
 #include "core/raw_string.h"
+#include "core/set_value.h"
 
 namespace cinnabar::core {
 
@@ -9,6 +11,12 @@ void DestroyValue(const Value& v) {
   switch (v.type) {
     case ObjType::kString:
       RawString::Destroy(static_cast<RawString*>(v.pointer));
+      return;
+    case ObjType::kSet:
+      SetValue(v.encoding, v.pointer).Destroy();
+      return;
+    case ObjType::kHash:
+      HashValue(v.encoding, v.pointer).Destroy();
       return;
     default:
       return;
@@ -29,6 +37,12 @@ Value CloneValue(const Value& v) {
       out.pointer = RawString::Create(s->view(), s->size());
       break;
     }
+    case ObjType::kSet:
+      out.pointer = SetValue(v.encoding, v.pointer).Clone().pointer();
+      break;
+    case ObjType::kHash:
+      out.pointer = HashValue(v.encoding, v.pointer).Clone().pointer();
+      break;
     default:
       break;
   }
@@ -40,6 +54,10 @@ size_t ValueAllocatedBytes(const Value& v) {
   switch (v.type) {
     case ObjType::kString:
       return static_cast<RawString*>(v.pointer)->AllocatedBytes();
+    case ObjType::kSet:
+      return SetValue(v.encoding, v.pointer).AllocatedBytes();
+    case ObjType::kHash:
+      return HashValue(v.encoding, v.pointer).AllocatedBytes();
     default:
       return 0;
   }
