@@ -229,15 +229,15 @@ void SMove(CommandContext& ctx) {
 enum class SetOp { kInter, kUnion, kDiff };
 
 // The sets named by `keys`, nullopt for missing keys. kWrongType if any key holds another
-// type (Redis checks every key before computing anything). `read` counts hits and misses.
+// type (Redis checks every key before computing anything). Counts hits and misses, for the
+// STORE forms too (Redis compat: they look their sources up as reads).
 OpResult<std::vector<std::optional<SetValue>>> LoadSets(CommandContext& ctx,
-                                                       std::span<const std::string_view> keys,
-                                                       bool read) {
+                                                       std::span<const std::string_view> keys) {
   std::vector<std::optional<SetValue>> sets;
   sets.reserve(keys.size());
   for (std::string_view key : keys) {
     Database& db = ctx.db_for(key);
-    Database::Ref ref = read ? db.FindRead(key) : db.Find(key);
+    Database::Ref ref = db.FindRead(key);
     if (!ref) {
       sets.emplace_back();
       continue;
@@ -295,7 +295,7 @@ std::vector<std::string> Compute(SetOp op, std::vector<std::optional<SetValue>>&
 
 // SINTER/SUNION/SDIFF key [key ...]: the result as a set reply.
 void SetOpGeneric(CommandContext& ctx, SetOp op) {
-  OpResult<std::vector<std::optional<SetValue>>> sets = LoadSets(ctx, ctx.args().subspan(1), true);
+  OpResult<std::vector<std::optional<SetValue>>> sets = LoadSets(ctx, ctx.args().subspan(1));
   if (!sets) return ctx.ReplyError(sets.status());
   ReplyMembers(ctx, Compute(op, *sets), true);
 }
@@ -304,7 +304,7 @@ void SetOpGeneric(CommandContext& ctx, SetOp op) {
 // TTL dropped) with the result, or deletes it when the result is empty.
 void SetOpStoreGeneric(CommandContext& ctx, SetOp op) {
   OpResult<std::vector<std::optional<SetValue>>> sets =
-      LoadSets(ctx, ctx.args().subspan(2), false);
+      LoadSets(ctx, ctx.args().subspan(2));
   if (!sets) return ctx.ReplyError(sets.status());
   std::vector<std::string> members = Compute(op, *sets);
   std::string_view dst = ctx.arg(1);
@@ -355,7 +355,7 @@ void SInterCard(CommandContext& ctx) {
     }
   }
   OpResult<std::vector<std::optional<SetValue>>> sets =
-      LoadSets(ctx, ctx.args().subspan(2, static_cast<size_t>(numkeys)), true);
+      LoadSets(ctx, ctx.args().subspan(2, static_cast<size_t>(numkeys)));
   if (!sets) return ctx.ReplyError(sets.status());
   int64_t found = 0;
   Intersect(*sets, static_cast<size_t>(limit), [&](std::string_view) { ++found; });
