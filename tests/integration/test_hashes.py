@@ -1,5 +1,7 @@
 """Hash commands: HSET HSETNX HMSET HGET HMGET HGETALL HDEL HEXISTS HLEN HKEYS HVALS HSTRLEN
 HINCRBY HINCRBYFLOAT HRANDFIELD HSCAN, their errors, RESP3 shapes and encodings."""
+import time
+
 import pytest
 import redis
 
@@ -352,3 +354,26 @@ def test_hits_and_misses(r):
     assert stats() == (hits + 2, misses + 2)
     r.hset("h", "g", "w")  # writes count neither
     assert stats() == (hits + 2, misses + 2)
+
+
+def test_ttl_kept_by_writes(r):
+    r.hset("h", mapping={"a": "1", "b": "2"})
+    r.expire("h", 100)
+    r.hset("h", "c", "3")
+    r.hincrby("h", "n", 1)
+    r.hdel("h", "a")
+    assert 0 < r.ttl("h") <= 100
+    r.hdel("h", "b", "c", "n")
+    assert r.exists("h") == 0
+    r.hset("h", "x", "y")  # a new hash: no TTL
+    assert r.ttl("h") == -1
+
+
+def test_expired_hash_is_gone(r):
+    r.hset("h", "a", "1")
+    r.pexpire("h", 1)
+
+    time.sleep(0.01)
+    assert r.hget("h", "a") is None
+    assert r.hset("h", "b", "2") == 1
+    assert r.hgetall("h") == {"b": "2"}

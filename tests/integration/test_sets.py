@@ -1,6 +1,8 @@
 """Set commands: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER SMOVE SINTER
 SUNION SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE SINTERCARD SSCAN, their errors, RESP3 shapes,
 encodings, and multi-key commands across shards."""
+import time
+
 import pytest
 import redis
 
@@ -436,3 +438,26 @@ def test_cross_shard_store_and_move(sharded):
         r.sadd(f"one:{i}", "only")
         assert r.smove(f"one:{i}", f"into:{i}", "only") is True
         assert r.exists(f"one:{i}") == 0 and r.smembers(f"into:{i}") == {"only"}
+
+
+def test_ttl_kept_by_writes(r):
+    r.sadd("s", "a", "b")
+    r.expire("s", 100)
+    r.sadd("s", "c")
+    r.srem("s", "a")
+    r.sadd("other", "z")
+    r.smove("other", "s", "z")
+    assert 0 < r.ttl("s") <= 100
+    r.spop("s", 10)
+    assert r.exists("s") == 0
+
+
+def test_expired_set_is_gone(r):
+    r.sadd("s", "a")
+    r.pexpire("s", 1)
+
+    time.sleep(0.01)
+    assert r.sismember("s", "a") is False
+    assert r.sadd("s", "b") == 1
+    assert r.smembers("s") == {"b"}
+    assert r.ttl("s") == -1
