@@ -372,7 +372,6 @@ def test_ttl_kept_by_writes(r):
 def test_expired_hash_is_gone(r):
     r.hset("h", "a", "1")
     r.pexpire("h", 1)
-
     time.sleep(0.01)
     assert r.hget("h", "a") is None
     assert r.hset("h", "b", "2") == 1

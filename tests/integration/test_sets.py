@@ -455,7 +455,6 @@ def test_ttl_kept_by_writes(r):
 def test_expired_set_is_gone(r):
     r.sadd("s", "a")
     r.pexpire("s", 1)
-
     time.sleep(0.01)
     assert r.sismember("s", "a") is False
     assert r.sadd("s", "b") == 1
