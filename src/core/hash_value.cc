@@ -103,8 +103,11 @@ bool HashValue::Delete(std::string_view field) {
   }
   FieldTable* t = AsTable(pointer_);
   FieldTable::Handle where;
-  if (t->Find(field, FieldTable::Hash(field), &where) == nullptr) return false;
+  uint64_t h = FieldTable::Hash(field);
+  if (t->Find(field, h, &where) == nullptr) return false;
   HashField::Free(t->Remove(where));
+  // Give memory back as the hash shrinks (Redis resizes its dict after deletions too).
+  t->ShrinkStep(h);
   return true;
 }
 

@@ -129,8 +129,11 @@ bool SetValue::Remove(std::string_view member) {
     default: {
       MemberTable* t = AsTable(pointer_);
       MemberTable::Handle where;
-      if (t->Find(member, MemberTable::Hash(member), &where) == nullptr) return false;
+      uint64_t h = MemberTable::Hash(member);
+      if (t->Find(member, h, &where) == nullptr) return false;
       SetMember::Free(t->Remove(where));
+      // Give memory back as the set shrinks (Redis resizes its dict after deletions too).
+      t->ShrinkStep(h);
       return true;
     }
   }
@@ -211,6 +214,7 @@ std::vector<std::string> SetValue::Random(size_t count, bool repeat,
     return out;
   }
   if (count >= size) return Members();
+  if (count == 1) return {RandomOne(random)};  // SPOP, SRANDMEMBER: no copy of the set
   if (encoding_ == kSetHashtable && count * 4 < size) {
     // Few of many: random picks until enough distinct ones.
     std::unordered_set<std::string> seen;
