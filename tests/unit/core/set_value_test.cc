@@ -89,5 +89,34 @@ TEST(SetValueTest, RandomizedAgainstStdSet) {
   }
 }
 
+// SSCAN's guarantee while the set shrinks under it: members present for the whole scan are
+// returned at least once.
+TEST(SetValueTest, ScanWhileShrinking) {
+  SetLimits limits;
+  SetValue s = SetValue::Create("m0", 1, limits);
+  const int n = 30000;
+  for (int i = 0; i < n; ++i) s.Add("m" + std::to_string(i), limits);
+  ASSERT_EQ(s.encoding(), kSetHashtable);
+  std::set<std::string> seen;
+  uint64_t cursor = 0;
+  int calls = 0, next_removal = 0;
+  do {
+    cursor = s.Scan(cursor, 50, [&](std::string_view m) { seen.emplace(m); });
+    if (++calls % 3 == 0) {
+      // Remove three members in four, a batch at a time, so segments shrink mid-scan.
+      for (int k = 0; k < 1500 && next_removal < n; ++next_removal) {
+        if (next_removal % 4 != 0) {
+          EXPECT_TRUE(s.Remove("m" + std::to_string(next_removal)));
+          ++k;
+        }
+      }
+    }
+  } while (cursor != 0);
+  EXPECT_EQ(next_removal, n);  // the removals finished before the scan did
+  for (int i = 0; i < n; i += 4) EXPECT_EQ(seen.count("m" + std::to_string(i)), 1u) << i;
+  EXPECT_EQ(s.Size(), static_cast<size_t>(n / 4));
+  s.Destroy();
+}
+
 }  // namespace
 }  // namespace cinnabar::core
