@@ -8,6 +8,8 @@ namespace cinnabar::commands {
 void RegisterConnectionFamily(engine::Registry* r);
 void RegisterClientFamily(engine::Registry* r);
 void RegisterStringFamily(engine::Registry* r);
+void RegisterHashFamily(engine::Registry* r);
+void RegisterSetFamily(engine::Registry* r);
 void RegisterKeyFamily(engine::Registry* r);
 void RegisterObjectFamily(engine::Registry* r);
 void RegisterListFamily(engine::Registry* r);

@@ -8,6 +8,8 @@ void RegisterAll(engine::Registry* r) {
   RegisterConnectionFamily(r);
   RegisterClientFamily(r);
   RegisterStringFamily(r);
+  RegisterHashFamily(r);
+  RegisterSetFamily(r);
   RegisterKeyFamily(r);
   RegisterObjectFamily(r);
   RegisterListFamily(r);

@@ -204,6 +204,12 @@ uint8_t* New() {
 
 void Free(uint8_t* lp) { base::Free(lp); }
 
+uint8_t* Clone(const uint8_t* lp) {
+  auto* copy = static_cast<uint8_t*>(base::Allocate(Bytes(lp)));
+  std::memcpy(copy, lp, Bytes(lp));
+  return copy;
+}
+
 size_t Bytes(const uint8_t* lp) { return GetU32(lp); }
 size_t AllocatedBytes(const uint8_t* lp) { return base::UsableSize(lp); }
 

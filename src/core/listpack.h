@@ -23,6 +23,8 @@ namespace cinnabar::core::lp {
 // A new empty listpack.
 uint8_t* New();
 void Free(uint8_t* lp);
+// A copy of `lp` in a new allocation.
+uint8_t* Clone(const uint8_t* lp);
 // Bytes the listpack occupies (its header says it) / the allocator gave it.
 size_t Bytes(const uint8_t* lp);
 size_t AllocatedBytes(const uint8_t* lp);

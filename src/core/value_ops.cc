@@ -1,7 +1,9 @@
 #include "core/value_ops.h"
 
+#include "core/hash_value.h"
 #include "core/list_value.h"
 #include "core/raw_string.h"
+#include "core/set_value.h"
 
 namespace cinnabar::core {
 
@@ -13,6 +15,12 @@ void DestroyValue(const Value& v) {
       return;
     case ObjType::kList:
       ListValue(v.encoding, v.pointer).Destroy();
+      return;
+    case ObjType::kSet:
+      SetValue(v.encoding, v.pointer).Destroy();
+      return;
+    case ObjType::kHash:
+      HashValue(v.encoding, v.pointer).Destroy();
       return;
     default:
       return;
@@ -36,6 +44,12 @@ Value CloneValue(const Value& v) {
     case ObjType::kList:
       out.pointer = ListValue(v.encoding, v.pointer).Clone().pointer();
       break;
+    case ObjType::kSet:
+      out.pointer = SetValue(v.encoding, v.pointer).Clone().pointer();
+      break;
+    case ObjType::kHash:
+      out.pointer = HashValue(v.encoding, v.pointer).Clone().pointer();
+      break;
     default:
       break;
   }
@@ -49,6 +63,10 @@ size_t ValueAllocatedBytes(const Value& v) {
       return static_cast<RawString*>(v.pointer)->AllocatedBytes();
     case ObjType::kList:
       return ListValue(v.encoding, v.pointer).AllocatedBytes();
+    case ObjType::kSet:
+      return SetValue(v.encoding, v.pointer).AllocatedBytes();
+    case ObjType::kHash:
+      return HashValue(v.encoding, v.pointer).AllocatedBytes();
     default:
       return 0;
   }
