@@ -202,7 +202,7 @@ void SegmentedTable<T>::Insert(uint64_t hash, Element* e) {
   }
   s->Place(hash, detail::Tag<T>(e));
   ++size_;
-  if (e->has_expire()) ++volatile_;
+  if (T::Volatile(e)) ++volatile_;
 }
 
 template <typename T>
@@ -210,8 +210,8 @@ void SegmentedTable<T>::Replace(const Handle& where, Element* e) {
   uintptr_t& slot = where.segment->slots()[where.index];
   bool was_volatile = (slot & kVolatileTag) != 0;
   slot = detail::Tag<T>(e);
-  if (was_volatile != e->has_expire()) {
-    if (e->has_expire()) {
+  if (was_volatile != T::Volatile(e)) {
+    if (T::Volatile(e)) {
       ++volatile_;
     } else {
       --volatile_;

@@ -1,6 +1,7 @@
 #include "core/value_ops.h"
 
 #include "core/raw_string.h"
+#include "core/zset_value.h"
 
 namespace cinnabar::core {
 
@@ -10,6 +11,11 @@ void DestroyValue(const Value& v) {
     case ObjType::kString:
       RawString::Destroy(static_cast<RawString*>(v.pointer));
       return;
+    case ObjType::kZSet: {
+      ZSetValue z(v.encoding, v.pointer);
+      z.Destroy();
+      return;
+    }
     default:
       return;
   }
@@ -29,6 +35,9 @@ Value CloneValue(const Value& v) {
       out.pointer = RawString::Create(s->view(), s->size());
       break;
     }
+    case ObjType::kZSet:
+      out.pointer = ZSetValue(v.encoding, v.pointer).Clone().pointer();
+      break;
     default:
       break;
   }
@@ -40,6 +49,8 @@ size_t ValueAllocatedBytes(const Value& v) {
   switch (v.type) {
     case ObjType::kString:
       return static_cast<RawString*>(v.pointer)->AllocatedBytes();
+    case ObjType::kZSet:
+      return ZSetValue(v.encoding, v.pointer).AllocatedBytes();
     default:
       return 0;
   }
