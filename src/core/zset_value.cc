@@ -15,12 +15,11 @@ namespace {
 
 // --- Listpack encoding: member, score pairs ---
 
-// A score as Redis's d2string writes it into a listpack: integers (|v| < 2^52) as integers,
-// "-0" kept, anything else "%.17g".
+// A score as Redis writes it into a listpack: integers (|v| < 2^52) as integers, anything
+// else "%.17g".
 std::string_view ScoreText(double v, char* buf, size_t cap) {
-  if (v == 0) {
-    return std::signbit(v) ? std::string_view("-0") : std::string_view("0");
-  }
+  // Redis compat: a listpack stores -0 as the integer 0 (a large set keeps the sign).
+  if (v == 0) return "0";
   if (v > -4503599627370495.0 && v < 4503599627370496.0 &&
       v == static_cast<double>(static_cast<int64_t>(v))) {
     return {buf, base::FormatInt64(static_cast<int64_t>(v), buf)};
@@ -320,8 +319,8 @@ size_t ZSetValue::AllocatedBytes() const {
 bool ParseScoreBound(std::string_view s, double* value, bool* exclusive) {
   *exclusive = !s.empty() && s[0] == '(';
   if (*exclusive) s.remove_prefix(1);
-  // Redis compat (zslParseRange): strtod over the whole text; NaN refused.
-  if (s.empty()) return false;
+  // Redis compat (zslParseRange): strtod over the whole text, so "" is 0 and leading
+  // spaces pass; NaN is refused.
   std::string buf(s);
   char* end = nullptr;
   double v = std::strtod(buf.c_str(), &end);
