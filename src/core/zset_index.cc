@@ -10,10 +10,11 @@ namespace cinnabar::core {
 template class SegmentedTable<ZMemberTraits>;
 
 ZMember* ZMember::Create(std::string_view bytes, double score) {
-  auto* m = static_cast<ZMember*>(base::Allocate(sizeof(ZMember) + bytes.size()));
+  size_t h = VarintSize(bytes.size());
+  auto* m = static_cast<ZMember*>(base::Allocate(sizeof(ZMember) + h + bytes.size()));
   m->score = score;
-  m->size = static_cast<uint32_t>(bytes.size());
-  if (!bytes.empty()) std::memcpy(m->data, bytes.data(), bytes.size());
+  PutVarint(m->rest, bytes.size());
+  if (!bytes.empty()) std::memcpy(m->rest + h, bytes.data(), bytes.size());
   return m;
 }
 
@@ -162,12 +163,14 @@ struct Tree {
     }
   }
 
-  // Inserts `m` below `node`; returns the new right sibling when `node` split.
-  Node* Insert(Node* node, ZMember* m) {
-    if (node->leaf) return InsertLeaf(AsLeaf(node), m);
+  // Inserts `m` below `node`; returns the new right sibling when `node` split. `rightmost`:
+  // `node` ends the tree, where an append splits off a nearly empty node instead of halving
+  // the full one (ascending loads, such as timestamps, then fill nodes completely).
+  Node* Insert(Node* node, ZMember* m, bool rightmost) {
+    if (node->leaf) return InsertLeaf(AsLeaf(node), m, rightmost);
     Inner* in = AsInner(node);
     uint32_t i = ChildFor(in, m->score, m->view());
-    Node* sib = Insert(in->child[i], m);
+    Node* sib = Insert(in->child[i], m, rightmost && i + 1 == in->n);
     Refresh(in, i);
     if (sib == nullptr) return nullptr;
     if (in->n < kInnerCap) {
@@ -175,7 +178,8 @@ struct Tree {
       return nullptr;
     }
     Inner* right = NewInner();
-    uint32_t half = in->n / 2;
+    // On the right edge the new node takes the last child and `sib`: two children.
+    uint32_t half = rightmost && i + 1 == in->n ? in->n - 1u : in->n / 2u;
     MoveInner(in, half, in->n - half, right);
     in->n = static_cast<uint16_t>(half);
     if (i + 1 <= half) {
@@ -186,13 +190,13 @@ struct Tree {
     return right;
   }
 
-  Node* InsertLeaf(Leaf* l, ZMember* m) {
+  Node* InsertLeaf(Leaf* l, ZMember* m, bool rightmost) {
     uint32_t pos = LowerBound(l, m->score, m->view());
     Leaf* target = l;
     Leaf* right = nullptr;
     if (l->n == kLeafCap) {
       right = NewLeaf();
-      uint32_t half = l->n / 2;
+      uint32_t half = rightmost && pos == l->n ? l->n : l->n / 2;
       std::memcpy(right->item, l->item + half, (l->n - half) * sizeof(ZMember*));
       right->n = static_cast<uint16_t>(l->n - half);
       l->n = static_cast<uint16_t>(half);
@@ -200,7 +204,7 @@ struct Tree {
       if (l->next != nullptr) l->next->prev = right;
       right->prev = l;
       l->next = right;
-      if (pos > half) {
+      if (pos > half || (pos == half && half == kLeafCap)) {
         target = right;
         pos -= half;
       }
@@ -298,10 +302,13 @@ struct Tree {
   }
 };
 
-bool ValidateNode(const Node* n, bool root, size_t* count, const ZMember** prev) {
+// Nodes on the tree's right edge may be underfull (appends split them unevenly).
+bool ValidateNode(const Node* n, bool root, bool right_edge, size_t* count,
+                  const ZMember** prev) {
   if (n->leaf) {
     const auto* l = static_cast<const Leaf*>(n);
-    if (!root && l->n < kLeafCap / 2) return false;
+    if (!root && !right_edge && l->n < kLeafCap / 2) return false;
+    if (!root && l->n == 0) return false;
     for (uint32_t i = 0; i < l->n; ++i) {
       if (*prev != nullptr && ZCompare(*prev, l->item[i]->score, l->item[i]->view()) >= 0) {
         return false;
@@ -312,11 +319,13 @@ bool ValidateNode(const Node* n, bool root, size_t* count, const ZMember** prev)
     return true;
   }
   const auto* in = static_cast<const Inner*>(n);
-  if (in->n < (root ? 2 : kInnerCap / 2)) return false;
+  if (in->n < (root || right_edge ? 2 : kInnerCap / 2)) return false;
   size_t total = 0;
   for (uint32_t i = 0; i < in->n; ++i) {
     size_t c = 0;
-    if (!ValidateNode(in->child[i], false, &c, prev)) return false;
+    if (!ValidateNode(in->child[i], false, right_edge && i + 1 == in->n, &c, prev)) {
+      return false;
+    }
     if (c != in->count[i] || *prev != in->max[i]) return false;
     total += c;
   }
@@ -333,7 +342,7 @@ using zbt::Node;
 void ZBTree::Insert(ZMember* m) {
   zbt::Tree t{&node_bytes_};
   if (root_ == nullptr) root_ = t.NewLeaf();
-  Node* sib = t.Insert(root_, m);
+  Node* sib = t.Insert(root_, m, true);
   if (sib != nullptr) {
     Inner* top = t.NewInner();
     top->child[0] = root_;
@@ -450,7 +459,7 @@ bool ZBTree::Validate() const {
   if (root_ == nullptr) return size_ == 0;
   size_t count = 0;
   const ZMember* prev = nullptr;
-  if (!zbt::ValidateNode(root_, true, &count, &prev)) return false;
+  if (!zbt::ValidateNode(root_, true, true, &count, &prev)) return false;
   if (count != size_) return false;
   // The leaf chain visits the same members in order.
   size_t walked = 0;

@@ -16,16 +16,20 @@
 
 #include "base/function_ref.h"
 #include "core/segmented_table.h"
+#include "core/varint.h"
 
 namespace cinnabar::core {
 
-// A sorted-set member and its score.
+// A sorted-set member and its score: 8 bytes of score, the length as a varint, the bytes.
 struct ZMember {
   double score;
-  uint32_t size;
-  char data[];
+  uint8_t rest[];
 
-  std::string_view view() const { return {data, size}; }
+  std::string_view view() const {
+    uint64_t n;
+    size_t h = GetVarint(rest, &n);
+    return {reinterpret_cast<const char*>(rest + h), static_cast<size_t>(n)};
+  }
   // A new member; the caller owns it until it is put in a ZSetIndex.
   static ZMember* Create(std::string_view bytes, double score);
   static void Destroy(ZMember* m);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -96,6 +97,41 @@ TEST(ZSetIndexTest, SequentialInsertAndReverseWalk) {
   for (int i = 0; i < n; i += 2) ASSERT_TRUE(index.Remove("k" + std::to_string(i)));
   ASSERT_TRUE(index.tree.Validate());
   EXPECT_EQ(index.tree.Rank(101, "k101"), 50u);
+}
+
+TEST(ZSetIndexTest, AscendingLoadThenRandomErase) {
+  // Ascending inserts split nodes unevenly on the right edge; erasing afterwards must keep
+  // every invariant.
+  std::mt19937_64 rng(9);
+  ZSetIndex index;
+  Model model;
+  const int n = 150000;
+  for (int i = 0; i < n; ++i) {
+    std::string m = "a" + std::to_string(i);
+    index.Insert(m, i / 3);
+    model.emplace(i / 3, m);
+  }
+  ExpectSameOrder(index, model);
+  EXPECT_LT(index.tree.AllocatedBytes(), static_cast<size_t>(n) * 10);  // leaves nearly full
+  std::vector<std::pair<double, std::string>> all(model.begin(), model.end());
+  std::shuffle(all.begin(), all.end(), rng);
+  for (size_t k = 0; k < all.size(); ++k) {
+    ASSERT_TRUE(index.Remove(all[k].second));
+    model.erase(all[k]);
+    if (k % 20000 == 0) ExpectSameOrder(index, model);
+  }
+  ExpectSameOrder(index, model);
+}
+
+TEST(ZSetIndexTest, DescendingLoadRanks) {
+  ZSetIndex index;
+  const int n = 70000;
+  for (int i = n - 1; i >= 0; --i) index.Insert("d" + std::to_string(i), i);
+  ASSERT_TRUE(index.tree.Validate());
+  for (int i = 0; i < n; i += 777) {
+    ASSERT_EQ(index.tree.Rank(i, "d" + std::to_string(i)), static_cast<size_t>(i));
+    ASSERT_EQ((*index.tree.Seek(i))->score, i);
+  }
 }
 
 TEST(ZSetValueTest, ListpackConvertsPastLimits) {
