@@ -231,12 +231,13 @@ void ZMPop(CommandContext& ctx) {
   ctx.reply().NullArray();
 }
 
-// Writes `n` random members (scores too when asked) chosen by `pick`, which returns ranks.
-void ReplyRandomMembers(CommandContext& ctx, const ZSetValue& z, const std::vector<size_t>& ranks,
-                        bool withscores) {
+// Writes `n` members picked by `pick()` (a rank), with their scores when asked. Streams:
+// a large negative count never materialises its picks.
+void ReplyRandomMembers(CommandContext& ctx, const ZSetValue& z, uint64_t n,
+                        base::FunctionRef<size_t()> pick, bool withscores) {
   protocol::ReplyBuilder& rb = ctx.reply();
   bool pairs = withscores && rb.resp() >= 3;
-  rb.ArrayHeader(withscores && !pairs ? ranks.size() * 2 : ranks.size());
+  rb.ArrayHeader(withscores && !pairs ? n * 2 : n);
   auto emit = [&](std::string_view member, double score) {
     if (pairs) rb.ArrayHeader(2);
     rb.Bulk(member);
@@ -247,10 +248,16 @@ void ReplyRandomMembers(CommandContext& ctx, const ZSetValue& z, const std::vect
     std::vector<std::pair<std::string, double>> all;
     all.reserve(z.size());
     z.ForEach([&all](std::string_view m, double s) { all.emplace_back(m, s); });
-    for (size_t r : ranks) emit(all[r].first, all[r].second);
+    for (uint64_t i = 0; i < n; ++i) {
+      size_t r = pick();
+      emit(all[r].first, all[r].second);
+    }
     return;
   }
-  for (size_t r : ranks) z.ForRange(r, r + 1, false, emit);
+  for (uint64_t i = 0; i < n; ++i) {
+    size_t r = pick();
+    z.ForRange(r, r + 1, false, emit);
+  }
 }
 
 // ZRANDMEMBER key [count [WITHSCORES]]
@@ -283,13 +290,14 @@ void ZRandMember(CommandContext& ctx) {
     z.ForRange(r, r + 1, false, [&ctx](std::string_view m, double) { ctx.reply().Bulk(m); });
     return;
   }
-  std::vector<size_t> ranks;
   if (count < 0) {
     // Repetitions allowed.
-    uint64_t want = static_cast<uint64_t>(-count);
-    ranks.reserve(want);
-    for (uint64_t i = 0; i < want; ++i) ranks.push_back(shard.Random() % n);
-  } else if (static_cast<uint64_t>(count) >= n) {
+    return ReplyRandomMembers(
+        ctx, z, static_cast<uint64_t>(-count), [&shard, n] { return shard.Random() % n; },
+        withscores);
+  }
+  std::vector<size_t> ranks;
+  if (static_cast<uint64_t>(count) >= n) {
     for (size_t i = 0; i < n; ++i) ranks.push_back(i);
   } else if (static_cast<uint64_t>(count) * 3 > n) {
     // Many of them: shuffle the first `count` of all ranks.
@@ -307,7 +315,9 @@ void ZRandMember(CommandContext& ctx) {
       if (seen.insert(r).second) ranks.push_back(r);
     }
   }
-  ReplyRandomMembers(ctx, z, ranks, withscores);
+  size_t next = 0;
+  ReplyRandomMembers(ctx, z, ranks.size(), [&ranks, &next] { return ranks[next++]; },
+                     withscores);
 }
 
 // Redis compat (parseScanCursorOrReply): strtoul's rules.
