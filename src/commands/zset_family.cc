@@ -60,7 +60,8 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   double score = 0;
   for (size_t j = 0; j < pairs; ++j) {
     double new_score = 0;
-    ZSetValue::AddResult r = z.Add(ctx.arg(first + 2 * j + 1), scores[j], flags, &new_score, limits);
+    ZSetValue::AddResult r =
+        z.Add(ctx.arg(first + 2 * j + 1), scores[j], flags, &new_score, limits);
     if (r == ZSetValue::AddResult::kNan) {
       CommitZSet(db, ref, z);
       return ctx.ReplyError(errors::kZScoreNan);

@@ -16,8 +16,10 @@ using engine::Database;
 core::ZSetLimits ZSetLimitsOf(const engine::CommandContext& ctx) {
   const engine::ServerConfig& c = ctx.config();
   core::ZSetLimits limits;
-  limits.max_listpack_entries = static_cast<size_t>(std::max<int64_t>(0, c.zset_max_listpack_entries));
-  limits.max_listpack_value = static_cast<size_t>(std::max<int64_t>(0, c.zset_max_listpack_value));
+  limits.max_listpack_entries =
+      static_cast<size_t>(std::max<int64_t>(0, c.zset_max_listpack_entries));
+  limits.max_listpack_value =
+      static_cast<size_t>(std::max<int64_t>(0, c.zset_max_listpack_value));
   return limits;
 }
 

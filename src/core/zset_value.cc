@@ -220,14 +220,16 @@ void ZSetValue::RanksOf(const ZLexRange& r, size_t* first, size_t* last) const {
     *first = *last = 0;
     return;
   }
-  *first = r.min_is_neg_inf ? 0 : CountBefore(encoding_, pointer_, [&r](std::string_view m, double) {
+  auto below_min = [&r](std::string_view m, double) {
     int c = m.compare(r.min);
     return r.min_exclusive ? c <= 0 : c < 0;
-  });
-  *last = r.max_is_pos_inf ? n : CountBefore(encoding_, pointer_, [&r](std::string_view m, double) {
+  };
+  auto up_to_max = [&r](std::string_view m, double) {
     int c = m.compare(r.max);
     return r.max_exclusive ? c < 0 : c <= 0;
-  });
+  };
+  *first = r.min_is_neg_inf ? 0 : CountBefore(encoding_, pointer_, below_min);
+  *last = r.max_is_pos_inf ? n : CountBefore(encoding_, pointer_, up_to_max);
   if (*last < *first) *last = *first;
 }
 
