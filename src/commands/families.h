@@ -19,5 +19,8 @@ void RegisterServerFamily(engine::Registry* r);
 void RegisterInfoFamily(engine::Registry* r);
 void RegisterConfigFamily(engine::Registry* r);
 void RegisterCommandFamily(engine::Registry* r);
+void RegisterZSetFamily(engine::Registry* r);
+void RegisterZSetRangeFamily(engine::Registry* r);
+void RegisterZSetStoreFamily(engine::Registry* r);
 
 }  // namespace cinnabar::commands

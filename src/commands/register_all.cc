@@ -19,6 +19,9 @@ void RegisterAll(engine::Registry* r) {
   RegisterInfoFamily(r);
   RegisterConfigFamily(r);
   RegisterCommandFamily(r);
+  RegisterZSetFamily(r);
+  RegisterZSetRangeFamily(r);
+  RegisterZSetStoreFamily(r);
 }
 
 }  // namespace cinnabar::commands

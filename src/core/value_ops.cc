@@ -4,6 +4,7 @@
 #include "core/list_value.h"
 #include "core/raw_string.h"
 #include "core/set_value.h"
+#include "core/zset_value.h"
 
 namespace cinnabar::core {
 
@@ -22,6 +23,11 @@ void DestroyValue(const Value& v) {
     case ObjType::kHash:
       HashValue(v.encoding, v.pointer).Destroy();
       return;
+    case ObjType::kZSet: {
+      ZSetValue z(v.encoding, v.pointer);
+      z.Destroy();
+      return;
+    }
     default:
       return;
   }
@@ -50,6 +56,9 @@ Value CloneValue(const Value& v) {
     case ObjType::kHash:
       out.pointer = HashValue(v.encoding, v.pointer).Clone().pointer();
       break;
+    case ObjType::kZSet:
+      out.pointer = ZSetValue(v.encoding, v.pointer).Clone().pointer();
+      break;
     default:
       break;
   }
@@ -67,6 +76,8 @@ size_t ValueAllocatedBytes(const Value& v) {
       return SetValue(v.encoding, v.pointer).AllocatedBytes();
     case ObjType::kHash:
       return HashValue(v.encoding, v.pointer).AllocatedBytes();
+    case ObjType::kZSet:
+      return ZSetValue(v.encoding, v.pointer).AllocatedBytes();
     default:
       return 0;
   }

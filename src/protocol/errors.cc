@@ -48,6 +48,13 @@ std::string UnknownSubcommand(std::string_view container, std::string_view sub) 
   return NoNewlines(std::move(s));
 }
 
+std::string AtLeastOneInputKey(std::string_view command) {
+  std::string s = "ERR at least 1 input key is needed for '";
+  s += command;
+  s += "' command";
+  return s;
+}
+
 std::string InvalidExpire(std::string_view command) {
   std::string s = "ERR invalid expire time in '";
   s += command;

@@ -57,6 +57,26 @@ inline constexpr std::string_view kMaxlenNegative = "ERR MAXLEN can't be negativ
 inline constexpr std::string_view kNumkeysPositive = "ERR numkeys should be greater than 0";
 inline constexpr std::string_view kCountPositive = "ERR count should be greater than 0";
 
+// Sorted sets.
+inline constexpr std::string_view kZAddXxNx =
+    "ERR XX and NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddGtLtNx =
+    "ERR GT, LT, and/or NX options at the same time are not compatible";
+inline constexpr std::string_view kZAddIncrPair =
+    "ERR INCR option supports a single increment-element pair";
+inline constexpr std::string_view kZScoreNan = "ERR resulting score is not a number (NaN)";
+inline constexpr std::string_view kZMinMaxNotFloat = "ERR min or max is not a float";
+inline constexpr std::string_view kZMinMaxNotLex = "ERR min or max not valid string range item";
+inline constexpr std::string_view kZLimitNeedsByScoreOrLex =
+    "ERR syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX";
+inline constexpr std::string_view kZWithScoresByLex =
+    "ERR syntax error, WITHSCORES not supported in combination with BYLEX";
+inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
+inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
+inline constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
+inline constexpr std::string_view kRandCountRange =
+    "ERR value is out of range, value must between -9223372036854775807 and "
+    "9223372036854775807";
 inline constexpr std::string_view kInvalidFirstDb = "ERR invalid first DB index";
 inline constexpr std::string_view kInvalidSecondDb = "ERR invalid second DB index";
 inline constexpr std::string_view kNoSuchClient = "ERR No such client";
@@ -83,14 +103,12 @@ inline constexpr std::string_view kProtectedMode =
 inline constexpr std::string_view kHashNotInteger = "ERR hash value is not an integer";
 inline constexpr std::string_view kHashNotFloat = "ERR hash value is not a float";
 inline constexpr std::string_view kValueNanOrInfinity = "ERR value is NaN or Infinity";
-inline constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
 inline constexpr std::string_view kCountOutOfRange =
     "ERR value is out of range, value must between -9223372036854775807 and "
     "9223372036854775807";
 inline constexpr std::string_view kNumkeysNotPositive = "ERR numkeys should be greater than 0";
 inline constexpr std::string_view kNumkeysTooMany =
     "ERR Number of keys can't be greater than number of args";
-inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
 
 // Protocol errors (the connection is closed after the reply).
 inline constexpr std::string_view kProtoInvalidMultibulk = "ERR Protocol error: invalid multibulk length";
@@ -111,6 +129,8 @@ std::string WrongArity(std::string_view full_name);
 std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs);
 // "ERR unknown subcommand 'foo'. Try CLIENT HELP."
 std::string UnknownSubcommand(std::string_view container, std::string_view sub);
+// "ERR at least 1 input key is needed for 'zunionstore' command"
+std::string AtLeastOneInputKey(std::string_view command);
 // "ERR invalid expire time in 'set' command"
 std::string InvalidExpire(std::string_view command);
 // "ERR Protocol error: expected '$', got 'x'"

@@ -1,0 +1,454 @@
+// Sorted-set commands on one key's members: ZADD ZINCRBY ZREM ZCARD ZSCORE ZMSCORE ZRANK
+// ZREVRANK ZPOPMIN ZPOPMAX ZMPOP ZRANDMEMBER ZSCAN. Ranges are in zset_range_family.cc,
+// set algebra in zset_store_family.cc.
+
+#include <algorithm>
+#include <cerrno>
+#include <cctype>
+#include <cstdlib>
+#include <string>
+#include <unordered_set>
+#include <utility>
+#include <vector>
+
+#include "commands/args.h"
+#include "commands/families.h"
+#include "commands/zset_ops.h"
+#include "core/glob.h"
+#include "core/zset_value.h"
+#include "engine/command_context.h"
+#include "engine/shard.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+
+namespace {
+
+using core::ZSetValue;
+using engine::CommandContext;
+using engine::Database;
+namespace errors = protocol::errors;
+
+// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
+// ZINCRBY key increment member (`first` is the first score's index)
+void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
+  size_t pairs = (ctx.argc() - first) / 2;
+  std::vector<double> scores(pairs);
+  size_t max_len = 0;
+  for (size_t j = 0; j < pairs; ++j) {
+    OpResult<double> s = ParseDoubleArg(ctx.arg(first + 2 * j));
+    if (!s) return ctx.ReplyError(s.status());
+    scores[j] = *s;
+    max_len = std::max(max_len, ctx.arg(first + 2 * j + 1).size());
+  }
+  bool incr = (flags & ZSetValue::kIncr) != 0;
+  std::string_view key = ctx.arg(1);
+  Database& db = ctx.db();
+  OpResult<Database::Ref> found = FindZSet(db, key, false);
+  if (!found) return ctx.ReplyError(found.status());
+  Database::Ref ref = *found;
+  core::ZSetLimits limits = ZSetLimitsOf(ctx);
+  if (!ref) {
+    if (flags & ZSetValue::kXx) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
+    ZSetValue fresh = ZSetValue::Create(pairs, max_len, limits);
+    db.Add(key, ref.hash,
+           core::Value::OutOfLine(core::ObjType::kZSet, fresh.encoding(), fresh.pointer()), 0);
+    ref = db.Find(key);
+  }
+  ZSetValue z = ZSetOf(ref);
+  int64_t added = 0, updated = 0, processed = 0;
+  double score = 0;
+  for (size_t j = 0; j < pairs; ++j) {
+    double new_score = 0;
+    ZSetValue::AddResult r =
+        z.Add(ctx.arg(first + 2 * j + 1), scores[j], flags, &new_score, limits);
+    if (r == ZSetValue::AddResult::kNan) {
+      CommitZSet(db, ref, z);
+      return ctx.ReplyError(errors::kZScoreNan);
+    }
+    if (r == ZSetValue::AddResult::kAdded) ++added;
+    if (r == ZSetValue::AddResult::kUpdated) ++updated;
+    if (r != ZSetValue::AddResult::kNothing) {
+      ++processed;
+      score = new_score;
+    }
+  }
+  CommitZSet(db, ref, z);
+  if (incr) return processed > 0 ? ctx.reply().Double(score) : ctx.reply().Null();
+  ctx.reply().Integer(ch ? added + updated : added);
+}
+
+void ZAdd(CommandContext& ctx) {
+  int flags = 0;
+  bool ch = false;
+  size_t i = 2;
+  for (; i < ctx.argc(); ++i) {
+    std::string_view opt = ctx.arg(i);
+    if (Is(opt, "NX")) {
+      flags |= ZSetValue::kNx;
+    } else if (Is(opt, "XX")) {
+      flags |= ZSetValue::kXx;
+    } else if (Is(opt, "CH")) {
+      ch = true;
+    } else if (Is(opt, "INCR")) {
+      flags |= ZSetValue::kIncr;
+    } else if (Is(opt, "GT")) {
+      flags |= ZSetValue::kGt;
+    } else if (Is(opt, "LT")) {
+      flags |= ZSetValue::kLt;
+    } else {
+      break;
+    }
+  }
+  size_t elements = ctx.argc() - i;
+  if (elements == 0 || elements % 2 != 0) return ctx.ReplyError(errors::kSyntax);
+  bool nx = flags & ZSetValue::kNx, xx = flags & ZSetValue::kXx;
+  bool gt = flags & ZSetValue::kGt, lt = flags & ZSetValue::kLt;
+  if (nx && xx) return ctx.ReplyError(errors::kZAddXxNx);
+  if ((gt && nx) || (lt && nx) || (gt && lt)) return ctx.ReplyError(errors::kZAddGtLtNx);
+  if ((flags & ZSetValue::kIncr) && elements > 2) return ctx.ReplyError(errors::kZAddIncrPair);
+  ZAddGeneric(ctx, flags, ch, i);
+}
+
+// ZINCRBY key increment member
+void ZIncrBy(CommandContext& ctx) { ZAddGeneric(ctx, ZSetValue::kIncr, false, 2); }
+
+// ZREM key member [member ...]
+void ZRem(CommandContext& ctx) {
+  Database& db = ctx.db();
+  OpResult<Database::Ref> found = FindZSet(db, ctx.arg(1), false);
+  if (!found) return ctx.ReplyError(found.status());
+  Database::Ref ref = *found;
+  if (!ref) return ctx.reply().Integer(0);
+  ZSetValue z = ZSetOf(ref);
+  int64_t removed = 0;
+  for (size_t i = 2; i < ctx.argc() && z.size() > 0; ++i) removed += z.Remove(ctx.arg(i));
+  CommitZSet(db, ref, z);
+  ctx.reply().Integer(removed);
+}
+
+// ZCARD key
+void ZCard(CommandContext& ctx) {
+  OpResult<Database::Ref> found = FindZSet(ctx.db(), ctx.arg(1), true);
+  if (!found) return ctx.ReplyError(found.status());
+  ctx.reply().Integer(*found ? static_cast<int64_t>(ZSetOf(*found).size()) : 0);
+}
+
+// ZSCORE key member
+void ZScore(CommandContext& ctx) {
+  OpResult<Database::Ref> found = FindZSet(ctx.db(), ctx.arg(1), true);
+  if (!found) return ctx.ReplyError(found.status());
+  std::optional<double> s;
+  if (*found) s = ZSetOf(*found).Score(ctx.arg(2));
+  s ? ctx.reply().Double(*s) : ctx.reply().Null();
+}
+
+// ZMSCORE key member [member ...]
+void ZMScore(CommandContext& ctx) {
+  OpResult<Database::Ref> found = FindZSet(ctx.db(), ctx.arg(1), true);
+  if (!found) return ctx.ReplyError(found.status());
+  ctx.reply().ArrayHeader(ctx.argc() - 2);
+  for (size_t i = 2; i < ctx.argc(); ++i) {
+    std::optional<double> s;
+    if (*found) s = ZSetOf(*found).Score(ctx.arg(i));
+    s ? ctx.reply().Double(*s) : ctx.reply().Null();
+  }
+}
+
+// ZRANK key member / ZREVRANK key member
+void ZRankGeneric(CommandContext& ctx, bool reverse) {
+  OpResult<Database::Ref> found = FindZSet(ctx.db(), ctx.arg(1), true);
+  if (!found) return ctx.ReplyError(found.status());
+  std::optional<size_t> rank;
+  if (*found) rank = ZSetOf(*found).Rank(ctx.arg(2), reverse);
+  rank ? ctx.reply().Integer(static_cast<int64_t>(*rank)) : ctx.reply().Null();
+}
+void ZRank(CommandContext& ctx) { ZRankGeneric(ctx, false); }
+void ZRevRank(CommandContext& ctx) { ZRankGeneric(ctx, true); }
+
+// ZPOPMIN key [count] / ZPOPMAX key [count]
+void ZPopGeneric(CommandContext& ctx, bool max) {
+  if (ctx.argc() > 3) return ctx.ReplyError(errors::kSyntax);
+  int64_t count = 1;
+  if (ctx.argc() == 3 && (!base::ParseInt64(ctx.arg(2), &count) || count < 0)) {
+    return ctx.ReplyError(errors::kPositiveCount);
+  }
+  Database& db = ctx.db();
+  OpResult<Database::Ref> found = FindZSet(db, ctx.arg(1), false);
+  if (!found) return ctx.ReplyError(found.status());
+  ZPopReply shape = ctx.argc() == 3 ? ZPopReply::kPairs : ZPopReply::kFlat;
+  ZPopAndReply(db, *found, ctx.arg(1), max, static_cast<uint64_t>(count), shape, ctx.reply());
+}
+void ZPopMin(CommandContext& ctx) { ZPopGeneric(ctx, false); }
+void ZPopMax(CommandContext& ctx) { ZPopGeneric(ctx, true); }
+
+// Keys of ZMPOP: numkeys key [key ...].
+bool ZMPopKeys(std::span<const std::string_view> args, std::vector<int>* out) {
+  int64_t n;
+  if (args.size() < 2 || !base::ParseInt64(args[1], &n) || n < 1 ||
+      n > static_cast<int64_t>(args.size()) - 2) {
+    return false;
+  }
+  for (int64_t i = 0; i < n; ++i) out->push_back(static_cast<int>(2 + i));
+  return true;
+}
+
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
+void ZMPop(CommandContext& ctx) {
+  int64_t numkeys;
+  if (!base::ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
+    return ctx.ReplyError(errors::kNumkeysPositive);
+  }
+  if (numkeys >= static_cast<int64_t>(ctx.argc()) - 2) return ctx.ReplyError(errors::kSyntax);
+  size_t where = 2 + static_cast<size_t>(numkeys);
+  bool max;
+  if (Is(ctx.arg(where), "MIN")) {
+    max = false;
+  } else if (Is(ctx.arg(where), "MAX")) {
+    max = true;
+  } else {
+    return ctx.ReplyError(errors::kSyntax);
+  }
+  int64_t count = -1;
+  for (size_t j = where + 1; j < ctx.argc(); ++j) {
+    if (count == -1 && Is(ctx.arg(j), "COUNT") && j + 1 < ctx.argc()) {
+      if (!base::ParseInt64(ctx.arg(++j), &count) || count < 1) {
+        return ctx.ReplyError(errors::kCountPositive);
+      }
+    } else {
+      return ctx.ReplyError(errors::kSyntax);
+    }
+  }
+  if (count == -1) count = 1;
+  for (size_t k = 2; k < where; ++k) {
+    Database& db = ctx.db_for(ctx.arg(k));
+    OpResult<Database::Ref> found = FindZSet(db, ctx.arg(k), false);
+    if (!found) return ctx.ReplyError(found.status());
+    if (!*found) continue;
+    ZPopAndReply(db, *found, ctx.arg(k), max, static_cast<uint64_t>(count),
+                 ZPopReply::kKeyAndPairs, ctx.reply());
+    return;
+  }
+  ctx.reply().NullArray();
+}
+
+// Writes `n` members picked by `pick()` (a rank), with their scores when asked. Streams:
+// a large negative count never materialises its picks.
+void ReplyRandomMembers(CommandContext& ctx, const ZSetValue& z, uint64_t n,
+                        base::FunctionRef<size_t()> pick, bool withscores) {
+  protocol::ReplyBuilder& rb = ctx.reply();
+  bool pairs = withscores && rb.resp() >= 3;
+  rb.ArrayHeader(withscores && !pairs ? n * 2 : n);
+  auto emit = [&](std::string_view member, double score) {
+    if (pairs) rb.ArrayHeader(2);
+    rb.Bulk(member);
+    if (withscores) rb.Double(score);
+  };
+  if (z.size() <= 1024) {
+    // Small sets (listpacks above all): read once, then index.
+    std::vector<std::pair<std::string, double>> all;
+    all.reserve(z.size());
+    z.ForEach([&all](std::string_view m, double s) { all.emplace_back(m, s); });
+    for (uint64_t i = 0; i < n; ++i) {
+      size_t r = pick();
+      emit(all[r].first, all[r].second);
+    }
+    return;
+  }
+  for (uint64_t i = 0; i < n; ++i) {
+    size_t r = pick();
+    z.ForRange(r, r + 1, false, emit);
+  }
+}
+
+// ZRANDMEMBER key [count [WITHSCORES]]
+void ZRandMember(CommandContext& ctx) {
+  int64_t count = 1;
+  bool with_count = ctx.argc() >= 3;
+  bool withscores = false;
+  if (with_count) {
+    if (!base::ParseInt64(ctx.arg(2), &count)) return ctx.ReplyError(errors::kNotInteger);
+    if (count == INT64_MIN) return ctx.ReplyError(errors::kRandCountRange);
+    if (ctx.argc() > 4 || (ctx.argc() == 4 && !Is(ctx.arg(3), "WITHSCORES"))) {
+      return ctx.ReplyError(errors::kSyntax);
+    }
+    if (ctx.argc() == 4) {
+      withscores = true;
+      // Redis compat: the doubled reply length must not overflow.
+      if (count < -INT64_MAX / 2 || count > INT64_MAX / 2) {
+        return ctx.ReplyError(errors::kValueOutOfRange);
+      }
+    }
+  }
+  OpResult<Database::Ref> found = FindZSet(ctx.db(), ctx.arg(1), true);
+  if (!found) return ctx.ReplyError(found.status());
+  if (!*found) return with_count ? ctx.reply().EmptyArray() : ctx.reply().Null();
+  ZSetValue z = ZSetOf(*found);
+  size_t n = z.size();
+  engine::Shard& shard = ctx.shard();
+  if (!with_count) {
+    size_t r = shard.Random() % n;
+    z.ForRange(r, r + 1, false, [&ctx](std::string_view m, double) { ctx.reply().Bulk(m); });
+    return;
+  }
+  if (count < 0) {
+    // Repetitions allowed.
+    return ReplyRandomMembers(
+        ctx, z, static_cast<uint64_t>(-count), [&shard, n] { return shard.Random() % n; },
+        withscores);
+  }
+  std::vector<size_t> ranks;
+  if (static_cast<uint64_t>(count) >= n) {
+    for (size_t i = 0; i < n; ++i) ranks.push_back(i);
+  } else if (static_cast<uint64_t>(count) * 3 > n) {
+    // Many of them: shuffle the first `count` of all ranks.
+    std::vector<size_t> all(n);
+    for (size_t i = 0; i < n; ++i) all[i] = i;
+    for (size_t i = 0; i < static_cast<size_t>(count); ++i) {
+      size_t j = i + shard.Random() % (n - i);
+      std::swap(all[i], all[j]);
+    }
+    ranks.assign(all.begin(), all.begin() + count);
+  } else {
+    std::unordered_set<size_t> seen;
+    while (ranks.size() < static_cast<size_t>(count)) {
+      size_t r = shard.Random() % n;
+      if (seen.insert(r).second) ranks.push_back(r);
+    }
+  }
+  size_t next = 0;
+  ReplyRandomMembers(ctx, z, ranks.size(), [&ranks, &next] { return ranks[next++]; },
+                     withscores);
+}
+
+// Redis compat (parseScanCursorOrReply): strtoul's rules.
+bool ParseCursor(std::string_view s, uint64_t* out) {
+  std::string buf(s);
+  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
+  errno = 0;
+  char* end;
+  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return false;
+  *out = v;
+  return true;
+}
+
+// ZSCAN key cursor [MATCH pattern] [COUNT count]
+void ZScan(CommandContext& ctx) {
+  uint64_t cursor;
+  if (!ParseCursor(ctx.arg(2), &cursor)) return ctx.ReplyError(errors::kInvalidCursor);
+  OpResult<Database::Ref> found = FindZSet(ctx.db(), ctx.arg(1), true);
+  if (!found) return ctx.ReplyError(found.status());
+  if (!*found) {
+    ctx.reply().ArrayHeader(2);
+    ctx.reply().Bulk("0");
+    return ctx.reply().EmptyArray();
+  }
+  int64_t count = 10;
+  std::string_view pattern;
+  bool use_pattern = false;
+  for (size_t i = 3; i < ctx.argc(); i += 2) {
+    if (i + 1 >= ctx.argc()) return ctx.ReplyError(errors::kSyntax);
+    std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
+    if (Is(opt, "COUNT")) {
+      OpResult<int64_t> c = ParseInt64Arg(val);
+      if (!c) return ctx.ReplyError(c.status());
+      if (*c < 1) return ctx.ReplyError(errors::kSyntax);
+      count = *c;
+    } else if (Is(opt, "MATCH")) {
+      pattern = val;
+      use_pattern = !(val.size() == 1 && val[0] == '*');
+    } else {
+      return ctx.ReplyError(errors::kSyntax);
+    }
+  }
+  std::vector<std::pair<std::string, double>> items;
+  uint64_t next = ZSetOf(*found).Scan(
+      cursor, static_cast<size_t>(count), [&](std::string_view m, double s) {
+        if (use_pattern && !core::GlobMatch(pattern, m)) return;
+        items.emplace_back(m, s);
+      });
+  ctx.reply().ArrayHeader(2);
+  ctx.reply().Bulk(std::to_string(next));
+  ctx.reply().ArrayHeader(items.size() * 2);
+  for (const auto& [m, s] : items) {
+    ctx.reply().Bulk(m);
+    ctx.reply().Bulk(base::FormatDouble(s));
+  }
+}
+
+using engine::CommandSpec;
+using engine::kDenyOom;
+using engine::kFast;
+using engine::kReadOnly;
+using engine::kWrite;
+
+constexpr CommandSpec kZSetCommands[] = {
+    {.name = "ZADD", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = ZAdd,
+     .summary = "Adds one or more members to a sorted set, or updates their scores. Creates the "
+                "key if it doesn't exist.",
+     .since = "1.2.0", .complexity = "O(log(N)) for each item added, where N is the number of "
+                                     "elements in the sorted set."},
+    {.name = "ZINCRBY", .arity = 4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
+     .handler = ZIncrBy, .summary = "Increments the score of a member in a sorted set.",
+     .since = "1.2.0",
+     .complexity = "O(log(N)) where N is the number of elements in the sorted set."},
+    {.name = "ZREM", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = ZRem,
+     .summary = "Removes one or more members from a sorted set. Deletes the sorted set if all "
+                "members were removed.",
+     .since = "1.2.0", .complexity = "O(M*log(N)) with N being the number of elements in the "
+                                     "sorted set and M the number of elements to be removed."},
+    {.name = "ZCARD", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
+     .handler = ZCard, .summary = "Returns the number of members in a sorted set.",
+     .since = "1.2.0", .complexity = "O(1)"},
+    {.name = "ZSCORE", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
+     .handler = ZScore, .summary = "Returns the score of a member in a sorted set.",
+     .since = "1.2.0", .complexity = "O(1)"},
+    {.name = "ZMSCORE", .arity = -3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
+     .handler = ZMScore, .summary = "Returns the score of one or more members in a sorted set.",
+     .since = "6.2.0", .complexity = "O(N) where N is the number of members being requested."},
+    {.name = "ZRANK", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
+     .handler = ZRank,
+     .summary = "Returns the index of a member in a sorted set ordered by ascending scores.",
+     .since = "2.0.0", .complexity = "O(log(N))"},
+    {.name = "ZREVRANK", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
+     .handler = ZRevRank,
+     .summary = "Returns the index of a member in a sorted set ordered by descending scores.",
+     .since = "2.0.0", .complexity = "O(log(N))"},
+    {.name = "ZPOPMIN", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1},
+     .handler = ZPopMin,
+     .summary = "Returns the lowest-scoring members from a sorted set after removing them. "
+                "Deletes the sorted set if the last member was popped.",
+     .since = "5.0.0", .complexity = "O(log(N)*M) with N being the number of elements in the "
+                                     "sorted set, and M being the number of elements popped."},
+    {.name = "ZPOPMAX", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1},
+     .handler = ZPopMax,
+     .summary = "Returns the highest-scoring members from a sorted set after removing them. "
+                "Deletes the sorted set if the last member was popped.",
+     .since = "5.0.0", .complexity = "O(log(N)*M) with N being the number of elements in the "
+                                     "sorted set, and M being the number of elements popped."},
+    {.name = "ZMPOP", .arity = -4, .flags = kWrite, .handler = ZMPop, .find_keys = ZMPopKeys,
+     .summary = "Returns the highest- or lowest-scoring members from one or more sorted sets "
+                "after removing them. Deletes the sorted set if the last member was popped.",
+     .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided "
+                                     "keys, N being the number of elements in the sorted set, "
+                                     "and M being the number of elements popped."},
+    {.name = "ZRANDMEMBER", .arity = -2, .flags = kReadOnly, .keys = {1, 1, 1},
+     .handler = ZRandMember, .summary = "Returns one or more random members from a sorted set.",
+     .since = "6.2.0",
+     .complexity = "O(N) where N is the number of members returned"},
+    {.name = "ZSCAN", .arity = -3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = ZScan,
+     .summary = "Iterates over members and scores of a sorted set.", .since = "2.8.0",
+     .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
+                   "command calls for the cursor to return back to 0. N is the number of "
+                   "elements inside the collection."},
+};
+
+}  // namespace
+
+void RegisterZSetFamily(engine::Registry* r) {
+  r->AddFamily(engine::kAclSortedSet, "sorted-set", kZSetCommands);
+}
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,209 @@
+"""Sorted sets at scale and across encodings: 100k-member sets checked against a Python
+model, listpack/skiplist conversion through CONFIG SET, and multi-key commands whose keys
+live on different shards (run with --threads 4)."""
+
+import bisect
+import random
+
+import pytest
+import redis
+
+
+def x(r, *args):
+    """Runs a command and returns Redis's reply without redis-py's reshaping."""
+    conn = r.connection_pool.get_connection(args[0])
+    try:
+        conn.send_command(*args)
+        return conn.read_response()
+    finally:
+        r.connection_pool.release(conn)
+
+
+def encoding(r, key):
+    """OBJECT ENCODING, or None where the server lacks OBJECT (Cinnabar, for now)."""
+    try:
+        return r.object("encoding", key)
+    except redis.ResponseError as e:
+        if "unknown command" in str(e):
+            return None
+        raise
+
+
+@pytest.fixture
+def limits(r):
+    """Restores the zset listpack limits after a test that changes them."""
+    old = r.config_get("zset-max-listpack-*")
+    yield
+    for k, v in old.items():
+        r.config_set(k, v)
+
+
+def load(r, key, items):
+    pipe = r.pipeline(transaction=False)
+    batch = {}
+    for member, score in items:
+        batch[member] = score
+        if len(batch) == 5000:
+            pipe.zadd(key, batch)
+            batch = {}
+    if batch:
+        pipe.zadd(key, batch)
+    pipe.execute()
+
+
+def test_big_set_against_model(r):
+    rng = random.Random(7)
+    n = 100_000
+    scores = {f"m{i}": float(rng.randrange(20_000)) for i in range(n)}
+    for i in range(0, n, 97):
+        scores[f"m{i}"] += 0.5
+    load(r, "big", scores.items())
+    model = sorted((s, m) for m, s in scores.items())
+    assert r.zcard("big") == n
+
+    pipe = r.pipeline(transaction=False)
+    sample = rng.sample(range(n), 300)
+    for idx in sample:
+        pipe.zrank("big", model[idx][1])
+        pipe.zrevrank("big", model[idx][1])
+        pipe.zscore("big", model[idx][1])
+    got = pipe.execute()
+    for k, idx in enumerate(sample):
+        assert got[3 * k] == idx
+        assert got[3 * k + 1] == n - 1 - idx
+        assert got[3 * k + 2] == model[idx][0]
+
+    for start in (0, 1, 999, 50_000, n - 10):
+        assert r.zrange("big", start, start + 20) == [m for _, m in model[start:start + 21]]
+    assert r.zrange("big", -25, -1) == [m for _, m in model[-25:]]
+    assert x(r, "ZRANGE", "big", 0, 9, "REV") == [m for _, m in model[::-1][:10]]
+
+    keys = [s for s, _ in model]
+    for low, high in ((100, 105), (0, 0), (19_999, 30_000), (500.5, 700)):
+        first = bisect.bisect_left(keys, low)
+        last = bisect.bisect_right(keys, high)
+        assert r.zcount("big", low, high) == last - first
+        assert r.zrangebyscore("big", low, high, start=3, num=40) == \
+            [m for _, m in model[first + 3:min(last, first + 43)]]
+        assert r.zrevrangebyscore("big", high, low, start=2, num=10) == \
+            [m for _, m in model[first:last][::-1][2:12]]
+        excl_first = bisect.bisect_right(keys, low)
+        assert r.zcount("big", f"({low}", high) == last - excl_first
+
+    # Remove a block by rank, then scattered members, and compare everything.
+    assert r.zremrangebyrank("big", 40_000, 49_999) == 10_000
+    del model[40_000:50_000]
+    doomed = rng.sample(model, 5000)
+    pipe = r.pipeline(transaction=False)
+    for _, m in doomed:
+        pipe.zrem("big", m)
+    assert all(v == 1 for v in pipe.execute())
+    gone = {m for _, m in doomed}
+    model = [e for e in model if e[1] not in gone]
+    assert r.zcard("big") == len(model)
+    assert r.zrange("big", 0, -1) == [m for _, m in model]
+    lo = bisect.bisect_left([s for s, _ in model], 10_000)
+    assert r.zremrangebyscore("big", "-inf", "(10000") == lo
+    model = model[lo:]
+    assert r.zrange("big", 0, -1, withscores=True) == [(m, s) for s, m in model]
+    assert r.zrank("big", model[0][1]) == 0
+
+
+def test_big_set_pops_and_lex(r):
+    members = [f"k{i:06d}" for i in range(30_000)]
+    load(r, "lex", ((m, 0) for m in members))
+    assert r.zlexcount("lex", "[k001000", "(k002000") == 1000
+    assert r.zrangebylex("lex", "(k010000", "+", start=0, num=3) == \
+        ["k010001", "k010002", "k010003"]
+    assert r.zremrangebylex("lex", "-", "(k000100") == 100
+    assert r.zpopmin("lex", 2) == [("k000100", 0), ("k000101", 0)]
+    assert r.zpopmax("lex", 1) == [("k029999", 0)]
+    got = r.zrandmember("lex", 2000)
+    assert len(set(got)) == 2000
+    assert len(r.zrandmember("lex", -3000)) == 3000
+    cursor, seen = 0, set()
+    while True:
+        cursor, items = r.zscan("lex", cursor, count=1000)
+        seen.update(m for m, _ in items)
+        if cursor == 0:
+            break
+    assert seen == set(members[102:29_999])
+
+
+def test_encoding_follows_limits(r, limits):
+    r.config_set("zset-max-listpack-entries", 4)
+    r.config_set("zset-max-listpack-value", 8)
+    r.zadd("z", {"a": 1, "b": 2, "c": 3, "d": 4})
+    assert encoding(r, "z") in ("listpack", None)
+    r.zadd("z", {"e": 0.5})
+    assert encoding(r, "z") in ("skiplist", None)
+    assert r.zrange("z", 0, -1) == ["e", "a", "b", "c", "d"]
+    # Shrinking does not convert back (as Redis).
+    r.zrem("z", "a", "b", "c")
+    assert encoding(r, "z") in ("skiplist", None)
+    assert r.zrange("z", 0, -1, withscores=True) == [("e", 0.5), ("d", 4)]
+    # A long member converts at once.
+    r.zadd("long", {"short": 1})
+    r.zadd("long", {"x" * 9: 2})
+    assert encoding(r, "long") in ("skiplist", None)
+    assert r.zrank("long", "x" * 9) == 1
+    # Store results pick their encoding from their own size.
+    assert r.zunionstore("small", ["z"]) == 2
+    assert encoding(r, "small") in ("listpack", None)
+    r.config_set("zset-max-listpack-entries", 0)
+    r.zadd("always", {"a": 1})
+    assert encoding(r, "always") in ("skiplist", None)
+    assert r.zrange("always", 0, -1) == ["a"]
+
+
+def test_same_behaviour_in_both_encodings(r, limits):
+    results = []
+    for entries in (128, 0):
+        r.flushall()
+        r.config_set("zset-max-listpack-entries", entries)
+        r.zadd("z", {"a": 1, "b": 2, "c": 2, "d": 3, "-0": -0.0})
+        r.zincrby("z", 1.5, "a")
+        r.zadd("z", {"e": float("inf")}, gt=True)
+        out = [
+            r.zrange("z", 0, -1, withscores=True),
+            x(r, "ZRANGE", "z", "(2", "+inf", "BYSCORE", "REV", "LIMIT", 0, 2),
+            r.zrank("z", "c"), r.zrevrank("z", "c"), r.zcount("z", 2, 3),
+            r.zpopmin("z"), r.zpopmax("z", 2),
+            x(r, "ZRANGEBYLEX", "z", "-", "+"),
+            r.zremrangebyrank("z", 0, 0),
+            r.zrange("z", 0, -1, withscores=True),
+        ]
+        r.zadd("m", {"x": -0.0})
+        out.append(x(r, "ZSCORE", "m", "x"))
+        results.append(out)
+    listpack, skiplist = results
+    # Redis compat: a listpack stores -0 as 0, a skiplist keeps the sign.
+    assert listpack[-1] == "0" and skiplist[-1] == "-0"
+    assert listpack[:-1] == skiplist[:-1]
+
+
+def test_cross_shard_store_commands(r):
+    # Many distinct key names: with several shards they cannot all share one.
+    sources = [f"src:{i}" for i in range(8)]
+    for i, key in enumerate(sources):
+        r.zadd(key, {f"m{j}": j * (i + 1) for j in range(i, i + 20)})
+    for i in range(8):
+        dst = f"dst:{i}"
+        assert r.zunionstore(dst, sources[:i + 1]) == 20 + i
+        expected = {}
+        for k in range(i + 1):
+            for j in range(k, k + 20):
+                expected[f"m{j}"] = expected.get(f"m{j}", 0) + j * (k + 1)
+        assert dict(r.zrange(dst, 0, -1, withscores=True)) == expected
+        assert r.zinterstore(f"inter:{i}", sources[:i + 1], aggregate="MAX") == 20 - i
+        assert x(r, "ZRANGESTORE", f"range:{i}", sources[i], 0, 4) == 5
+        assert r.zrange(f"range:{i}", 0, -1) == [f"m{j}" for j in range(i, i + 5)]
+        assert x(r, "ZDIFFSTORE", f"diff:{i}", 2, sources[i], sources[(i + 1) % 8]) >= 1
+    assert x(r, "ZINTERCARD", 8, *sources) == 13
+    assert r.zunion(sources, withscores=False)[:3] == ["m0", "m1", "m2"]
+    assert x(r, "ZMPOP", 3, "none:1", "none:2", sources[5], "MAX", "COUNT", 2) == \
+        [sources[5], [["m24", "144"], ["m23", "138"]]]
+    # A large result across shards converts to the large encoding on the way.
+    load(r, "bigsrc", ((f"b{i}", i) for i in range(1000)))
+    assert r.zunionstore("bigdst", ["bigsrc", sources[0]]) == 1020
+    assert r.zrank("bigdst", "b999") == 1019
