@@ -147,8 +147,26 @@ def is_redis(request):
 def r(server):
     c = server.client()
     c.flushall()
+    saved = _encoding_limits(c)
     yield c
-    c.close()
+    # A test that changes the collection size limits on the shared server gets them back.
+    try:
+        for name, value in saved.items():
+            c.config_set(name, value)
+    finally:
+        c.close()
+
+
+# The directives tests change to force encodings. set-max-listpack-* exist only in Redis 7.2+
+# and Cinnabar; CONFIG GET of a pattern simply omits them on Redis 7.0.
+_LIMIT_PATTERNS = ("*-max-listpack-*", "set-max-intset-entries")
+
+
+def _encoding_limits(c):
+    out = {}
+    for pattern in _LIMIT_PATTERNS:
+        out.update(c.config_get(pattern))
+    return out
 
 
 @pytest.fixture

@@ -162,15 +162,16 @@ TEST_F(DatabaseTest, ActiveExpireCycleRemovesExpiredKeysOnly) {
   EXPECT_GT(db().avg_ttl, 0);
 }
 
-TEST_F(DatabaseTest, ActiveExpireCycleSkipsALockedShard) {
+// The worker queues the cycle behind a transaction holding the shard (RunWhenFree), so it
+// runs once the lock is released, never under it.
+TEST_F(DatabaseTest, ActiveExpireCycleWaitsForALockedShard) {
   const int64_t now = base::UnixTimeMs();
   db().Set("dead", Value::Int(0), now - 1000);
   struct Owner : LockOwner {} owner;
   shard_.Lock(&owner, [] {});
-  shard_.ActiveExpireCycle(1000000);
+  shard_.RunWhenFree([this] { shard_.ActiveExpireCycle(1000000); });
   EXPECT_EQ(db().size(), 1u);
   shard_.Unlock(&owner);
-  shard_.ActiveExpireCycle(1000000);
   EXPECT_EQ(db().size(), 0u);
 }
 
