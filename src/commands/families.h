@@ -13,6 +13,7 @@ void RegisterSetFamily(engine::Registry* r);
 void RegisterKeyFamily(engine::Registry* r);
 void RegisterObjectFamily(engine::Registry* r);
 void RegisterListFamily(engine::Registry* r);
+void RegisterListBlockingFamily(engine::Registry* r);
 void RegisterExpireFamily(engine::Registry* r);
 void RegisterKeyspaceFamily(engine::Registry* r);
 void RegisterServerFamily(engine::Registry* r);
@@ -22,5 +23,6 @@ void RegisterCommandFamily(engine::Registry* r);
 void RegisterZSetFamily(engine::Registry* r);
 void RegisterZSetRangeFamily(engine::Registry* r);
 void RegisterZSetStoreFamily(engine::Registry* r);
+void RegisterZSetBlockingFamily(engine::Registry* r);
 
 }  // namespace cinnabar::commands

@@ -7,6 +7,7 @@
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/list_ops.h"
+#include "commands/mpop_args.h"
 #include "core/list_value.h"
 #include "engine/command_context.h"
 #include "protocol/errors.h"
@@ -20,18 +21,6 @@ using core::ObjType;
 using engine::CommandContext;
 using engine::Database;
 namespace errors = protocol::errors;
-
-// LEFT / RIGHT, as LMOVE and LMPOP take them.
-bool ParseEnd(std::string_view arg, ListEnd* end) {
-  if (Is(arg, "LEFT")) {
-    *end = ListEnd::kHead;
-  } else if (Is(arg, "RIGHT")) {
-    *end = ListEnd::kTail;
-  } else {
-    return false;
-  }
-  return true;
-}
 
 // The list at `key` for a read command (counts a keyspace hit or miss) or a write command.
 OpResult<Database::Ref> FindList(CommandContext& ctx, std::string_view key, bool read) {
@@ -292,43 +281,21 @@ void LMove(CommandContext& ctx) {
 
 void RPopLPush(CommandContext& ctx) { MoveGeneric(ctx, ListEnd::kTail, ListEnd::kHead); }
 
-// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]: the keys, when numkeys is valid.
-// Redis compat: as COMMAND GETKEYS shows them, the keys may run to the last argument (the
-// handler then finds no LEFT|RIGHT and answers with a syntax error).
+// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]
 bool LMPopKeys(std::span<const std::string_view> args, std::vector<int>* out) {
-  int64_t numkeys;
-  if (args.size() < 3 || !base::ParseInt64(args[1], &numkeys) || numkeys < 1 ||
-      numkeys > static_cast<int64_t>(args.size()) - 2) {
-    return false;
-  }
-  for (int i = 0; i < numkeys; ++i) out->push_back(2 + i);
-  return true;
+  return MPopKeys(args, 1, out);
 }
 
 void LMPop(CommandContext& ctx) {
-  int64_t numkeys;
-  if (!base::ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
-    return ctx.ReplyError(errors::kNumkeysPositive);
-  }
-  if (numkeys > static_cast<int64_t>(ctx.argc()) - 3) return ctx.ReplyError(errors::kSyntax);
-  size_t where_at = 2 + static_cast<size_t>(numkeys);
+  MPopArgs m;
   ListEnd end;
-  if (!ParseEnd(ctx.arg(where_at), &end)) return ctx.ReplyError(errors::kSyntax);
-  int64_t count = -1;
-  for (size_t i = where_at + 1; i < ctx.argc(); ++i) {
-    if (count == -1 && Is(ctx.arg(i), "COUNT") && i + 1 < ctx.argc()) {
-      if (!base::ParseInt64(ctx.arg(++i), &count) || count < 1) {
-        return ctx.ReplyError(errors::kCountPositive);
-      }
-    } else {
-      return ctx.ReplyError(errors::kSyntax);
-    }
-  }
-  if (count == -1) count = 1;
+  std::string_view err =
+      ParseMPopArgs(ctx.args(), 1, [&end](std::string_view w) { return ParseEnd(w, &end); }, &m);
+  if (!err.empty()) return ctx.ReplyError(err);
   int fill = ListFill(ctx.config());
-  for (size_t i = 2; i < where_at; ++i) {
+  for (size_t i = m.first_key; i < m.where_at; ++i) {
     std::string_view key = ctx.arg(i);
-    OpStatus st = PopAndReply(ctx.db_for(key), key, end, static_cast<size_t>(count),
+    OpStatus st = PopAndReply(ctx.db_for(key), key, end, static_cast<size_t>(m.count),
                               PopReply::kKeyAndArray, fill, ctx.reply());
     if (st == OpStatus::kNotFound) continue;
     if (st != OpStatus::kOk) ctx.ReplyError(st);

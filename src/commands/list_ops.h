@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "base/op_status.h"
+#include "commands/args.h"
 #include "core/list_value.h"
 #include "engine/config.h"
 #include "engine/database.h"
@@ -26,6 +27,18 @@ inline int ListFill(const engine::ServerConfig& config) {
 // encoding), or deletes the key when the list is now empty (Redis keeps no empty list).
 void StoreListOrDelete(engine::Database& db, engine::Database::Ref& ref,
                        const core::ListValue& list);
+
+// LEFT / RIGHT, as LMOVE, LMPOP and their blocking forms take them.
+inline bool ParseEnd(std::string_view arg, core::ListEnd* end) {
+  if (Is(arg, "LEFT")) {
+    *end = core::ListEnd::kHead;
+  } else if (Is(arg, "RIGHT")) {
+    *end = core::ListEnd::kTail;
+  } else {
+    return false;
+  }
+  return true;
+}
 
 // How popped elements are written.
 enum class PopReply {

@@ -13,6 +13,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterKeyFamily(r);
   RegisterObjectFamily(r);
   RegisterListFamily(r);
+  RegisterListBlockingFamily(r);
   RegisterExpireFamily(r);
   RegisterKeyspaceFamily(r);
   RegisterServerFamily(r);
@@ -22,6 +23,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterZSetFamily(r);
   RegisterZSetRangeFamily(r);
   RegisterZSetStoreFamily(r);
+  RegisterZSetBlockingFamily(r);
 }
 
 }  // namespace cinnabar::commands

@@ -13,6 +13,7 @@
 
 #include "commands/args.h"
 #include "commands/families.h"
+#include "commands/mpop_args.h"
 #include "commands/zset_ops.h"
 #include "core/glob.h"
 #include "core/zset_value.h"
@@ -182,50 +183,24 @@ void ZPopGeneric(CommandContext& ctx, bool max) {
 void ZPopMin(CommandContext& ctx) { ZPopGeneric(ctx, false); }
 void ZPopMax(CommandContext& ctx) { ZPopGeneric(ctx, true); }
 
-// Keys of ZMPOP: numkeys key [key ...].
+// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 bool ZMPopKeys(std::span<const std::string_view> args, std::vector<int>* out) {
-  int64_t n;
-  if (args.size() < 2 || !base::ParseInt64(args[1], &n) || n < 1 ||
-      n > static_cast<int64_t>(args.size()) - 2) {
-    return false;
-  }
-  for (int64_t i = 0; i < n; ++i) out->push_back(static_cast<int>(2 + i));
-  return true;
+  return MPopKeys(args, 1, out);
 }
 
-// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]
 void ZMPop(CommandContext& ctx) {
-  int64_t numkeys;
-  if (!base::ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
-    return ctx.ReplyError(errors::kNumkeysPositive);
-  }
-  if (numkeys >= static_cast<int64_t>(ctx.argc()) - 2) return ctx.ReplyError(errors::kSyntax);
-  size_t where = 2 + static_cast<size_t>(numkeys);
-  bool max;
-  if (Is(ctx.arg(where), "MIN")) {
-    max = false;
-  } else if (Is(ctx.arg(where), "MAX")) {
-    max = true;
-  } else {
-    return ctx.ReplyError(errors::kSyntax);
-  }
-  int64_t count = -1;
-  for (size_t j = where + 1; j < ctx.argc(); ++j) {
-    if (count == -1 && Is(ctx.arg(j), "COUNT") && j + 1 < ctx.argc()) {
-      if (!base::ParseInt64(ctx.arg(++j), &count) || count < 1) {
-        return ctx.ReplyError(errors::kCountPositive);
-      }
-    } else {
-      return ctx.ReplyError(errors::kSyntax);
-    }
-  }
-  if (count == -1) count = 1;
-  for (size_t k = 2; k < where; ++k) {
+  MPopArgs m;
+  bool max = false;
+  std::string_view err = ParseMPopArgs(ctx.args(), 1, [&max](std::string_view w) {
+    return ParseMinMax(w, &max);
+  }, &m);
+  if (!err.empty()) return ctx.ReplyError(err);
+  for (size_t k = m.first_key; k < m.where_at; ++k) {
     Database& db = ctx.db_for(ctx.arg(k));
     OpResult<Database::Ref> found = FindZSet(db, ctx.arg(k), false);
     if (!found) return ctx.ReplyError(found.status());
     if (!*found) continue;
-    ZPopAndReply(db, *found, ctx.arg(k), max, static_cast<uint64_t>(count),
+    ZPopAndReply(db, *found, ctx.arg(k), max, static_cast<uint64_t>(m.count),
                  ZPopReply::kKeyAndPairs, ctx.reply());
     return;
   }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "base/op_status.h"
+#include "commands/args.h"
 #include "core/zset_value.h"
 #include "engine/database.h"
 #include "protocol/reply_builder.h"
@@ -40,6 +41,18 @@ void StoreZSet(engine::Database& db, std::string_view key, const ScoredMembers& 
 // Writes members as ZRANGE does: WITHSCORES as [member, score] pairs in RESP3, flat in RESP2.
 void ReplyScoredMembers(protocol::ReplyBuilder& rb, const ScoredMembers& members,
                         bool withscores);
+
+// MIN / MAX, as ZMPOP and BZMPOP take them.
+inline bool ParseMinMax(std::string_view arg, bool* max) {
+  if (Is(arg, "MIN")) {
+    *max = false;
+  } else if (Is(arg, "MAX")) {
+    *max = true;
+  } else {
+    return false;
+  }
+  return true;
+}
 
 // Reply shapes of the pop commands.
 enum class ZPopReply {
