@@ -270,13 +270,15 @@ def test_client_help(r):
     assert lines[-2:] == ["HELP", "    Prints this help."]
 
 
-def test_client_list_in_connection_order(r, server):
+def test_client_list_shows_every_client_once(r, server):
+    # Redis's clientsCron rotates its client list, so no order is promised; each client
+    # appears exactly once.
     others = [server.client() for _ in range(12)]
     for i, c in enumerate(others):
         c.client_setname(f"c{i}")
     ids = [int(c["id"]) for c in client_list(r)]
-    assert ids == sorted(ids)
+    assert len(ids) == len(set(ids))
     names = [c["name"] for c in client_list(r) if c["name"].startswith("c")]
-    assert names == [f"c{i}" for i in range(12)]
+    assert sorted(names) == sorted(f"c{i}" for i in range(12))
     for c in others:
         c.connection_pool.disconnect()
