@@ -13,6 +13,7 @@
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/zset_ops.h"
+#include "core/set_value.h"
 #include "core/zset_index.h"
 #include "core/zset_value.h"
 #include "engine/command_context.h"
@@ -30,10 +31,24 @@ enum class SetOp { kUnion, kInter, kDiff };
 enum class Aggregate { kSum, kMin, kMax };
 
 // One input: a zset, or nothing for a missing key.
+// One input: a sorted set, or a plain set whose members all score 1 (as in Redis).
 struct Source {
   std::optional<ZSetValue> z;
+  std::optional<core::SetValue> set;
   double weight = 1.0;
-  size_t size() const { return z ? z->size() : 0; }
+  size_t size() const { return z ? z->size() : set ? set->Size() : 0; }
+  void ForEach(base::FunctionRef<void(std::string_view, double)> visit) const {
+    if (z) {
+      z->ForEach(visit);
+    } else if (set) {
+      set->ForEach([&visit](std::string_view m) { visit(m, 1.0); });
+    }
+  }
+  std::optional<double> Score(std::string_view m) const {
+    if (z) return z->Score(m);
+    if (set && set->Contains(m)) return 1.0;
+    return std::nullopt;
+  }
 };
 
 // Keys of commands with `numkeys` at `index`, preceded by `fixed` key positions.
@@ -80,9 +95,9 @@ ScoredMembers Compute(SetOp op, std::vector<Source>& src, Aggregate how) {
   ScoredMembers out;
   if (op == SetOp::kDiff) {
     if (src[0].size() == 0) return out;
-    src[0].z->ForEach([&](std::string_view m, double s) {
+    src[0].ForEach([&](std::string_view m, double s) {
       for (size_t j = 1; j < src.size(); ++j) {
-        if (src[j].z && src[j].z->Score(m)) return;
+        if (src[j].Score(m)) return;
       }
       out.emplace_back(m, s);
     });
@@ -93,10 +108,10 @@ ScoredMembers Compute(SetOp op, std::vector<Source>& src, Aggregate how) {
                    [](const Source& a, const Source& b) { return a.size() < b.size(); });
   if (op == SetOp::kInter) {
     if (src[0].size() == 0) return out;
-    src[0].z->ForEach([&](std::string_view m, double s) {
+    src[0].ForEach([&](std::string_view m, double s) {
       double score = Weighted(src[0], s);
       for (size_t j = 1; j < src.size(); ++j) {
-        std::optional<double> other = src[j].z->Score(m);
+        std::optional<double> other = src[j].Score(m);
         if (!other) return;
         AggregateInto(&score, Weighted(src[j], *other), how);
       }
@@ -107,7 +122,7 @@ ScoredMembers Compute(SetOp op, std::vector<Source>& src, Aggregate how) {
   std::unordered_map<std::string, double> acc;
   for (const Source& s : src) {
     if (s.size() == 0) continue;
-    s.z->ForEach([&](std::string_view m, double score) {
+    s.ForEach([&](std::string_view m, double score) {
       double v = Weighted(s, score);
       auto [it, fresh] = acc.try_emplace(std::string(m), v);
       if (!fresh) AggregateInto(&it->second, v, how);
@@ -135,9 +150,17 @@ std::string ParseSources(CommandContext& ctx, size_t index, std::vector<Source>*
   src->resize(static_cast<size_t>(n));
   for (size_t i = 0; i < src->size(); ++i) {
     std::string_view key = ctx.arg(index + 1 + i);
-    OpResult<Database::Ref> found = FindZSet(ctx.db_for(key), key, true);
-    if (!found) return std::string(errors::OpStatusText(found.status()));
-    if (*found) (*src)[i].z = ZSetOf(*found);
+    Database& db = ctx.db_for(key);
+    // Redis compat: a plain set is accepted as an input with every score 1.
+    Database::Ref ref = db.FindRead(key);
+    if (!ref) continue;
+    if (ref.entry->type() == core::ObjType::kSet) {
+      (*src)[i].set.emplace(ref.entry->encoding(), ref.entry->pointer());
+    } else if (ref.entry->type() == core::ObjType::kZSet) {
+      (*src)[i].z = ZSetOf(ref);
+    } else {
+      return std::string(errors::OpStatusText(base::OpStatus::kWrongType));
+    }
   }
   *next = index + 1 + src->size();
   return {};
@@ -218,18 +241,14 @@ void ZInterCard(CommandContext& ctx) {
   std::stable_sort(src.begin(), src.end(),
                    [](const Source& a, const Source& b) { return a.size() < b.size(); });
   int64_t count = 0;
-  if (src[0].size() > 0) {
-    // Walk the smallest set; stop early at the limit.
-    size_t n = src[0].size();
-    for (size_t r = 0; r < n && (limit == 0 || count < limit); ++r) {
-      src[0].z->ForRange(r, r + 1, false, [&](std::string_view m, double) {
-        for (size_t k = 1; k < src.size(); ++k) {
-          if (!src[k].z->Score(m)) return;
-        }
-        ++count;
-      });
+  // Walk the smallest input; past the limit the remaining members are skipped unchecked.
+  src[0].ForEach([&](std::string_view m, double) {
+    if (limit != 0 && count >= limit) return;
+    for (size_t k = 1; k < src.size(); ++k) {
+      if (!src[k].Score(m)) return;
     }
-  }
+    ++count;
+  });
   ctx.reply().Integer(count);
 }
 

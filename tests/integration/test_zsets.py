@@ -497,3 +497,19 @@ def test_type_and_copy(r):
     r.zadd("z", {"c": 3})
     assert r.zrange("z2", 0, -1, withscores=True) == [("a", 1), ("b", 2)]
     assert math.isclose(r.zscore("z", "c"), 3)
+
+
+def test_set_operations_accept_plain_sets_with_score_one(r):
+    r.sadd("s", "a", "b", "c")
+    r.zadd("z", {"a": 2, "d": 5})
+    assert r.zunion(["s", "z"], withscores=True) == [
+        ("b", 1.0), ("c", 1.0), ("a", 3.0), ("d", 5.0)]
+    assert r.zinter(["s", "z"], withscores=True) == [("a", 3.0)]
+    assert r.zdiff(["s", "z"]) == ["b", "c"]
+    assert r.zinterstore("dst", {"s": 10, "z": 1}) == 1
+    assert r.zscore("dst", "a") == 12.0
+    assert r.execute_command("ZINTERCARD", 2, "s", "z") == 1
+    assert r.execute_command("ZINTERCARD", 1, "s", "LIMIT", 2) == 2
+    r.set("str", "x")
+    with pytest.raises(redis.ResponseError, match="^WRONGTYPE"):
+        r.zunion(["s", "str"])
