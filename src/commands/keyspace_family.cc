@@ -3,6 +3,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -167,14 +168,22 @@ void DbSize(CommandContext& ctx) {
   ctx.reply().Integer(total);
 }
 
-// Empties `db`; ASYNC frees the old keys on a background thread.
-void ClearDb(Database& db, bool async) {
-  if (!async || db.size() < 64) {
+// Old key tables that FLUSHDB/FLUSHALL ASYNC free off the command path.
+using Garbage = std::vector<std::unique_ptr<core::KeyTable>>;
+
+// Empties `db`; with `garbage` (ASYNC) a large table is moved there to be freed later.
+void ClearDb(Database& db, Garbage* garbage) {
+  if (garbage == nullptr || db.size() < 64) {
     db.Clear();
     return;
   }
-  auto old = std::make_unique<core::KeyTable>(db.TakeTable());
-  std::thread([t = std::move(old)]() mutable { t.reset(); }).detach();
+  garbage->push_back(std::make_unique<core::KeyTable>(db.TakeTable()));
+}
+
+// Frees what an ASYNC flush collected, on one background thread per command.
+void FreeInBackground(Garbage garbage) {
+  if (garbage.empty()) return;
+  std::thread([g = std::move(garbage)]() mutable { g.clear(); }).detach();
 }
 
 // Parses FLUSHDB/FLUSHALL's optional [ASYNC | SYNC]; false on a syntax error.
@@ -195,7 +204,11 @@ bool ParseFlushMode(CommandContext& ctx, bool* async) {
 void FlushDb(CommandContext& ctx) {
   bool async;
   if (!ParseFlushMode(ctx, &async)) return ctx.ReplyError(errors::kSyntax);
-  for (unsigned s = 0; s < ctx.shard_count(); ++s) ClearDb(ctx.shard_at(s).db(ctx.db_index()), async);
+  Garbage garbage;
+  for (unsigned s = 0; s < ctx.shard_count(); ++s) {
+    ClearDb(ctx.shard_at(s).db(ctx.db_index()), async ? &garbage : nullptr);
+  }
+  FreeInBackground(std::move(garbage));
   ctx.reply().Ok();
 }
 
@@ -203,10 +216,12 @@ void FlushDb(CommandContext& ctx) {
 void FlushAll(CommandContext& ctx) {
   bool async;
   if (!ParseFlushMode(ctx, &async)) return ctx.ReplyError(errors::kSyntax);
+  Garbage garbage;
   for (unsigned s = 0; s < ctx.shard_count(); ++s) {
     engine::Shard& shard = ctx.shard_at(s);
-    for (int i = 0; i < shard.db_count(); ++i) ClearDb(shard.db(i), async);
+    for (int i = 0; i < shard.db_count(); ++i) ClearDb(shard.db(i), async ? &garbage : nullptr);
   }
+  FreeInBackground(std::move(garbage));
   ctx.reply().Ok();
 }
 

@@ -39,7 +39,9 @@ TEST(SetValueTest, EncodingFollowsRedis72Rules) {
   EXPECT_EQ(s.encoding(), kSetHashtable);  // past max_intset_entries
   s.Destroy();
 
-  EXPECT_EQ(SetValue::Create("a", 10, limits).encoding(), kSetHashtable);  // hint too big
+  s = SetValue::Create("a", 10, limits);
+  EXPECT_EQ(s.encoding(), kSetHashtable);  // hint too big
+  s.Destroy();
 }
 
 // Random operations with limits that make every encoding and conversion happen.
