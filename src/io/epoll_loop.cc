@@ -84,7 +84,7 @@ Connection* EpollLoop::Adopt(int fd, ConnectionHandler* handler) {
     base::LogWarning("epoll_ctl(add) failed for fd {}: {}", fd, std::strerror(errno));
     c->Close();
   }
-  ++connections_;
+  Link(c);
   return c;
 }
 
@@ -150,7 +150,7 @@ void EpollLoop::Finalize(Connection* c) {
   c->finalized_ = true;
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd_, nullptr);
   close(c->fd_);
-  --connections_;
+  Unlink(c);
   c->handler_->OnClosed(c);
   delete c;
 }

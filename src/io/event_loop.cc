@@ -1,5 +1,7 @@
 #include "io/event_loop.h"
 
+#include <unistd.h>
+
 #include "base/clock.h"
 #include "io/epoll_loop.h"
 #include "io/uring_loop.h"
@@ -41,6 +43,33 @@ void EventLoop::Stop() {
 }
 
 void EventLoop::QueueFlush(Connection* c) { flush_queue_.push_back(c); }
+
+void EventLoop::Link(Connection* c) {
+  c->next_ = open_;
+  if (open_ != nullptr) open_->prev_ = c;
+  open_ = c;
+  ++connections_;
+}
+
+void EventLoop::Unlink(Connection* c) {
+  if (c->prev_ != nullptr) c->prev_->next_ = c->next_;
+  else open_ = c->next_;
+  if (c->next_ != nullptr) c->next_->prev_ = c->prev_;
+  c->prev_ = c->next_ = nullptr;
+  --connections_;
+}
+
+void EventLoop::CloseAllConnections() {
+  flush_queue_.clear();
+  while (open_ != nullptr) {
+    Connection* c = open_;
+    Unlink(c);
+    c->finalized_ = true;
+    close(c->fd_);
+    c->handler_->OnClosed(c);
+    delete c;
+  }
+}
 
 bool EventLoop::RunTasks() {
   tasks_.Drain(&running_tasks_);

@@ -75,6 +75,9 @@ class Connection {
   bool close_now_ = false;
   bool peer_closed_ = false;
   bool finalized_ = false;
+  // The loop's list of open connections.
+  Connection* prev_ = nullptr;
+  Connection* next_ = nullptr;
 };
 
 enum class LoopKind { kUring, kEpoll };
@@ -111,12 +114,21 @@ class EventLoop {
   // Connections currently open on this loop.
   size_t connection_count() const { return connections_; }
 
+  // --- After Run() has returned, while no loop runs (any one thread) ---
+  // Closes every open connection, telling its handler, so nothing outlives the loop.
+  void CloseAllConnections();
+  // Runs the tasks posted so far (closing connections can post some); false if none.
+  bool RunPostedTasks() { return RunTasks(); }
+
  protected:
   friend class Connection;
   EventLoop();
 
   // Called by connections.
   void QueueFlush(Connection* c);
+  // Every engine links a connection when it adopts it and unlinks it when it frees it.
+  void Link(Connection* c);
+  void Unlink(Connection* c);
   // Runs posted tasks; returns whether any ran.
   bool RunTasks();
   // Runs timer ticks that are due; returns the milliseconds until the next one (or -1).
@@ -133,6 +145,7 @@ class EventLoop {
   std::atomic<bool> stop_{false};
   std::vector<Connection*> flush_queue_;
   size_t connections_ = 0;
+  Connection* open_ = nullptr;  // head of the open connections' list
 
  private:
   std::function<void()> before_sleep_;

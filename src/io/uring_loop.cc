@@ -167,7 +167,7 @@ void UringLoop::StopListening() {
 Connection* UringLoop::Adopt(int fd, ConnectionHandler* handler) {
   auto* c = new UringConnection(this, fd);
   c->set_handler(handler);
-  ++connections_;
+  Link(c);
   ArmRecv(c);
   return c;
 }
@@ -214,7 +214,7 @@ void UringLoop::MaybeFinalize(UringConnection* c) {
   if (!c->shut || c->inflight > 0 || c->finalized_) return;
   c->finalized_ = true;
   close(c->fd_);
-  --connections_;
+  Unlink(c);
   c->handler_->OnClosed(c);
   delete c;
 }

@@ -301,6 +301,14 @@ int Server::Run() {
     });
   }
   for (Thread& t : threads_) t.thread.join();
+  // Every loop has stopped: close the connections still open (their clients may be blocked
+  // or mid-hop) and run what that posts, so nothing is left behind.
+  for (Thread& t : threads_) t.loop->CloseAllConnections();
+  for (int round = 0; round < 16; ++round) {
+    bool ran = false;
+    for (Thread& t : threads_) ran |= t.loop->RunPostedTasks();
+    if (!ran) break;
+  }
   {
     std::lock_guard lock(listeners_mu_);
     for (int fd : listen_fds_) close(fd);
