@@ -142,7 +142,9 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
   started_.fetch_add(1);
   started_.notify_all();
   // Nothing may be posted to a loop before every loop exists: wait for the others.
-  while (started_.load() < threads_.size()) started_.wait(started_.load());
+  for (unsigned seen = started_.load(); seen < threads_.size(); seen = started_.load()) {
+    started_.wait(seen);  // returns at once if it changed since `seen`
+  }
 
   {
     std::lock_guard lock(listeners_mu_);
@@ -286,7 +288,9 @@ int Server::Run() {
   for (unsigned i = 0; i < n; ++i) {
     threads_[i].thread = std::thread([this, i, kind] { ThreadMain(i, kind); });
   }
-  while (started_.load() < n) started_.wait(started_.load());
+  for (unsigned seen = started_.load(); seen < n; seen = started_.load()) {
+    started_.wait(seen);  // returns at once if it changed since `seen`
+  }
   base::LogNotice("Server initialized");
   base::LogNotice("Ready to accept connections tcp");
 

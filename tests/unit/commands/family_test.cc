@@ -297,7 +297,9 @@ struct EngineHarness::Impl final : engine::Messenger, engine::ServerHooks {
     engine->Wire(this, this);
     loops.resize(shards);
     for (unsigned i = 0; i < shards; ++i) threads.emplace_back([this, i] { ThreadMain(i); });
-    while (started.load() < shards) started.wait(started.load());
+    for (unsigned seen = started.load(); seen < shards; seen = started.load()) {
+      started.wait(seen);  // returns at once if it changed since `seen`
+    }
   }
 
   ~Impl() override {
@@ -330,7 +332,9 @@ struct EngineHarness::Impl final : engine::Messenger, engine::ServerHooks {
     engine::Worker& w = engine->worker(index);
     started.fetch_add(1);
     started.notify_all();
-    while (started.load() < loops.size()) started.wait(started.load());
+    for (unsigned seen = started.load(); seen < loops.size(); seen = started.load()) {
+      started.wait(seen);  // returns at once if it changed since `seen`
+    }
     l->SetTimer(1000 / w.config().effective_hz(), [&w] { w.Cron(); });
     l->SetBeforeSleep([&w] { w.RunDeferred(); });
     l->Run();
