@@ -4,6 +4,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -22,8 +23,14 @@ enum Op : uint64_t {
 constexpr uint64_t kOpMask = 7;
 
 constexpr unsigned kRingEntries = 4096;
+// The receive buffers: one pool per thread. The kernel fills provided buffers in ring order,
+// so every buffer in the ring ends up resident. A buffer is recycled as soon as its bytes
+// are copied into the connection's input, so a few serve one busy client (a flood from one
+// connection just waits a loop turn when they run out); the ring doubles, up to
+// kBufferCount, only when several connections found it empty (ENOBUFS) in one loop turn.
 constexpr unsigned kBufferCount = 256;  // power of two
-constexpr unsigned kBufferSize = 16 * 1024;
+constexpr unsigned kInitialBuffers = 16;
+constexpr unsigned kBufferSize = 8 * 1024;
 constexpr int kBufferGroup = 0;
 
 struct Listener {
@@ -95,12 +102,7 @@ base::Status UringLoop::Init() {
     buffers_ = nullptr;
     return base::Status::FromErrno("mmap(buffers)", errno);
   }
-  for (unsigned i = 0; i < kBufferCount; ++i) {
-    io_uring_buf_ring_add(buf_ring_, buffers_ + i * kBufferSize, kBufferSize,
-                          static_cast<unsigned short>(i), io_uring_buf_ring_mask(kBufferCount),
-                          static_cast<int>(i));
-  }
-  io_uring_buf_ring_advance(buf_ring_, kBufferCount);
+  ProvideBuffers(kInitialBuffers);
 
   wakefd_ = eventfd(0, EFD_CLOEXEC);
   if (wakefd_ < 0) return base::Status::FromErrno("eventfd", errno);
@@ -180,6 +182,18 @@ void UringLoop::ArmRecv(UringConnection* c) {
   io_uring_sqe_set_data64(sqe, Pack(c, kOpRecv));
   c->recv_armed = true;
   ++c->inflight;
+}
+
+void UringLoop::ProvideBuffers(unsigned n) {
+  n = std::min(n, kBufferCount - provided_);
+  for (unsigned i = 0; i < n; ++i) {
+    unsigned bid = provided_ + i;
+    io_uring_buf_ring_add(buf_ring_, buffers_ + static_cast<size_t>(bid) * kBufferSize,
+                          kBufferSize, static_cast<unsigned short>(bid),
+                          io_uring_buf_ring_mask(kBufferCount), static_cast<int>(i));
+  }
+  io_uring_buf_ring_advance(buf_ring_, static_cast<int>(n));
+  provided_ += n;
 }
 
 void UringLoop::RecycleBuffer(uint16_t bid) {
@@ -339,6 +353,7 @@ void UringLoop::Run() {
     RunTasks();
     BeforeSleep();
     FlushAll();
+    if (rearm_.size() > 1) ProvideBuffers(provided_);
     for (UringConnection* c : rearm_) {
       if (!c->shut && !c->recv_armed && !c->peer_closed_) ArmRecv(c);
     }

@@ -40,6 +40,8 @@ class UringLoop final : public EventLoop {
   void BeginClose(struct UringConnection* c);
   void MaybeFinalize(struct UringConnection* c);
   void RecycleBuffer(uint16_t bid);
+  // Adds up to `n` more of the pool's buffers to the ring.
+  void ProvideBuffers(unsigned n);
 
   io_uring ring_{};
   bool ring_ready_ = false;
@@ -48,6 +50,7 @@ class UringLoop final : public EventLoop {
   io_uring_buf_ring* buf_ring_ = nullptr;
   char* buffers_ = nullptr;
   size_t buf_ring_bytes_ = 0;
+  unsigned provided_ = 0;  // buffers of the pool handed to the ring so far
   std::vector<std::unique_ptr<struct Listener>> listeners_;
   std::vector<Connection*> flushing_;
   std::vector<struct UringConnection*> rearm_;  // receives stopped for lack of buffers
