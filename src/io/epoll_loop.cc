@@ -179,10 +179,11 @@ void EpollLoop::Run() {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   while (!stop_.load(std::memory_order_relaxed)) {
-    int timeout = RunTimers();
+    RunTimers();
     RunTasks();
     BeforeSleep();
     FlushAll();
+    int timeout = WaitMs();
     if (!flush_queue_.empty() || stop_.load()) timeout = 0;
     int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
     if (n < 0 && errno != EINTR) {

@@ -1,5 +1,6 @@
 #include "io/event_loop.h"
 
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -65,6 +66,7 @@ void EventLoop::CloseAllConnections() {
     Connection* c = open_;
     Unlink(c);
     c->finalized_ = true;
+    shutdown(c->fd_, SHUT_RDWR);  // a pending io_uring receive keeps the socket open past close
     close(c->fd_);
     c->handler_->OnClosed(c);
     delete c;
@@ -89,7 +91,7 @@ void EventLoop::RunAt(int64_t when_us, base::Task task) {
   timers_.push(Timer{when_us, timer_seq_++, std::move(task)});
 }
 
-int EventLoop::RunTimers() {
+void EventLoop::RunTimers() {
   int64_t now = base::MonotonicUs();
   while (!timers_.empty() && timers_.top().when_us <= now) {
     base::Task t = std::move(timers_.top().task);
@@ -100,6 +102,9 @@ int EventLoop::RunTimers() {
     tick_();
     next_tick_us_ = now + interval_ms_ * 1000LL;
   }
+}
+
+int EventLoop::WaitMs() const {
   int64_t next = tick_ ? next_tick_us_ : -1;
   if (!timers_.empty() && (next < 0 || timers_.top().when_us < next)) next = timers_.top().when_us;
   if (next < 0) return -1;

@@ -131,8 +131,11 @@ class EventLoop {
   void Unlink(Connection* c);
   // Runs posted tasks; returns whether any ran.
   bool RunTasks();
-  // Runs timer ticks that are due; returns the milliseconds until the next one (or -1).
-  int RunTimers();
+  // Runs the timers and the tick that are due.
+  void RunTimers();
+  // Milliseconds until the next timer or tick (-1: none). Asked right before waiting, so a
+  // timer set by this turn's tasks or hooks counts.
+  int WaitMs() const;
   // The per-turn tail: before-sleep hook, then each engine's flush.
   void BeforeSleep() {
     if (before_sleep_) before_sleep_();

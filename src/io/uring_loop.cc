@@ -227,6 +227,7 @@ void UringLoop::BeginClose(UringConnection* c) {
 void UringLoop::MaybeFinalize(UringConnection* c) {
   if (!c->shut || c->inflight > 0 || c->finalized_) return;
   c->finalized_ = true;
+  std::erase(rearm_, c);  // a receive that ran out of buffers may wait there
   close(c->fd_);
   Unlink(c);
   c->handler_->OnClosed(c);
@@ -349,7 +350,7 @@ void UringLoop::Run() {
   constexpr unsigned kBatch = 256;
   io_uring_cqe* cqes[kBatch];
   while (!stop_.load(std::memory_order_relaxed)) {
-    int timeout_ms = RunTimers();
+    RunTimers();
     RunTasks();
     BeforeSleep();
     FlushAll();
@@ -358,6 +359,7 @@ void UringLoop::Run() {
       if (!c->shut && !c->recv_armed && !c->peer_closed_) ArmRecv(c);
     }
     rearm_.clear();
+    int timeout_ms = WaitMs();
     if (!flush_queue_.empty() || stop_.load()) timeout_ms = 0;
     __kernel_timespec ts{};
     ts.tv_sec = timeout_ms / 1000;
