@@ -205,6 +205,10 @@ void EpollLoop::Run() {
           int fd = accept4(l->fd, reinterpret_cast<sockaddr*>(&peer), &len,
                            SOCK_NONBLOCK | SOCK_CLOEXEC);
           if (fd < 0) {
+            if (errno == EINVAL) {  // shut down by the server to rebind: stop watching it
+              epoll_ctl(epfd_, EPOLL_CTL_DEL, l->fd, nullptr);
+              break;
+            }
             if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
               base::LogWarning("Accepting client connection: {}", std::strerror(errno));
             }

@@ -311,6 +311,8 @@ void UringLoop::HandleCqe(io_uring_cqe* cqe) {
         } else {
           close(cqe->res);
         }
+      } else if (cqe->res == -EINVAL) {
+        l->active = false;  // shut down by the server to rebind: stop accepting on it
       } else if (cqe->res != -ECANCELED && cqe->res != -EAGAIN && cqe->res != -ECONNABORTED) {
         base::LogWarning("Accepting client connection: {}", std::strerror(-cqe->res));
       }

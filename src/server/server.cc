@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -171,6 +172,13 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
   l->Run();
 }
 
+void Server::ReleaseListeners() {
+  std::lock_guard lock(listeners_mu_);
+  // A listening socket shut down gives up its address; the loops see it fail and stop
+  // accepting on it until SwitchListeners replaces it.
+  for (int fd : listen_fds_) shutdown(fd, SHUT_RD);
+}
+
 void Server::SwitchListeners(std::vector<int> fds) {
   std::vector<int> old;
   {
@@ -203,6 +211,19 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
   if (old.port != next.port || old.bind != next.bind) {
     std::vector<int> fds;
     base::Status st = OpenListeners(next, &fds);
+    if (!st.ok() && old.port == next.port) {
+      // Redis compat: new addresses may overlap the ones listening now ("*" after
+      // "127.0.0.1"), which the kernel refuses while those listen. Release them and try
+      // again; if the new addresses still fail, listen on the old ones afresh.
+      ReleaseListeners();
+      st = OpenListeners(next, &fds);
+      if (!st.ok()) {
+        std::vector<int> restored;
+        base::Status back = OpenListeners(old, &restored);
+        if (back.ok()) SwitchListeners(std::move(restored));
+        else base::LogWarning("Cannot listen on the previous addresses again: {}", back.message());
+      }
+    }
     if (!st.ok()) {
       *culprit = old.port != next.port ? "port" : "bind";
       base::LogWarning("{}", st.message());

@@ -48,6 +48,8 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   void OnAccept(unsigned index, int fd, const sockaddr_storage& peer);
   // Starts the session of an accepted connection on thread `index` (runs there).
   void StartSession(unsigned index, int fd, engine::PeerInfo info);
+  // Frees the addresses the current listening sockets hold (they stay open until switched).
+  void ReleaseListeners();
   void SwitchListeners(std::vector<int> fds);
   void WaitForShutdown();
 

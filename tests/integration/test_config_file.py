@@ -137,6 +137,30 @@ def test_port_and_bind_from_file(pytestconfig, tmp_path):
         assert proc.wait(timeout=10) == 0
 
 
+def test_config_set_bind_to_overlapping_wildcard(start_server):
+    # "*" covers the address listening now; the kernel refuses both at once, so the server
+    # must let go of the old socket first (as Redis does).
+    s = start_server("--bind", "127.0.0.1")
+    c = s.client()
+    assert c.config_set("bind", "* -::*") is True
+    assert c.config_get("bind") == {"bind": "* -::*"}
+    fresh = redis.Redis(host="127.0.0.1", port=s.port, decode_responses=True)
+    assert fresh.ping() is True
+    assert c.ping() is True  # connections made before stay
+    assert c.config_set("bind", "127.0.0.1") is True
+    assert redis.Redis(host="127.0.0.1", port=s.port).ping() is True
+    fresh.close()
+
+
+def test_config_set_bind_failure_keeps_listening(start_server):
+    s = start_server("--bind", "127.0.0.1")
+    c = s.client()
+    with pytest.raises(redis.ResponseError, match="Failed to bind to specified addresses"):
+        c.config_set("bind", "127.0.0.1 192.0.2.1")  # TEST-NET: not on this machine
+    assert c.config_get("bind") == {"bind": "127.0.0.1"}
+    assert redis.Redis(host="127.0.0.1", port=s.port).ping() is True
+
+
 # --- Startup refused ---
 
 def test_unknown_directive_fails(start_server):
