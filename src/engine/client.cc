@@ -5,6 +5,7 @@
 #include "engine/blocking.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
+#include "engine/pipeline_run.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -73,8 +74,11 @@ void Client::ProcessInput() {
     }
     size_t consumed = parser_.consumed();
     last_interaction_ms = base::UnixTimeMs();
-    Dispatch(*this, parser_.args());
-    if (transport_ != nullptr) transport_->input().Consume(consumed);
+    size_t taken = 0;
+    if (!StartPipelineRun(*this, parser_.args(), in.view().substr(consumed), limits, &taken)) {
+      Dispatch(*this, parser_.args());
+    }
+    if (transport_ != nullptr) transport_->input().Consume(consumed + taken);
   }
   in_process_ = false;
   if (transport_ != nullptr && peer_closed_ && !awaiting_ && !close_after_reply_) {

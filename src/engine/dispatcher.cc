@@ -84,19 +84,6 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
 
 // --- Execution ---
 
-// Runs the handler and records statistics on the executing worker.
-void Execute(CommandContext& ctx, Worker& w) {
-  int64_t start = base::MonotonicUs();
-  int64_t errors_before = w.stats().error_replies.Get();
-  ctx.command().spec->handler(ctx);
-  int64_t elapsed = base::MonotonicUs() - start;
-  CommandStats& cs = w.stats().commands[ctx.command().id];
-  cs.calls.Inc();
-  cs.usec.Add(elapsed);
-  if (w.stats().error_replies.Get() != errors_before) cs.failed_calls.Inc();
-  w.stats().commands_processed.Inc();
-}
-
 // Runs the command on the client's own shard. Returns the waiter when it blocked.
 std::shared_ptr<Waiter> RunInline(Client& c, const CommandEntry& cmd,
                                   std::span<const std::string_view> args) {
@@ -219,6 +206,18 @@ void RunLocked(Client& c, const CommandEntry& cmd, std::span<const std::string_v
 }
 
 }  // namespace
+
+void Execute(CommandContext& ctx, Worker& w) {
+  int64_t start = base::MonotonicUs();
+  int64_t errors_before = w.stats().error_replies.Get();
+  ctx.command().spec->handler(ctx);
+  int64_t elapsed = base::MonotonicUs() - start;
+  CommandStats& cs = w.stats().commands[ctx.command().id];
+  cs.calls.Inc();
+  cs.usec.Add(elapsed);
+  if (w.stats().error_replies.Get() != errors_before) cs.failed_calls.Inc();
+  w.stats().commands_processed.Inc();
+}
 
 void Dispatch(Client& c, std::span<const std::string_view> args) {
   Worker& w = c.worker();

@@ -6,7 +6,8 @@
 //   locked   keys on several shards, or the whole keyspace: the shards are locked in one
 //            global order, the command runs on the client's thread, the shards unlock
 //
-// A client runs one command at a time, so replies keep the order of its requests.
+// A client runs one command at a time, so replies keep the order of its requests; a
+// pipelined run of single-shard commands is the exception (engine/pipeline_run.h).
 #pragma once
 
 #include <span>
@@ -15,8 +16,13 @@
 namespace cinnabar::engine {
 
 class Client;
+class CommandContext;
+class Worker;
 
 // Runs (or starts) one command for `c`. `args` are valid only during the call.
 void Dispatch(Client& c, std::span<const std::string_view> args);
+
+// Runs the handler and records the command's statistics on the executing worker `w`.
+void Execute(CommandContext& ctx, Worker& w);
 
 }  // namespace cinnabar::engine
