@@ -263,11 +263,12 @@ def test_maxclients(start_server):
 
 
 def thread_cpu_ticks(pid):
-    ticks = []
+    """{thread id: utime + stime} for every thread of the process."""
+    ticks = {}
     for tid in os.listdir(f"/proc/{pid}/task"):
         with open(f"/proc/{pid}/task/{tid}/stat") as f:
             fields = f.read().rsplit(")", 1)[1].split()
-        ticks.append(int(fields[11]) + int(fields[12]))  # utime + stime
+        ticks[tid] = int(fields[11]) + int(fields[12])
     return ticks
 
 
@@ -276,6 +277,7 @@ def test_connections_are_spread_over_threads(start_server, pytestconfig):
     if int(pytestconfig.getoption("--threads")) < 2:
         pytest.skip("needs --threads 2 or more")
     s = start_server()
+    assert s.client().ping() is True  # every thread is up (the port listens before they are)
     before = thread_cpu_ticks(s.proc.pid)
     socks = [socket.create_connection((s.host, s.port), timeout=20) for _ in range(16)]
     request = b"PING\r\n" * 20000
@@ -289,7 +291,7 @@ def test_connections_are_spread_over_threads(start_server, pytestconfig):
                 got += len(sock.recv(1 << 20))
     for sock in socks:
         sock.close()
-    used = [b - a for a, b in zip(before, thread_cpu_ticks(s.proc.pid))]
+    used = [t - before.get(tid, 0) for tid, t in thread_cpu_ticks(s.proc.pid).items()]
     assert sum(used) > 0
     # With the connections on one thread, it alone would have done all the work.
     assert max(used) < 0.8 * sum(used), used
