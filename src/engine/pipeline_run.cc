@@ -51,8 +51,9 @@ struct Run {
 
 // The shard a command would run on inside a run, or -1 when it cannot join one: the same
 // checks Dispatch makes (an error reply would break the run's order), and no command that
-// is keyless, spans shards or the keyspace, or may block.
-int RunShardOf(const Engine& eng, std::span<const std::string_view> args) {
+// is keyless, spans shards or the keyspace, or may block. Sets *found when it can join.
+int RunShardOf(const Engine& eng, std::span<const std::string_view> args,
+               const CommandEntry** found) {
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
   if (cmd == nullptr || !cmd->ArityOk(args.size()) || !cmd->has_keys()) return -1;
@@ -63,12 +64,13 @@ int RunShardOf(const Engine& eng, std::span<const std::string_view> args) {
   for (int k : keys) {
     if (eng.ShardOf(args[static_cast<size_t>(k)]) != shard) return -1;
   }
+  *found = cmd;
   return static_cast<int>(shard);
 }
 
-void Add(Run& run, const Engine& eng, std::span<const std::string_view> args, unsigned shard) {
-  bool unknown_sub = false;
-  Run::Item it{eng.registry().Lookup(args, &unknown_sub), shard, run.arg_sizes.size(), args.size()};
+void Add(Run& run, const CommandEntry* cmd, std::span<const std::string_view> args,
+         unsigned shard) {
+  Run::Item it{cmd, shard, run.arg_sizes.size(), args.size()};
   for (std::string_view a : args) {
     run.arg_sizes.push_back(a.size());
     run.arena.append(a);
@@ -133,7 +135,8 @@ bool StartPipelineRun(Client& c, std::span<const std::string_view> args, std::st
   Engine& eng = w.engine();
   const unsigned n = eng.shard_count();
   if (n == 1 || more.empty() || c.AuthRequired()) return false;
-  int first = RunShardOf(eng, args);
+  const CommandEntry* cmd = nullptr;
+  int first = RunShardOf(eng, args, &cmd);
   if (first < 0 || static_cast<unsigned>(first) == w.index()) return false;
 
   // Look ahead with a parser of its own: the client's parser stays at this command.
@@ -142,13 +145,13 @@ bool StartPipelineRun(Client& c, std::span<const std::string_view> args, std::st
   run->by_shard.resize(n);
   size_t offset = 0;
   size_t bytes = 0;
-  Add(*run, eng, args, static_cast<unsigned>(first));
+  Add(*run, cmd, args, static_cast<unsigned>(first));
   while (run->items.size() < kMaxCommands && bytes < kMaxBytes && offset < more.size()) {
     protocol::RespParser::Result r = ahead.Parse(more.substr(offset), limits);
     if (r != protocol::RespParser::Result::kCommand) break;
-    int shard = RunShardOf(eng, ahead.args());
+    int shard = RunShardOf(eng, ahead.args(), &cmd);
     if (shard < 0) break;
-    Add(*run, eng, ahead.args(), static_cast<unsigned>(shard));
+    Add(*run, cmd, ahead.args(), static_cast<unsigned>(shard));
     offset += ahead.consumed();
     bytes += ahead.consumed();
   }
