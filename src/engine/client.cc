@@ -74,11 +74,9 @@ void Client::ProcessInput() {
     }
     size_t consumed = parser_.consumed();
     last_interaction_ms = base::UnixTimeMs();
-    size_t taken = 0;
-    if (!StartPipelineRun(*this, parser_.args(), in.view().substr(consumed), limits, &taken)) {
-      Dispatch(*this, parser_.args());
-    }
-    if (transport_ != nullptr) transport_->input().Consume(consumed + taken);
+    PipelineAhead ahead{in.view().substr(consumed), &limits};
+    Dispatch(*this, parser_.args(), &ahead);
+    if (transport_ != nullptr) transport_->input().Consume(consumed + ahead.taken);
   }
   in_process_ = false;
   if (transport_ != nullptr && peer_closed_ && !awaiting_ && !close_after_reply_) {

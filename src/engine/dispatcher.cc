@@ -10,6 +10,7 @@
 #include "engine/client.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
+#include "engine/pipeline_run.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
@@ -50,8 +51,10 @@ struct Transaction : LockOwner {
 // Replies with the rejection and returns false when the command may not run.
 bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
            std::span<const std::string_view> args) {
+  Verdict v = Check(c, cmd, args.size());
+  if (v == Verdict::kOk) return true;
   protocol::ReplyBuilder rb = c.Reply();
-  if (cmd == nullptr) {
+  if (v == Verdict::kUnknown) {
     if (unknown_sub) {
       rb.Error(errors::UnknownSubcommand(args[0], args[1]));
     } else {
@@ -59,27 +62,19 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
     }
     return false;
   }
-  WorkerStats& stats = c.worker().stats();
-  if (!cmd->ArityOk(args.size())) {
-    stats.commands[cmd->id].rejected_calls.Inc();
-    rb.Error(errors::WrongArity(cmd->name));
-    return false;
-  }
-  if (c.AuthRequired() && !(cmd->spec->flags & kNoAuth)) {
-    stats.commands[cmd->id].rejected_calls.Inc();
-    rb.Error(errors::kNoAuth);
-    return false;
-  }
-  if (cmd->spec->flags & kProtected) {
-    DebugCommandPolicy policy = c.worker().config().enable_debug_command;
-    if (policy == DebugCommandPolicy::kNo ||
-        (policy == DebugCommandPolicy::kLocal && !c.peer().loopback)) {
-      stats.commands[cmd->id].rejected_calls.Inc();
+  c.worker().stats().commands[cmd->id].rejected_calls.Inc();
+  switch (v) {
+    case Verdict::kArity:
+      rb.Error(errors::WrongArity(cmd->name));
+      break;
+    case Verdict::kNoAuth:
+      rb.Error(errors::kNoAuth);
+      break;
+    default:
       rb.Error(errors::kDebugNotAllowed);
-      return false;
-    }
+      break;
   }
-  return true;
+  return false;
 }
 
 // --- Execution ---
@@ -129,15 +124,9 @@ void RunHop(Client& c, const CommandEntry& cmd, std::span<const std::string_view
   eng.Post(target, [&eng, job, target] {
     Worker& w = eng.worker(target);
     w.shard().RunWhenFree([&eng, &w, job] {
-      int64_t now = base::UnixTimeMs();
-      w.shard().set_now_ms(now);
-      protocol::ReplyBuilder rb(&job->reply, job->resp, &w);
-      CommandContext ctx(*job->cmd, job->args, &rb, &w, nullptr, &w.shard(), job->db,
-                         ExecMode::kRemote, now);
-      ctx.set_origin(job->client, job->home);
-      Execute(ctx, w);
-      if (w.shard().has_ready_keys()) ServeReadyKeys(w.shard(), w);
-      eng.Post(job->home, [job, waiter = ctx.waiter()]() mutable {
+      std::shared_ptr<Waiter> waiter = ExecuteRemote(w, *job->cmd, job->args, &job->reply,
+                                                     job->resp, job->db, job->client, job->home);
+      eng.Post(job->home, [job, waiter = std::move(waiter)]() mutable {
         Client& client = *job->client;
         if (waiter) {
           EnterBlocked(client, std::move(waiter));
@@ -207,6 +196,45 @@ void RunLocked(Client& c, const CommandEntry& cmd, std::span<const std::string_v
 
 }  // namespace
 
+Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
+  if (cmd == nullptr) return Verdict::kUnknown;
+  if (!cmd->ArityOk(argc)) return Verdict::kArity;
+  if (c.AuthRequired() && !(cmd->spec->flags & kNoAuth)) return Verdict::kNoAuth;
+  if (cmd->spec->flags & kProtected) {
+    DebugCommandPolicy policy = c.worker().config().enable_debug_command;
+    if (policy == DebugCommandPolicy::kNo ||
+        (policy == DebugCommandPolicy::kLocal && !c.peer().loopback)) {
+      return Verdict::kProtected;
+    }
+  }
+  return Verdict::kOk;
+}
+
+bool KeyShards(const Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
+               std::vector<unsigned>* shards) {
+  std::vector<int> keys;
+  if (!Registry::KeyIndexes(cmd, args, &keys) || keys.empty()) return false;
+  shards->clear();
+  shards->reserve(keys.size());
+  for (int k : keys) shards->push_back(eng.ShardOf(args[static_cast<size_t>(k)]));
+  std::sort(shards->begin(), shards->end());
+  shards->erase(std::unique(shards->begin(), shards->end()), shards->end());
+  return true;
+}
+
+std::shared_ptr<Waiter> ExecuteRemote(Worker& w, const CommandEntry& cmd,
+                                      std::span<const std::string_view> args, base::IoBuf* out,
+                                      int resp, int db, Client* origin, unsigned home) {
+  int64_t now = base::UnixTimeMs();
+  w.shard().set_now_ms(now);
+  protocol::ReplyBuilder rb(out, resp, &w);
+  CommandContext ctx(cmd, args, &rb, &w, nullptr, &w.shard(), db, ExecMode::kRemote, now);
+  ctx.set_origin(origin, home);
+  Execute(ctx, w);
+  if (w.shard().has_ready_keys()) ServeReadyKeys(w.shard(), w);
+  return ctx.waiter();
+}
+
 void Execute(CommandContext& ctx, Worker& w) {
   int64_t start = base::MonotonicUs();
   int64_t errors_before = w.stats().error_replies.Get();
@@ -219,7 +247,7 @@ void Execute(CommandContext& ctx, Worker& w) {
   w.stats().commands_processed.Inc();
 }
 
-void Dispatch(Client& c, std::span<const std::string_view> args) {
+void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead) {
   Worker& w = c.worker();
   Engine& eng = w.engine();
   bool unknown_sub = false;
@@ -239,25 +267,18 @@ void Dispatch(Client& c, std::span<const std::string_view> args) {
     RunLocked(c, *cmd, args, std::move(all));
     return;
   }
-  if (!cmd->has_keys()) {
-    RunLocal(c, *cmd, args);  // keyless: touches no shard
-    return;
-  }
-  std::vector<int> keys;
-  if (!Registry::KeyIndexes(*cmd, args, &keys) || keys.empty()) {
-    // Malformed key arguments: the handler rejects them before touching any data.
+  std::vector<unsigned> shards;
+  if (!cmd->has_keys() || !KeyShards(eng, *cmd, args, &shards)) {
+    // Keyless, or malformed key arguments (the handler rejects them before touching data).
     RunLocal(c, *cmd, args);
     return;
   }
-  std::vector<unsigned> shards;
-  shards.reserve(keys.size());
-  for (int k : keys) shards.push_back(eng.ShardOf(args[static_cast<size_t>(k)]));
-  std::sort(shards.begin(), shards.end());
-  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
   if (shards.size() > 1) {
     RunLocked(c, *cmd, args, std::move(shards));
   } else if (shards[0] != w.index()) {
-    RunHop(c, *cmd, args, shards[0]);
+    if (ahead == nullptr || !StartPipelineRun(c, *cmd, args, shards[0], ahead)) {
+      RunHop(c, *cmd, args, shards[0]);
+    }
   } else if (w.shard().busy()) {
     RunParked(c, *cmd, args);
   } else {

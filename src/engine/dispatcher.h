@@ -10,19 +10,48 @@
 // pipelined run of single-shard commands is the exception (engine/pipeline_run.h).
 #pragma once
 
+#include <cstddef>
+#include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
+
+#include "base/io_buf.h"
 
 namespace cinnabar::engine {
 
 class Client;
 class CommandContext;
+class Engine;
+class Waiter;
 class Worker;
+struct CommandEntry;
+struct PipelineAhead;
 
-// Runs (or starts) one command for `c`. `args` are valid only during the call.
-void Dispatch(Client& c, std::span<const std::string_view> args);
+// Runs (or starts) one command for `c`. `args` are valid only during the call. With
+// `ahead` (the input after the command), a command that would hop may take the pipelined
+// commands after it along (engine/pipeline_run.h).
+void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead = nullptr);
+
+// --- The pieces Dispatch is made of, shared with engine/pipeline_run.cc ---
+
+// Redis's checks before a command runs, in Redis's order.
+enum class Verdict { kOk, kUnknown, kArity, kNoAuth, kProtected };
+Verdict Check(Client& c, const CommandEntry* cmd, size_t argc);
+
+// The shards of the command's keys, ascending and distinct; false when it names none (or
+// its key arguments are malformed).
+bool KeyShards(const Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
+               std::vector<unsigned>* shards);
 
 // Runs the handler and records the command's statistics on the executing worker `w`.
 void Execute(CommandContext& ctx, Worker& w);
+
+// On `w`'s thread, for client `origin` of thread `home`: runs the command on w's shard with
+// its reply appended to `out`, then serves the waiters it made ready. Returns the waiter
+// when the command blocked.
+std::shared_ptr<Waiter> ExecuteRemote(Worker& w, const CommandEntry& cmd,
+                                      std::span<const std::string_view> args, base::IoBuf* out,
+                                      int resp, int db, Client* origin, unsigned home);
 
 }  // namespace cinnabar::engine

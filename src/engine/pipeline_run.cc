@@ -4,11 +4,8 @@
 #include <string>
 #include <vector>
 
-#include "base/clock.h"
 #include "base/io_buf.h"
-#include "engine/blocking.h"
 #include "engine/client.h"
-#include "engine/command_context.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "engine/shard.h"
@@ -49,23 +46,19 @@ struct Run {
   }
 };
 
-// The shard a command would run on inside a run, or -1 when it cannot join one: the same
-// checks Dispatch makes (an error reply would break the run's order), and no command that
-// is keyless, spans shards or the keyspace, or may block. Sets *found when it can join.
-int RunShardOf(const Engine& eng, std::span<const std::string_view> args,
+// The shard a command would run on inside a run, or -1 when it cannot join one: it must
+// pass the dispatcher's checks (an error reply would break the run's order) and have its
+// keys on one shard, and may not block or need the whole keyspace. Sets *found.
+int RunShardOf(Client& c, const Engine& eng, std::span<const std::string_view> args,
                const CommandEntry** found) {
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
-  if (cmd == nullptr || !cmd->ArityOk(args.size()) || !cmd->has_keys()) return -1;
-  if (cmd->spec->flags & (kProtected | kBlocking | kAllShards)) return -1;
-  std::vector<int> keys;
-  if (!Registry::KeyIndexes(*cmd, args, &keys) || keys.empty()) return -1;
-  unsigned shard = eng.ShardOf(args[static_cast<size_t>(keys[0])]);
-  for (int k : keys) {
-    if (eng.ShardOf(args[static_cast<size_t>(k)]) != shard) return -1;
-  }
+  if (Check(c, cmd, args.size()) != Verdict::kOk || !cmd->has_keys()) return -1;
+  if (cmd->spec->flags & (kBlocking | kAllShards)) return -1;
+  std::vector<unsigned> shards;
+  if (!KeyShards(eng, *cmd, args, &shards) || shards.size() != 1) return -1;
   *found = cmd;
-  return static_cast<int>(shard);
+  return static_cast<int>(shards[0]);
 }
 
 void Add(Run& run, const CommandEntry* cmd, std::span<const std::string_view> args,
@@ -106,20 +99,14 @@ void Finish(const std::shared_ptr<Run>& run) {
 void RunShare(Engine& eng, const std::shared_ptr<Run>& run, unsigned s) {
   Worker& w = eng.worker(s);
   w.shard().RunWhenFree([&eng, &w, run, s] {
-    int64_t now = base::UnixTimeMs();
-    w.shard().set_now_ms(now);
     base::IoBuf& out = run->replies[s];
     for (size_t i : run->by_shard[s]) {
       Run::Item& it = run->items[i];
       it.reply_begin = out.size();
-      protocol::ReplyBuilder rb(&out, run->resp, &w);
-      CommandContext ctx(*it.cmd, run->ArgsOf(it), &rb, &w, nullptr, &w.shard(), run->db,
-                         ExecMode::kRemote, now);
-      ctx.set_origin(run->client, run->home);
-      Execute(ctx, w);
+      // Waiters on a key a command filled are served before the next one (Redis's order).
+      ExecuteRemote(w, *it.cmd, run->ArgsOf(it), &out, run->resp, run->db, run->client,
+                    run->home);
       it.reply_end = out.size();
-      // Redis compat: waiters on a key this command filled are served before the next.
-      if (w.shard().has_ready_keys()) ServeReadyKeys(w.shard(), w);
     }
     eng.Post(run->home, [run] {
       if (--run->pending == 0) Finish(run);
@@ -129,31 +116,28 @@ void RunShare(Engine& eng, const std::shared_ptr<Run>& run, unsigned s) {
 
 }  // namespace
 
-bool StartPipelineRun(Client& c, std::span<const std::string_view> args, std::string_view more,
-                      const protocol::ParserLimits& limits, size_t* taken) {
+bool StartPipelineRun(Client& c, const CommandEntry& first, std::span<const std::string_view> args,
+                      unsigned target, PipelineAhead* ahead) {
   Worker& w = c.worker();
   Engine& eng = w.engine();
-  const unsigned n = eng.shard_count();
-  if (n == 1 || more.empty() || c.AuthRequired()) return false;
-  const CommandEntry* cmd = nullptr;
-  int first = RunShardOf(eng, args, &cmd);
-  if (first < 0 || static_cast<unsigned>(first) == w.index()) return false;
+  std::string_view more = ahead->more;
+  if (more.empty()) return false;
 
   // Look ahead with a parser of its own: the client's parser stays at this command.
-  protocol::RespParser ahead;
+  protocol::RespParser parser;
   auto run = std::make_shared<Run>();
-  run->by_shard.resize(n);
+  run->by_shard.resize(eng.shard_count());
+  Add(*run, &first, args, target);
   size_t offset = 0;
-  size_t bytes = 0;
-  Add(*run, cmd, args, static_cast<unsigned>(first));
-  while (run->items.size() < kMaxCommands && bytes < kMaxBytes && offset < more.size()) {
-    protocol::RespParser::Result r = ahead.Parse(more.substr(offset), limits);
-    if (r != protocol::RespParser::Result::kCommand) break;
-    int shard = RunShardOf(eng, ahead.args(), &cmd);
+  while (run->items.size() < kMaxCommands && offset < kMaxBytes && offset < more.size()) {
+    if (parser.Parse(more.substr(offset), *ahead->limits) != protocol::RespParser::Result::kCommand) {
+      break;
+    }
+    const CommandEntry* cmd = nullptr;
+    int shard = RunShardOf(c, eng, parser.args(), &cmd);
     if (shard < 0) break;
-    Add(*run, cmd, ahead.args(), static_cast<unsigned>(shard));
-    offset += ahead.consumed();
-    bytes += ahead.consumed();
+    Add(*run, cmd, parser.args(), static_cast<unsigned>(shard));
+    offset += parser.consumed();
   }
   if (run->items.size() < 2) return false;
   PointArgs(*run);
@@ -162,14 +146,14 @@ bool StartPipelineRun(Client& c, std::span<const std::string_view> args, std::st
   run->home = w.index();
   run->db = c.db;
   run->resp = c.resp;
-  run->replies.resize(n);
+  run->replies.resize(eng.shard_count());
   c.last_command = run->items.back().cmd;
-  c.commands_run += run->items.size();
-  for (unsigned s = 0; s < n; ++s) {
-    if (!run->by_shard[s].empty()) ++run->pending;
+  c.commands_run += run->items.size() - 1;  // Dispatch counted the first
+  for (const std::vector<size_t>& share : run->by_shard) {
+    if (!share.empty()) ++run->pending;
   }
   c.BeginAwait();
-  for (unsigned s = 0; s < n; ++s) {
+  for (unsigned s = 0; s < eng.shard_count(); ++s) {
     if (run->by_shard[s].empty()) continue;
     if (s == w.index()) {
       RunShare(eng, run, s);
@@ -177,7 +161,7 @@ bool StartPipelineRun(Client& c, std::span<const std::string_view> args, std::st
       eng.Post(s, [&eng, run, s] { RunShare(eng, run, s); });
     }
   }
-  *taken = offset;
+  ahead->taken = offset;
   return true;
 }
 

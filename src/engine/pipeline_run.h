@@ -5,8 +5,9 @@
 //
 // Commands on the same key (so the same shard) keep their order; commands on different
 // shards may run concurrently, as with a pipeline split over Redis Cluster nodes.
-// What ends a run: a command that is keyless, spans shards, may block, is refused by the
-// dispatcher's checks, or anything but a complete command in the input.
+// A run starts at a command that would hop; what ends it: a command that is keyless, spans
+// shards, may block, is refused by the dispatcher's checks, or anything but a complete
+// command in the input.
 #pragma once
 
 #include <cstddef>
@@ -18,11 +19,19 @@
 namespace cinnabar::engine {
 
 class Client;
+struct CommandEntry;
 
-// If `args` (just parsed, its key on another shard) starts a run of at least two such
-// commands in `more` (the input after it), starts the run and returns true, with `*taken`
-// set to the bytes of `more` the run took. Otherwise returns false and does nothing.
-bool StartPipelineRun(Client& c, std::span<const std::string_view> args, std::string_view more,
-                      const protocol::ParserLimits& limits, size_t* taken);
+// The input after the command being dispatched, and what a run took of it.
+struct PipelineAhead {
+  std::string_view more;
+  const protocol::ParserLimits* limits = nullptr;
+  size_t taken = 0;  // bytes of `more` the run took
+};
+
+// For a command Dispatch admitted and would hop to `target`: if at least one command that
+// can join a run follows in `ahead->more`, starts the run (this command first) and returns
+// true with `ahead->taken` set. Otherwise returns false and does nothing.
+bool StartPipelineRun(Client& c, const CommandEntry& first, std::span<const std::string_view> args,
+                      unsigned target, PipelineAhead* ahead);
 
 }  // namespace cinnabar::engine
