@@ -147,12 +147,8 @@ bool EpollLoop::Write(Connection* c) {
 
 void EpollLoop::Finalize(Connection* c) {
   if (c->finalized_) return;
-  c->finalized_ = true;
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd_, nullptr);
-  close(c->fd_);
-  Unlink(c);
-  c->handler_->OnClosed(c);
-  delete c;
+  Release(c);
 }
 
 void EpollLoop::FlushAll() {

@@ -60,16 +60,19 @@ void EventLoop::Unlink(Connection* c) {
   --connections_;
 }
 
+void EventLoop::Release(Connection* c) {
+  c->finalized_ = true;
+  close(c->fd_);
+  Unlink(c);
+  c->handler_->OnClosed(c);
+  delete c;
+}
+
 void EventLoop::CloseAllConnections() {
   flush_queue_.clear();
   while (open_ != nullptr) {
-    Connection* c = open_;
-    Unlink(c);
-    c->finalized_ = true;
-    shutdown(c->fd_, SHUT_RDWR);  // a pending io_uring receive keeps the socket open past close
-    close(c->fd_);
-    c->handler_->OnClosed(c);
-    delete c;
+    shutdown(open_->fd_, SHUT_RDWR);  // a pending io_uring receive keeps the socket open past close
+    Release(open_);
   }
 }
 

@@ -126,9 +126,10 @@ class EventLoop {
 
   // Called by connections.
   void QueueFlush(Connection* c);
-  // Every engine links a connection when it adopts it and unlinks it when it frees it.
+  // Every engine links a connection when it adopts it and releases it once nothing of it
+  // is pending: Release closes the socket, unlinks it, tells the handler and frees it.
   void Link(Connection* c);
-  void Unlink(Connection* c);
+  void Release(Connection* c);
   // Runs posted tasks; returns whether any ran.
   bool RunTasks();
   // Runs the timers and the tick that are due.
@@ -147,10 +148,13 @@ class EventLoop {
   std::vector<base::Task> running_tasks_;
   std::atomic<bool> stop_{false};
   std::vector<Connection*> flush_queue_;
+
+ private:
+  void Unlink(Connection* c);
+
   size_t connections_ = 0;
   Connection* open_ = nullptr;  // head of the open connections' list
 
- private:
   std::function<void()> before_sleep_;
   std::function<void()> tick_;
   int interval_ms_ = 0;

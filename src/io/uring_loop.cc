@@ -226,12 +226,8 @@ void UringLoop::BeginClose(UringConnection* c) {
 
 void UringLoop::MaybeFinalize(UringConnection* c) {
   if (!c->shut || c->inflight > 0 || c->finalized_) return;
-  c->finalized_ = true;
   std::erase(rearm_, c);  // a receive that ran out of buffers may wait there
-  close(c->fd_);
-  Unlink(c);
-  c->handler_->OnClosed(c);
-  delete c;
+  Release(c);
 }
 
 void UringLoop::OnRecv(UringConnection* c, io_uring_cqe* cqe) {
