@@ -13,6 +13,7 @@
 
 #include "base/logging.h"
 #include "base/memory.h"
+#include "base/wait.h"
 #include "commands/register_all.h"
 #include "engine/worker.h"
 #include "io/socket.h"
@@ -143,9 +144,7 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
   started_.fetch_add(1);
   started_.notify_all();
   // Nothing may be posted to a loop before every loop exists: wait for the others.
-  for (unsigned seen = started_.load(); seen < threads_.size(); seen = started_.load()) {
-    started_.wait(seen);  // returns at once if it changed since `seen`
-  }
+  base::WaitUntilAtLeast(started_, static_cast<unsigned>(threads_.size()));
 
   {
     std::lock_guard lock(listeners_mu_);
@@ -309,9 +308,7 @@ int Server::Run() {
   for (unsigned i = 0; i < n; ++i) {
     threads_[i].thread = std::thread([this, i, kind] { ThreadMain(i, kind); });
   }
-  for (unsigned seen = started_.load(); seen < n; seen = started_.load()) {
-    started_.wait(seen);  // returns at once if it changed since `seen`
-  }
+  base::WaitUntilAtLeast(started_, n);
   base::LogNotice("Server initialized");
   base::LogNotice("Ready to accept connections tcp");
 

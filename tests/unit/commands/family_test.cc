@@ -11,6 +11,7 @@
 #include "base/io_buf.h"
 #include "base/memory.h"
 #include "base/string_util.h"
+#include "base/wait.h"
 #include "commands/register_all.h"
 #include "engine/client.h"
 #include "engine/config.h"
@@ -297,9 +298,7 @@ struct EngineHarness::Impl final : engine::Messenger, engine::ServerHooks {
     engine->Wire(this, this);
     loops.resize(shards);
     for (unsigned i = 0; i < shards; ++i) threads.emplace_back([this, i] { ThreadMain(i); });
-    for (unsigned seen = started.load(); seen < shards; seen = started.load()) {
-      started.wait(seen);  // returns at once if it changed since `seen`
-    }
+    base::WaitUntilAtLeast(started, shards);
   }
 
   ~Impl() override {
@@ -332,9 +331,7 @@ struct EngineHarness::Impl final : engine::Messenger, engine::ServerHooks {
     engine::Worker& w = engine->worker(index);
     started.fetch_add(1);
     started.notify_all();
-    for (unsigned seen = started.load(); seen < loops.size(); seen = started.load()) {
-      started.wait(seen);  // returns at once if it changed since `seen`
-    }
+    base::WaitUntilAtLeast(started, static_cast<unsigned>(loops.size()));
     l->SetTimer(1000 / w.config().effective_hz(), [&w] { w.Cron(); });
     l->SetBeforeSleep([&w] { w.RunDeferred(); });
     l->Run();
