@@ -45,6 +45,7 @@ class IoBuf {
   void Commit(size_t n) { end_ += n; }
 
   void Append(const void* p, size_t n) {
+    if (n == 0) return;  // `p` may be null (an empty buffer's data())
     std::memcpy(PrepareWrite(n), p, n);
     end_ += n;
   }

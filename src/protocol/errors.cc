@@ -1,26 +1,13 @@
 #include "protocol/errors.h"
 
-#include <algorithm>
-
 #include "base/string_util.h"
 
 namespace cinnabar::protocol::errors {
-namespace {
-
-// Redis compat: error texts may not carry newlines, or the reply would break the protocol.
-std::string NoNewlines(std::string s) {
-  std::replace(s.begin(), s.end(), '\r', ' ');
-  std::replace(s.begin(), s.end(), '\n', ' ');
-  return s;
-}
-
-}  // namespace
-
 std::string WrongArity(std::string_view full_name) {
   std::string s = "ERR wrong number of arguments for '";
   s += full_name;
   s += "' command";
-  return NoNewlines(std::move(s));
+  return s;
 }
 
 std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs) {
@@ -36,7 +23,7 @@ std::string UnknownCommand(std::string_view name, const std::string_view* args, 
   s += name.substr(0, 128);
   s += "', with args beginning with: ";
   s += listed;
-  return NoNewlines(std::move(s));
+  return s;
 }
 
 std::string UnknownSubcommand(std::string_view container, std::string_view sub) {
@@ -45,7 +32,7 @@ std::string UnknownSubcommand(std::string_view container, std::string_view sub) 
   s += "'. Try ";
   s += base::ToUpper(container);
   s += " HELP.";
-  return NoNewlines(std::move(s));
+  return s;
 }
 
 std::string AtLeastOneInputKey(std::string_view command) {
@@ -66,7 +53,7 @@ std::string ProtoExpectedDollar(char got) {
   std::string s = "ERR Protocol error: expected '$', got '";
   s += got;
   s += "'";
-  return NoNewlines(std::move(s));
+  return s;
 }
 
 std::string_view OpStatusText(base::OpStatus status) {

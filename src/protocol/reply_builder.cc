@@ -26,13 +26,22 @@ void ReplyBuilder::SimpleString(std::string_view s) {
 }
 
 void ReplyBuilder::Error(std::string_view text) {
+  // Redis compat (addReplyErrorFormat): CR and LF at the end are dropped and inside become
+  // spaces, so an error that quotes an argument can never break the reply framing.
+  while (!text.empty() && (text.back() == '\r' || text.back() == '\n')) text.remove_suffix(1);
   if (observer_ != nullptr) {
     size_t space = text.find(' ');
     observer_->OnErrorReply(text.substr(0, space));
   }
-  out_->Append('-');
-  out_->Append(text);
-  out_->Append("\r\n", 2);
+  char* p = out_->PrepareWrite(text.size() + 3);
+  p[0] = '-';
+  for (size_t i = 0; i < text.size(); ++i) {
+    char ch = text[i];
+    p[i + 1] = (ch == '\r' || ch == '\n') ? ' ' : ch;
+  }
+  p[text.size() + 1] = '\r';
+  p[text.size() + 2] = '\n';
+  out_->Commit(text.size() + 3);
 }
 
 void ReplyBuilder::Integer(int64_t v) {

@@ -295,3 +295,32 @@ def test_connections_are_spread_over_threads(start_server, pytestconfig):
     assert sum(used) > 0
     # With the connections on one thread, it alone would have done all the work.
     assert max(used) < 0.8 * sum(used), used
+
+
+def test_error_texts_quoting_arguments_keep_the_framing(server):
+    # Redis compat: CR/LF in a quoted argument become spaces (at the end they are dropped), so
+    # each command gets exactly one reply, in order.
+    def encode_command(args):
+        return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+    with socket.create_connection((server.host, server.port), timeout=5) as s:
+        cmds = [
+            [b"PEXPIREAT", b"k", b"1", b"x\r\n-ERR"],
+            [b"EXPIRE", b"k", b"100", b"b\r\n"],
+            [b"CONFIG", b"SET", b"a\r\nb", b"1"],
+            [b"FOO\r\n", b"x\ny"],
+            [b"PING"],
+        ]
+        s.sendall(b"".join(encode_command(c) for c in cmds))
+        expected = (b"-ERR Unsupported option x  -ERR\r\n"
+                    b"-ERR Unsupported option b\r\n"
+                    b"-ERR Unknown option or number of arguments for CONFIG SET - 'a  b'\r\n"
+                    b"-ERR unknown command 'FOO  ', with args beginning with: 'x y' \r\n"
+                    b"+PONG\r\n")
+        got = b""
+        while len(got) < len(expected):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        assert got == expected

@@ -52,6 +52,15 @@ TEST(ReplyBuilder, SameBytesInBothProtocols) {
   ExpectBoth([](ReplyBuilder& rb) { rb.Raw(":1\r\n"); }, ":1\r\n");
 }
 
+TEST(ReplyBuilder, ErrorTextsNeverBreakTheFraming) {
+  // Redis compat: CR/LF at the end are dropped, inside they become spaces.
+  ExpectBoth([](ReplyBuilder& rb) { rb.Error("ERR Unsupported option b\r\n"); },
+             "-ERR Unsupported option b\r\n");
+  ExpectBoth([](ReplyBuilder& rb) { rb.Error("ERR unknown command 'a\r\n-ERR x', with"); },
+             "-ERR unknown command 'a  -ERR x', with\r\n");
+  ExpectBoth([](ReplyBuilder& rb) { rb.Error("ERR x\n\ny "); }, "-ERR x  y \r\n");
+}
+
 TEST(ReplyBuilder, NullIsABulkOrArrayNullInResp2AndUnderscoreInResp3) {
   Bytes null = Build([](ReplyBuilder& rb) { rb.Null(); });
   EXPECT_EQ(null.resp2, "$-1\r\n");
