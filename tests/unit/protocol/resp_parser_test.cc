@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "base/io_buf.h"
 #include "protocol/errors.h"
+#include "protocol/reply_builder.h"
 
 namespace cinnabar::protocol {
 namespace {
@@ -177,7 +179,11 @@ TEST(RespParserMultibulk, MissingDollarNamesTheByteFound) {
 TEST(RespParserMultibulk, MissingDollarOnAnEmptyLineReportsASpace) {
   Parsed r = ParseOnce("*1\r\n\r\n");
   EXPECT_EQ(r.result, Result::kError);
-  EXPECT_EQ(r.error, "ERR Protocol error: expected '$', got ' '");
+  // The text names the CR; the error reply turns it into a space (ReplyBuilder::Error).
+  EXPECT_EQ(r.error, "ERR Protocol error: expected '$', got '\r'");
+  base::IoBuf out;
+  ReplyBuilder(&out, 2).Error(r.error);
+  EXPECT_EQ(out.view(), "-ERR Protocol error: expected '$', got ' '\r\n");
 }
 
 TEST(RespParserMultibulk, InvalidBulkLengthIsAnError) {
