@@ -40,6 +40,7 @@ fuzz: deps
 
 bench: deps build
 	bench/compare
+	bench/pipelines
 
 clean:
 	rm -rf build
