@@ -8,6 +8,7 @@ Options:
   --io-engine auto|uring|epoll
 """
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -40,10 +41,30 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free on every address, outside the kernel's ephemeral range: a port the kernel
+    picked (bind to 0) can be taken meanwhile by any outgoing connection's local end, and a
+    server listening on several addresses then fails to start."""
+    low, high = _ephemeral_range()
+    candidates = [p for p in range(10000, 30000) if not (low <= p <= high)]
+    for _ in range(200):
+        port = random.choice(candidates)
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found")
 
 
 class ServerProcess:
@@ -87,11 +108,16 @@ class ServerProcess:
                 if "io_uring is unavailable" in text:
                     pytest.skip("io_uring is unavailable on this machine")
                 raise RuntimeError(f"server exited ({self.proc.returncode}):\n{text}")
+            # A reply, not only a connection: the kernel completes handshakes on the first
+            # address listening while the server may still fail on the next one and exit.
             try:
-                with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return
+                with socket.create_connection((self.host, self.port), timeout=0.5) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(1):
+                        return
             except OSError:
-                time.sleep(0.02)
+                pass
+            time.sleep(0.02)
         raise RuntimeError("server did not start:\n" + self.read_log())
 
     def read_log(self):
