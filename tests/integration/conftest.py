@@ -67,6 +67,26 @@ def free_port():
     raise RuntimeError("no free port found")
 
 
+def encode(*args):
+    """One command as a RESP multibulk request; arguments may be bytes, str or numbers."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def read_exactly(sock, want):
+    """Reads from `sock` until as many bytes as `want` has arrived (or the peer closed)."""
+    got = b""
+    while len(got) < len(want):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
 class ServerProcess:
     """One running server. `args` are extra `--name value` options."""
 

@@ -4,6 +4,8 @@ the pipeline answer in place (Cinnabar spreads such runs over its shards at once
 import socket
 import time
 
+from conftest import encode, read_exactly
+
 
 def test_replies_in_request_order(r):
     p = r.pipeline(transaction=False)
@@ -99,24 +101,6 @@ def test_pipeline_wakes_a_blocked_client(r, server):
     assert out[10] == 1  # the length the push made; then the waiter takes it
     assert conn.read_response() in ([b"pq", b"job"], ["pq", "job"])
     waiter.connection_pool.release(conn)
-
-
-def encode(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
-
-
-def read_exactly(s, want):
-    got = b""
-    while len(got) < len(want):
-        chunk = s.recv(65536)
-        if not chunk:
-            break
-        got += chunk
-    return got
 
 
 BLOCKING = [

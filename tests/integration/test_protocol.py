@@ -10,6 +10,8 @@ import time
 import pytest
 import redis
 
+from conftest import encode, read_exactly
+
 
 def exchange(server, data, timeout=3):
     """Sends `data`, returns (everything the server sent, whether it closed)."""
@@ -300,9 +302,6 @@ def test_connections_are_spread_over_threads(start_server, pytestconfig):
 def test_error_texts_quoting_arguments_keep_the_framing(server):
     # Redis compat: CR/LF in a quoted argument become spaces (at the end they are dropped), so
     # each command gets exactly one reply, in order.
-    def encode_command(args):
-        return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
-
     with socket.create_connection((server.host, server.port), timeout=5) as s:
         cmds = [
             [b"PEXPIREAT", b"k", b"1", b"x\r\n-ERR"],
@@ -311,16 +310,10 @@ def test_error_texts_quoting_arguments_keep_the_framing(server):
             [b"FOO\r\n", b"x\ny"],
             [b"PING"],
         ]
-        s.sendall(b"".join(encode_command(c) for c in cmds))
+        s.sendall(b"".join(encode(*c) for c in cmds))
         expected = (b"-ERR Unsupported option x  -ERR\r\n"
                     b"-ERR Unsupported option b\r\n"
                     b"-ERR Unknown option or number of arguments for CONFIG SET - 'a  b'\r\n"
                     b"-ERR unknown command 'FOO  ', with args beginning with: 'x y' \r\n"
                     b"+PONG\r\n")
-        got = b""
-        while len(got) < len(expected):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        assert got == expected
+        assert read_exactly(s, expected) == expected
