@@ -35,12 +35,10 @@ namespace errors = protocol::errors;
 void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   size_t pairs = (ctx.argc() - first) / 2;
   std::vector<double> scores(pairs);
-  size_t max_len = 0;
   for (size_t j = 0; j < pairs; ++j) {
     OpResult<double> s = ParseDoubleArg(ctx.arg(first + 2 * j));
     if (!s) return ctx.ReplyError(s.status());
     scores[j] = *s;
-    max_len = std::max(max_len, ctx.arg(first + 2 * j + 1).size());
   }
   bool incr = (flags & ZSetValue::kIncr) != 0;
   std::string_view key = ctx.arg(1);
@@ -51,7 +49,7 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   core::ZSetLimits limits = ZSetLimitsOf(ctx);
   if (!ref) {
     if (flags & ZSetValue::kXx) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
-    ZSetValue fresh = ZSetValue::Create(pairs, max_len, limits);
+    ZSetValue fresh = ZSetValue::CreateForAdd(ctx.arg(first + 1).size(), limits);
     db.Add(key, ref.hash,
            core::Value::OutOfLine(core::ObjType::kZSet, fresh.encoding(), fresh.pointer()), 0);
     ref = db.Find(key);

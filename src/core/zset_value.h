@@ -49,6 +49,13 @@ class ZSetValue {
   // A new empty set in the encoding Redis would pick for `size_hint` members the longest
   // of which is `max_member_len` bytes (zsetTypeCreate).
   static ZSetValue Create(size_t size_hint, size_t max_member_len, const ZSetLimits& limits);
+  // A new empty set for ZADD and ZINCRBY. Redis compat (7.0's zaddGenericCommand): only
+  // the first member decides, so a ZADD of many members starts as a listpack and converts
+  // part way; a -0 score added before the conversion is then kept as the listpack keeps
+  // it, as 0.
+  static ZSetValue CreateForAdd(size_t first_member_len, const ZSetLimits& limits) {
+    return Create(1, first_member_len, limits);
+  }
 
   uint8_t encoding() const { return encoding_; }
   void* pointer() const { return pointer_; }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <iterator>
 #include <map>
 #include <random>
@@ -145,6 +146,37 @@ TEST(ZSetValueTest, LexRanges) {
     EXPECT_FALSE(ParseLexBound("b", true, &r));
     z.Destroy();
   }
+}
+
+// Redis compat: a listpack stores -0 as the integer 0; a large set keeps the sign, and a
+// set that converts keeps what the listpack held.
+TEST(ZSetValueTest, NegativeZeroIsZeroOnlyInAListpack) {
+  ZSetLimits limits{.max_listpack_entries = 4, .max_listpack_value = 64};
+  double out;
+  ZSetValue small = ZSetValue::CreateForAdd(1, limits);
+  ASSERT_EQ(small.encoding(), kZSetListpack);
+  small.Add("a", -0.0, 0, &out, limits);
+  EXPECT_FALSE(std::signbit(*small.Score("a")));
+  for (int i = 1; i <= 4; ++i) small.Add("m" + std::to_string(i), i, 0, &out, limits);
+  ASSERT_EQ(small.encoding(), kZSetSkiplist);
+  EXPECT_FALSE(std::signbit(*small.Score("a")));
+  small.Add("b", -0.0, 0, &out, limits);  // added after the conversion
+  EXPECT_TRUE(std::signbit(*small.Score("b")));
+  small.Destroy();
+}
+
+TEST(ZSetValueTest, CreateForAddLooksAtTheFirstMemberOnly) {
+  ZSetLimits limits{.max_listpack_entries = 4, .max_listpack_value = 8};
+  ZSetValue short_first = ZSetValue::CreateForAdd(8, limits);
+  EXPECT_EQ(short_first.encoding(), kZSetListpack);
+  short_first.Destroy();
+  ZSetValue long_first = ZSetValue::CreateForAdd(9, limits);
+  EXPECT_EQ(long_first.encoding(), kZSetSkiplist);
+  long_first.Destroy();
+  limits.max_listpack_entries = 0;
+  ZSetValue disabled = ZSetValue::CreateForAdd(1, limits);
+  EXPECT_EQ(disabled.encoding(), kZSetSkiplist);
+  disabled.Destroy();
 }
 
 }  // namespace
