@@ -335,9 +335,9 @@ void ZScan(CommandContext& ctx) {
       return ctx.ReplyError(errors::kSyntax);
     }
   }
-  std::vector<std::pair<std::string, double>> items;
+  std::vector<std::pair<std::string, std::string>> items;  // member, score text
   uint64_t next = ZSetOf(*found).Scan(
-      cursor, static_cast<size_t>(count), [&](std::string_view m, double s) {
+      cursor, static_cast<size_t>(count), [&](std::string_view m, std::string_view s) {
         if (use_pattern && !core::GlobMatch(pattern, m)) return;
         items.emplace_back(m, s);
       });
@@ -346,7 +346,7 @@ void ZScan(CommandContext& ctx) {
   ctx.reply().ArrayHeader(items.size() * 2);
   for (const auto& [m, s] : items) {
     ctx.reply().Bulk(m);
-    ctx.reply().Bulk(base::FormatDouble(s));
+    ctx.reply().Bulk(s);
   }
 }
 

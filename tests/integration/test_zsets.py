@@ -369,6 +369,39 @@ def test_zscan_large_set_visits_everything(r):
     assert seen == {f"m{i}": str(i) for i in range(1000)}
 
 
+def test_zscan_prints_scores_as_the_encoding_holds_them(r):
+    """A small set's listpack stores integral scores (within +-2^62) as integers and ZSCAN
+    prints that stored form; a large set's ZSCAN prints "%.17g", as ZSCORE always does."""
+    scores = {"a": "1e17", "b": "123456789012345678", "c": "4611686018427387904",
+              "d": "4611686018427388928", "e": "-4611686018427387904", "f": "1e22",
+              "g": "2.5", "h": "-0", "i": "inf", "j": "7"}
+    listpack = {"a": "100000000000000000", "b": "123456789012345680",
+                "c": "4611686018427387904", "d": "4.6116860184273889e+18",
+                "e": "-4611686018427387904", "f": "1e+22", "g": "2.5", "h": "0", "i": "inf",
+                "j": "7"}
+    skiplist = {"a": "1e+17", "b": "1.2345678901234568e+17", "c": "4.6116860184273879e+18",
+                "d": "4.6116860184273889e+18", "e": "-4.6116860184273879e+18", "f": "1e+22",
+                "g": "2.5", "h": "-0", "i": "inf", "j": "7"}
+    for key, entries in (("small", 128), ("large", 0)):
+        r.config_set("zset-max-listpack-entries", entries)
+        for member, score in scores.items():
+            x(r, "ZADD", key, score, member)
+    cursor, items = x(r, "ZSCAN", "small", 0)
+    assert cursor == "0" and dict(zip(items[::2], items[1::2])) == listpack
+    seen, cursor = {}, "0"
+    while True:
+        cursor, items = x(r, "ZSCAN", "large", cursor)
+        seen.update(zip(items[::2], items[1::2]))
+        if cursor == "0":
+            break
+    assert seen == skiplist
+    # Every other command prints "%.17g" in both encodings.
+    for key in ("small", "large"):
+        assert x(r, "ZSCORE", key, "a") == "1e+17"
+        assert x(r, "ZRANGE", key, 0, -1, "WITHSCORES")[-2:] == ["i", "inf"]
+        assert x(r, "ZMSCORE", key, "b") == ["1.2345678901234568e+17"]
+
+
 # --- Set algebra ---
 
 def test_zunion_zinter_zdiff(r):

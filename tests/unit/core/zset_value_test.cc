@@ -4,12 +4,15 @@
 
 #include <cmath>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "base/string_util.h"
 
 namespace cinnabar::core {
 namespace {
@@ -177,6 +180,43 @@ TEST(ZSetValueTest, CreateForAddLooksAtTheFirstMemberOnly) {
   ZSetValue disabled = ZSetValue::CreateForAdd(1, limits);
   EXPECT_EQ(disabled.encoding(), kZSetSkiplist);
   disabled.Destroy();
+}
+
+// Redis compat: ZSCAN shows a listpack's stored score text (integral scores within +-2^62
+// are stored as integers) and a large set's "%.17g".
+TEST(ZSetValueTest, ScanGivesScoresAsTheEncodingHoldsThem) {
+  const std::vector<std::pair<double, std::string>> cases = {
+      {1e17, "100000000000000000"},
+      {123456789012345678.0, "123456789012345680"},
+      {4611686018427387904.0, "4611686018427387904"},  // 2^62, the largest stored as integer
+      {-4611686018427387904.0, "-4611686018427387904"},
+      {4611686018427388928.0, "4.6116860184273889e+18"},  // the next double
+      {1e22, "1e+22"},
+      {2.5, "2.5"},
+      {-0.0, "0"},
+      {std::numeric_limits<double>::infinity(), "inf"}};
+  for (size_t entries : {128u, 0u}) {
+    ZSetLimits limits{.max_listpack_entries = entries, .max_listpack_value = 64};
+    ZSetValue z = ZSetValue::Create(0, 0, limits);
+    double out;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      z.Add("m" + std::to_string(i), cases[i].first, 0, &out, limits);
+    }
+    std::map<std::string, std::string> seen;
+    uint64_t cursor = 0;
+    do {
+      cursor = z.Scan(cursor, 100, [&](std::string_view m, std::string_view score) {
+        seen.emplace(std::string(m), std::string(score));
+      });
+    } while (cursor != 0);
+    ASSERT_EQ(seen.size(), cases.size());
+    for (size_t i = 0; i < cases.size(); ++i) {
+      std::string want = cases[i].second;
+      if (entries == 0) want = base::FormatDouble(cases[i].first);  // "1e+17", "-0"
+      EXPECT_EQ(seen["m" + std::to_string(i)], want) << entries << " " << cases[i].second;
+    }
+    z.Destroy();
+  }
 }
 
 }  // namespace
