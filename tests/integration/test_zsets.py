@@ -431,6 +431,35 @@ def test_zunion_nan_and_inf(r):
     assert r.zunion({"z1": 0}, withscores=True) == [("a", 0)]
 
 
+def test_zinter_weight_zero_on_infinity(r):
+    """ZINTER: the first input's weighted score turns NaN (0 * inf) into 0, a later input's
+    NaN product goes into the aggregate (SUM: 0; MIN, MAX: ignored). ZUNION turns every
+    NaN product into 0."""
+    r.zadd("zi", {"e": float("inf"), "f": 1})
+    r.zadd("zn", {"e": float("-inf"), "f": 2})
+
+    def run(*args):
+        return x(r, *args, "WITHSCORES")
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 1, 0) == ["e", "0", "f", "1"]
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 0, 1) == ["f", "1", "e", "inf"]
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 1, 0, "AGGREGATE", "MIN") == \
+        ["f", "0", "e", "inf"]
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 1, 0, "AGGREGATE", "MAX") == \
+        ["f", "1", "e", "inf"]
+    assert run("ZINTER", 1, "zi", "WEIGHTS", 0) == ["e", "0", "f", "0"]
+    assert run("ZINTER", 2, "zi", "zn") == ["e", "0", "f", "3"]
+    assert run("ZINTER", 2, "zi", "zn", "AGGREGATE", "MIN") == ["e", "-inf", "f", "1"]
+    assert run("ZINTER", 2, "zi", "zn", "AGGREGATE", "MAX") == ["f", "2", "e", "inf"]
+    assert run("ZINTER", 2, "zi", "zn", "WEIGHTS", -1, -1) == ["f", "-3", "e", "0"]
+    assert run("ZUNION", 2, "zi", "zi", "WEIGHTS", 1, 0) == ["f", "1", "e", "inf"]
+    assert run("ZUNION", 2, "zi", "zn", "WEIGHTS", "-inf", 0) == ["e", "-inf", "f", "-inf"]
+    assert run("ZUNION", 2, "zi", "zn", "AGGREGATE", "MIN") == ["e", "-inf", "f", "1"]
+    assert x(r, "ZINTERSTORE", "d", 2, "zi", "zi", "WEIGHTS", 1, 0) == 2
+    assert x(r, "ZRANGE", "d", 0, -1, "WITHSCORES") == ["e", "0", "f", "1"]
+    assert x(r, "ZUNIONSTORE", "d", 2, "zi", "zi", "WEIGHTS", 1, 0) == 2
+    assert x(r, "ZRANGE", "d", 0, -1, "WITHSCORES") == ["f", "1", "e", "inf"]
+
+
 def test_store_commands(r):
     r.zadd("z1", {"a": 1, "b": 2})
     r.zadd("z2", {"b": 3, "c": 4})
