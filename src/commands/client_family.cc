@@ -105,32 +105,28 @@ void ClientInfo(CommandContext& ctx) {
   ctx.reply().Verbatim(DescribeClient(ctx.client(), base::UnixTimeMs()) + "\n");
 }
 
-// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]]
+// CLIENT LIST [TYPE normal|master|replica|pubsub] | [ID id [id ...]]
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
   bool only_other_types = false;
-  for (size_t i = 2; i < ctx.argc(); ++i) {
-    if (Is(ctx.arg(i), "TYPE") && i + 1 < ctx.argc()) {
-      std::string_view t = ctx.arg(++i);
-      if (Is(t, "normal")) {
-        continue;
-      } else if (Is(t, "master") || Is(t, "replica") || Is(t, "slave") || Is(t, "pubsub")) {
-        only_other_types = true;  // no such clients yet
-      } else {
-        return ctx.ReplyError("ERR Unknown client type '" + std::string(t) + "'");
-      }
-    } else if (Is(ctx.arg(i), "ID") && i + 1 < ctx.argc()) {
-      while (++i < ctx.argc()) {
-        int64_t id;
-        // Redis compat: any integer is accepted (0 and negatives simply match nobody).
-        if (!base::ParseInt64(ctx.arg(i), &id)) {
-          return ctx.ReplyError("ERR Invalid client ID");
-        }
-        ids.push_back(static_cast<uint64_t>(id));
-      }
-    } else {
-      return ctx.ReplyError(errors::kSyntax);
+  // Redis compat (7.0): TYPE only as the one option (CLIENT LIST TYPE t), ID only first,
+  // taking every argument after it; anything else is a syntax error.
+  if (ctx.argc() == 4 && Is(ctx.arg(2), "TYPE")) {
+    std::string_view t = ctx.arg(3);
+    if (Is(t, "master") || Is(t, "replica") || Is(t, "slave") || Is(t, "pubsub")) {
+      only_other_types = true;  // no such clients yet
+    } else if (!Is(t, "normal")) {
+      return ctx.ReplyError("ERR Unknown client type '" + std::string(t) + "'");
     }
+  } else if (ctx.argc() > 3 && Is(ctx.arg(2), "ID")) {
+    for (size_t i = 3; i < ctx.argc(); ++i) {
+      int64_t id;
+      // Redis compat: any integer is accepted (0 and negatives simply match nobody).
+      if (!base::ParseInt64(ctx.arg(i), &id)) return ctx.ReplyError("ERR Invalid client ID");
+      ids.push_back(static_cast<uint64_t>(id));
+    }
+  } else if (ctx.argc() != 2) {
+    return ctx.ReplyError(errors::kSyntax);
   }
   if (only_other_types) return ctx.reply().Verbatim("");
   using Lines = std::vector<std::pair<uint64_t, std::string>>;  // (client id, line)
@@ -188,8 +184,10 @@ void ClientKill(CommandContext& ctx) {
     f.addr.assign(ctx.arg(2));
     f.skip_me = false;
   } else {
-    if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::kSyntax);
-    for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    // Redis compat: filters are checked in order, a filter without its value being a
+    // syntax error only when reached.
+    for (size_t i = 2; i < ctx.argc(); i += 2) {
+      if (i + 1 >= ctx.argc()) return ctx.ReplyError(errors::kSyntax);
       std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
       if (Is(opt, "ID")) {
         int64_t id;
