@@ -44,8 +44,11 @@ std::string GetInt(const ServerConfig& cfg) {
 
 template <auto Member, int64_t Min, int64_t Max>
 std::string SetMemory(ServerConfig& cfg, std::span<const std::string> args) {
-  int64_t v;
-  if (!ParseMemory(args[0], &v)) return "argument must be a memory value";
+  static_assert(Min >= 0 && Max == LLONG_MAX);
+  uint64_t u;
+  if (!ParseMemory(args[0], &u)) return "argument must be a memory value";
+  // Redis compat: a value past INT64_MAX is out of range (not unparsable).
+  int64_t v = static_cast<int64_t>(u);
   if (v < Min || v > Max) return BoundsError(Min, Max);
   cfg.*Member = v;
   return {};
@@ -163,28 +166,28 @@ constexpr Directive kDirectives[] = {
     {"threads", kImmutable, SetThreads, GetInt<&ServerConfig::threads>},
     {"io-engine", kImmutable, SetEnum<IoEngineKind, &ServerConfig::io_engine, kIoEngines, 3>,
      GetEnum<IoEngineKind, &ServerConfig::io_engine, kIoEngines>},
-    {"hash-max-listpack-entries", 0, SetMemory<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
+    {"hash-max-listpack-entries", 0, SetInt<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_entries>},
     {"hash-max-listpack-value", 0, SetMemory<&ServerConfig::hash_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_value>},
-    {"set-max-intset-entries", 0, SetMemory<&ServerConfig::set_max_intset_entries, 0, LLONG_MAX>,
+    {"set-max-intset-entries", 0, SetInt<&ServerConfig::set_max_intset_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::set_max_intset_entries>},
-    {"set-max-listpack-entries", 0, SetMemory<&ServerConfig::set_max_listpack_entries, 0, LLONG_MAX>,
+    {"set-max-listpack-entries", 0, SetInt<&ServerConfig::set_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::set_max_listpack_entries>},
     {"set-max-listpack-value", 0, SetMemory<&ServerConfig::set_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::set_max_listpack_value>},
-    {"zset-max-listpack-entries", 0, SetMemory<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
+    {"zset-max-listpack-entries", 0, SetInt<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_entries>},
     {"zset-max-listpack-value", 0, SetMemory<&ServerConfig::zset_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_value>},
     {"list-max-listpack-size", 0, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
     // Redis compat: the pre-7.0 "ziplist" names are aliases.
-    {"hash-max-ziplist-entries", kAlias, SetMemory<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
+    {"hash-max-ziplist-entries", kAlias, SetInt<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_entries>},
     {"hash-max-ziplist-value", kAlias, SetMemory<&ServerConfig::hash_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_value>},
-    {"zset-max-ziplist-entries", kAlias, SetMemory<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
+    {"zset-max-ziplist-entries", kAlias, SetInt<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_entries>},
     {"zset-max-ziplist-value", kAlias, SetMemory<&ServerConfig::zset_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_value>},
@@ -249,12 +252,11 @@ constexpr std::string_view kRedisDirectives[] = {
 
 }  // namespace
 
-bool ParseMemory(std::string_view s, int64_t* out) {
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  std::string_view digits = s.substr(0, i), unit = s.substr(i);
-  int64_t mul;
+bool ParseMemory(std::string_view s, uint64_t* out) {
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  std::string_view unit = s.substr(digits);
+  uint64_t mul;
   if (unit.empty() || base::EqualsIgnoreCase(unit, "b")) {
     mul = 1;
   } else if (base::EqualsIgnoreCase(unit, "k")) {
@@ -266,25 +268,24 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   } else if (base::EqualsIgnoreCase(unit, "mb")) {
     mul = 1024 * 1024;
   } else if (base::EqualsIgnoreCase(unit, "g")) {
-    mul = 1000LL * 1000 * 1000;
+    mul = 1000ULL * 1000 * 1000;
   } else if (base::EqualsIgnoreCase(unit, "gb")) {
-    mul = 1024LL * 1024 * 1024;
+    mul = 1024ULL * 1024 * 1024;
   } else {
-    return false;
+    return false;  // also a sign: "-1" and "+1" are not memory values
   }
-  int64_t v;
-  if (digits.empty() || digits == "-") {
-    v = 0;  // Redis compat: memtoll("gb") is 0
-  } else if (!base::ParseInt64(digits, &v)) {
-    // Leading zeros ("007") are fine for memtoll.
-    errno = 0;
-    std::string tmp(digits);
-    char* end;
-    long long parsed = std::strtoll(tmp.c_str(), &end, 10);
-    if (errno != 0 || *end != '\0') return false;
-    v = parsed;
+  // Redis compat (memtoull): at most 127 digits, an overflow saturates, the product wraps.
+  if (digits >= 128) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) {
+      v = UINT64_MAX;
+      break;
+    }
+    v = v * 10 + d;
   }
-  if (__builtin_mul_overflow(v, mul, out)) return false;
+  *out = v * mul;
   return true;
 }
 
@@ -389,9 +390,10 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
       args.emplace_back(pairs[i + 1]);
     }
     std::string err = args.empty() && !(d->flags & kMultiArg) ? "" : d->set(next, args);
+    // Redis compat: a value's error names the directive (lower case), not the argument.
     if (!err.empty()) {
       return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(pairs[i]) + "') - " + err);
+                           std::string(d->name) + "') - " + err);
     }
   }
   if (apply) {
