@@ -9,6 +9,7 @@
 #include "core/string_value.h"
 #include "engine/command_context.h"
 #include "engine/shard.h"
+#include "protocol/errors.h"
 
 namespace cinnabar::commands {
 namespace {
@@ -30,10 +31,7 @@ void ObjectFreq(CommandContext& ctx) {
   if (!LookUp(ctx)) return;
   // No LFU policy exists yet (maxmemory-policy is refused at startup), so Redis's answer
   // for the default policy applies.
-  ctx.ReplyError(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
-      "note that when switching between policies at runtime LRU and LFU data will take "
-      "some time to adjust.");
+  ctx.ReplyError(protocol::errors::kLfuNotSelected);
 }
 
 void ObjectIdleTime(CommandContext& ctx) {

@@ -286,7 +286,7 @@ void IncrBy(CommandContext& ctx) {
 void DecrBy(CommandContext& ctx) {
   OpResult<int64_t> delta = ParseInt64Arg(ctx.arg(2));
   if (!delta) return ctx.ReplyError(delta.status());
-  if (*delta == INT64_MIN) return ctx.ReplyError("ERR decrement would overflow");
+  if (*delta == INT64_MIN) return ctx.ReplyError(errors::kDecrementOverflow);
   IncrByGeneric(ctx, -*delta);
 }
 

@@ -7,12 +7,14 @@
 
 #include "base/string_util.h"
 #include "core/glob.h"
+#include "protocol/errors.h"
 #include "protocol/split_args.h"
 
 namespace cinnabar::engine {
 namespace {
 
 using base::Status;
+namespace errors = protocol::errors;
 
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
@@ -23,16 +25,11 @@ std::string Join(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::string BoundsError(int64_t min, int64_t max) {
-  return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
-         " inclusive";
-}
-
 template <auto Member, int64_t Min, int64_t Max>
 std::string SetInt(ServerConfig& cfg, std::span<const std::string> args) {
   int64_t v;
-  if (!base::ParseInt64(args[0], &v)) return "argument couldn't be parsed into an integer";
-  if (v < Min || v > Max) return BoundsError(Min, Max);
+  if (!base::ParseInt64(args[0], &v)) return std::string(errors::kConfigNotInteger);
+  if (v < Min || v > Max) return errors::ConfigBounds(Min, Max);
   cfg.*Member = static_cast<std::remove_reference_t<decltype(cfg.*Member)>>(v);
   return {};
 }
@@ -46,10 +43,10 @@ template <auto Member, int64_t Min, int64_t Max>
 std::string SetMemory(ServerConfig& cfg, std::span<const std::string> args) {
   static_assert(Min >= 0 && Max == LLONG_MAX);
   uint64_t u;
-  if (!ParseMemory(args[0], &u)) return "argument must be a memory value";
+  if (!ParseMemory(args[0], &u)) return std::string(errors::kConfigNotMemory);
   // Redis compat: a value past INT64_MAX is out of range (not unparsable).
   int64_t v = static_cast<int64_t>(u);
-  if (v < Min || v > Max) return BoundsError(Min, Max);
+  if (v < Min || v > Max) return errors::ConfigBounds(Min, Max);
   cfg.*Member = v;
   return {};
 }
@@ -61,7 +58,7 @@ std::string SetBool(ServerConfig& cfg, std::span<const std::string> args) {
   } else if (base::EqualsIgnoreCase(args[0], "no")) {
     cfg.*Member = false;
   } else {
-    return "argument must be 'yes' or 'no'";
+    return std::string(errors::kConfigNotYesNo);
   }
   return {};
 }
@@ -91,12 +88,7 @@ std::string SetEnum(ServerConfig& cfg, std::span<const std::string> args) {
       return {};
     }
   }
-  std::string list;
-  for (size_t i = 0; i < N; ++i) {
-    if (i > 0) list += ", ";
-    list += Names[i];
-  }
-  return "argument(s) must be one of the following: " + list;
+  return errors::ConfigChoices(Names, N);
 }
 
 template <typename E, auto Member, const std::string_view* Names>
@@ -109,7 +101,7 @@ constexpr std::string_view kIoEngines[] = {"auto", "uring", "epoll"};
 constexpr std::string_view kDebugPolicies[] = {"no", "yes", "local"};
 
 std::string SetBind(ServerConfig& cfg, std::span<const std::string> args) {
-  if (args.size() > 16) return "Too many bind addresses specified.";
+  if (args.size() > 16) return std::string(errors::kConfigTooManyBinds);
   cfg.bind.assign(args.begin(), args.end());
   return {};
 }
@@ -128,8 +120,8 @@ std::string GetDir(const ServerConfig&) {
 
 std::string SetThreads(ServerConfig& cfg, std::span<const std::string> args) {
   int64_t v;
-  if (!base::ParseInt64(args[0], &v)) return "argument couldn't be parsed into an integer";
-  if (v < 0 || v > 256) return BoundsError(0, 256);
+  if (!base::ParseInt64(args[0], &v)) return std::string(errors::kConfigNotInteger);
+  if (v < 0 || v > 256) return errors::ConfigBounds(0, 256);
   cfg.threads = static_cast<int>(v);
   return {};
 }
@@ -183,11 +175,13 @@ constexpr Directive kDirectives[] = {
     {"list-max-listpack-size", 0, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
     // Redis compat: the pre-7.0 "ziplist" names are aliases.
-    {"hash-max-ziplist-entries", kAlias, SetInt<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
+    {"hash-max-ziplist-entries", kAlias,
+     SetInt<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_entries>},
     {"hash-max-ziplist-value", kAlias, SetMemory<&ServerConfig::hash_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_value>},
-    {"zset-max-ziplist-entries", kAlias, SetInt<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
+    {"zset-max-ziplist-entries", kAlias,
+     SetInt<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_entries>},
     {"zset-max-ziplist-value", kAlias, SetMemory<&ServerConfig::zset_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_value>},
@@ -356,19 +350,15 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
   for (size_t i = 0; i < pairs.size(); i += 2) {
     const Directive* d = FindDirective(pairs[i]);
     if (d == nullptr) {
-      return Status::Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                           std::string(pairs[i]) + "'");
+      return Status::Error(errors::ConfigUnknownOption(pairs[i]));
     }
     auto fail = [&](std::string_view reason) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(pairs[i]) + "') - " + std::string(reason));
+      return Status::Error(errors::ConfigSetFailed(pairs[i], reason));
     };
-    if (d->flags & kImmutable) return fail("can't set immutable config");
-    if ((d->flags & kProtectedConfig) && !allow_protected) {
-      return fail("can't set protected config");
-    }
+    if (d->flags & kImmutable) return fail(errors::kConfigImmutable);
+    if ((d->flags & kProtectedConfig) && !allow_protected) return fail(errors::kConfigProtected);
     for (const Directive* seen : directives) {
-      if (seen == d) return fail("duplicate parameter");
+      if (seen == d) return fail(errors::kConfigDuplicate);
     }
     directives.push_back(d);
   }
@@ -391,18 +381,12 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
     }
     std::string err = args.empty() && !(d->flags & kMultiArg) ? "" : d->set(next, args);
     // Redis compat: a value's error names the directive (lower case), not the argument.
-    if (!err.empty()) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(d->name) + "') - " + err);
-    }
+    if (!err.empty()) return Status::Error(errors::ConfigSetFailed(d->name, err));
   }
   if (apply) {
     std::string_view culprit;
     std::string err = apply(*current_, next, &culprit);
-    if (!err.empty()) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(culprit) + "') - " + err);
-    }
+    if (!err.empty()) return Status::Error(errors::ConfigSetFailed(culprit, err));
   }
   current_ = std::make_shared<const ServerConfig>(std::move(next));
   return Status::Ok();

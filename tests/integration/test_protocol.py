@@ -324,3 +324,56 @@ def test_error_texts_quoting_arguments_keep_the_framing(server):
                 break
             got += chunk
         assert got == expected
+
+
+def test_error_texts_quote_arguments_up_to_their_first_nul(server):
+    # Redis compat: error texts are built with C's %s, so a quoted argument ends at its first
+    # NUL byte while the rest of the text goes on.
+    def encode_command(args):
+        return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
+
+    cases = [
+        ([b"EXPIRE", b"k", b"100", b"b\x00"], b"-ERR Unsupported option b\r\n"),
+        ([b"PEXPIRE", b"k", b"100", b"\x00c"], b"-ERR Unsupported option \r\n"),
+        ([b"FOO\x00x", b"a\x00b", b"c"],
+         b"-ERR unknown command 'FOO', with args beginning with: 'a' 'c' \r\n"),
+        ([b"\x00", b"\x00"], b"-ERR unknown command '', with args beginning with: '' \r\n"),
+        ([b"foo", b"a\x00" * 70, b"b" * 200],
+         b"-ERR unknown command 'foo', with args beginning with: 'a' '" + b"b" * 124 + b"' \r\n"),
+        ([b"CLIENT", b"FOO\x00bar"], b"-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n"),
+        ([b"OBJECT", b"ENCODING\x00", b"k"],
+         b"-ERR unknown subcommand 'ENCODING'. Try OBJECT HELP.\r\n"),
+        ([b"CLIENT", b"LIST", b"TYPE", b"bad\x00x"], b"-ERR Unknown client type 'bad'\r\n"),
+        ([b"CLIENT", b"KILL", b"TYPE", b"bad\x00x"], b"-ERR Unknown client type 'bad'\r\n"),
+        ([b"CLIENT", b"KILL", b"USER", b"bad\x00x"], b"-ERR No such user 'bad'\r\n"),
+        ([b"HELLO", b"3", b"bad\x00x"], b"-ERR Syntax error in HELLO option 'bad'\r\n"),
+        ([b"CONFIG", b"SET", b"nosuch\x00x", b"y"],
+         b"-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n"),
+        ([b"CONFIG", b"SET", b"hz", b"1", b"HZ\x00x", b"2"],
+         b"-ERR Unknown option or number of arguments for CONFIG SET - 'HZ'\r\n"),
+        ([b"PING"], b"+PONG\r\n"),
+    ]
+    with socket.create_connection((server.host, server.port), timeout=5) as s:
+        s.sendall(b"".join(encode_command(c) for c, _ in cases))
+        expected = b"".join(reply for _, reply in cases)
+        got = b""
+        while len(got) < len(expected):
+            chunk = s.recv(65536)
+            if not chunk:
+                break
+            got += chunk
+        assert got == expected
+
+
+def test_subcommand_syntax_errors_repeat_the_subcommand_as_typed(r):
+    for sub in ("UNBLOCK", "unblock", "UnBlock"):
+        with pytest.raises(redis.ResponseError) as e:
+            r.execute_command("client", sub, "1", "TIMEOUT", "x")
+        assert str(e.value) == (f"unknown subcommand or wrong number of arguments for '{sub}'. "
+                                "Try CLIENT HELP.")
+    with pytest.raises(redis.ResponseError) as e:
+        r.execute_command("CLIENT", "UNBLOCK", "1", "maybe")
+    assert str(e.value) == "CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+    with pytest.raises(redis.ResponseError) as e:
+        r.execute_command("CLIENT", "UNBLOCK", "x")
+    assert str(e.value) == "value is not an integer or out of range"
