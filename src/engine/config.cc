@@ -43,7 +43,8 @@ template <auto Member, int64_t Min, int64_t Max>
 std::string SetMemory(ServerConfig& cfg, std::span<const std::string> args) {
   static_assert(Min >= 0 && Max == LLONG_MAX);
   uint64_t u;
-  if (!ParseMemory(args[0], &u)) return std::string(errors::kConfigNotMemory);
+  // Redis compat: memtoull reads a C string ("1gb\0x" is 1gb).
+  if (!ParseMemory(errors::CutAtNul(args[0]), &u)) return std::string(errors::kConfigNotMemory);
   // Redis compat: a value past INT64_MAX is out of range (not unparsable).
   int64_t v = static_cast<int64_t>(u);
   if (v < Min || v > Max) return errors::ConfigBounds(Min, Max);
@@ -53,9 +54,11 @@ std::string SetMemory(ServerConfig& cfg, std::span<const std::string> args) {
 
 template <auto Member>
 std::string SetBool(ServerConfig& cfg, std::span<const std::string> args) {
-  if (base::EqualsIgnoreCase(args[0], "yes")) {
+  // Redis compat: words are compared as C strings ("yes\0x" is yes).
+  std::string_view word = errors::CutAtNul(args[0]);
+  if (base::EqualsIgnoreCase(word, "yes")) {
     cfg.*Member = true;
-  } else if (base::EqualsIgnoreCase(args[0], "no")) {
+  } else if (base::EqualsIgnoreCase(word, "no")) {
     cfg.*Member = false;
   } else {
     return std::string(errors::kConfigNotYesNo);
@@ -83,7 +86,7 @@ std::string GetString(const ServerConfig& cfg) {
 template <typename E, auto Member, const std::string_view* Names, size_t N>
 std::string SetEnum(ServerConfig& cfg, std::span<const std::string> args) {
   for (size_t i = 0; i < N; ++i) {
-    if (base::EqualsIgnoreCase(args[0], Names[i])) {
+    if (base::EqualsIgnoreCase(errors::CutAtNul(args[0]), Names[i])) {
       cfg.*Member = static_cast<E>(i);
       return {};
     }
