@@ -1,9 +1,7 @@
 // String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR
 // INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE.
 
-#include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "commands/args.h"
