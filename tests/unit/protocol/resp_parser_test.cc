@@ -176,10 +176,10 @@ TEST(RespParserMultibulk, MissingDollarNamesTheByteFound) {
   EXPECT_EQ(r.error, errors::ProtoExpectedDollar('+'));
 }
 
-TEST(RespParserMultibulk, MissingDollarOnAnEmptyLineReportsASpace) {
+// The text names the CR itself; ReplyBuilder::Error shows it as a space on the wire.
+TEST(RespParserMultibulk, MissingDollarOnAnEmptyLineReportsTheCr) {
   Parsed r = ParseOnce("*1\r\n\r\n");
   EXPECT_EQ(r.result, Result::kError);
-  // The text names the CR; the error reply turns it into a space (ReplyBuilder::Error).
   EXPECT_EQ(r.error, "ERR Protocol error: expected '$', got '\r'");
   base::IoBuf out;
   ReplyBuilder(&out, 2).Error(r.error);
