@@ -42,9 +42,11 @@ base::Status Fatal(const std::string& source, int line_no, const std::string& li
   return base::Status::Error(msg);
 }
 
+// Files include each other this deep at most (an include cycle stops here).
+constexpr int kMaxIncludeDepth = 16;
+
 base::Status ApplyText(const std::string& text, const std::string& source,
                        const ConfigReader& read, engine::ConfigStore* store, int depth) {
-  if (depth > 16) return base::Status::Error("Too many nested includes");
   std::istringstream in(text);
   std::string raw;
   int line_no = 0;
@@ -65,6 +67,9 @@ base::Status ApplyText(const std::string& text, const std::string& source,
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (name == "include") {
       if (rest.size() != 1) return Fatal(source, line_no, line, "wrong number of arguments");
+      if (depth + 1 > kMaxIncludeDepth) {
+        return Fatal(source, line_no, line, "Too many nested includes");
+      }
       std::string included;
       base::Status st = read(rest[0], &included);
       if (!st.ok()) return Fatal(source, line_no, line, st.message());

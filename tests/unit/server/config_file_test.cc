@@ -60,6 +60,21 @@ TEST_F(LoadConfigTest, UnreadableIncludeIsReportedAtItsLine) {
       << st.message();
 }
 
+// An include cycle stops 16 files deep with the complete report, naming the include line
+// that went too deep, before reading that file again. (Found by the config fuzzer: the
+// report was the bare text "Too many nested includes".)
+TEST_F(LoadConfigTest, IncludeCycleIsReportedAtTheIncludeLine) {
+  files_["redis.conf"] = "timeout 1\ninclude redis.conf\n";
+  base::Status st = Load("redis.conf");
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.message().find("\n*** FATAL CONFIG FILE ERROR (Cinnabar "), 0u) << st.message();
+  EXPECT_NE(st.message().find("at line 2 of redis.conf\n>>> 'include redis.conf'\n"
+                              "Too many nested includes\n"),
+            std::string::npos)
+      << st.message();
+  EXPECT_EQ(reads_, 17);  // the file itself, then 16 nested includes
+}
+
 TEST(ReadConfigFile, MissingFileSaysWhich) {
   std::string text;
   base::Status st = ReadConfigFile("/nonexistent/cinnabar.conf", &text);
