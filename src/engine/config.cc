@@ -372,8 +372,18 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
     directives.push_back(d);
   }
   ServerConfig next = *current_;
+  // Redis compat: dir changes directory as it is set; when the CONFIG SET fails after that,
+  // it changes back, as Redis's restoreBackupConfig sets the old value again.
+  std::string old_dir;
+  auto undo = [&old_dir] {
+    if (!old_dir.empty() && chdir(old_dir.c_str()) != 0) {
+      base::LogWarning("CONFIG SET failed and dir could not go back to {}: {}", old_dir,
+                       std::strerror(errno));
+    }
+  };
   for (size_t i = 0; i < pairs.size(); i += 2) {
     const Directive* d = directives[i / 2];
+    if (d->set == SetDir) old_dir = GetDir(next);
     std::vector<std::string> args;
     if (d->flags & kMultiArg) {
       // Redis compat: multi-argument values are split on single spaces.
@@ -390,6 +400,7 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
     }
     std::string err = args.empty() && !(d->flags & kMultiArg) ? "" : d->set(next, args);
     if (!err.empty()) {
+      undo();
       return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
                            std::string(pairs[i]) + "') - " + err);
     }
@@ -398,6 +409,7 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
     std::string_view culprit;
     std::string err = apply(*current_, next, &culprit);
     if (!err.empty()) {
+      undo();
       return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
                            std::string(culprit) + "') - " + err);
     }
