@@ -3,6 +3,7 @@ BUILD_DIR ?= build/release
 ASAN_DIR ?= build/asan
 FUZZ_DIR ?= build/fuzz
 FUZZ_SECONDS ?= 600
+FUZZ_TARGETS ?= resp_parser config
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
@@ -33,10 +34,12 @@ test-asan: deps $(ASAN_DIR)/build.ninja
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
 
-# Builds the libFuzzer targets with clang in $(FUZZ_DIR) and fuzzes the RESP parser for
-# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus/resp_parser/ (see tests/fuzz/README.md).
+# Builds the libFuzzer targets with clang in $(FUZZ_DIR) and fuzzes each of FUZZ_TARGETS for
+# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus/<target>/ (see tests/fuzz/README.md).
 fuzz: deps
-	JOBS=$(JOBS) tests/fuzz/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) resp_parser
+	for target in $(FUZZ_TARGETS); do \
+	  JOBS=$(JOBS) tests/fuzz/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $$target || exit 1; \
+	done
 
 bench: deps build
 	bench/compare

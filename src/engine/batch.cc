@@ -139,9 +139,9 @@ void Batch::FinishSpread(const std::shared_ptr<Batch>& b) {
   if (c.alive()) {
     protocol::ReplyBuilder rb = c.Reply();
     for (const Item& it : b->items_) {
-      auto share = std::lower_bound(b->shards_.begin(), b->shards_.end(), it.shard);
-      std::string_view all = b->shares_[static_cast<size_t>(share - b->shards_.begin())].reply.view();
-      rb.Raw(all.substr(it.reply_begin, it.reply_end - it.reply_begin));
+      auto shard = std::lower_bound(b->shards_.begin(), b->shards_.end(), it.shard);
+      const Share& share = b->shares_[static_cast<size_t>(shard - b->shards_.begin())];
+      rb.Raw(share.reply.view().substr(it.reply_begin, it.reply_end - it.reply_begin));
     }
   }
   c.EndAwait();

@@ -347,6 +347,11 @@ Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string
 
 Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook& apply,
                         bool allow_protected) {
+  // CONFIG SET refuses an odd count with its arity error before it gets here; any other
+  // caller gets the same answer instead of a read past the last argument.
+  if (pairs.size() % 2 != 0 || pairs.empty()) {
+    return Status::Error(errors::WrongArity("config|set"));
+  }
   std::lock_guard lock(mu_);
   // Redis compat: every name is checked before any value, then values in order.
   std::vector<const Directive*> directives;
@@ -366,8 +371,18 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
     directives.push_back(d);
   }
   ServerConfig next = *current_;
+  // Redis compat: dir changes directory as it is set; when the CONFIG SET fails after that,
+  // it changes back, as Redis's restoreBackupConfig sets the old value again.
+  std::string old_dir;
+  auto undo = [&old_dir] {
+    if (!old_dir.empty() && chdir(old_dir.c_str()) != 0) {
+      base::LogWarning("CONFIG SET failed and dir could not go back to {}: {}", old_dir,
+                       std::strerror(errno));
+    }
+  };
   for (size_t i = 0; i < pairs.size(); i += 2) {
     const Directive* d = directives[i / 2];
+    if (d->set == SetDir) old_dir = GetDir(next);
     std::vector<std::string> args;
     if (d->flags & kMultiArg) {
       // Redis compat: multi-argument values are split on single spaces.
@@ -384,12 +399,18 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
     }
     std::string err = args.empty() && !(d->flags & kMultiArg) ? "" : d->set(next, args);
     // Redis compat: a value's error names the directive (lower case), not the argument.
-    if (!err.empty()) return Status::Error(errors::ConfigSetFailed(d->name, err));
+    if (!err.empty()) {
+      undo();
+      return Status::Error(errors::ConfigSetFailed(d->name, err));
+    }
   }
   if (apply) {
     std::string_view culprit;
     std::string err = apply(*current_, next, &culprit);
-    if (!err.empty()) return Status::Error(errors::ConfigSetFailed(culprit, err));
+    if (!err.empty()) {
+      undo();
+      return Status::Error(errors::ConfigSetFailed(culprit, err));
+    }
   }
   current_ = std::make_shared<const ServerConfig>(std::move(next));
   return Status::Ok();

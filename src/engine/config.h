@@ -110,7 +110,8 @@ class ConfigStore {
   // may refuse them.
   using ApplyHook = std::function<std::string(const ServerConfig& old, const ServerConfig& next,
                                               std::string_view* culprit)>;
-  // `allow_protected`: whether the caller may set kProtectedConfig directives.
+  // `allow_protected`: whether the caller may set kProtectedConfig directives. An empty or
+  // odd `name_value_pairs` gets CONFIG SET's wrong-arity error.
   base::Status Set(std::span<const std::string_view> name_value_pairs, const ApplyHook& apply,
                    bool allow_protected = false);
 

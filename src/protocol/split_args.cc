@@ -18,6 +18,8 @@ int HexValue(char c) {
 
 bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
   out->clear();
+  // Redis compat: sdssplitargs reads a C string, so the line ends at its first NUL byte.
+  line = line.substr(0, line.find('\0'));
   size_t i = 0;
   const size_t n = line.size();
   while (true) {
@@ -70,7 +72,7 @@ bool SplitArgs(std::string_view line, std::vector<std::string>* out) {
         }
         char c = line[i];
         switch (c) {
-          case ' ': case '\n': case '\r': case '\t': case '\0':
+          case ' ': case '\n': case '\r': case '\t':
             done = true;
             break;
           case '"': in_double = true; break;

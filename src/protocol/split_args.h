@@ -1,6 +1,7 @@
 // Splits a line into arguments the way Redis's sdssplitargs does: whitespace separates,
 // "double quotes" take \n \r \t \b \a \xHH and \<char> escapes, 'single quotes' take \'.
-// Used for inline commands and for configuration lines.
+// The line ends at its first NUL byte, as sdssplitargs' C string does. Used for inline
+// commands and for configuration lines.
 #pragma once
 
 #include <string>

@@ -33,21 +33,6 @@ std::string Quote(const std::string& arg) {
   return out + "\"";
 }
 
-base::Status ReadFile(const std::string& path, std::string* out) {
-  if (path == "-") {
-    std::stringstream ss;
-    ss << std::cin.rdbuf();
-    *out = ss.str();
-    return base::Status::Ok();
-  }
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return base::Status::FromErrno("Fatal error, can't open config file '" + path + "'", errno);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return base::Status::Ok();
-}
-
 base::Status Fatal(const std::string& source, int line_no, const std::string& line,
                    const std::string& reason) {
   std::string msg = "\n*** FATAL CONFIG FILE ERROR (Cinnabar " CINNABAR_VERSION ") ***\n";
@@ -57,9 +42,11 @@ base::Status Fatal(const std::string& source, int line_no, const std::string& li
   return base::Status::Error(msg);
 }
 
+// Files include each other this deep at most (an include cycle stops here).
+constexpr int kMaxIncludeDepth = 16;
+
 base::Status ApplyText(const std::string& text, const std::string& source,
-                       engine::ConfigStore* store, int depth) {
-  if (depth > 16) return base::Status::Error("Too many nested includes");
+                       const ConfigReader& read, engine::ConfigStore* store, int depth) {
   std::istringstream in(text);
   std::string raw;
   int line_no = 0;
@@ -80,10 +67,13 @@ base::Status ApplyText(const std::string& text, const std::string& source,
     std::vector<std::string> rest(args.begin() + 1, args.end());
     if (name == "include") {
       if (rest.size() != 1) return Fatal(source, line_no, line, "wrong number of arguments");
+      if (depth + 1 > kMaxIncludeDepth) {
+        return Fatal(source, line_no, line, "Too many nested includes");
+      }
       std::string included;
-      base::Status st = ReadFile(rest[0], &included);
+      base::Status st = read(rest[0], &included);
       if (!st.ok()) return Fatal(source, line_no, line, st.message());
-      st = ApplyText(included, rest[0], store, depth + 1);
+      st = ApplyText(included, rest[0], read, store, depth + 1);
       if (!st.ok()) return st;
       continue;
     }
@@ -129,15 +119,31 @@ base::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
   return cl;
 }
 
-base::Status LoadConfig(const CommandLine& cl, engine::ConfigStore* store) {
+base::Status ReadConfigFile(const std::string& path, std::string* text) {
+  if (path == "-") {
+    std::stringstream ss;
+    ss << std::cin.rdbuf();
+    *text = ss.str();
+    return base::Status::Ok();
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return base::Status::FromErrno("Fatal error, can't open config file '" + path + "'", errno);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  *text = ss.str();
+  return base::Status::Ok();
+}
+
+base::Status LoadConfig(const CommandLine& cl, engine::ConfigStore* store,
+                        const ConfigReader& read) {
   if (!cl.config_file.empty()) {
     std::string text;
-    base::Status st = ReadFile(cl.config_file, &text);
+    base::Status st = read(cl.config_file, &text);
     if (!st.ok()) return st;
-    st = ApplyText(text, cl.config_file == "-" ? "stdin" : cl.config_file, store, 0);
+    st = ApplyText(text, cl.config_file == "-" ? "stdin" : cl.config_file, read, store, 0);
     if (!st.ok()) return st;
   }
-  if (!cl.options.empty()) return ApplyText(cl.options, "the command line", store, 0);
+  if (!cl.options.empty()) return ApplyText(cl.options, "the command line", read, store, 0);
   return base::Status::Ok();
 }
 

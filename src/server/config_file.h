@@ -2,6 +2,7 @@
 // redis-server builds its configuration.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -20,8 +21,17 @@ struct CommandLine {
 // Parses argv as redis-server does. Fails on an option without "--".
 base::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv);
 
-// Applies the configuration file and then the options. On failure the Status holds the
-// complete report (Redis's "*** FATAL CONFIG FILE ERROR ***" block).
-base::Status LoadConfig(const CommandLine& cl, engine::ConfigStore* store);
+// Reads the text of the configuration file, or of a file an `include` line names, as the
+// command line or the line spells it ("-": standard input).
+using ConfigReader = std::function<base::Status(const std::string& path, std::string* text)>;
+
+// The file system (relative paths from the working directory, as Redis reads them).
+base::Status ReadConfigFile(const std::string& path, std::string* text);
+
+// Applies the configuration file and then the options, reading files through `read`. On
+// failure the Status holds the complete report (Redis's "*** FATAL CONFIG FILE ERROR ***"
+// block), except when the configuration file itself cannot be read.
+base::Status LoadConfig(const CommandLine& cl, engine::ConfigStore* store,
+                        const ConfigReader& read = ReadConfigFile);
 
 }  // namespace cinnabar::server

@@ -1,7 +1,10 @@
 #include "engine/config.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <climits>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -210,6 +213,38 @@ TEST_F(ConfigStoreTest, ApplyHookIsNotCalledWhenAValueIsBad) {
   });
   EXPECT_FALSE(st.ok());
   EXPECT_FALSE(called);
+}
+
+// Redis compat: dir changes directory as it is set, and a CONFIG SET that fails after that
+// changes back (Redis restores every value it set). Found by the config fuzzer: the store
+// was unchanged but the server stayed in the new directory.
+TEST_F(ConfigStoreTest, FailedSetChangesDirBack) {
+  char tmp[] = "/tmp/cinnabar_config_test.XXXXXX";
+  ASSERT_NE(mkdtemp(tmp), nullptr);
+  char resolved[PATH_MAX];
+  ASSERT_NE(realpath(tmp, resolved), nullptr);
+  std::string start = Get({"dir"})["dir"];
+  ASSERT_FALSE(start.empty());
+
+  Pairs bad_value = {"dir", tmp, "port", "x"};
+  EXPECT_FALSE(store_.Set(bad_value, {}, /*allow_protected=*/true).ok());
+  EXPECT_EQ(Get({"dir"})["dir"], start);
+
+  Pairs dir = {"dir", tmp};
+  base::Status st = store_.Set(
+      dir,
+      [](const ServerConfig&, const ServerConfig&, std::string_view* culprit) -> std::string {
+        *culprit = "dir";
+        return "refused";
+      },
+      /*allow_protected=*/true);
+  EXPECT_EQ(st.message(), "ERR CONFIG SET failed (possibly related to argument 'dir') - refused");
+  EXPECT_EQ(Get({"dir"})["dir"], start);
+
+  ASSERT_TRUE(store_.Set(dir, {}, /*allow_protected=*/true).ok());
+  EXPECT_EQ(Get({"dir"})["dir"], resolved);
+  ASSERT_EQ(chdir(start.c_str()), 0);
+  rmdir(tmp);
 }
 
 TEST_F(ConfigStoreTest, SnapshotsAreImmutable) {

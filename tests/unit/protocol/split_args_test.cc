@@ -83,6 +83,18 @@ TEST(SplitArgs, UnbalancedQuotesFail) {
   EXPECT_TRUE(Fails("'abc\\'"));
 }
 
+// Redis compat: sdssplitargs reads a C string; what follows a NUL byte is not seen. (Found
+// by the config fuzzer: an unquoted NUL used to separate arguments, even empty ones.)
+TEST(SplitArgs, LineEndsAtNulByte) {
+  using namespace std::string_view_literals;
+  EXPECT_EQ(Split("bind 1\x01\0\0\x10.0.0.1 -::1"sv), (Args{"bind", "1\x01"}));
+  EXPECT_EQ(Split("a \0 b"sv), (Args{"a"}));
+  EXPECT_EQ(Split("\0port 1"sv), Args{});
+  EXPECT_TRUE(Fails("\"a\0b\""sv));  // the quote is not closed before the end
+  EXPECT_TRUE(Fails("'a\0'"sv));
+  EXPECT_EQ(Split("\"\\x00\" x"sv), (Args{std::string(1, '\0'), "x"}));  // an escaped NUL is a byte
+}
+
 TEST(SplitArgs, ReplacesPreviousContentOfTheOutput) {
   Args out{"stale"};
   ASSERT_TRUE(SplitArgs("fresh", &out));
