@@ -177,32 +177,35 @@ bool RedisInt(std::string_view s, int64_t* out) {
   return true;
 }
 
-// memtoll: an optional '-', digits (leading zeros fine, none at all is 0), then a unit
-// (none, b, k, kb, m, mb, g, gb; any case). Out of range, or overflowing with the unit,
-// is an error (Cinnabar refuses what memtoll would wrap).
-bool RedisMemory(std::string_view s, int64_t* out) {
-  size_t i = !s.empty() && s[0] == '-' ? 1 : 0;
-  bool neg = i == 1;
-  size_t digits_end = i;
-  while (digits_end < s.size() && s[digits_end] >= '0' && s[digits_end] <= '9') ++digits_end;
-  std::string unit = Lower(s.substr(digits_end));
-  static const std::map<std::string, int64_t> kUnits = {
+// memtoull (Redis 7.0), on the text up to its first NUL (a C string): digits (none at all
+// is 0, at most 127), then a unit (none, b, k, kb, m, mb, g, gb; any case); no sign. A
+// number past 2^64-1 saturates; the unit's product wraps modulo 2^64. Callers range-check
+// the result as a signed 64-bit value.
+bool RedisMemory(std::string_view s, uint64_t* out) {
+  s = s.substr(0, s.find('\0'));
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  if (digits >= 128) return false;
+  std::string unit = Lower(s.substr(digits));
+  static const std::map<std::string, uint64_t> kUnits = {
       {"", 1},         {"b", 1},           {"k", 1000},           {"kb", 1024},
-      {"m", 1000000},  {"mb", 1024 * 1024}, {"g", 1000000000LL}, {"gb", 1024LL * 1024 * 1024}};
+      {"m", 1000000},  {"mb", 1024 * 1024}, {"g", 1000000000ULL}, {"gb", 1024ULL * 1024 * 1024}};
   auto u = kUnits.find(unit);
   if (u == kUnits.end()) return false;
-  __int128 v = 0;
-  for (size_t k = i; k < digits_end; ++k) {
-    v = v * 10 + (s[k] - '0');
-    if (v > static_cast<__int128>(INT64_MAX) + 1) return false;
+  unsigned __int128 v = 0;
+  for (size_t k = 0; k < digits; ++k) {
+    v = v * 10 + static_cast<unsigned>(s[k] - '0');
+    if (v > UINT64_MAX) {
+      v = UINT64_MAX;
+      break;
+    }
   }
-  if (neg) v = -v;
-  if (v < INT64_MIN || v > INT64_MAX) return false;
-  v *= u->second;
-  if (v < INT64_MIN || v > INT64_MAX) return false;
-  *out = static_cast<int64_t>(v);
+  *out = static_cast<uint64_t>(v) * u->second;
   return true;
 }
+
+// Words (yes/no, enum values) are compared as C strings.
+std::string CutNul(std::string_view s) { return std::string(s.substr(0, s.find('\0'))); }
 
 // ---- The directives, as Redis (and Cinnabar's README) describe them --------------------
 
@@ -243,16 +246,19 @@ const std::vector<Model>& Models() {
     add({"hz", "", Kind::kHz, 0, INT_MAX});
     add({"threads", "", Kind::kInt, 0, 256, {}, true});
     add({"io-engine", "", Kind::kEnum, 0, 0, {"auto", "uring", "epoll"}, true});
-    for (std::string_view n : {"hash-max-listpack-entries", "hash-max-listpack-value",
-                               "set-max-intset-entries", "set-max-listpack-entries",
-                               "set-max-listpack-value", "zset-max-listpack-entries",
-                               "zset-max-listpack-value"}) {
+    // Counts are integers (string2ll); sizes are memory values.
+    for (std::string_view n : {"hash-max-listpack-entries", "set-max-intset-entries",
+                               "set-max-listpack-entries", "zset-max-listpack-entries"}) {
+      add({n, "", Kind::kInt, 0, INT64_MAX});
+    }
+    for (std::string_view n :
+         {"hash-max-listpack-value", "set-max-listpack-value", "zset-max-listpack-value"}) {
       add({n, "", Kind::kMemory, 0, INT64_MAX});
     }
     add({"list-max-listpack-size", "", Kind::kInt, INT_MIN, INT_MAX});
-    add({"hash-max-ziplist-entries", "hash-max-listpack-entries", Kind::kMemory, 0, INT64_MAX});
+    add({"hash-max-ziplist-entries", "hash-max-listpack-entries", Kind::kInt, 0, INT64_MAX});
     add({"hash-max-ziplist-value", "hash-max-listpack-value", Kind::kMemory, 0, INT64_MAX});
-    add({"zset-max-ziplist-entries", "zset-max-listpack-entries", Kind::kMemory, 0, INT64_MAX});
+    add({"zset-max-ziplist-entries", "zset-max-listpack-entries", Kind::kInt, 0, INT64_MAX});
     add({"zset-max-ziplist-value", "zset-max-listpack-value", Kind::kMemory, 0, INT64_MAX});
     add({"list-max-ziplist-size", "list-max-listpack-size", Kind::kInt, INT_MIN, INT_MAX});
     add({"enable-debug-command", "", Kind::kEnum, 0, 0, policy, true});
@@ -347,17 +353,21 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
       if (m.kind == Kind::kHz) n = std::clamp<int64_t>(n, 1, 500);  // Redis caps it
       v = std::to_string(n);
       return true;
-    case Kind::kMemory:
-      if (!RedisMemory(a, &n) || n < m.min || n > m.max) return false;
+    case Kind::kMemory: {
+      uint64_t u;
+      if (!RedisMemory(a, &u) || u > static_cast<uint64_t>(INT64_MAX)) return false;
+      n = static_cast<int64_t>(u);
+      if (n < m.min || n > m.max) return false;
       v = std::to_string(n);
       return true;
+    }
     case Kind::kBool:
-      if (!IEquals(a, "yes") && !IEquals(a, "no")) return false;
-      v = Lower(a);
+      if (!IEquals(CutNul(a), "yes") && !IEquals(CutNul(a), "no")) return false;
+      v = Lower(CutNul(a));
       return true;
     case Kind::kEnum:
       for (std::string_view w : m.words) {
-        if (IEquals(a, w)) return v = w, true;
+        if (IEquals(CutNul(a), w)) return v = w, true;
       }
       return false;
     case Kind::kString:
@@ -640,8 +650,9 @@ void CheckCommandLine(const std::vector<std::string>& argv_in,
 
 // ---- CONFIG SET, CONFIG GET ----------------------------------------------------------------
 
+// Error texts quote names as C strings (up to a NUL).
 std::string Culprit(std::string_view name) {
-  return "ERR CONFIG SET failed (possibly related to argument '" + std::string(name) + "') - ";
+  return "ERR CONFIG SET failed (possibly related to argument '" + CutNul(name) + "') - ";
 }
 
 struct SetOutcome {
@@ -661,12 +672,17 @@ Rendering WithoutDir(Rendering r) {
 SetOutcome ModelConfigSet(const SetCall& call, State* state) {
   SetOutcome out;
   out.ok = false;
+  if (call.args.empty()) {
+    out.prefix = "ERR wrong number of arguments for 'config|set' command";
+    return out;
+  }
   std::vector<const Model*> models;
   for (size_t i = 0; i < call.args.size(); i += 2) {
     const std::string& name = call.args[i];
     const Model* m = FindModel(name);
     if (m == nullptr) {
-      out.prefix = "ERR Unknown option or number of arguments for CONFIG SET - '" + name + "'";
+      out.prefix =
+          "ERR Unknown option or number of arguments for CONFIG SET - '" + CutNul(name) + "'";
       return out;
     }
     if (m->immutable) {
@@ -702,7 +718,7 @@ SetOutcome ModelConfigSet(const SetCall& call, State* state) {
     }
     if (!ModelSet(*m, args, &next)) {
       restore();
-      out.prefix = Culprit(call.args[i]);
+      out.prefix = Culprit(m->name);  // a value's error names the directive, lower case
       return out;
     }
   }
