@@ -51,7 +51,10 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   core::ZSetLimits limits = ZSetLimitsOf(ctx);
   if (!ref) {
     if (flags & ZSetValue::kXx) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
-    ZSetValue fresh = ZSetValue::Create(pairs, max_len, limits);
+    // Redis compat: 7.0 picks a new key's encoding from its first member alone (7.2 from
+    // the number of pairs); the adds below convert it once the set really outgrows the
+    // limits, so repeated members do not count.
+    ZSetValue fresh = ZSetValue::Create(1, ctx.arg(first + 1).size(), limits);
     db.Add(key, ref.hash,
            core::Value::OutOfLine(core::ObjType::kZSet, fresh.encoding(), fresh.pointer()), 0);
     ref = db.Find(key);
