@@ -3,6 +3,7 @@ BUILD_DIR ?= build/release
 ASAN_DIR ?= build/asan
 FUZZ_DIR ?= build/fuzz
 FUZZ_SECONDS ?= 600
+DIFF_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
@@ -34,9 +35,12 @@ test-asan: deps $(ASAN_DIR)/build.ninja
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
 
 # Builds the libFuzzer targets with clang in $(FUZZ_DIR) and fuzzes the RESP parser for
-# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus/resp_parser/ (see tests/fuzz/README.md).
-fuzz: deps
+# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus/resp_parser/ (see tests/fuzz/README.md);
+# then runs the differential fuzzer against redis-server for DIFF_SECONDS with a fresh seed
+# (printed first; see tests/diff/README.md).
+fuzz: deps build
 	JOBS=$(JOBS) tests/fuzz/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) resp_parser
+	tests/diff/run --seconds $(DIFF_SECONDS) --server-bin $(BUILD_DIR)/cinnabar-server
 
 bench: deps build
 	bench/compare

@@ -52,6 +52,7 @@ SCORES_VALID = [b"0", b"1", b"2", b"-1", b"1.5", b"-2.5", b"10", b"100", b"3.25"
 MEMBERS = [b"a", b"b", b"c", b"d", b"e", b"1", b"2", b"3", b"-5", b"10", b"",
            b"x\x00y", b"cr\rlf\n", b"\xff", b"100000", b"9223372036854775807",
            b"9223372036854775808", b"1.5", b"m" * 70]
+CORE_MEMBERS = [b"a", b"b", b"c", b"d", b"1", b"2", b"3"]
 FIELDS = [b"f1", b"f2", b"f3", b"f4", b"n", b"", b"f\x00\r\n", b"1", b"-1", b"F" * 80]
 
 
@@ -105,8 +106,10 @@ class Gen:
         return [self.key(kind) for _ in range(n)]
 
     def db(self):
-        return self.pick([b"0", b"1", b"2", b"0", b"1", b"2", b"16", b"-1", b"abc",
-                          str(INT64_MAX + 1).encode(), b""])
+        if self.chance(0.2):
+            return self.pick([b"16", b"-1", b"abc", str(INT64_MAX + 1).encode(), b"",
+                              b"1.0", b" 1"])
+        return self.pick([b"0", b"1", b"2"])
 
     # --- numbers --------------------------------------------------------------------
     def int_arg(self, lo=-20, hi=20):
@@ -173,6 +176,8 @@ class Gen:
         return bytes([ch]) * n
 
     def member(self):
+        if self.chance(0.5):  # a few members, often hit again
+            return self.pick(CORE_MEMBERS)
         if self.chance(0.05):
             return self.long_value()
         if self.chance(0.1):
@@ -189,6 +194,8 @@ class Gen:
         return [self.member() for _ in range(self.rng.randint(lo, hi))]
 
     def field(self):
+        if self.chance(0.5):
+            return self.pick(FIELDS[:4])
         if self.chance(0.05):
             return self.long_value()
         return self.pick(FIELDS)

@@ -19,9 +19,23 @@ class Generator:
         self.rng = rng
         self.g = Gen(rng)
         self.tables = []
+        self.modules = [module for module, _ in FAMILIES]
         for module, weight in FAMILIES:
             cmds = [(name, w, make) for name, w, make in module.COMMANDS if w > 0]
             self.tables.append((module.FAMILY, weight, cmds))
+
+    def prelude(self, focus):
+        """Some data first, so that reads find something: the focus families' preludes and,
+        by chance, the others'."""
+        mods = [self.modules[i] for i in focus if hasattr(self.modules[i], "prelude")]
+        typed = [m for m in self.modules if hasattr(m, "prelude")]
+        mods += [m for m in typed if m not in mods and self.rng.random() < 0.5]
+        if self.rng.random() < 0.1:
+            return []
+        out = []
+        for m in mods:
+            out += m.prelude(self.g)
+        return out
 
     def command(self, family_weights):
         rng, g = self.rng, self.g
@@ -56,11 +70,13 @@ class Generator:
         those types get deep enough to matter), sequential or pipelined, RESP2 or RESP3."""
         rng = self.rng
         weights = [w for _, w, _ in self.tables]
-        for i in rng.sample(range(len(weights)), rng.randint(1, 3)):
+        focus = rng.sample(range(len(weights)), rng.randint(1, 3))
+        for i in focus:
             weights[i] *= FOCUS.get(self.tables[i][0], 8)
         self.g.same_scores = rng.random() < 0.3
         n = rng.choice([rng.randint(5, 30), rng.randint(20, 80)])
-        cmds = [self.command(weights) for _ in range(n)]
+        cmds = self.prelude(focus) + [self.command(weights) for _ in range(n)]
+        n = len(cmds)
         pipelined = rng.random() < 0.5
         resp = 3 if rng.random() < 0.5 else 2
         if pipelined:

@@ -53,3 +53,8 @@ COMMANDS = [
     ("BZPOPMAX", 3, lambda g: [b"BZPOPMAX", *zsets(g), g.block_timeout()]),
     ("BZMPOP", 3, bzmpop),
 ]
+
+
+def prelude(g):
+    from families import lists, zsets
+    return lists.prelude(g) + zsets.prelude(g)

@@ -1,6 +1,8 @@
 """Hashes: HSET HSETNX HGET HMGET HMSET HGETALL HDEL HEXISTS HLEN HKEYS HVALS HSTRLEN HINCRBY
 HINCRBYFLOAT HRANDFIELD HSCAN."""
 
+from args import KEYS
+
 FAMILY = "hashes"
 
 
@@ -59,3 +61,13 @@ COMMANDS = [
     ("HRANDFIELD", 3, hrandfield),
     ("HSCAN", 3, hscan),
 ]
+
+
+def prelude(g):
+    out = []
+    for key in g.rng.sample(KEYS["hash"], g.rng.randint(2, len(KEYS["hash"]))):
+        cmd = [b"HSET", key]
+        for _ in range(g.rng.randint(1, 8)):
+            cmd += [g.field(), g.value() if g.chance(0.5) else g.int_arg(-100, 100)]
+        out.append(cmd)
+    return out

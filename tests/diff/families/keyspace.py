@@ -58,5 +58,5 @@ COMMANDS = [
     ("FLUSHDB", 1, flushdb),
     ("FLUSHALL", 0.3, flushall),
     ("SWAPDB", 2, lambda g: [b"SWAPDB", g.db(), g.db()]),
-    ("SELECT", 6, lambda g: [b"SELECT", g.db()]),
+    ("SELECT", 3, lambda g: [b"SELECT", g.db()]),
 ]

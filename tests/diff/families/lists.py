@@ -1,6 +1,8 @@
 """Lists: LPUSH RPUSH LPUSHX RPUSHX LPOP RPOP LLEN LRANGE LINDEX LSET LINSERT LREM LTRIM LPOS
 LMOVE RPOPLPUSH LMPOP."""
 
+from args import KEYS
+
 FAMILY = "lists"
 
 
@@ -70,7 +72,7 @@ COMMANDS = [
     ("LLEN", 3, lambda g: [b"LLEN", k(g)]),
     ("LRANGE", 5, lambda g: [b"LRANGE", k(g), g.index(), g.index()]),
     ("LINDEX", 3, lambda g: [b"LINDEX", k(g), g.index()]),
-    ("LSET", 3, lambda g: [b"LSET", k(g), g.index(), g.member()]),
+    ("LSET", 3, lambda g: [b"LSET", k(g), g.int_arg(-4, 4), g.member()]),
     ("LINSERT", 3, linsert),
     ("LREM", 3, lambda g: [b"LREM", k(g), g.int_arg(-3, 3), g.member()]),
     ("LTRIM", 3, lambda g: [b"LTRIM", k(g), g.index(), g.index()]),
@@ -79,3 +81,8 @@ COMMANDS = [
     ("RPOPLPUSH", 2, lambda g: [b"RPOPLPUSH", k(g), k(g)]),
     ("LMPOP", 3, lmpop),
 ]
+
+
+def prelude(g):
+    return [[b"RPUSH", key, *[g.member() for _ in range(g.rng.randint(1, 10))]]
+            for key in g.rng.sample(KEYS["list"], g.rng.randint(2, len(KEYS["list"])))]

@@ -1,6 +1,8 @@
 """Sets: SADD SREM SMEMBERS SISMEMBER SMISMEMBER SCARD SPOP SRANDMEMBER SMOVE SINTER SUNION
 SDIFF SINTERSTORE SUNIONSTORE SDIFFSTORE SINTERCARD SSCAN."""
 
+from args import KEYS
+
 FAMILY = "sets"
 
 
@@ -75,3 +77,14 @@ COMMANDS = [
     ("SINTERCARD", 2, sintercard),
     ("SSCAN", 3, sscan),
 ]
+
+
+def prelude(g):
+    out = []
+    for key in g.rng.sample(KEYS["set"], g.rng.randint(2, len(KEYS["set"]))):
+        n = g.rng.randint(1, 10)
+        if g.chance(0.4):
+            out.append([b"SADD", key, *[g.int_arg(-20, 20) for _ in range(n)]])
+        else:
+            out.append([b"SADD", key, *[g.member() for _ in range(n)]])
+    return out

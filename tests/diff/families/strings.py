@@ -1,6 +1,8 @@
 """Strings: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR INCRBY
 DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE."""
 
+from args import KEYS
+
 FAMILY = "strings"
 
 
@@ -103,3 +105,11 @@ COMMANDS = [
     ("SUBSTR", 1, lambda g: [b"SUBSTR", k(g), g.index(), g.index()]),
     ("SETRANGE", 3, setrange),
 ]
+
+
+def prelude(g):
+    """Writes that give the family's keys values before the random commands start."""
+    out = [b"MSET"]
+    for key in g.rng.sample(KEYS["string"], g.rng.randint(2, len(KEYS["string"]))):
+        out += [key, g.value() if g.chance(0.6) else g.int_arg(-100, 100)]
+    return [out]

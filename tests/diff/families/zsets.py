@@ -3,6 +3,8 @@ ZRANGEBYSCORE ZREVRANGEBYSCORE ZRANGEBYLEX ZREVRANGEBYLEX ZREVRANGE ZCOUNT ZLEXC
 ZPOPMAX ZMPOP ZUNION ZINTER ZDIFF ZUNIONSTORE ZINTERSTORE ZDIFFSTORE ZINTERCARD
 ZREMRANGEBYSCORE ZREMRANGEBYRANK ZREMRANGEBYLEX ZRANDMEMBER ZSCAN."""
 
+from args import KEYS
+
 FAMILY = "zsets"
 
 
@@ -246,3 +248,13 @@ COMMANDS = [
     ("ZRANDMEMBER", 3, zrandmember),
     ("ZSCAN", 3, zscan),
 ]
+
+
+def prelude(g):
+    out = []
+    for key in g.rng.sample(KEYS["zset"], g.rng.randint(2, len(KEYS["zset"]))):
+        cmd = [b"ZADD", key]
+        for _ in range(g.rng.randint(1, 10)):
+            cmd += [b"0" if g.same_scores else b"%d" % g.rng.randint(-5, 10), g.member()]
+        out.append(cmd)
+    return out
