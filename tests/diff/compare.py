@@ -287,10 +287,22 @@ class Random(Exact):
             if name == ctx.ref_server or node.is_error():
                 continue
             popped = [node.value] if len(args) == 2 else [x.value for x in items(node)]
-            if sorted(popped) == sorted(ref_popped):
+            back = [m for m in popped if m not in ref_popped]
+            gone = [m for m in ref_popped if m not in popped]
+            if not back and not gone:
                 continue
-            runner.call_quiet(name, [b"SADD", args[1], *popped])
-            runner.call_quiet(name, [b"SREM", args[1], *ref_popped])
+            # Put back what only Cinnabar popped, then take what only Redis popped: the
+            # key never empties (its TTL stays), and with the set limits raised meanwhile
+            # the growth converts nothing (Redis's set never grew).
+            _, saved = runner.call_quiet(name, [b"CONFIG", b"GET", b"set-max-*"])
+            limits = pairs(saved) or []
+            runner.call_quiet(name, [b"CONFIG", b"SET", *[x for n, _ in limits
+                                                          for x in (n, b"1000000")]])
+            if back:
+                runner.call_quiet(name, [b"SADD", args[1], *back])
+            if gone:
+                runner.call_quiet(name, [b"SREM", args[1], *gone])
+            runner.call_quiet(name, [b"CONFIG", b"SET", *[x for kv in limits for x in kv]])
 
 
 class Scan(Exact):

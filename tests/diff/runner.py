@@ -96,6 +96,7 @@ class Runner:
         self.stats = stats if stats is not None else {}
         self.conns = {}
         self.checkers = {}
+        self.read_timeout = READ_TIMEOUT
         # Keys whose encoding a random choice decided in this case (see compare.Random).
         self.random_encoding = set()
 
@@ -283,7 +284,7 @@ class Runner:
                 want[s.name] = len(plans[s.name][0])
                 sel.register(c.sock, selectors.EVENT_READ, s)
             busy = set(want)
-            deadline = time.monotonic() + READ_TIMEOUT
+            deadline = time.monotonic() + self.read_timeout
             while busy:
                 for s in list(self.servers):
                     if s.name not in busy:
@@ -301,7 +302,7 @@ class Runner:
                             c.send_commands(plans[s.name][part])
                             want[s.name] += len(plans[s.name][part])
                             sent[s.name] += 1
-                            deadline = time.monotonic() + READ_TIMEOUT
+                            deadline = time.monotonic() + self.read_timeout
                         else:
                             busy.discard(s.name)
                 if not busy:
@@ -311,7 +312,7 @@ class Runner:
                 if not ready:
                     s = next(x for x in self.servers if x.name in busy)
                     return self.lost(s, batch[len(out[s.name])], cmds[len(out[s.name])],
-                                     Timeout(f"no reply within {READ_TIMEOUT:.0f} s"))
+                                     Timeout(f"no reply within {self.read_timeout:.0f} s"))
                 for key, _ in ready:
                     s = key.data
                     try:
@@ -339,12 +340,12 @@ class Runner:
         out = []
         for i in range(n):
             try:
-                out.append(c.read_reply(READ_TIMEOUT))
+                out.append(c.read_reply(self.read_timeout))
             except Timeout as e:
                 if s is self.ref:
                     raise FuzzerError(f"redis did not answer {first_args!r}: {e}")
                 return Divergence("noreply", s.name, first_index + i, None,
-                                  detail=f"no reply within {READ_TIMEOUT:.0f} s ({e})")
+                                  detail=f"no reply within {self.read_timeout:.0f} s ({e})")
             except Closed as e:
                 if s is self.ref:
                     raise FuzzerError(f"redis closed the connection: {e}")
