@@ -44,6 +44,7 @@ fuzz: deps build
 
 bench: deps build
 	bench/compare
+	bench/pipelines
 
 clean:
 	rm -rf build

@@ -1,8 +1,10 @@
 // Task: a move-only `void()` callable, the unit of work threads send one another.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -45,6 +47,26 @@ class TaskQueue {
     tasks_.push_back(std::move(t));
     return tasks_.size() == 1;
   }
+  // Pushes tasks[i] onto *queues[i] as one step: whatever else is pushed onto any of these
+  // queues lands before all of them or after all of them, so every consumer sees the same
+  // order of such steps. Then calls `became_nonempty(i)` for each queue that was empty.
+  // REQUIRES: the queues are distinct and every caller lists them in one global order (the
+  // mutexes are taken in that order).
+  template <typename Fn>
+  static void PushAll(std::span<TaskQueue* const> queues, std::span<Task> tasks,
+                      Fn became_nonempty) {
+    for (TaskQueue* q : queues) q->mu_.lock();
+    bool was_empty[kMaxInline];
+    for (size_t i = 0; i < queues.size(); ++i) {
+      if (i < kMaxInline) was_empty[i] = queues[i]->tasks_.empty();
+      queues[i]->tasks_.push_back(std::move(tasks[i]));
+    }
+    for (size_t i = queues.size(); i-- > 0;) queues[i]->mu_.unlock();
+    for (size_t i = 0; i < queues.size(); ++i) {
+      if (i >= kMaxInline || was_empty[i]) became_nonempty(i);
+    }
+  }
+
   // Moves every queued task into `out` (which the caller has emptied).
   void Drain(std::vector<Task>* out) {
     std::lock_guard lock(mu_);
@@ -52,6 +74,7 @@ class TaskQueue {
   }
 
  private:
+  static constexpr size_t kMaxInline = 64;  // PushAll wakes queues past this many regardless
   std::mutex mu_;
   std::vector<Task> tasks_;
 };

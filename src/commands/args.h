@@ -7,6 +7,7 @@
 
 #include "base/op_status.h"
 #include "base/string_util.h"
+#include "protocol/errors.h"
 
 namespace cinnabar::commands {
 
@@ -35,8 +36,11 @@ inline OpResult<double> ParseDoubleArg(std::string_view s) {
   return v;
 }
 
+// Whether `arg` is the option `word`, case-insensitively. Redis compat: Redis compares
+// options with strcasecmp, as C strings, so an argument matches up to its first NUL byte
+// ("NX\0junk" is NX) -- the cut its error texts make too.
 inline bool Is(std::string_view arg, std::string_view word) {
-  return base::EqualsIgnoreCase(arg, word);
+  return base::EqualsIgnoreCase(protocol::errors::CutAtNul(arg), word);
 }
 
 }  // namespace cinnabar::commands

@@ -73,7 +73,7 @@ void ClientId(CommandContext& ctx) { ctx.reply().Integer(static_cast<int64_t>(ct
 
 // CLIENT SETNAME name
 void ClientSetName(CommandContext& ctx) {
-  if (!ValidClientName(ctx.arg(2))) return ctx.ReplyError(kInvalidClientName);
+  if (!ValidClientName(ctx.arg(2))) return ctx.ReplyError(errors::kInvalidClientName);
   ctx.client().name.assign(ctx.arg(2));
   ctx.reply().Ok();
 }
@@ -90,11 +90,10 @@ void ClientSetInfo(CommandContext& ctx) {
   std::string_view attr = ctx.arg(2), value = ctx.arg(3);
   bool is_name = Is(attr, "LIB-NAME");
   if (!is_name && !Is(attr, "LIB-VER")) {
-    return ctx.ReplyError("ERR Unrecognized option '" + std::string(attr) + "'");
+    return ctx.ReplyError(errors::UnrecognizedOption(attr));
   }
   if (!ValidClientName(value)) {
-    return ctx.ReplyError("ERR " + base::ToLower(attr) +
-                          " cannot contain spaces, newlines or special characters.");
+    return ctx.ReplyError(errors::InvalidClientAttribute(attr));
   }
   (is_name ? ctx.client().lib_name : ctx.client().lib_ver).assign(value);
   ctx.reply().Ok();
@@ -105,32 +104,28 @@ void ClientInfo(CommandContext& ctx) {
   ctx.reply().Verbatim(DescribeClient(ctx.client(), base::UnixTimeMs()) + "\n");
 }
 
-// CLIENT LIST [TYPE normal|master|replica|pubsub] [ID id [id ...]]
+// CLIENT LIST [TYPE normal|master|replica|pubsub] | [ID id [id ...]]
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
   bool only_other_types = false;
-  for (size_t i = 2; i < ctx.argc(); ++i) {
-    if (Is(ctx.arg(i), "TYPE") && i + 1 < ctx.argc()) {
-      std::string_view t = ctx.arg(++i);
-      if (Is(t, "normal")) {
-        continue;
-      } else if (Is(t, "master") || Is(t, "replica") || Is(t, "slave") || Is(t, "pubsub")) {
-        only_other_types = true;  // no such clients yet
-      } else {
-        return ctx.ReplyError("ERR Unknown client type '" + std::string(t) + "'");
-      }
-    } else if (Is(ctx.arg(i), "ID") && i + 1 < ctx.argc()) {
-      while (++i < ctx.argc()) {
-        int64_t id;
-        // Redis compat: any integer is accepted (0 and negatives simply match nobody).
-        if (!base::ParseInt64(ctx.arg(i), &id)) {
-          return ctx.ReplyError("ERR Invalid client ID");
-        }
-        ids.push_back(static_cast<uint64_t>(id));
-      }
-    } else {
-      return ctx.ReplyError(errors::kSyntax);
+  // Redis compat (7.0): TYPE only as the one option (CLIENT LIST TYPE t), ID only first,
+  // taking every argument after it; anything else is a syntax error.
+  if (ctx.argc() == 4 && Is(ctx.arg(2), "TYPE")) {
+    std::string_view t = ctx.arg(3);
+    if (Is(t, "master") || Is(t, "replica") || Is(t, "slave") || Is(t, "pubsub")) {
+      only_other_types = true;  // no such clients yet
+    } else if (!Is(t, "normal")) {
+      return ctx.ReplyError(errors::UnknownClientType(t));
     }
+  } else if (ctx.argc() > 3 && Is(ctx.arg(2), "ID")) {
+    for (size_t i = 3; i < ctx.argc(); ++i) {
+      int64_t id;
+      // Redis compat: any integer is accepted (0 and negatives simply match nobody).
+      if (!base::ParseInt64(ctx.arg(i), &id)) return ctx.ReplyError(errors::kInvalidClientId);
+      ids.push_back(static_cast<uint64_t>(id));
+    }
+  } else if (ctx.argc() != 2) {
+    return ctx.ReplyError(errors::kSyntax);
   }
   if (only_other_types) return ctx.reply().Verbatim("");
   using Lines = std::vector<std::pair<uint64_t, std::string>>;  // (client id, line)
@@ -188,13 +183,15 @@ void ClientKill(CommandContext& ctx) {
     f.addr.assign(ctx.arg(2));
     f.skip_me = false;
   } else {
-    if (ctx.argc() % 2 != 0) return ctx.ReplyError(errors::kSyntax);
-    for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    // Redis compat: filters are checked in order, a filter without its value being a
+    // syntax error only when reached.
+    for (size_t i = 2; i < ctx.argc(); i += 2) {
+      if (i + 1 >= ctx.argc()) return ctx.ReplyError(errors::kSyntax);
       std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
       if (Is(opt, "ID")) {
         int64_t id;
         if (!base::ParseInt64(val, &id) || id < 1) {
-          return ctx.ReplyError("ERR client-id should be greater than 0");
+          return ctx.ReplyError(errors::kClientIdNotPositive);
         }
         f.id = static_cast<uint64_t>(id);
       } else if (Is(opt, "ADDR")) {
@@ -208,10 +205,10 @@ void ClientKill(CommandContext& ctx) {
                    Is(val, "pubsub")) {
           f.none = true;
         } else {
-          return ctx.ReplyError("ERR Unknown client type '" + std::string(val) + "'");
+          return ctx.ReplyError(errors::UnknownClientType(val));
         }
       } else if (Is(opt, "USER")) {
-        if (val != "default") return ctx.ReplyError("ERR No such user '" + std::string(val) + "'");
+        if (val != "default") return ctx.ReplyError(errors::NoSuchUser(val));
       } else if (Is(opt, "SKIPME")) {
         if (Is(val, "yes")) {
           f.skip_me = true;
@@ -268,15 +265,14 @@ void ClientKill(CommandContext& ctx) {
 // CLIENT UNBLOCK <id> [TIMEOUT|ERROR]
 void ClientUnblock(CommandContext& ctx) {
   if (ctx.argc() > 4) {
-    return ctx.ReplyError(
-        "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP.");
+    return ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
   }
   bool with_error = false;
   if (ctx.argc() == 4) {
     if (Is(ctx.arg(3), "ERROR")) {
       with_error = true;
     } else if (!Is(ctx.arg(3), "TIMEOUT")) {
-      return ctx.ReplyError("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR");
+      return ctx.ReplyError(errors::kUnblockReason);
     }
   }
   int64_t id;
@@ -286,7 +282,7 @@ void ClientUnblock(CommandContext& ctx) {
         for (Client* c : w.clients()) {
           if (static_cast<int64_t>(c->id()) != id) continue;
           return engine::UnblockClient(
-                     *c, with_error ? "UNBLOCKED client unblocked via CLIENT UNBLOCK" : "")
+                     *c, with_error ? errors::kUnblocked : "")
                      ? 1
                      : 0;
         }

@@ -180,16 +180,16 @@ void CommandGetKeys(CommandContext& ctx) {
   std::span<const std::string_view> target = ctx.args().subspan(2);
   bool unknown_sub = false;
   const CommandEntry* c = ctx.engine().registry().Lookup(target, &unknown_sub);
-  if (c == nullptr) return ctx.ReplyError("ERR Invalid command specified");
-  if (!c->has_keys()) return ctx.ReplyError("ERR The command has no key arguments");
+  if (c == nullptr) return ctx.ReplyError(errors::kInvalidCommandSpecified);
+  if (!c->has_keys()) return ctx.ReplyError(errors::kNoKeyArguments);
   if (!c->ArityOk(target.size())) {
-    return ctx.ReplyError("ERR Invalid number of arguments specified for command");
+    return ctx.ReplyError(errors::kInvalidNumberOfArguments);
   }
   std::vector<int> keys;
   if (!Registry::KeyIndexes(*c, target, &keys)) {
-    return ctx.ReplyError("ERR Invalid arguments specified for command");  // bad numkeys
+    return ctx.ReplyError(errors::kInvalidArgumentsForCommand);  // bad numkeys
   }
-  if (keys.empty()) return ctx.ReplyError("ERR The command has no key arguments");
+  if (keys.empty()) return ctx.ReplyError(errors::kNoKeyArguments);
   ctx.reply().ArrayHeader(keys.size());
   for (int k : keys) ctx.reply().Bulk(target[static_cast<size_t>(k)]);
 }

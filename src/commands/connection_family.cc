@@ -99,10 +99,10 @@ void Hello(CommandContext& ctx) {
       i += 2;
     } else if (Is(ctx.arg(i), "SETNAME") && more >= 1) {
       std::string_view name = ctx.arg(++i);
-      if (!ValidClientName(name)) return ctx.ReplyError(kInvalidClientName);
+      if (!ValidClientName(name)) return ctx.ReplyError(errors::kInvalidClientName);
       c.name.assign(name);
     } else {
-      return ctx.ReplyError("ERR Syntax error in HELLO option '" + std::string(ctx.arg(i)) + "'");
+      return ctx.ReplyError(errors::HelloSyntax(ctx.arg(i)));
     }
   }
   if (c.AuthRequired()) {

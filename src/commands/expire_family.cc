@@ -32,7 +32,7 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
     } else if (Is(opt, "LT")) {
       flags |= kLt;
     } else {
-      return ctx.ReplyError("ERR Unsupported option " + std::string(opt));
+      return ctx.ReplyError(errors::UnsupportedOption(opt));
     }
   }
   if ((flags & kNx) && (flags & (kXx | kGt | kLt))) return ctx.ReplyError(errors::kNxXxGtLt);

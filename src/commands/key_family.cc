@@ -68,13 +68,14 @@ void Copy(CommandContext& ctx) {
     } else if (Is(ctx.arg(i), "DB") && i + 1 < ctx.argc()) {
       OpResult<int> id = ParseIntArg(ctx.arg(++i));
       if (!id) return ctx.ReplyError(id.status());
+      // Redis compat: each DB is range-checked where it stands, before later options.
+      if (*id < 0 || *id >= ctx.config().databases) {
+        return ctx.ReplyError(errors::kDbIndexOutOfRange);
+      }
       dst_index = *id;
     } else {
       return ctx.ReplyError(errors::kSyntax);
     }
-  }
-  if (dst_index < 0 || dst_index >= ctx.config().databases) {
-    return ctx.ReplyError(errors::kDbIndexOutOfRange);
   }
   std::string_view src = ctx.arg(1), dst = ctx.arg(2);
   if (dst_index == ctx.db_index() && src == dst) return ctx.ReplyError(errors::kSameObject);

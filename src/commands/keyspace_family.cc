@@ -112,7 +112,7 @@ void Scan(CommandContext& ctx) {
             expired.emplace_back(key);
             return;
           }
-          if (use_type && !base::EqualsIgnoreCase(type_name, core::TypeName(e->type()))) return;
+          if (use_type && !Is(type_name, core::TypeName(e->type()))) return;
           keys.push_back(key);
         },
         &done);

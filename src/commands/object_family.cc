@@ -9,6 +9,7 @@
 #include "core/string_value.h"
 #include "engine/command_context.h"
 #include "engine/shard.h"
+#include "protocol/errors.h"
 
 namespace cinnabar::commands {
 namespace {
@@ -22,31 +23,15 @@ core::Entry* LookUp(CommandContext& ctx) {
   return ref.entry;
 }
 
-// Redis keeps strings up to 44 bytes in one allocation with their header ("embstr").
-constexpr size_t kEmbStrLimit = 44;
-
-std::string_view EncodingOf(const core::Entry* e) {
-  if (e->type() != core::ObjType::kString || e->encoding() == core::kStrInt) {
-    return core::EncodingName(e->type(), e->encoding());
-  }
-  // Redis compat: our inline/out-of-line split is by our own size limit; report what Redis
-  // would hold such a string as.
-  core::IntBuffer scratch;
-  return core::StringBytes(e, &scratch).size() <= kEmbStrLimit ? "embstr" : "raw";
-}
-
 void ObjectEncoding(CommandContext& ctx) {
-  if (core::Entry* e = LookUp(ctx)) ctx.reply().Bulk(EncodingOf(e));
+  if (core::Entry* e = LookUp(ctx)) ctx.reply().Bulk(core::EncodingName(e->type(), e->encoding()));
 }
 
 void ObjectFreq(CommandContext& ctx) {
   if (!LookUp(ctx)) return;
   // No LFU policy exists yet (maxmemory-policy is refused at startup), so Redis's answer
   // for the default policy applies.
-  ctx.ReplyError(
-      "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please "
-      "note that when switching between policies at runtime LRU and LFU data will take "
-      "some time to adjust.");
+  ctx.ReplyError(protocol::errors::kLfuNotSelected);
 }
 
 void ObjectIdleTime(CommandContext& ctx) {
@@ -63,13 +48,8 @@ void ObjectIdleTime(CommandContext& ctx) {
 void ObjectRefCount(CommandContext& ctx) {
   core::Entry* e = LookUp(ctx);
   if (!e) return;
-  // Redis compat: integers 0..9999 are shared objects, reported with INT_MAX references.
-  bool shared = false;
-  if (e->type() == core::ObjType::kString && e->encoding() == core::kStrInt) {
-    int64_t v = e->value().integer;
-    shared = v >= 0 && v < 10000;
-  }
-  ctx.reply().Integer(shared ? 2147483647 : 1);
+  // Redis compat: a shared object reports INT_MAX references.
+  ctx.reply().Integer(core::IsSharedInteger(e) ? 2147483647 : 1);
 }
 
 void ObjectHelp(CommandContext& ctx) {

@@ -57,8 +57,7 @@ void Debug(CommandContext& ctx) {
     ctx.engine().active_expire.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0);
     return ctx.reply().Ok();
   }
-  ctx.ReplyError("ERR unknown subcommand or wrong number of arguments for '" + std::string(sub) +
-                 "'. Try DEBUG HELP.");
+  ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), sub));
 }
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
@@ -79,10 +78,10 @@ void Shutdown(CommandContext& ctx) {
     }
   }
   if ((abort && ctx.argc() != 2) || (save && nosave)) return ctx.ReplyError(errors::kSyntax);
-  if (abort) return ctx.ReplyError("ERR No shutdown in progress.");
+  if (abort) return ctx.ReplyError(errors::kNoShutdownInProgress);
   if (save) {
     base::LogWarning("SHUTDOWN SAVE refused: Cinnabar does not write snapshots yet");
-    return ctx.ReplyError("ERR Errors trying to SHUTDOWN. Check logs.");
+    return ctx.ReplyError(errors::kShutdownFailed);
   }
   ctx.engine().hooks().RequestShutdown();
   // Redis compat: no reply; the connection closes as the server exits.

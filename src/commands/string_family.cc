@@ -1,9 +1,7 @@
 // String commands: GET SET SETNX SETEX PSETEX GETSET GETDEL GETEX MGET MSET MSETNX INCR DECR
 // INCRBY DECRBY INCRBYFLOAT APPEND STRLEN GETRANGE SUBSTR SETRANGE.
 
-#include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <string>
 
 #include "commands/args.h"
@@ -286,7 +284,7 @@ void IncrBy(CommandContext& ctx) {
 void DecrBy(CommandContext& ctx) {
   OpResult<int64_t> delta = ParseInt64Arg(ctx.arg(2));
   if (!delta) return ctx.ReplyError(delta.status());
-  if (*delta == INT64_MIN) return ctx.ReplyError("ERR decrement would overflow");
+  if (*delta == INT64_MIN) return ctx.ReplyError(errors::kDecrementOverflow);
   IncrByGeneric(ctx, -*delta);
 }
 
@@ -306,9 +304,8 @@ void IncrByFloat(CommandContext& ctx) {
   long double next = current + incr;
   if (std::isnan(next) || std::isinf(next)) return ctx.ReplyError(OpStatus::kNanOrInfinity);
   std::string text = base::FormatLongDouble(next);
-  // Redis compat: the result is stored as a string, never int-encoded.
-  Value v = text.size() <= core::kEmbStrMax ? Value::Embedded(text)
-                                            : core::MakeRawStringValue(text, text.size());
+  // Redis compat: the result is stored as text, never int-encoded.
+  Value v = core::MakeTextValue(text);
   if (ref) {
     db.Update(ref, v, Database::kKeepTtl);
   } else {
@@ -321,31 +318,32 @@ bool TooBig(CommandContext& ctx, uint64_t total) {
   return total > static_cast<uint64_t>(ctx.config().proto_max_bulk_len);
 }
 
+// Stores an APPEND or SETRANGE result at `ref`, keeping the TTL.
+void StoreEdit(Database& db, Database::Ref& ref, const core::StringEdit& edit) {
+  if (edit.in_place) {
+    db.SetPointer(ref, edit.value.pointer);
+  } else {
+    db.Update(ref, edit.value, Database::kKeepTtl);
+  }
+}
+
 // APPEND key value
 void Append(CommandContext& ctx) {
   Database& db = ctx.db();
   std::string_view add = ctx.arg(2);
   Database::Ref ref = db.Find(ctx.arg(1));
   if (!ref) {
+    // Redis compat: APPEND to a missing key stores the value as SET would.
     db.Add(ctx.arg(1), ref.hash, core::MakeStringValue(add), 0);
     return ctx.reply().Integer(static_cast<int64_t>(add.size()));
   }
   if (ref.entry->type() != ObjType::kString) return ctx.ReplyError(OpStatus::kWrongType);
-  size_t old_len = core::StringLength(ref.entry);
-  if (TooBig(ctx, old_len + add.size())) return ctx.ReplyError(errors::kStringTooBig);
-  if (ref.entry->encoding() == core::kStrRaw) {
-    auto* s = static_cast<core::RawString*>(ref.entry->pointer());
-    s = core::RawString::Resize(s, old_len + add.size());
-    std::memcpy(s->data() + old_len, add.data(), add.size());
-    db.SetPointer(ref, s);
-    return ctx.reply().Integer(static_cast<int64_t>(s->size()));
+  if (TooBig(ctx, core::StringLength(ref.entry) + add.size())) {
+    return ctx.ReplyError(errors::kStringTooBig);
   }
-  // Redis compat: an appended string becomes "raw", whatever its size.
-  IntBuffer scratch;
-  std::string joined(core::StringBytes(ref.entry, &scratch));
-  joined.append(add);
-  db.Update(ref, core::MakeRawStringValue(joined, joined.size()), Database::kKeepTtl);
-  ctx.reply().Integer(static_cast<int64_t>(joined.size()));
+  core::StringEdit edit = core::AppendString(ref.entry, add);
+  StoreEdit(db, ref, edit);
+  ctx.reply().Integer(static_cast<int64_t>(edit.length));
 }
 
 // STRLEN key
@@ -393,38 +391,22 @@ void SetRange(CommandContext& ctx) {
   std::string_view value = ctx.arg(3);
   Database& db = ctx.db();
   Database::Ref ref = db.Find(ctx.arg(1));
-  if (!ref) {
-    if (value.empty()) return ctx.reply().Integer(0);
-    if (TooBig(ctx, static_cast<uint64_t>(offset) + value.size())) {
-      return ctx.ReplyError(errors::kStringTooBig);
-    }
-    size_t total = static_cast<size_t>(offset) + value.size();
-    core::RawString* s = core::RawString::Create("", total);
-    s = core::RawString::Resize(s, total);
-    std::memcpy(s->data() + offset, value.data(), value.size());
-    db.Add(ctx.arg(1), ref.hash, Value::OutOfLine(ObjType::kString, core::kStrRaw, s), 0);
-    return ctx.reply().Integer(static_cast<int64_t>(total));
+  if (ref && ref.entry->type() != ObjType::kString) return ctx.ReplyError(OpStatus::kWrongType);
+  // Redis compat: an empty value changes nothing (and creates no key).
+  if (value.empty()) {
+    return ctx.reply().Integer(ref ? static_cast<int64_t>(core::StringLength(ref.entry)) : 0);
   }
-  if (ref.entry->type() != ObjType::kString) return ctx.ReplyError(OpStatus::kWrongType);
-  size_t old_len = core::StringLength(ref.entry);
-  if (value.empty()) return ctx.reply().Integer(static_cast<int64_t>(old_len));
   if (TooBig(ctx, static_cast<uint64_t>(offset) + value.size())) {
     return ctx.ReplyError(errors::kStringTooBig);
   }
-  size_t total = std::max(old_len, static_cast<size_t>(offset) + value.size());
-  core::RawString* s;
-  if (ref.entry->encoding() == core::kStrRaw) {
-    s = core::RawString::Resize(static_cast<core::RawString*>(ref.entry->pointer()), total);
-    std::memcpy(s->data() + offset, value.data(), value.size());
-    db.SetPointer(ref, s);
+  core::StringEdit edit =
+      core::OverwriteString(ref ? ref.entry : nullptr, static_cast<size_t>(offset), value);
+  if (ref) {
+    StoreEdit(db, ref, edit);
   } else {
-    IntBuffer scratch;
-    s = core::RawString::Create(core::StringBytes(ref.entry, &scratch), total);
-    s = core::RawString::Resize(s, total);
-    std::memcpy(s->data() + offset, value.data(), value.size());
-    db.Update(ref, Value::OutOfLine(ObjType::kString, core::kStrRaw, s), Database::kKeepTtl);
+    db.Add(ctx.arg(1), ref.hash, edit.value, 0);
   }
-  ctx.reply().Integer(static_cast<int64_t>(s->size()));
+  ctx.reply().Integer(static_cast<int64_t>(edit.length));
 }
 
 using engine::CommandSpec;

@@ -35,12 +35,10 @@ namespace errors = protocol::errors;
 void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   size_t pairs = (ctx.argc() - first) / 2;
   std::vector<double> scores(pairs);
-  size_t max_len = 0;
   for (size_t j = 0; j < pairs; ++j) {
     OpResult<double> s = ParseDoubleArg(ctx.arg(first + 2 * j));
     if (!s) return ctx.ReplyError(s.status());
     scores[j] = *s;
-    max_len = std::max(max_len, ctx.arg(first + 2 * j + 1).size());
   }
   bool incr = (flags & ZSetValue::kIncr) != 0;
   std::string_view key = ctx.arg(1);
@@ -51,10 +49,7 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   core::ZSetLimits limits = ZSetLimitsOf(ctx);
   if (!ref) {
     if (flags & ZSetValue::kXx) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
-    // Redis compat: 7.0 picks a new key's encoding from its first member alone (7.2 from
-    // the number of pairs); the adds below convert it once the set really outgrows the
-    // limits, so repeated members do not count.
-    ZSetValue fresh = ZSetValue::Create(1, ctx.arg(first + 1).size(), limits);
+    ZSetValue fresh = ZSetValue::CreateForAdd(ctx.arg(first + 1).size(), limits);
     db.Add(key, ref.hash,
            core::Value::OutOfLine(core::ObjType::kZSet, fresh.encoding(), fresh.pointer()), 0);
     ref = db.Find(key);
@@ -340,9 +335,9 @@ void ZScan(CommandContext& ctx) {
       return ctx.ReplyError(errors::kSyntax);
     }
   }
-  std::vector<std::pair<std::string, double>> items;
+  std::vector<std::pair<std::string, std::string>> items;  // member, score text
   uint64_t next = ZSetOf(*found).Scan(
-      cursor, static_cast<size_t>(count), [&](std::string_view m, double s) {
+      cursor, static_cast<size_t>(count), [&](std::string_view m, std::string_view s) {
         if (use_pattern && !core::GlobMatch(pattern, m)) return;
         items.emplace_back(m, s);
       });
@@ -351,7 +346,7 @@ void ZScan(CommandContext& ctx) {
   ctx.reply().ArrayHeader(items.size() * 2);
   for (const auto& [m, s] : items) {
     ctx.reply().Bulk(m);
-    ctx.reply().Bulk(base::FormatDouble(s));
+    ctx.reply().Bulk(s);
   }
 }
 

@@ -70,7 +70,8 @@ bool ReadKeys(std::span<const std::string_view> args, std::vector<int>* out) {
   return NumKeysFinder(args, 1, false, out);
 }
 
-// Redis compat (zunionInterAggregate): a NaN sum (inf + -inf) becomes 0.
+// Redis compat (zunionInterAggregate): a NaN sum (inf + -inf, or a NaN `value`) becomes
+// 0; MIN and MAX keep `*target` when `value` is NaN.
 void AggregateInto(double* target, double value, Aggregate how) {
   switch (how) {
     case Aggregate::kSum:
@@ -86,6 +87,7 @@ void AggregateInto(double* target, double value, Aggregate how) {
   }
 }
 
+// A score times its input's weight; NaN (0 * inf) counts as 0.
 double Weighted(const Source& s, double score) {
   double v = s.weight * score;
   return std::isnan(v) ? 0 : v;
@@ -113,7 +115,10 @@ ScoredMembers Compute(SetOp op, std::vector<Source>& src, Aggregate how) {
       for (size_t j = 1; j < src.size(); ++j) {
         std::optional<double> other = src[j].Score(m);
         if (!other) return;
-        AggregateInto(&score, Weighted(src[j], *other), how);
+        // Redis compat (zunionInterDiffGenericCommand): only the first input's product is
+        // turned from NaN into 0; a later one reaches the aggregate as NaN, so SUM gives 0
+        // (ZINTER 2 k k WEIGHTS 1 0 of inf is 0, of WEIGHTS 0 1 inf).
+        AggregateInto(&score, src[j].weight * *other, how);
       }
       out.emplace_back(m, score);
     });

@@ -1,6 +1,7 @@
 #include "core/zset_value.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -15,13 +16,12 @@ namespace {
 
 // --- Listpack encoding: member, score pairs ---
 
-// A score as Redis writes it into a listpack: integers (|v| < 2^52) as integers, anything
-// else "%.17g".
+// A score as Redis 7.0 writes it into a listpack (zzlInsertAt with double2ll): an integral
+// score within +-2^62 as an integer, anything else "%.17g". So -0 is stored as the integer
+// 0 (a large set keeps the sign), and 1e17 as 100000000000000000.
 std::string_view ScoreText(double v, char* buf, size_t cap) {
-  // Redis compat: a listpack stores -0 as the integer 0 (a large set keeps the sign).
-  if (v == 0) return "0";
-  if (v > -4503599627370495.0 && v < 4503599627370496.0 &&
-      v == static_cast<double>(static_cast<int64_t>(v))) {
+  constexpr double kLimit = static_cast<double>(INT64_MAX / 2);
+  if (v >= -kLimit && v <= kLimit && v == static_cast<double>(static_cast<int64_t>(v))) {
     return {buf, base::FormatInt64(static_cast<int64_t>(v), buf)};
   }
   std::string s = base::FormatDouble(v);
@@ -278,14 +278,21 @@ void ZSetValue::DeleteRange(size_t first, size_t last) {
   for (ZMember* m : doomed) index->Remove(m->view());
 }
 
-uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, Visitor visit) const {
+uint64_t ZSetValue::Scan(uint64_t cursor, size_t count, ScanVisitor visit) const {
   if (encoding_ == kZSetListpack) {
-    ForEach(visit);
+    uint8_t* lp = AsLp(pointer_);
+    IntBuffer member_scratch, score_scratch;
+    for (uint8_t* p = lp::First(lp); p != nullptr;) {
+      uint8_t* q = lp::Next(lp, p);
+      visit(lp::GetString(p, &member_scratch), lp::GetString(q, &score_scratch));
+      p = lp::Next(lp, q);
+    }
     return 0;
   }
   bool done = false;
   uint64_t pos = AsIndex(pointer_)->members.Scan(
-      cursor << 8, count, [&visit](ZMember* m) { visit(m->view(), m->score); }, &done);
+      cursor << 8, count,
+      [&visit](ZMember* m) { visit(m->view(), base::FormatDouble(m->score)); }, &done);
   return done ? 0 : pos >> 8;
 }
 

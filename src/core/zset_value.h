@@ -1,8 +1,8 @@
 // Sorted-set values: one API over both encodings, so command code never branches on them.
 //
 //   kZSetListpack  member, score, member, score... in (score, member) order in one listpack;
-//                  a score is stored as Redis stores it (an integer when it is one, else
-//                  "%.17g" text), so the listpack is Redis's byte for byte.
+//                  a score is stored as Redis stores it (an integer when it is one within
+//                  +-2^62, else "%.17g" text), so the listpack is Redis's byte for byte.
 //   kZSetSkiplist  a ZSetIndex (B+tree plus member table), see core/zset_index.h.
 //
 // A set starts as a listpack and converts for good once it holds more than
@@ -49,6 +49,13 @@ class ZSetValue {
   // A new empty set in the encoding Redis would pick for `size_hint` members the longest
   // of which is `max_member_len` bytes (zsetTypeCreate).
   static ZSetValue Create(size_t size_hint, size_t max_member_len, const ZSetLimits& limits);
+  // A new empty set for ZADD and ZINCRBY. Redis compat (7.0's zaddGenericCommand): only
+  // the first member decides, so a ZADD of many members starts as a listpack and converts
+  // part way; a -0 score added before the conversion is then kept as the listpack keeps
+  // it, as 0.
+  static ZSetValue CreateForAdd(size_t first_member_len, const ZSetLimits& limits) {
+    return Create(1, first_member_len, limits);
+  }
 
   uint8_t encoding() const { return encoding_; }
   void* pointer() const { return pointer_; }
@@ -80,8 +87,11 @@ class ZSetValue {
   void DeleteRange(size_t first, size_t last);
 
   // ZSCAN: a listpack is returned whole (cursor 0 back); a large set is scanned through its
-  // member table. Returns the next cursor.
-  uint64_t Scan(uint64_t cursor, size_t count, Visitor visit) const;
+  // member table. Returns the next cursor. Redis compat: scores are given as ZSCAN prints
+  // them, as the encoding holds them: a listpack's stored form (an integral score as an
+  // integer, "100000000000000000"), a large set's "%.17g" ("1e+17").
+  using ScanVisitor = base::FunctionRef<void(std::string_view member, std::string_view score)>;
+  uint64_t Scan(uint64_t cursor, size_t count, ScanVisitor visit) const;
 
   ZSetValue Clone() const;
   void Destroy();

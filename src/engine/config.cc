@@ -7,12 +7,14 @@
 
 #include "base/string_util.h"
 #include "core/glob.h"
+#include "protocol/errors.h"
 #include "protocol/split_args.h"
 
 namespace cinnabar::engine {
 namespace {
 
 using base::Status;
+namespace errors = protocol::errors;
 
 std::string Join(const std::vector<std::string>& parts) {
   std::string out;
@@ -23,16 +25,11 @@ std::string Join(const std::vector<std::string>& parts) {
   return out;
 }
 
-std::string BoundsError(int64_t min, int64_t max) {
-  return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
-         " inclusive";
-}
-
 template <auto Member, int64_t Min, int64_t Max>
 std::string SetInt(ServerConfig& cfg, std::span<const std::string> args) {
   int64_t v;
-  if (!base::ParseInt64(args[0], &v)) return "argument couldn't be parsed into an integer";
-  if (v < Min || v > Max) return BoundsError(Min, Max);
+  if (!base::ParseInt64(args[0], &v)) return std::string(errors::kConfigNotInteger);
+  if (v < Min || v > Max) return errors::ConfigBounds(Min, Max);
   cfg.*Member = static_cast<std::remove_reference_t<decltype(cfg.*Member)>>(v);
   return {};
 }
@@ -44,21 +41,27 @@ std::string GetInt(const ServerConfig& cfg) {
 
 template <auto Member, int64_t Min, int64_t Max>
 std::string SetMemory(ServerConfig& cfg, std::span<const std::string> args) {
-  int64_t v;
-  if (!ParseMemory(args[0], &v)) return "argument must be a memory value";
-  if (v < Min || v > Max) return BoundsError(Min, Max);
+  static_assert(Min >= 0 && Max == LLONG_MAX);
+  uint64_t u;
+  // Redis compat: memtoull reads a C string ("1gb\0x" is 1gb).
+  if (!ParseMemory(errors::CutAtNul(args[0]), &u)) return std::string(errors::kConfigNotMemory);
+  // Redis compat: a value past INT64_MAX is out of range (not unparsable).
+  int64_t v = static_cast<int64_t>(u);
+  if (v < Min || v > Max) return errors::ConfigBounds(Min, Max);
   cfg.*Member = v;
   return {};
 }
 
 template <auto Member>
 std::string SetBool(ServerConfig& cfg, std::span<const std::string> args) {
-  if (base::EqualsIgnoreCase(args[0], "yes")) {
+  // Redis compat: words are compared as C strings ("yes\0x" is yes).
+  std::string_view word = errors::CutAtNul(args[0]);
+  if (base::EqualsIgnoreCase(word, "yes")) {
     cfg.*Member = true;
-  } else if (base::EqualsIgnoreCase(args[0], "no")) {
+  } else if (base::EqualsIgnoreCase(word, "no")) {
     cfg.*Member = false;
   } else {
-    return "argument must be 'yes' or 'no'";
+    return std::string(errors::kConfigNotYesNo);
   }
   return {};
 }
@@ -83,17 +86,12 @@ std::string GetString(const ServerConfig& cfg) {
 template <typename E, auto Member, const std::string_view* Names, size_t N>
 std::string SetEnum(ServerConfig& cfg, std::span<const std::string> args) {
   for (size_t i = 0; i < N; ++i) {
-    if (base::EqualsIgnoreCase(args[0], Names[i])) {
+    if (base::EqualsIgnoreCase(errors::CutAtNul(args[0]), Names[i])) {
       cfg.*Member = static_cast<E>(i);
       return {};
     }
   }
-  std::string list;
-  for (size_t i = 0; i < N; ++i) {
-    if (i > 0) list += ", ";
-    list += Names[i];
-  }
-  return "argument(s) must be one of the following: " + list;
+  return errors::ConfigChoices(Names, N);
 }
 
 template <typename E, auto Member, const std::string_view* Names>
@@ -106,7 +104,7 @@ constexpr std::string_view kIoEngines[] = {"auto", "uring", "epoll"};
 constexpr std::string_view kDebugPolicies[] = {"no", "yes", "local"};
 
 std::string SetBind(ServerConfig& cfg, std::span<const std::string> args) {
-  if (args.size() > 16) return "Too many bind addresses specified.";
+  if (args.size() > 16) return std::string(errors::kConfigTooManyBinds);
   cfg.bind.assign(args.begin(), args.end());
   return {};
 }
@@ -125,8 +123,8 @@ std::string GetDir(const ServerConfig&) {
 
 std::string SetThreads(ServerConfig& cfg, std::span<const std::string> args) {
   int64_t v;
-  if (!base::ParseInt64(args[0], &v)) return "argument couldn't be parsed into an integer";
-  if (v < 0 || v > 256) return BoundsError(0, 256);
+  if (!base::ParseInt64(args[0], &v)) return std::string(errors::kConfigNotInteger);
+  if (v < 0 || v > 256) return errors::ConfigBounds(0, 256);
   cfg.threads = static_cast<int>(v);
   return {};
 }
@@ -163,28 +161,30 @@ constexpr Directive kDirectives[] = {
     {"threads", kImmutable, SetThreads, GetInt<&ServerConfig::threads>},
     {"io-engine", kImmutable, SetEnum<IoEngineKind, &ServerConfig::io_engine, kIoEngines, 3>,
      GetEnum<IoEngineKind, &ServerConfig::io_engine, kIoEngines>},
-    {"hash-max-listpack-entries", 0, SetMemory<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
+    {"hash-max-listpack-entries", 0, SetInt<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_entries>},
     {"hash-max-listpack-value", 0, SetMemory<&ServerConfig::hash_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_value>},
-    {"set-max-intset-entries", 0, SetMemory<&ServerConfig::set_max_intset_entries, 0, LLONG_MAX>,
+    {"set-max-intset-entries", 0, SetInt<&ServerConfig::set_max_intset_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::set_max_intset_entries>},
-    {"set-max-listpack-entries", 0, SetMemory<&ServerConfig::set_max_listpack_entries, 0, LLONG_MAX>,
+    {"set-max-listpack-entries", 0, SetInt<&ServerConfig::set_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::set_max_listpack_entries>},
     {"set-max-listpack-value", 0, SetMemory<&ServerConfig::set_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::set_max_listpack_value>},
-    {"zset-max-listpack-entries", 0, SetMemory<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
+    {"zset-max-listpack-entries", 0, SetInt<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_entries>},
     {"zset-max-listpack-value", 0, SetMemory<&ServerConfig::zset_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_value>},
     {"list-max-listpack-size", 0, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
     // Redis compat: the pre-7.0 "ziplist" names are aliases.
-    {"hash-max-ziplist-entries", kAlias, SetMemory<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
+    {"hash-max-ziplist-entries", kAlias,
+     SetInt<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_entries>},
     {"hash-max-ziplist-value", kAlias, SetMemory<&ServerConfig::hash_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::hash_max_listpack_value>},
-    {"zset-max-ziplist-entries", kAlias, SetMemory<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
+    {"zset-max-ziplist-entries", kAlias,
+     SetInt<&ServerConfig::zset_max_listpack_entries, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_entries>},
     {"zset-max-ziplist-value", kAlias, SetMemory<&ServerConfig::zset_max_listpack_value, 0, LLONG_MAX>,
      GetInt<&ServerConfig::zset_max_listpack_value>},
@@ -249,12 +249,11 @@ constexpr std::string_view kRedisDirectives[] = {
 
 }  // namespace
 
-bool ParseMemory(std::string_view s, int64_t* out) {
-  size_t i = 0;
-  if (i < s.size() && s[i] == '-') ++i;
-  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
-  std::string_view digits = s.substr(0, i), unit = s.substr(i);
-  int64_t mul;
+bool ParseMemory(std::string_view s, uint64_t* out) {
+  size_t digits = 0;
+  while (digits < s.size() && s[digits] >= '0' && s[digits] <= '9') ++digits;
+  std::string_view unit = s.substr(digits);
+  uint64_t mul;
   if (unit.empty() || base::EqualsIgnoreCase(unit, "b")) {
     mul = 1;
   } else if (base::EqualsIgnoreCase(unit, "k")) {
@@ -266,25 +265,24 @@ bool ParseMemory(std::string_view s, int64_t* out) {
   } else if (base::EqualsIgnoreCase(unit, "mb")) {
     mul = 1024 * 1024;
   } else if (base::EqualsIgnoreCase(unit, "g")) {
-    mul = 1000LL * 1000 * 1000;
+    mul = 1000ULL * 1000 * 1000;
   } else if (base::EqualsIgnoreCase(unit, "gb")) {
-    mul = 1024LL * 1024 * 1024;
+    mul = 1024ULL * 1024 * 1024;
   } else {
-    return false;
+    return false;  // also a sign: "-1" and "+1" are not memory values
   }
-  int64_t v;
-  if (digits.empty() || digits == "-") {
-    v = 0;  // Redis compat: memtoll("gb") is 0
-  } else if (!base::ParseInt64(digits, &v)) {
-    // Leading zeros ("007") are fine for memtoll.
-    errno = 0;
-    std::string tmp(digits);
-    char* end;
-    long long parsed = std::strtoll(tmp.c_str(), &end, 10);
-    if (errno != 0 || *end != '\0') return false;
-    v = parsed;
+  // Redis compat (memtoull): at most 127 digits, an overflow saturates, the product wraps.
+  if (digits >= 128) return false;
+  uint64_t v = 0;
+  for (size_t i = 0; i < digits; ++i) {
+    uint64_t d = static_cast<uint64_t>(s[i] - '0');
+    if (v > (UINT64_MAX - d) / 10) {
+      v = UINT64_MAX;
+      break;
+    }
+    v = v * 10 + d;
   }
-  if (__builtin_mul_overflow(v, mul, out)) return false;
+  *out = v * mul;
   return true;
 }
 
@@ -355,19 +353,15 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
   for (size_t i = 0; i < pairs.size(); i += 2) {
     const Directive* d = FindDirective(pairs[i]);
     if (d == nullptr) {
-      return Status::Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
-                           std::string(pairs[i]) + "'");
+      return Status::Error(errors::ConfigUnknownOption(pairs[i]));
     }
     auto fail = [&](std::string_view reason) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(pairs[i]) + "') - " + std::string(reason));
+      return Status::Error(errors::ConfigSetFailed(pairs[i], reason));
     };
-    if (d->flags & kImmutable) return fail("can't set immutable config");
-    if ((d->flags & kProtectedConfig) && !allow_protected) {
-      return fail("can't set protected config");
-    }
+    if (d->flags & kImmutable) return fail(errors::kConfigImmutable);
+    if ((d->flags & kProtectedConfig) && !allow_protected) return fail(errors::kConfigProtected);
     for (const Directive* seen : directives) {
-      if (seen == d) return fail("duplicate parameter");
+      if (seen == d) return fail(errors::kConfigDuplicate);
     }
     directives.push_back(d);
   }
@@ -389,18 +383,13 @@ Status ConfigStore::Set(std::span<const std::string_view> pairs, const ApplyHook
       args.emplace_back(pairs[i + 1]);
     }
     std::string err = args.empty() && !(d->flags & kMultiArg) ? "" : d->set(next, args);
-    if (!err.empty()) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(pairs[i]) + "') - " + err);
-    }
+    // Redis compat: a value's error names the directive (lower case), not the argument.
+    if (!err.empty()) return Status::Error(errors::ConfigSetFailed(d->name, err));
   }
   if (apply) {
     std::string_view culprit;
     std::string err = apply(*current_, next, &culprit);
-    if (!err.empty()) {
-      return Status::Error("ERR CONFIG SET failed (possibly related to argument '" +
-                           std::string(culprit) + "') - " + err);
-    }
+    if (!err.empty()) return Status::Error(errors::ConfigSetFailed(culprit, err));
   }
   current_ = std::make_shared<const ServerConfig>(std::move(next));
   return Status::Ok();

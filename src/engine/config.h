@@ -86,8 +86,10 @@ std::span<const Directive> Directives();
 const Directive* FindDirective(std::string_view name);
 bool IsKnownRedisDirective(std::string_view name);
 
-// Parses "1gb", "100k", "512mb" (case-insensitive) as Redis's memtoll does.
-bool ParseMemory(std::string_view s, int64_t* out);
+// Parses "1gb", "100k", "512mb" (units case-insensitive) as Redis 7.0's memtoull does for
+// memory directives: digits only (no sign; none at all reads as 0), an overflowing number
+// saturates and the unit's product wraps, modulo 2^64.
+bool ParseMemory(std::string_view s, uint64_t* out);
 
 class ConfigStore {
  public:

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "engine/batch.h"
 #include "engine/blocking.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
@@ -19,32 +20,6 @@ namespace cinnabar::engine {
 namespace {
 
 namespace errors = protocol::errors;
-
-// A command that runs after its input buffer has moved on: it owns its arguments.
-struct Job {
-  Job(Client& c, const CommandEntry& command, std::span<const std::string_view> in)
-      : cmd(&command), client(&c), home(c.worker().index()), db(c.db), resp(c.resp) {
-    storage.reserve(in.size());
-    args.reserve(in.size());
-    for (std::string_view a : in) storage.emplace_back(a);
-    for (const std::string& s : storage) args.emplace_back(s);
-  }
-  const CommandEntry* cmd;
-  std::vector<std::string> storage;
-  std::vector<std::string_view> args;
-  Client* client;  // touched only on the home thread
-  unsigned home;
-  int db;
-  int resp;
-  base::IoBuf reply;  // a remote execution's reply, carried home
-};
-
-// A multi-shard command holding (or waiting for) its shards' locks.
-struct Transaction : LockOwner {
-  std::unique_ptr<Job> job;
-  std::vector<unsigned> shards;  // ascending
-  unsigned pending = 0;          // grants still to come (home thread only)
-};
 
 // --- Checks, in Redis's order ---
 
@@ -79,118 +54,24 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
 
 // --- Execution ---
 
-// Runs the command on the client's own shard. Returns the waiter when it blocked.
-std::shared_ptr<Waiter> RunInline(Client& c, const CommandEntry& cmd,
-                                  std::span<const std::string_view> args) {
+// Runs the command on the client's thread, on its own shard (or keyless). A command that
+// blocked leaves the client awaiting its waiter.
+void RunLocal(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
   Worker& w = c.worker();
   Shard& shard = w.shard();
   int64_t now = base::UnixTimeMs();
   shard.set_now_ms(now);
-  protocol::ReplyBuilder rb = c.Reply();
-  CommandContext ctx(cmd, args, &rb, &w, &c, &shard, c.db, ExecMode::kLocal, now);
-  Execute(ctx, w);
-  if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
-  return ctx.waiter();
-}
-
-// RunInline for a client that is reading commands: a blocked client starts awaiting.
-void RunLocal(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
-  if (std::shared_ptr<Waiter> waiter = RunInline(c, cmd, args)) {
-    c.BeginAwait();
-    EnterBlocked(c, std::move(waiter));
-  }
-}
-
-// The home shard is held by a transaction: the command waits its turn there.
-void RunParked(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
-  auto job = std::make_shared<Job>(c, cmd, args);
-  c.BeginAwait();
-  c.worker().shard().RunWhenFree([job] {
-    // A command that arrived runs even if its client has gone since (its reply is dropped).
-    Client& client = *job->client;
-    if (std::shared_ptr<Waiter> waiter = RunInline(client, *job->cmd, job->args)) {
-      EnterBlocked(client, std::move(waiter));
-    } else {
-      client.EndAwait();
-    }
-  });
-}
-
-void RunHop(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args,
-            unsigned target) {
-  Engine& eng = c.worker().engine();
-  auto job = std::make_shared<Job>(c, cmd, args);
-  c.BeginAwait();
-  eng.Post(target, [&eng, job, target] {
-    Worker& w = eng.worker(target);
-    w.shard().RunWhenFree([&eng, &w, job] {
-      std::shared_ptr<Waiter> waiter = ExecuteRemote(w, *job->cmd, job->args, &job->reply,
-                                                     job->resp, job->db, job->client, job->home);
-      eng.Post(job->home, [job, waiter = std::move(waiter)]() mutable {
-        Client& client = *job->client;
-        if (waiter) {
-          EnterBlocked(client, std::move(waiter));
-          return;
-        }
-        if (client.alive()) client.Reply().Raw(job->reply.view());
-        client.EndAwait();
-      });
-    });
-  });
-}
-
-void RunTransaction(const std::shared_ptr<Transaction>& txn) {
-  Job& job = *txn->job;
-  Client& c = *job.client;
-  Worker& w = c.worker();
-  Engine& eng = w.engine();
-  int64_t now = base::UnixTimeMs();
-  for (unsigned s : txn->shards) eng.shard(s).set_now_ms(now);
   std::shared_ptr<Waiter> waiter;
   {
     protocol::ReplyBuilder rb = c.Reply();
-    // The command's "own" shard is its first key's (or the home shard when keyless).
-    Shard* own = &w.shard();
-    std::vector<int> keys;
-    if (Registry::KeyIndexes(*job.cmd, job.args, &keys) && !keys.empty()) {
-      own = &eng.shard(eng.ShardOf(job.args[static_cast<size_t>(keys[0])]));
-    }
-    CommandContext ctx(*job.cmd, job.args, &rb, &w, &c, own, job.db, ExecMode::kLocked, now);
+    CommandContext ctx(cmd, args, &rb, &w, &c, &shard, c.db, ExecMode::kLocal, now);
     Execute(ctx, w);
+    if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
     waiter = ctx.waiter();
   }
-  for (unsigned s : txn->shards) {
-    Shard& shard = eng.shard(s);
-    if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
-  }
-  for (unsigned s : txn->shards) {
-    eng.Post(s, [&eng, txn, s] { eng.shard(s).Unlock(txn.get()); });
-  }
   if (waiter) {
+    c.BeginAwait();
     EnterBlocked(c, std::move(waiter));
-  } else {
-    c.EndAwait();
-  }
-}
-
-void RunLocked(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args,
-               std::vector<unsigned> shards) {
-  Engine& eng = c.worker().engine();
-  auto txn = std::make_shared<Transaction>();
-  txn->job = std::make_unique<Job>(c, cmd, args);
-  txn->shards = std::move(shards);
-  txn->pending = static_cast<unsigned>(txn->shards.size());
-  c.BeginAwait();
-  const unsigned home = c.worker().index();
-  std::lock_guard lock(eng.schedule_mu());
-  for (unsigned s : txn->shards) {
-    eng.Post(s, [&eng, txn, s, home] {
-      eng.shard(s).Lock(txn.get(), [&eng, txn, home] {
-        eng.Post(home, [txn] {
-          if (--txn->pending == 0) RunTransaction(txn);
-        });
-      });
-    });
   }
 }
 
@@ -256,34 +137,25 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   c.last_command = cmd;
   ++c.commands_run;
 
-  const unsigned n = eng.shard_count();
-  if (n == 1) {
+  if (eng.shard_count() == 1) {
     RunLocal(c, *cmd, args);  // one shard: no hops, no locks, ever
     return;
   }
-  if (cmd->spec->flags & kAllShards) {
-    std::vector<unsigned> all(n);
-    for (unsigned i = 0; i < n; ++i) all[i] = i;
-    RunLocked(c, *cmd, args, std::move(all));
-    return;
-  }
+  const bool all_shards = cmd->spec->flags & kAllShards;
   std::vector<unsigned> shards;
-  if (!cmd->has_keys() || !KeyShards(eng, *cmd, args, &shards)) {
+  if (!all_shards && (!cmd->has_keys() || !KeyShards(eng, *cmd, args, &shards))) {
     // Keyless, or malformed key arguments (the handler rejects them before touching data).
     RunLocal(c, *cmd, args);
     return;
   }
-  if (shards.size() > 1) {
-    RunLocked(c, *cmd, args, std::move(shards));
-  } else if (shards[0] != w.index()) {
-    if (ahead == nullptr || !StartPipelineRun(c, *cmd, args, shards[0], ahead)) {
-      RunHop(c, *cmd, args, shards[0]);
-    }
-  } else if (w.shard().busy()) {
-    RunParked(c, *cmd, args);
-  } else {
+  if (!all_shards && shards.size() == 1 && shards[0] == w.index() && w.shard().InlineOk()) {
     RunLocal(c, *cmd, args);
+    return;
   }
+  auto batch = std::make_shared<Batch>(c);
+  batch->Add(*cmd, args, shards, all_shards);
+  if (ahead != nullptr && MayJoinRun(*cmd)) GatherPipelineRun(c, *batch, ahead);
+  Batch::Start(std::move(batch));
 }
 
 }  // namespace cinnabar::engine

@@ -2,12 +2,13 @@
 // arity, authentication, protected commands), then routing:
 //
 //   inline   keyless commands, and keyed ones whose keys are all on the client's shard
-//   hop      keys all on one other shard: the command runs there, the reply comes back
-//   locked   keys on several shards, or the whole keyspace: the shards are locked in one
-//            global order, the command runs on the client's thread, the shards unlock
+//            (while no transaction holds it)
+//   batch    anything else (engine/batch.h): on the one other shard holding its keys, or
+//            under the locks of every shard it touches; commands pipelined after it may join
+//            (engine/pipeline_run.h)
 //
-// A client runs one command at a time, so replies keep the order of its requests; a
-// pipelined run of single-shard commands is the exception (engine/pipeline_run.h).
+// A client runs one command (or batch) at a time, so replies keep the order of its requests
+// and its commands take effect in that order.
 #pragma once
 
 #include <cstddef>
@@ -29,11 +30,11 @@ struct CommandEntry;
 struct PipelineAhead;
 
 // Runs (or starts) one command for `c`. `args` are valid only during the call. With
-// `ahead` (the input after the command), a command that would hop may take the pipelined
-// commands after it along (engine/pipeline_run.h).
+// `ahead` (the input after the command), a command that leaves the client's thread may take
+// the pipelined commands after it along (engine/pipeline_run.h).
 void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead = nullptr);
 
-// --- The pieces Dispatch is made of, shared with engine/pipeline_run.cc ---
+// --- The pieces Dispatch is made of, shared with batches and pipeline runs ---
 
 // Redis's checks before a command runs, in Redis's order.
 enum class Verdict { kOk, kUnknown, kArity, kNoAuth, kProtected };

@@ -6,7 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,6 +26,10 @@ class Messenger {
  public:
   virtual ~Messenger() = default;
   virtual void Post(unsigned thread, base::Task task) = 0;
+  // Posts tasks[i] to threads[i] as one step: any other post to any of these threads lands
+  // before all of them or after all of them, so every thread sees such steps in one order.
+  // REQUIRES: `threads` ascending and distinct.
+  virtual void PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks) = 0;
   // Runs `task` on `thread` at monotonic time `when_us`. REQUIRES: called on `thread`.
   virtual void RunAt(unsigned thread, int64_t when_us, base::Task task) = 0;
 };
@@ -66,12 +70,17 @@ class Engine {
   ServerHooks& hooks() { return *hooks_; }
 
   void Post(unsigned thread, base::Task task) { messenger_->Post(thread, std::move(task)); }
+  // Messenger::PostAll with make(thread) as each thread's task.
+  template <typename Make>
+  void PostAll(std::span<const unsigned> threads, Make make) {
+    std::vector<base::Task> tasks;
+    tasks.reserve(threads.size());
+    for (unsigned t : threads) tasks.push_back(make(t));
+    messenger_->PostAll(threads, tasks);
+  }
   void RunAt(unsigned thread, int64_t when_us, base::Task task) {
     messenger_->RunAt(thread, when_us, std::move(task));
   }
-  // Held while a multi-shard command queues its lock requests, so every shard sees lock
-  // requests in one global order (which rules out deadlock).
-  std::mutex& schedule_mu() { return schedule_mu_; }
 
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
   std::atomic<int64_t> connected_clients{0};
@@ -92,7 +101,6 @@ class Engine {
   Messenger* messenger_ = nullptr;
   ServerHooks* hooks_ = nullptr;
   std::vector<std::unique_ptr<Worker>> workers_;
-  std::mutex schedule_mu_;
   std::atomic<uint64_t> next_client_id_{1};
   int64_t start_ms_;
   int64_t startup_used_memory_ = 0;

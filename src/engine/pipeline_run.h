@@ -1,23 +1,24 @@
 // Pipeline runs: a client that pipelines commands whose keys live on other shards would
-// wait one round trip between threads per command. Instead, a run of consecutive
-// single-shard commands is spread over the shards at once: each shard executes its share
-// in the client's order, and the replies go out in request order once every shard is done.
+// wait one round trip between threads per command. Instead, when a command is about to
+// leave the client's thread (engine/batch.h), the complete commands pipelined after it join
+// its batch, and the whole run goes as one: to the one shard it touches, or under the locks
+// of the shards it touches. It answers in request order, and other clients see its effects
+// in request order too.
 //
-// Commands on the same key (so the same shard) keep their order; commands on different
-// shards may run concurrently, as with a pipeline split over Redis Cluster nodes.
-// A run starts at a command that would hop; what ends it: a command that is keyless, spans
-// shards, may block, is refused by the dispatcher's checks, or anything but a complete
-// command in the input.
+// What ends a run: a command that is keyless, needs the whole keyspace, may block, or is
+// refused by the dispatcher's checks (its error is answered in place, after the run); a
+// command over several shards in a run of single-shard ones; an incomplete command in the
+// input; or the run's size limit.
 #pragma once
 
 #include <cstddef>
-#include <span>
 #include <string_view>
 
 #include "protocol/resp_parser.h"
 
 namespace cinnabar::engine {
 
+class Batch;
 class Client;
 struct CommandEntry;
 
@@ -28,10 +29,12 @@ struct PipelineAhead {
   size_t taken = 0;  // bytes of `more` the run took
 };
 
-// For a command Dispatch admitted and would hop to `target`: if at least one command that
-// can join a run follows in `ahead->more`, starts the run (this command first) and returns
-// true with `ahead->taken` set. Otherwise returns false and does nothing.
-bool StartPipelineRun(Client& c, const CommandEntry& first, std::span<const std::string_view> args,
-                      unsigned target, PipelineAhead* ahead);
+// Whether an admitted command may be followed by others in its batch: not one that may
+// block (the commands after it must wait for it) nor one that locks the whole keyspace.
+bool MayJoinRun(const CommandEntry& cmd);
+
+// Appends to `batch` (holding the command being dispatched) the pipelined commands in
+// `ahead->more` that may join it; sets `ahead->taken`.
+void GatherPipelineRun(Client& c, Batch& batch, PipelineAhead* ahead);
 
 }  // namespace cinnabar::engine

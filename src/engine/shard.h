@@ -3,9 +3,11 @@
 //
 // Threading: everything here runs on the owning thread, except while a transaction holds
 // the shard's lock, when the transaction's thread may use the databases (the lock's grant
-// and release travel through task queues, which order the memory accesses).
+// and release travel through task queues, which order the memory accesses), and the
+// incoming-share count, which any thread may change.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <string_view>
@@ -56,6 +58,16 @@ class Shard {
   // --- Access (owning thread only) ---
   // True while a transaction holds the shard or work waits for it: new work must queue.
   bool busy() const { return holder_ != nullptr || !waiting_.empty(); }
+  // Whether a command of one of this thread's clients may run inline now: the shard is not
+  // busy and no share of a spread batch is on its way here (engine/batch.h). A share posted
+  // before must run first, or a client could see a pipeline's later effect on another shard
+  // but miss its earlier one here.
+  bool InlineOk() const {
+    return !busy() && incoming_shares_.load(std::memory_order_seq_cst) == 0;
+  }
+  // Any thread: a share of a spread batch is posted here / has run here.
+  void ShareComing() { incoming_shares_.fetch_add(1, std::memory_order_seq_cst); }
+  void ShareDone() { incoming_shares_.fetch_sub(1, std::memory_order_seq_cst); }
   // Runs `work` now when the shard is free, else after what is already waiting.
   void RunWhenFree(base::Task work);
   // Asks for the lock on behalf of `owner`; `granted` runs (on this thread) once it holds.
@@ -93,6 +105,7 @@ class Shard {
   int64_t now_ms_ = 0;
   uint64_t rng_;
 
+  std::atomic<uint32_t> incoming_shares_{0};
   LockOwner* holder_ = nullptr;
   std::deque<Waiting> waiting_;
   bool draining_ = false;

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <queue>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -92,6 +93,10 @@ class EventLoop {
 
   // --- Any thread ---
   void Post(base::Task task);
+  // Posts tasks[i] to *loops[i] as one step: any other post to any of these loops lands
+  // before all of them or after all of them. REQUIRES: distinct loops, listed by every
+  // caller in one global order (by thread index).
+  static void PostAll(std::span<EventLoop* const> loops, std::span<base::Task> tasks);
   void Stop();
 
   // --- The loop's thread ---

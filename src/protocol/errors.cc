@@ -10,31 +10,6 @@ std::string WrongArity(std::string_view full_name) {
   return s;
 }
 
-std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs) {
-  std::string listed;
-  // Redis compat: each argument is cut to what remains of 128 characters before its quote.
-  for (size_t i = 0; i < nargs && listed.size() < 128; ++i) {
-    size_t room = 128 - listed.size();
-    listed += '\'';
-    listed += args[i].substr(0, room);
-    listed += "' ";
-  }
-  std::string s = "ERR unknown command '";
-  s += name.substr(0, 128);
-  s += "', with args beginning with: ";
-  s += listed;
-  return s;
-}
-
-std::string UnknownSubcommand(std::string_view container, std::string_view sub) {
-  std::string s = "ERR unknown subcommand '";
-  s += sub.substr(0, 128);
-  s += "'. Try ";
-  s += base::ToUpper(container);
-  s += " HELP.";
-  return s;
-}
-
 std::string AtLeastOneInputKey(std::string_view command) {
   std::string s = "ERR at least 1 input key is needed for '";
   s += command;
@@ -54,6 +29,91 @@ std::string ProtoExpectedDollar(char got) {
   s += got;
   s += "'";
   return s;
+}
+
+std::string ConfigBounds(int64_t min, int64_t max) {
+  return "argument must be between " + std::to_string(min) + " and " + std::to_string(max) +
+         " inclusive";
+}
+
+std::string ConfigChoices(const std::string_view* names, size_t n) {
+  std::string s = "argument(s) must be one of the following: ";
+  for (size_t i = 0; i < n; ++i) {
+    if (i > 0) s += ", ";
+    s += names[i];
+  }
+  return s;
+}
+
+std::string_view CutAtNul(std::string_view arg) { return arg.substr(0, arg.find('\0')); }
+
+namespace {
+
+// prefix + 'arg' + suffix, the argument cut at its NUL (and to `max` bytes, as "%.128s").
+std::string Quoting(std::string_view prefix, std::string_view arg, std::string_view suffix,
+                    size_t max = std::string_view::npos) {
+  std::string s(prefix);
+  s += CutAtNul(arg).substr(0, max);
+  s += suffix;
+  return s;
+}
+
+}  // namespace
+
+std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs) {
+  std::string listed;
+  // Redis compat: each argument is cut to what remains of 128 characters before its quote.
+  for (size_t i = 0; i < nargs && listed.size() < 128; ++i) {
+    size_t room = 128 - listed.size();
+    listed += '\'';
+    listed += CutAtNul(args[i]).substr(0, room);
+    listed += "' ";
+  }
+  return Quoting("ERR unknown command '", name, "', with args beginning with: ", 128) + listed;
+}
+
+std::string UnknownSubcommand(std::string_view container, std::string_view sub) {
+  return Quoting("ERR unknown subcommand '", sub,
+                 "'. Try " + base::ToUpper(CutAtNul(container)) + " HELP.", 128);
+}
+
+std::string SubcommandSyntax(std::string_view container, std::string_view sub) {
+  return Quoting("ERR unknown subcommand or wrong number of arguments for '", sub,
+                 "'. Try " + base::ToUpper(CutAtNul(container)) + " HELP.", 128);
+}
+
+std::string UnsupportedOption(std::string_view option) {
+  return Quoting("ERR Unsupported option ", option, "");
+}
+
+std::string HelloSyntax(std::string_view option) {
+  return Quoting("ERR Syntax error in HELLO option '", option, "'");
+}
+
+std::string UnknownClientType(std::string_view type) {
+  return Quoting("ERR Unknown client type '", type, "'");
+}
+
+std::string NoSuchUser(std::string_view user) {
+  return Quoting("ERR No such user '", user, "'");
+}
+
+std::string UnrecognizedOption(std::string_view option) {
+  return Quoting("ERR Unrecognized option '", option, "'");
+}
+
+std::string InvalidClientAttribute(std::string_view attribute) {
+  return Quoting("ERR ", base::ToLower(attribute),
+                 " cannot contain spaces, newlines or special characters.");
+}
+
+std::string ConfigUnknownOption(std::string_view name) {
+  return Quoting("ERR Unknown option or number of arguments for CONFIG SET - '", name, "'");
+}
+
+std::string ConfigSetFailed(std::string_view name, std::string_view reason) {
+  return Quoting("ERR CONFIG SET failed (possibly related to argument '", name,
+                 "') - " + std::string(reason));
 }
 
 std::string_view OpStatusText(base::OpStatus status) {

@@ -3,6 +3,8 @@
 // ("WRONGTYPE ..."); ReplyBuilder::Error adds nothing, so each constant is complete.
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -80,6 +82,45 @@ inline constexpr std::string_view kRandCountRange =
 inline constexpr std::string_view kInvalidFirstDb = "ERR invalid first DB index";
 inline constexpr std::string_view kInvalidSecondDb = "ERR invalid second DB index";
 inline constexpr std::string_view kNoSuchClient = "ERR No such client";
+inline constexpr std::string_view kInvalidClientId = "ERR Invalid client ID";
+inline constexpr std::string_view kClientIdNotPositive = "ERR client-id should be greater than 0";
+inline constexpr std::string_view kInvalidClientName =
+    "ERR Client names cannot contain spaces, newlines or special characters.";
+inline constexpr std::string_view kUnblockReason =
+    "ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR";
+// What a client blocked in a command gets from CLIENT UNBLOCK ... ERROR.
+inline constexpr std::string_view kUnblocked = "UNBLOCKED client unblocked via CLIENT UNBLOCK";
+inline constexpr std::string_view kDecrementOverflow = "ERR decrement would overflow";
+inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float or out of range";
+inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
+inline constexpr std::string_view kLfuNotSelected =
+    "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+    "that when switching between policies at runtime LRU and LFU data will take some time to "
+    "adjust.";
+inline constexpr std::string_view kNoShutdownInProgress = "ERR No shutdown in progress.";
+inline constexpr std::string_view kShutdownFailed = "ERR Errors trying to SHUTDOWN. Check logs.";
+
+// COMMAND GETKEYS.
+inline constexpr std::string_view kInvalidCommandSpecified = "ERR Invalid command specified";
+inline constexpr std::string_view kNoKeyArguments = "ERR The command has no key arguments";
+inline constexpr std::string_view kInvalidNumberOfArguments =
+    "ERR Invalid number of arguments specified for command";
+inline constexpr std::string_view kInvalidArgumentsForCommand =
+    "ERR Invalid arguments specified for command";
+
+// CONFIG SET reasons (after "... (possibly related to argument 'x') - "); config files
+// print them too.
+inline constexpr std::string_view kConfigNotInteger = "argument couldn't be parsed into an integer";
+inline constexpr std::string_view kConfigNotMemory = "argument must be a memory value";
+inline constexpr std::string_view kConfigNotYesNo = "argument must be 'yes' or 'no'";
+inline constexpr std::string_view kConfigImmutable = "can't set immutable config";
+inline constexpr std::string_view kConfigProtected = "can't set protected config";
+inline constexpr std::string_view kConfigDuplicate = "duplicate parameter";
+inline constexpr std::string_view kConfigTooManyBinds = "Too many bind addresses specified.";
+// "argument must be between 0 and 10 inclusive"
+std::string ConfigBounds(int64_t min, int64_t max);
+// "argument(s) must be one of the following: debug, verbose, notice, warning"
+std::string ConfigChoices(const std::string_view* names, size_t n);
 inline constexpr std::string_view kDebugNotAllowed =
     "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you "
     "can run it from a local connection, otherwise you need to set this option in the "
@@ -125,16 +166,44 @@ inline constexpr std::string_view kProtoUnbalancedQuotes =
 
 // "ERR wrong number of arguments for 'get' command"
 std::string WrongArity(std::string_view full_name);
-// "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
-std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs);
-// "ERR unknown subcommand 'foo'. Try CLIENT HELP."
-std::string UnknownSubcommand(std::string_view container, std::string_view sub);
 // "ERR at least 1 input key is needed for 'zunionstore' command"
 std::string AtLeastOneInputKey(std::string_view command);
 // "ERR invalid expire time in 'set' command"
 std::string InvalidExpire(std::string_view command);
 // "ERR Protocol error: expected '$', got 'x'"
 std::string ProtoExpectedDollar(char got);
+
+// --- Texts that quote what the client sent ---
+// Redis builds these with C's %s, so a quoted argument ends at its first NUL byte while the
+// rest of the text goes on ("EXPIRE k 1 b\0c" is answered "ERR Unsupported option b"). Every
+// function below quotes its arguments through CutAtNul.
+
+// `arg` up to its first NUL byte (all of it when there is none).
+std::string_view CutAtNul(std::string_view arg);
+
+// "ERR unknown command 'foo', with args beginning with: 'a' 'b' "
+std::string UnknownCommand(std::string_view name, const std::string_view* args, size_t nargs);
+// "ERR unknown subcommand 'foo'. Try CLIENT HELP." (`container` as the client typed it)
+std::string UnknownSubcommand(std::string_view container, std::string_view sub);
+// "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP."
+// (both as the client typed them)
+std::string SubcommandSyntax(std::string_view container, std::string_view sub);
+// "ERR Unsupported option foo" (EXPIRE and its siblings)
+std::string UnsupportedOption(std::string_view option);
+// "ERR Syntax error in HELLO option 'foo'"
+std::string HelloSyntax(std::string_view option);
+// "ERR Unknown client type 'foo'"
+std::string UnknownClientType(std::string_view type);
+// "ERR No such user 'foo'"
+std::string NoSuchUser(std::string_view user);
+// CLIENT SETINFO: "ERR Unrecognized option 'foo'"
+std::string UnrecognizedOption(std::string_view option);
+// CLIENT SETINFO: "ERR lib-name cannot contain spaces, newlines or special characters."
+std::string InvalidClientAttribute(std::string_view attribute);
+// "ERR Unknown option or number of arguments for CONFIG SET - 'foo'"
+std::string ConfigUnknownOption(std::string_view name);
+// "ERR CONFIG SET failed (possibly related to argument 'hz') - <reason>"
+std::string ConfigSetFailed(std::string_view name, std::string_view reason);
 
 // The wire text of a data-path status; `command` names the command where the text does.
 std::string_view OpStatusText(base::OpStatus status);

@@ -56,6 +56,13 @@ void Server::Post(unsigned thread, base::Task task) {
   threads_[thread].loop->Post(std::move(task));
 }
 
+void Server::PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks) {
+  std::vector<io::EventLoop*> loops;
+  loops.reserve(threads.size());
+  for (unsigned t : threads) loops.push_back(threads_[t].loop.get());
+  io::EventLoop::PostAll(loops, tasks);
+}
+
 void Server::RunAt(unsigned thread, int64_t when_us, base::Task task) {
   threads_[thread].loop->RunAt(when_us, std::move(task));
 }

@@ -8,6 +8,7 @@ Options:
   --io-engine auto|uring|epoll
 """
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -40,10 +41,50 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(skip)
 
 
+def _ephemeral_range():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            low, high = (int(x) for x in f.read().split())
+            return low, high
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free on every address, outside the kernel's ephemeral range: a port the kernel
+    picked (bind to 0) can be taken meanwhile by any outgoing connection's local end, and a
+    server listening on several addresses then fails to start."""
+    low, high = _ephemeral_range()
+    candidates = [p for p in range(10000, 30000) if not (low <= p <= high)]
+    for _ in range(200):
+        port = random.choice(candidates)
+        with socket.socket() as s:
+            try:
+                s.bind(("0.0.0.0", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port found")
+
+
+def encode(*args):
+    """One command as a RESP multibulk request; arguments may be bytes, str or numbers."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
+def read_exactly(sock, want):
+    """Reads from `sock` until as many bytes as `want` has arrived (or the peer closed)."""
+    got = b""
+    while len(got) < len(want):
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        got += chunk
+    return got
 
 
 class ServerProcess:
@@ -87,11 +128,16 @@ class ServerProcess:
                 if "io_uring is unavailable" in text:
                     pytest.skip("io_uring is unavailable on this machine")
                 raise RuntimeError(f"server exited ({self.proc.returncode}):\n{text}")
+            # A reply, not only a connection: the kernel completes handshakes on the first
+            # address listening while the server may still fail on the next one and exit.
             try:
-                with socket.create_connection((self.host, self.port), timeout=0.2):
-                    return
+                with socket.create_connection((self.host, self.port), timeout=0.5) as c:
+                    c.sendall(b"PING\r\n")
+                    if c.recv(1):
+                        return
             except OSError:
-                time.sleep(0.02)
+                pass
+            time.sleep(0.02)
         raise RuntimeError("server did not start:\n" + self.read_log())
 
     def read_log(self):

@@ -122,6 +122,40 @@ def test_client_list_errors(r):
         r.execute_command("CLIENT", "LIST", "ID")
 
 
+@pytest.mark.parametrize("args,error", [
+    # Redis 7.0 takes TYPE only as the sole option and ID only first, with every
+    # argument after it an id.
+    (("TYPE", "bad", "x"), "syntax error"),
+    (("TYPE", "normal", "x"), "syntax error"),
+    (("TYPE", "normal", "ID", "5"), "syntax error"),
+    (("TYPE",), "syntax error"),
+    (("ID", "1", "TYPE", "normal"), "Invalid client ID"),
+    (("ID", "0", "x"), "Invalid client ID"),
+    (("TYPE", "bad"), "Unknown client type 'bad'"),
+])
+def test_client_list_grammar(r, args, error):
+    with pytest.raises(redis.ResponseError) as e:
+        r.execute_command("CLIENT", "LIST", *args)
+    assert str(e.value) == error
+    assert client_list(r, "TYPE", "NORMAL")  # case-insensitive type
+
+
+@pytest.mark.parametrize("args,error", [
+    # Filters are checked in order; a missing last value is a syntax error when reached.
+    (("TYPE", "bad", "x"), "Unknown client type 'bad'"),
+    (("ID", "-1", "FOO"), "client-id should be greater than 0"),
+    (("USER", "nobody", "x"), "No such user 'nobody'"),
+    (("ADDR", "1.2.3.4:5", "ID", "x"), "client-id should be greater than 0"),
+    (("LADDR", "1.1.1.1:1", "TYPE", "bad"), "Unknown client type 'bad'"),
+    (("SKIPME", "yes", "ID"), "syntax error"),
+    (("TYPE", "normal", "SKIPME", "yes", "FOO"), "syntax error"),
+])
+def test_kill_filters_checked_in_order(r, args, error):
+    with pytest.raises(redis.ResponseError) as e:
+        r.execute_command("CLIENT", "KILL", *args)
+    assert str(e.value) == error
+
+
 def test_client_info(r):
     r.client_setname("me")
     info = r.execute_command("CLIENT", "INFO")

@@ -299,6 +299,21 @@ def test_copy_errors(r):
     assert r.exists("b") == 0
 
 
+def test_copy_options_are_checked_in_order(r):
+    """Each DB index is range-checked where it stands, before a later bad option."""
+    r.set("a", "v")
+    out_of_range = "DB index is out of range"
+    assert err(r, "COPY", "a", "b", "DB", "16", "FOO") == out_of_range
+    assert err(r, "COPY", "a", "b", "REPLACE", "DB", "16", "FOO") == out_of_range
+    assert err(r, "COPY", "a", "b", "DB", "16", "DB", "1") == out_of_range
+    assert err(r, "COPY", "a", "b", "DB", "1", "DB", "16") == out_of_range
+    assert err(r, "COPY", "a", "b", "DB", "x", "FOO") == "value is not an integer or out of range"
+    assert err(r, "COPY", "a", "b", "FOO", "DB", "16") == "syntax error"
+    assert err(r, "COPY", "a", "b", "DB", "0", "REPLACE", "FOO") == "syntax error"
+    assert err(r, "COPY", "a", "a", "DB", "16") == out_of_range
+    assert r.exists("b") == 0
+
+
 # --- MOVE ---
 
 def test_move(r, db1):

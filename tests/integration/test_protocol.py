@@ -10,6 +10,8 @@ import time
 import pytest
 import redis
 
+from conftest import encode, read_exactly
+
 
 def exchange(server, data, timeout=3):
     """Sends `data`, returns (everything the server sent, whether it closed)."""
@@ -300,9 +302,6 @@ def test_connections_are_spread_over_threads(start_server, pytestconfig):
 def test_error_texts_quoting_arguments_keep_the_framing(server):
     # Redis compat: CR/LF in a quoted argument become spaces (at the end they are dropped), so
     # each command gets exactly one reply, in order.
-    def encode_command(args):
-        return b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args)
-
     with socket.create_connection((server.host, server.port), timeout=5) as s:
         cmds = [
             [b"PEXPIREAT", b"k", b"1", b"x\r\n-ERR"],
@@ -311,16 +310,95 @@ def test_error_texts_quoting_arguments_keep_the_framing(server):
             [b"FOO\r\n", b"x\ny"],
             [b"PING"],
         ]
-        s.sendall(b"".join(encode_command(c) for c in cmds))
+        s.sendall(b"".join(encode(*c) for c in cmds))
         expected = (b"-ERR Unsupported option x  -ERR\r\n"
                     b"-ERR Unsupported option b\r\n"
                     b"-ERR Unknown option or number of arguments for CONFIG SET - 'a  b'\r\n"
                     b"-ERR unknown command 'FOO  ', with args beginning with: 'x y' \r\n"
                     b"+PONG\r\n")
-        got = b""
-        while len(got) < len(expected):
-            chunk = s.recv(65536)
-            if not chunk:
-                break
-            got += chunk
-        assert got == expected
+        assert read_exactly(s, expected) == expected
+
+
+def read_at_least(sock, n, timeout=5):
+    """What arrives on `sock` until `n` bytes came, it closed, or `timeout` passed."""
+    deadline = time.time() + timeout
+    got = b""
+    while len(got) < n and time.time() < deadline:
+        sock.settimeout(max(0.01, deadline - time.time()))
+        try:
+            chunk = sock.recv(65536)
+        except socket.timeout:
+            break
+        if not chunk:
+            break
+        got += chunk
+    return got
+
+
+def test_error_texts_quote_arguments_up_to_their_first_nul(server):
+    # Redis compat: error texts are built with C's %s, so a quoted argument ends at its first
+    # NUL byte while the rest of the text goes on. (Names are ones no command, subcommand or
+    # directive has: Redis hashes a name whole but compares it as a C string, so whether
+    # "HZ\0x" finds hz depends on its hash seed.)
+    cases = [
+        ([b"EXPIRE", b"k", b"100", b"b\x00"], b"-ERR Unsupported option b\r\n"),
+        ([b"PEXPIRE", b"k", b"100", b"\x00c"], b"-ERR Unsupported option \r\n"),
+        ([b"FOO\x00x", b"a\x00b", b"c"],
+         b"-ERR unknown command 'FOO', with args beginning with: 'a' 'c' \r\n"),
+        ([b"\x00", b"\x00"], b"-ERR unknown command '', with args beginning with: '' \r\n"),
+        ([b"foo", b"a\x00" * 70, b"b" * 200],
+         b"-ERR unknown command 'foo', with args beginning with: 'a' '" + b"b" * 124 + b"' \r\n"),
+        ([b"CLIENT", b"FOO\x00bar"], b"-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n"),
+        ([b"CLIENT", b"LIST", b"TYPE", b"bad\x00x"], b"-ERR Unknown client type 'bad'\r\n"),
+        ([b"CLIENT", b"KILL", b"TYPE", b"bad\x00x"], b"-ERR Unknown client type 'bad'\r\n"),
+        ([b"CLIENT", b"KILL", b"USER", b"bad\x00x"], b"-ERR No such user 'bad'\r\n"),
+        ([b"HELLO", b"3", b"bad\x00x"], b"-ERR Syntax error in HELLO option 'bad'\r\n"),
+        ([b"CONFIG", b"SET", b"nosuch\x00x", b"y"],
+         b"-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n"),
+        ([b"PING"], b"+PONG\r\n"),
+    ]
+    with socket.create_connection((server.host, server.port), timeout=5) as s:
+        s.sendall(b"".join(encode(*c) for c, _ in cases))
+        expected = b"".join(reply for _, reply in cases)
+        assert read_at_least(s, len(expected)) == expected
+
+
+def test_subcommand_syntax_errors_repeat_the_subcommand_as_typed(r):
+    for sub in ("UNBLOCK", "unblock", "UnBlock"):
+        with pytest.raises(redis.ResponseError) as e:
+            r.execute_command("client", sub, "1", "TIMEOUT", "x")
+        assert str(e.value) == (f"unknown subcommand or wrong number of arguments for '{sub}'. "
+                                "Try CLIENT HELP.")
+    with pytest.raises(redis.ResponseError) as e:
+        r.execute_command("CLIENT", "UNBLOCK", "1", "maybe")
+    assert str(e.value) == "CLIENT UNBLOCK reason should be TIMEOUT or ERROR"
+    with pytest.raises(redis.ResponseError) as e:
+        r.execute_command("CLIENT", "UNBLOCK", "x")
+    assert str(e.value) == "value is not an integer or out of range"
+
+
+def test_options_match_up_to_their_first_nul(server):
+    # Redis compat: options are compared with strcasecmp, as C strings, so "NX\0junk" is NX.
+    # (A command or subcommand name with a NUL is left out: Redis hashes the whole name but
+    # compares it as a C string, so whether "GET\0" finds GET depends on its hash seed.)
+    cases = [
+        ([b"FLUSHALL"], b"+OK\r\n"),
+        ([b"SET", b"k", b"v", b"NX\x00"], b"+OK\r\n"),
+        ([b"SET", b"k", b"w", b"NX\x00junk"], b"$-1\r\n"),
+        ([b"EXPIRE", b"k", b"100", b"gt\x00"], b":0\r\n"),
+        ([b"GETEX", b"k", b"PERSIST\x00"], b"$1\r\nv\r\n"),
+        ([b"RPUSH", b"l", b"a"], b":1\r\n"),
+        ([b"LINSERT", b"l", b"BEFORE\x00", b"a", b"x"], b":2\r\n"),
+        ([b"ZADD", b"z", b"INCR\x00", b"1", b"a"], b"$1\r\n1\r\n"),
+        ([b"ZRANGE", b"z", b"0", b"5", b"BYSCORE\x00x", b"WITHSCORES\x00"],
+         b"*2\r\n$1\r\na\r\n$1\r\n1\r\n"),
+        ([b"SCAN", b"0", b"TYPE", b"zset\x00", b"COUNT\x00", b"100"],
+         b"*2\r\n$1\r\n0\r\n*1\r\n$1\r\nz\r\n"),
+        ([b"CLIENT", b"UNBLOCK", b"99999", b"TIMEOUT\x00"], b":0\r\n"),
+        ([b"CLIENT", b"KILL", b"ID\x00", b"99999"], b":0\r\n"),
+        ([b"CONFIG", b"SET", b"protected-mode", b"no\x00junk"], b"+OK\r\n"),
+    ]
+    with socket.create_connection((server.host, server.port), timeout=5) as s:
+        s.sendall(b"".join(encode(*c) for c, _ in cases))
+        expected = b"".join(reply for _, reply in cases)
+        assert read_at_least(s, len(expected)) == expected

@@ -179,6 +179,8 @@ def test_config_set_memory_units(r):
     try:
         assert r.config_set("proto-max-bulk-len", "2mb") is True
         assert r.config_get("proto-max-bulk-len") == {"proto-max-bulk-len": "2097152"}
+        assert r.config_set("proto-max-bulk-len", "001gb") is True
+        assert r.config_get("proto-max-bulk-len") == {"proto-max-bulk-len": "1073741824"}
     finally:
         r.config_set("proto-max-bulk-len", old)
 
@@ -203,6 +205,45 @@ def test_config_set_memory_units(r):
      "between 1048576 and 9223372036854775807 inclusive"),
     (["maxclients", "5", "timeout"], "syntax error"),
     (["timeout"], "wrong number of arguments for 'config|set' command"),
+    # Counts are integers; sizes ("-value") are memory values, without a sign.
+    (["hash-max-listpack-entries", "x"], "CONFIG SET failed (possibly related to argument "
+     "'hash-max-listpack-entries') - argument couldn't be parsed into an integer"),
+    (["zset-max-listpack-entries", "10k"], "CONFIG SET failed (possibly related to argument "
+     "'zset-max-listpack-entries') - argument couldn't be parsed into an integer"),
+    (["set-max-intset-entries", "007"], "CONFIG SET failed (possibly related to argument "
+     "'set-max-intset-entries') - argument couldn't be parsed into an integer"),
+    (["hash-max-listpack-entries", "-1"], "CONFIG SET failed (possibly related to argument "
+     "'hash-max-listpack-entries') - argument must be between 0 and 9223372036854775807 "
+     "inclusive"),
+    (["hash-max-listpack-value", "x"], "CONFIG SET failed (possibly related to argument "
+     "'hash-max-listpack-value') - argument must be a memory value"),
+    (["hash-max-listpack-value", "-1"], "CONFIG SET failed (possibly related to argument "
+     "'hash-max-listpack-value') - argument must be a memory value"),
+    (["zset-max-listpack-value", "99999999999999999999"], "CONFIG SET failed (possibly related "
+     "to argument 'zset-max-listpack-value') - argument must be between 0 and "
+     "9223372036854775807 inclusive"),
+    (["proto-max-bulk-len", "-1"], "CONFIG SET failed (possibly related to argument "
+     "'proto-max-bulk-len') - argument must be a memory value"),
+    (["proto-max-bulk-len", ""], "CONFIG SET failed (possibly related to argument "
+     "'proto-max-bulk-len') - argument must be between 1048576 and 9223372036854775807 "
+     "inclusive"),
+    # A value's error names the directive in lower case (an alias as itself); the checks
+    # on names (immutable, duplicate) quote the argument as given.
+    (["Hash-Max-Listpack-Entries", "x"], "CONFIG SET failed (possibly related to argument "
+     "'hash-max-listpack-entries') - argument couldn't be parsed into an integer"),
+    (["HASH-MAX-ZIPLIST-ENTRIES", "x"], "CONFIG SET failed (possibly related to argument "
+     "'hash-max-ziplist-entries') - argument couldn't be parsed into an integer"),
+    (["PROTECTED-MODE", "maybe"], "CONFIG SET failed (possibly related to argument "
+     "'protected-mode') - argument must be 'yes' or 'no'"),
+    (["hz", "10", "HZ", "11"],
+     "CONFIG SET failed (possibly related to argument 'HZ') - duplicate parameter"),
+    (["hz", "5", "Daemonize", "yes"],
+     "CONFIG SET failed (possibly related to argument 'Daemonize') - can't set immutable config"),
+    (["daemonize", "yes", "nosuch", "x"],
+     "CONFIG SET failed (possibly related to argument 'daemonize') - can't set immutable config"),
+    (["hz", "x", "nosuch", "x"], "Unknown option or number of arguments for CONFIG SET - 'nosuch'"),
+    (["maxclients", "10", "timeout", "x"], "CONFIG SET failed (possibly related to argument "
+     "'timeout') - argument couldn't be parsed into an integer"),
 ])
 def test_config_set_errors(r, args, message):
     with pytest.raises(redis.ResponseError) as e:

@@ -369,6 +369,39 @@ def test_zscan_large_set_visits_everything(r):
     assert seen == {f"m{i}": str(i) for i in range(1000)}
 
 
+def test_zscan_prints_scores_as_the_encoding_holds_them(r):
+    """A small set's listpack stores integral scores (within +-2^62) as integers and ZSCAN
+    prints that stored form; a large set's ZSCAN prints "%.17g", as ZSCORE always does."""
+    scores = {"a": "1e17", "b": "123456789012345678", "c": "4611686018427387904",
+              "d": "4611686018427388928", "e": "-4611686018427387904", "f": "1e22",
+              "g": "2.5", "h": "-0", "i": "inf", "j": "7"}
+    listpack = {"a": "100000000000000000", "b": "123456789012345680",
+                "c": "4611686018427387904", "d": "4.6116860184273889e+18",
+                "e": "-4611686018427387904", "f": "1e+22", "g": "2.5", "h": "0", "i": "inf",
+                "j": "7"}
+    skiplist = {"a": "1e+17", "b": "1.2345678901234568e+17", "c": "4.6116860184273879e+18",
+                "d": "4.6116860184273889e+18", "e": "-4.6116860184273879e+18", "f": "1e+22",
+                "g": "2.5", "h": "-0", "i": "inf", "j": "7"}
+    for key, entries in (("small", 128), ("large", 0)):
+        r.config_set("zset-max-listpack-entries", entries)
+        for member, score in scores.items():
+            x(r, "ZADD", key, score, member)
+    cursor, items = x(r, "ZSCAN", "small", 0)
+    assert cursor == "0" and dict(zip(items[::2], items[1::2])) == listpack
+    seen, cursor = {}, "0"
+    while True:
+        cursor, items = x(r, "ZSCAN", "large", cursor)
+        seen.update(zip(items[::2], items[1::2]))
+        if cursor == "0":
+            break
+    assert seen == skiplist
+    # Every other command prints "%.17g" in both encodings.
+    for key in ("small", "large"):
+        assert x(r, "ZSCORE", key, "a") == "1e+17"
+        assert x(r, "ZRANGE", key, 0, -1, "WITHSCORES")[-2:] == ["i", "inf"]
+        assert x(r, "ZMSCORE", key, "b") == ["1.2345678901234568e+17"]
+
+
 # --- Set algebra ---
 
 def test_zunion_zinter_zdiff(r):
@@ -396,6 +429,35 @@ def test_zunion_nan_and_inf(r):
     # inf + -inf is NaN, which Redis turns into 0; weight 0 * inf also.
     assert r.zunion(["z1", "z2"], withscores=True) == [("a", 0)]
     assert r.zunion({"z1": 0}, withscores=True) == [("a", 0)]
+
+
+def test_zinter_weight_zero_on_infinity(r):
+    """ZINTER: the first input's weighted score turns NaN (0 * inf) into 0, a later input's
+    NaN product goes into the aggregate (SUM: 0; MIN, MAX: ignored). ZUNION turns every
+    NaN product into 0."""
+    r.zadd("zi", {"e": float("inf"), "f": 1})
+    r.zadd("zn", {"e": float("-inf"), "f": 2})
+
+    def run(*args):
+        return x(r, *args, "WITHSCORES")
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 1, 0) == ["e", "0", "f", "1"]
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 0, 1) == ["f", "1", "e", "inf"]
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 1, 0, "AGGREGATE", "MIN") == \
+        ["f", "0", "e", "inf"]
+    assert run("ZINTER", 2, "zi", "zi", "WEIGHTS", 1, 0, "AGGREGATE", "MAX") == \
+        ["f", "1", "e", "inf"]
+    assert run("ZINTER", 1, "zi", "WEIGHTS", 0) == ["e", "0", "f", "0"]
+    assert run("ZINTER", 2, "zi", "zn") == ["e", "0", "f", "3"]
+    assert run("ZINTER", 2, "zi", "zn", "AGGREGATE", "MIN") == ["e", "-inf", "f", "1"]
+    assert run("ZINTER", 2, "zi", "zn", "AGGREGATE", "MAX") == ["f", "2", "e", "inf"]
+    assert run("ZINTER", 2, "zi", "zn", "WEIGHTS", -1, -1) == ["f", "-3", "e", "0"]
+    assert run("ZUNION", 2, "zi", "zi", "WEIGHTS", 1, 0) == ["f", "1", "e", "inf"]
+    assert run("ZUNION", 2, "zi", "zn", "WEIGHTS", "-inf", 0) == ["e", "-inf", "f", "-inf"]
+    assert run("ZUNION", 2, "zi", "zn", "AGGREGATE", "MIN") == ["e", "-inf", "f", "1"]
+    assert x(r, "ZINTERSTORE", "d", 2, "zi", "zi", "WEIGHTS", 1, 0) == 2
+    assert x(r, "ZRANGE", "d", 0, -1, "WITHSCORES") == ["e", "0", "f", "1"]
+    assert x(r, "ZUNIONSTORE", "d", 2, "zi", "zi", "WEIGHTS", 1, 0) == 2
+    assert x(r, "ZRANGE", "d", 0, -1, "WITHSCORES") == ["f", "1", "e", "inf"]
 
 
 def test_store_commands(r):

@@ -38,6 +38,20 @@ def limits(r):
         r.config_set(k, v)
 
 
+def resp(raw, *args, proto=2):
+    """One command on a raw connection (after HELLO proto); returns the reply bytes."""
+    c = raw()
+    if proto == 3:
+        c.send(b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n")
+        c.read()
+    out = b"*%d\r\n" % len(args)
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out += b"$%d\r\n%s\r\n" % (len(a), a)
+    c.send(out)
+    return c.read()
+
+
 def load(r, key, items):
     pipe = r.pipeline(transaction=False)
     batch = {}
@@ -199,6 +213,41 @@ def test_same_behaviour_in_both_encodings(r, limits):
     # Redis compat: a listpack stores -0 as 0, a skiplist keeps the sign.
     assert listpack[-1] == "0" and skiplist[-1] == "-0"
     assert listpack[:-1] == skiplist[:-1]
+
+
+def test_negative_zero_kept_as_the_encoding_keeps_it(r, raw, limits):
+    """Redis 7.0 picks a new key's encoding from the first ZADD member only: members added
+    while it is a listpack store -0 as 0, which the conversion keeps; members added to a
+    large set keep the sign."""
+    many = {f"m{i}": i for i in range(1, 140)}
+    x(r, "ZADD", "first", "-0", "a", *[v for m, s in many.items() for v in (s, m)])
+    x(r, "ZADD", "last", *[v for m, s in many.items() for v in (s, m)], "-0", "a")
+    x(r, "ZADD", "long", "-0", "a", 1, "L" * 100)
+    x(r, "ZADD", "long2", 1, "L" * 100, "-0", "a")
+    for key in ("first", "last", "long", "long2"):
+        assert encoding(r, key) in ("skiplist", None)
+    assert x(r, "ZSCORE", "first", "a") == "0"
+    assert x(r, "ZSCORE", "long", "a") == "0"
+    assert x(r, "ZSCORE", "last", "a") == "-0"
+    assert x(r, "ZSCORE", "long2", "a") == "-0"
+    # Everything read from the set shows what it holds.
+    assert x(r, "ZRANGE", "first", 0, 0, "WITHSCORES") == ["a", "0"]
+    assert x(r, "ZMSCORE", "first", "a") == ["0"]
+    assert x(r, "ZINCRBY", "first", "-0", "a") == "0"
+    r.copy("first", "first_copy")
+    assert x(r, "ZSCORE", "first_copy", "a") == "0"
+    assert x(r, "ZRANGESTORE", "first_range", "first", 0, -1) == 140
+    assert x(r, "ZSCORE", "first_range", "a") == "0"
+    assert x(r, "ZUNIONSTORE", "first_union", 1, "first") == 140
+    assert x(r, "ZSCORE", "first_union", "a") == "0"
+    assert x(r, "ZUNION", 1, "first", "WITHSCORES")[:2] == ["a", "0"]
+    assert x(r, "ZPOPMIN", "first") == ["a", "0"]
+    r.zadd("one", {"a": -0.0})  # a listpack
+    r.zadd("one", {f"m{i}": i for i in range(1, 140)})
+    assert x(r, "ZRANDMEMBER", "one", -300, "WITHSCORES")[1::2].count("-0") == 0
+    assert resp(raw, "ZSCORE", "first_copy", "a", proto=3) == b",0\r\n"
+    assert resp(raw, "ZSCORE", "last", "a", proto=3) == b",-0\r\n"
+    assert resp(raw, "ZPOPMIN", "last", proto=3) == b"*2\r\n$1\r\na\r\n,-0\r\n"
 
 
 def test_cross_shard_store_commands(r):

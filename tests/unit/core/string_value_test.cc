@@ -109,6 +109,88 @@ TEST(StringValue, StringToInt64ReadsAnyEncoding) {
   EXPECT_FALSE(StringToInt64(padded.get(), &v));
 }
 
+// Applies `edit` to the entry `*e` as Database::Update / SetPointer would.
+void Store(Entry** e, const StringEdit& edit) {
+  if (edit.in_place) {
+    (*e)->set_pointer(edit.value.pointer);
+  } else {
+    Value old = (*e)->value();
+    *e = Entry::ReplaceValue(*e, edit.value);
+    DestroyValue(old);
+  }
+}
+
+std::string BytesOf(const Entry* e) {
+  IntBuffer scratch;
+  return std::string(StringBytes(e, &scratch));
+}
+
+TEST(StringEdit, AppendMakesRawFromEveryEncoding) {
+  for (std::string start : {std::string("12"), std::string("hi"), std::string(50, 'x')}) {
+    Entry* e = Entry::Create("k", 0, MakeStringValue(start), 0);
+    StringEdit edit = AppendString(e, "34");
+    EXPECT_EQ(edit.in_place, start.size() > kEmbStrMax) << start;
+    Store(&e, edit);
+    EXPECT_EQ(StringEncodingName(e), "raw") << start;
+    EXPECT_EQ(BytesOf(e), start + "34");
+    EXPECT_EQ(edit.length, start.size() + 2);
+    DestroyEntry(e);
+  }
+}
+
+TEST(StringEdit, AppendNothingStillMakesRaw) {
+  Entry* e = Entry::Create("k", 0, MakeStringValue("10"), 0);
+  Store(&e, AppendString(e, ""));
+  EXPECT_EQ(StringEncodingName(e), "raw");
+  EXPECT_EQ(BytesOf(e), "10");
+  DestroyEntry(e);
+}
+
+TEST(StringEdit, AppendToRawGrowsInPlace) {
+  Entry* e = Entry::Create("k", 0, MakeRawStringValue("ab", 2), 0);
+  for (int i = 0; i < 100; ++i) Store(&e, AppendString(e, "cd"));
+  EXPECT_EQ(BytesOf(e).size(), 202u);
+  EXPECT_EQ(BytesOf(e).substr(0, 6), "abcdcd");
+  DestroyEntry(e);
+}
+
+TEST(StringEdit, OverwriteCreatesPadsAndKeepsTheRest) {
+  StringEdit fresh = OverwriteString(nullptr, 3, "ab");
+  Entry* e = Entry::Create("k", 0, fresh.value, 0);
+  EXPECT_EQ(StringEncodingName(e), "raw");
+  EXPECT_EQ(BytesOf(e), std::string("\0\0\0ab", 5));
+  Store(&e, OverwriteString(e, 0, "X"));
+  EXPECT_EQ(BytesOf(e), std::string("X\0\0ab", 5));
+  DestroyEntry(e);
+
+  Entry* i = Entry::Create("k", 0, MakeStringValue("12"), 0);
+  StringEdit edit = OverwriteString(i, 0, "3");
+  EXPECT_FALSE(edit.in_place);
+  Store(&i, edit);
+  EXPECT_EQ(StringEncodingName(i), "raw");
+  EXPECT_EQ(BytesOf(i), "32");
+  EXPECT_EQ(edit.length, 2u);
+  DestroyEntry(i);
+}
+
+TEST(StringValue, TextValueIsNeverAnInteger) {
+  Entry* e = Entry::Create("k", 0, MakeTextValue("11"), 0);
+  EXPECT_EQ(StringEncodingName(e), "embstr");
+  DestroyEntry(e);
+  Entry* big = Entry::Create("k", 0, MakeTextValue(std::string(45, '1')), 0);
+  EXPECT_EQ(StringEncodingName(big), "raw");
+  DestroyEntry(big);
+}
+
+TEST(StringValue, SharedIntegersAreZeroTo9999) {
+  StringEntry zero("0"), top("9999"), past("10000"), neg("-1"), text("abc");
+  EXPECT_TRUE(IsSharedInteger(zero.get()));
+  EXPECT_TRUE(IsSharedInteger(top.get()));
+  EXPECT_FALSE(IsSharedInteger(past.get()));
+  EXPECT_FALSE(IsSharedInteger(neg.get()));
+  EXPECT_FALSE(IsSharedInteger(text.get()));
+}
+
 TEST(RawString, ResizeKeepsContentAndZeroFills) {
   RawString* s = RawString::Create("abc", 3);
   s = RawString::Resize(s, 10);

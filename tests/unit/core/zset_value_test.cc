@@ -2,13 +2,17 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <random>
 #include <set>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "base/string_util.h"
 
 namespace cinnabar::core {
 namespace {
@@ -143,6 +147,74 @@ TEST(ZSetValueTest, LexRanges) {
     z.RanksOf(none, &first, &last);
     EXPECT_EQ(last - first, 0u);
     EXPECT_FALSE(ParseLexBound("b", true, &r));
+    z.Destroy();
+  }
+}
+
+// Redis compat: a listpack stores -0 as the integer 0; a large set keeps the sign, and a
+// set that converts keeps what the listpack held.
+TEST(ZSetValueTest, NegativeZeroIsZeroOnlyInAListpack) {
+  ZSetLimits limits{.max_listpack_entries = 4, .max_listpack_value = 64};
+  double out;
+  ZSetValue small = ZSetValue::CreateForAdd(1, limits);
+  ASSERT_EQ(small.encoding(), kZSetListpack);
+  small.Add("a", -0.0, 0, &out, limits);
+  EXPECT_FALSE(std::signbit(*small.Score("a")));
+  for (int i = 1; i <= 4; ++i) small.Add("m" + std::to_string(i), i, 0, &out, limits);
+  ASSERT_EQ(small.encoding(), kZSetSkiplist);
+  EXPECT_FALSE(std::signbit(*small.Score("a")));
+  small.Add("b", -0.0, 0, &out, limits);  // added after the conversion
+  EXPECT_TRUE(std::signbit(*small.Score("b")));
+  small.Destroy();
+}
+
+TEST(ZSetValueTest, CreateForAddLooksAtTheFirstMemberOnly) {
+  ZSetLimits limits{.max_listpack_entries = 4, .max_listpack_value = 8};
+  ZSetValue short_first = ZSetValue::CreateForAdd(8, limits);
+  EXPECT_EQ(short_first.encoding(), kZSetListpack);
+  short_first.Destroy();
+  ZSetValue long_first = ZSetValue::CreateForAdd(9, limits);
+  EXPECT_EQ(long_first.encoding(), kZSetSkiplist);
+  long_first.Destroy();
+  limits.max_listpack_entries = 0;
+  ZSetValue disabled = ZSetValue::CreateForAdd(1, limits);
+  EXPECT_EQ(disabled.encoding(), kZSetSkiplist);
+  disabled.Destroy();
+}
+
+// Redis compat: ZSCAN shows a listpack's stored score text (integral scores within +-2^62
+// are stored as integers) and a large set's "%.17g".
+TEST(ZSetValueTest, ScanGivesScoresAsTheEncodingHoldsThem) {
+  const std::vector<std::pair<double, std::string>> cases = {
+      {1e17, "100000000000000000"},
+      {123456789012345678.0, "123456789012345680"},
+      {4611686018427387904.0, "4611686018427387904"},  // 2^62, the largest stored as integer
+      {-4611686018427387904.0, "-4611686018427387904"},
+      {4611686018427388928.0, "4.6116860184273889e+18"},  // the next double
+      {1e22, "1e+22"},
+      {2.5, "2.5"},
+      {-0.0, "0"},
+      {std::numeric_limits<double>::infinity(), "inf"}};
+  for (size_t entries : {128u, 0u}) {
+    ZSetLimits limits{.max_listpack_entries = entries, .max_listpack_value = 64};
+    ZSetValue z = ZSetValue::Create(0, 0, limits);
+    double out;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      z.Add("m" + std::to_string(i), cases[i].first, 0, &out, limits);
+    }
+    std::map<std::string, std::string> seen;
+    uint64_t cursor = 0;
+    do {
+      cursor = z.Scan(cursor, 100, [&](std::string_view m, std::string_view score) {
+        seen.emplace(std::string(m), std::string(score));
+      });
+    } while (cursor != 0);
+    ASSERT_EQ(seen.size(), cases.size());
+    for (size_t i = 0; i < cases.size(); ++i) {
+      std::string want = cases[i].second;
+      if (entries == 0) want = base::FormatDouble(cases[i].first);  // "1e+17", "-0"
+      EXPECT_EQ(seen["m" + std::to_string(i)], want) << entries << " " << cases[i].second;
+    }
     z.Destroy();
   }
 }

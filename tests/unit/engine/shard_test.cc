@@ -105,5 +105,21 @@ TEST_F(ShardTest, LruClockIsSecondsIn24Bits) {
   EXPECT_EQ(shard_.lru_clock(), 5u);
 }
 
+TEST_F(ShardTest, CommandsRunInlineOnlyWhenNoShareIsOnItsWay) {
+  EXPECT_TRUE(shard_.InlineOk());
+  shard_.ShareComing();
+  shard_.ShareComing();
+  EXPECT_FALSE(shard_.InlineOk());
+  shard_.ShareDone();
+  EXPECT_FALSE(shard_.InlineOk());
+  shard_.ShareDone();
+  EXPECT_TRUE(shard_.InlineOk());
+  Owner a;
+  shard_.Lock(&a, Note("granted"));
+  EXPECT_FALSE(shard_.InlineOk());
+  shard_.Unlock(&a);
+  EXPECT_TRUE(shard_.InlineOk());
+}
+
 }  // namespace
 }  // namespace cinnabar::engine

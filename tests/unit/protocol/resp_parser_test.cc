@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "base/io_buf.h"
 #include "protocol/errors.h"
+#include "protocol/reply_builder.h"
 
 namespace cinnabar::protocol {
 namespace {
@@ -174,10 +176,14 @@ TEST(RespParserMultibulk, MissingDollarNamesTheByteFound) {
   EXPECT_EQ(r.error, errors::ProtoExpectedDollar('+'));
 }
 
-TEST(RespParserMultibulk, MissingDollarOnAnEmptyLineReportsASpace) {
+// The text names the CR itself; ReplyBuilder::Error shows it as a space on the wire.
+TEST(RespParserMultibulk, MissingDollarOnAnEmptyLineReportsTheCr) {
   Parsed r = ParseOnce("*1\r\n\r\n");
   EXPECT_EQ(r.result, Result::kError);
-  EXPECT_EQ(r.error, "ERR Protocol error: expected '$', got ' '");
+  EXPECT_EQ(r.error, "ERR Protocol error: expected '$', got '\r'");
+  base::IoBuf out;
+  ReplyBuilder(&out, 2).Error(r.error);
+  EXPECT_EQ(out.view(), "-ERR Protocol error: expected '$', got ' '\r\n");
 }
 
 TEST(RespParserMultibulk, InvalidBulkLengthIsAnError) {

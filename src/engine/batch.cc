@@ -1,0 +1,207 @@
+#include "engine/batch.h"
+
+#include <algorithm>
+#include <iterator>
+
+#include "base/clock.h"
+#include "engine/blocking.h"
+#include "engine/client.h"
+#include "engine/command_context.h"
+#include "engine/dispatcher.h"
+#include "engine/engine.h"
+#include "engine/worker.h"
+
+namespace cinnabar::engine {
+
+Batch::Batch(Client& c)
+    : client_(&c), engine_(c.worker().engine()), home_(c.worker().index()), db_(c.db),
+      resp_(c.resp) {}
+
+void Batch::Add(const CommandEntry& cmd, std::span<const std::string_view> args,
+                std::span<const unsigned> shards, bool all_shards) {
+  const bool single = !all_shards && shards.size() == 1;
+  items_.push_back({&cmd, static_cast<uint32_t>(args_.size()),
+                    static_cast<uint32_t>(args.size()), single ? shards[0] : 0});
+  for (std::string_view a : args) {
+    args_.emplace_back(nullptr, a.size());
+    arena_.append(a);
+  }
+  single_shard_commands_ = single_shard_commands_ && single;
+  if (all_shards) {
+    shards_.resize(engine_.shard_count());
+    for (unsigned i = 0; i < shards_.size(); ++i) shards_[i] = i;
+    return;
+  }
+  if (std::includes(shards_.begin(), shards_.end(), shards.begin(), shards.end())) return;
+  std::vector<unsigned> merged;
+  merged.reserve(shards_.size() + shards.size());
+  std::set_union(shards_.begin(), shards_.end(), shards.begin(), shards.end(),
+                 std::back_inserter(merged));
+  shards_.swap(merged);
+}
+
+void Batch::Seal() {
+  size_t offset = 0;
+  for (std::string_view& a : args_) {
+    a = std::string_view(arena_.data() + offset, a.size());
+    offset += a.size();
+  }
+}
+
+void Batch::Start(std::shared_ptr<Batch> b) {
+  b->Seal();
+  b->client_->BeginAwait();
+  if (b->shards_.size() == 1) {
+    RunRemote(b, b->shards_[0]);
+  } else if (b->single_shard_commands_) {
+    RunSpread(b);
+  } else {
+    RunLocked(b);
+  }
+}
+
+namespace {
+
+// Back on the home thread with the batch done: the client reads on, or waits on when the
+// last command blocked.
+void Done(Client& c, std::shared_ptr<Waiter> waiter) {
+  if (waiter) {
+    EnterBlocked(c, std::move(waiter));
+  } else {
+    c.EndAwait();
+  }
+}
+
+}  // namespace
+
+// --- Remote ---
+
+void Batch::RunRemote(const std::shared_ptr<Batch>& b, unsigned target) {
+  // Through the queue even for the client's own shard (held by a transaction now): a share
+  // posted before must run first.
+  b->engine_.Post(target, [b, target] {
+    Worker& w = b->engine_.worker(target);
+    w.shard().RunWhenFree([b, &w] {
+      std::shared_ptr<Waiter> waiter;
+      for (const Item& it : b->items_) {
+        waiter = ExecuteRemote(w, *it.cmd, b->ArgsOf(it), &b->reply_, b->resp_, b->db_,
+                               b->client_, b->home_);
+      }
+      b->engine_.Post(b->home_, [b, waiter = std::move(waiter)]() mutable {
+        Client& c = *b->client_;
+        if (c.alive()) c.Reply().Raw(b->reply_.view());
+        Done(c, std::move(waiter));
+      });
+    });
+  });
+}
+
+// --- Spread ---
+
+void Batch::RunSpread(const std::shared_ptr<Batch>& b) {
+  b->shares_.resize(b->shards_.size());
+  for (size_t i = 0; i < b->shards_.size(); ++i) b->shares_[i].shard = b->shards_[i];
+  for (uint32_t i = 0; i < b->items_.size(); ++i) {
+    auto share = std::lower_bound(b->shards_.begin(), b->shards_.end(), b->items_[i].shard);
+    b->shares_[static_cast<size_t>(share - b->shards_.begin())].items.push_back(i);
+  }
+  b->pending_ = static_cast<unsigned>(b->shares_.size());
+  Engine& eng = b->engine_;
+  for (unsigned s : b->shards_) eng.shard(s).ShareComing();
+  size_t next = 0;
+  eng.PostAll(b->shards_, [&b, &next](unsigned) {
+    Share* share = &b->shares_[next++];
+    return base::Task([b, share] {
+      b->engine_.shard(share->shard).RunWhenFree([b, share] { RunShare(b, *share); });
+    });
+  });
+}
+
+// On the share's shard thread, once the shard is free.
+void Batch::RunShare(const std::shared_ptr<Batch>& b, Share& share) {
+  Worker& w = b->engine_.worker(share.shard);
+  for (uint32_t i : share.items) {
+    Item& it = b->items_[i];
+    it.reply_begin = share.reply.size();
+    // Waiters on a key a command filled are served before the next one (Redis's order).
+    ExecuteRemote(w, *it.cmd, b->ArgsOf(it), &share.reply, b->resp_, b->db_, b->client_,
+                  b->home_);
+    it.reply_end = share.reply.size();
+  }
+  w.shard().ShareDone();
+  b->engine_.Post(b->home_, [b] {
+    if (--b->pending_ == 0) FinishSpread(b);
+  });
+}
+
+void Batch::FinishSpread(const std::shared_ptr<Batch>& b) {
+  Client& c = *b->client_;
+  if (c.alive()) {
+    protocol::ReplyBuilder rb = c.Reply();
+    for (const Item& it : b->items_) {
+      auto share = std::lower_bound(b->shards_.begin(), b->shards_.end(), it.shard);
+      std::string_view all = b->shares_[static_cast<size_t>(share - b->shards_.begin())].reply.view();
+      rb.Raw(all.substr(it.reply_begin, it.reply_end - it.reply_begin));
+    }
+  }
+  c.EndAwait();
+}
+
+// --- Locked ---
+
+void Batch::RunLocked(const std::shared_ptr<Batch>& b) {
+  b->pending_ = static_cast<unsigned>(b->shards_.size());
+  // In one step, so every shard sees the lock requests of all batches in one order: no two
+  // batches ever wait on each other.
+  b->engine_.PostAll(b->shards_, [&b](unsigned s) {
+    return base::Task([b, s] {
+      b->engine_.shard(s).Lock(b.get(), [b, s] {
+        auto granted = [b] {
+          if (--b->pending_ == 0) RunHeld(b);
+        };
+        if (s == b->home_) {
+          granted();
+        } else {
+          b->engine_.Post(b->home_, std::move(granted));
+        }
+      });
+    });
+  });
+}
+
+// On the home thread, holding every shard of the batch.
+void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
+  Client& c = *b->client_;
+  Worker& w = c.worker();
+  Engine& eng = b->engine_;
+  std::shared_ptr<Waiter> waiter;
+  {
+    protocol::ReplyBuilder rb = c.Reply();
+    std::vector<int> keys;
+    for (const Item& it : b->items_) {
+      std::span<const std::string_view> args = b->ArgsOf(it);
+      // The command's "own" shard is its first key's (the home shard when keyless).
+      Shard* own = &w.shard();
+      keys.clear();
+      if (Registry::KeyIndexes(*it.cmd, args, &keys) && !keys.empty()) {
+        own = &eng.shard(eng.ShardOf(args[static_cast<size_t>(keys[0])]));
+      }
+      int64_t now = base::UnixTimeMs();
+      for (unsigned s : b->shards_) eng.shard(s).set_now_ms(now);
+      CommandContext ctx(*it.cmd, args, &rb, &w, &c, own, b->db_, ExecMode::kLocked, now);
+      Execute(ctx, w);
+      waiter = ctx.waiter();
+      // Redis compat: waiters on a key a command filled are served before the next command.
+      for (unsigned s : b->shards_) {
+        Shard& shard = eng.shard(s);
+        if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
+      }
+    }
+  }
+  for (unsigned s : b->shards_) {
+    eng.Post(s, [b, s] { b->engine_.shard(s).Unlock(b.get()); });
+  }
+  Done(c, std::move(waiter));
+}
+
+}  // namespace cinnabar::engine

@@ -1,0 +1,104 @@
+// Batch: consecutive commands of one client, copied out of its input, that run as one unit
+// away from the client's inline path. Three ways, by the shards they touch:
+//
+//   remote  all on one shard that is not free to run them inline (another thread's, or the
+//           client's own while a transaction holds it): they run there in order and their
+//           replies hop back in one piece
+//   spread  each command on one shard, the batch over several (a pipeline run): every shard
+//           gets its share, all shares posted in one step (Messenger::PostAll); each shard
+//           runs its share in request order, concurrently with the others, and the replies
+//           go out in request order once all are done
+//   locked  a command over several shards, or the whole keyspace: every shard the batch
+//           touches is locked (the lock requests posted in one step, so all shards see them
+//           in one order), and once all are held the batch runs in order on the client's
+//           thread; then the shards are released
+//
+// Order, as Redis promises it: other clients observe a batch's effects in request order. A
+// locked batch runs while no one else can reach its shards. A spread batch's shares enter
+// their shards' task queues at one instant, so whatever anyone does after learning of one
+// share's effect reaches every other shard behind that shard's share: through the queue, or
+// inline after Shard::InlineOk() saw the share had run. Every shard thus places the whole
+// batch at the same point among everything else it runs.
+//
+// Threading: built and started on the client's thread; a remote share runs on its shard's
+// thread and its replies come back by a task; a locked batch runs on the client's thread.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/io_buf.h"
+#include "engine/shard.h"
+
+namespace cinnabar::engine {
+
+class Client;
+class Engine;
+struct CommandEntry;
+
+class Batch : public LockOwner {
+ public:
+  explicit Batch(Client& c);
+
+  // Appends a command the dispatcher admitted, with the shards its keys live on (ascending,
+  // distinct). `all_shards` for a command that needs the whole keyspace. Only the last
+  // command of a batch may block.
+  void Add(const CommandEntry& cmd, std::span<const std::string_view> args,
+           std::span<const unsigned> shards, bool all_shards = false);
+  size_t size() const { return items_.size(); }
+  size_t bytes() const { return arena_.size(); }
+  // Whether every command so far names exactly one shard (the batch can be spread).
+  bool single_shard_commands() const { return single_shard_commands_; }
+
+  // Runs the batch; the client awaits it. Its replies go to the client in request order and
+  // the client reads on when it is done, or waits on if its last command blocked.
+  static void Start(std::shared_ptr<Batch> batch);
+
+ private:
+  struct Item {
+    const CommandEntry* cmd;
+    uint32_t first_arg;  // into args_
+    uint32_t argc;
+    unsigned shard;      // the command's shard, when it names one
+    size_t reply_begin = 0;  // a spread batch: its reply in its share's buffer
+    size_t reply_end = 0;
+  };
+  struct Share {
+    unsigned shard;
+    std::vector<uint32_t> items;  // indexes, in request order
+    base::IoBuf reply;
+  };
+  std::span<const std::string_view> ArgsOf(const Item& it) const {
+    return std::span<const std::string_view>(args_).subspan(it.first_arg, it.argc);
+  }
+  // The arena is complete: point every argument view into it.
+  void Seal();
+
+  static void RunRemote(const std::shared_ptr<Batch>& b, unsigned shard);
+  static void RunSpread(const std::shared_ptr<Batch>& b);
+  static void RunShare(const std::shared_ptr<Batch>& b, Share& share);
+  static void FinishSpread(const std::shared_ptr<Batch>& b);
+  static void RunLocked(const std::shared_ptr<Batch>& b);
+  static void RunHeld(const std::shared_ptr<Batch>& b);
+
+  Client* const client_;  // touched only on the home thread
+  Engine& engine_;
+  const unsigned home_;
+  const int db_;
+  const int resp_;
+  std::string arena_;                   // every argument's bytes, back to back
+  std::vector<std::string_view> args_;  // sizes only until Seal()
+  std::vector<Item> items_;
+  std::vector<unsigned> shards_;        // every shard touched, ascending
+  bool single_shard_commands_ = true;
+  std::vector<Share> shares_;           // a spread batch's, by ascending shard
+  base::IoBuf reply_;                   // a remote batch's replies, carried home
+  unsigned pending_ = 0;                // shares still running or locks still to come
+};
+
+}  // namespace cinnabar::engine
