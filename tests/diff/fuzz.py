@@ -2,6 +2,7 @@
 import argparse
 import os
 import random
+import signal
 import sys
 import time
 
@@ -38,8 +39,13 @@ def parse_args(argv):
     return p.parse_args(argv)
 
 
+def _stop_on_signal(signum, frame):
+    raise SystemExit(128 + signum)  # unwinds through main's finally: servers stop
+
+
 def main(argv=None):
     opts = parse_args(argv if argv is not None else sys.argv[1:])
+    signal.signal(signal.SIGTERM, _stop_on_signal)
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(1 << 31)
     print(f"diff fuzzer: seed {seed} (re-run: tests/diff/run --seed {seed} "
           f"--seconds {opts.seconds:g})", flush=True)

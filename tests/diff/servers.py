@@ -1,8 +1,10 @@
 """Starting and stopping the servers the fuzzer compares: Debian's redis-server (the oracle)
 and Cinnabar in several shapes (threads, io engine), each on a free port in its own
 temporary directory."""
+import ctypes
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -11,6 +13,15 @@ import time
 from resp import Conn
 
 REDIS_BIN = "/usr/bin/redis-server"
+
+
+def _die_with_parent():
+    """In the child before exec: a server gets SIGKILL when the fuzzer dies (a ctest
+    timeout kills the fuzzer, not its servers)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
 
 
 def free_port():
@@ -60,7 +71,7 @@ class Server:
         self.log = open(self.log_path, "w")
         self.proc = subprocess.Popen(self.command_line(), stdout=self.log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     cwd=self.dir)
+                                     cwd=self.dir, preexec_fn=_die_with_parent)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
