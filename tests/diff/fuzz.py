@@ -68,7 +68,13 @@ def main(argv=None):
             n += 1
             if opts.scenario_every and n % opts.scenario_every == 0:
                 sc = scenarios.make(rng)
-                d = sc.run(runner)
+                try:
+                    d = sc.run(runner)
+                except FuzzerError as e:
+                    print(f"FUZZER ERROR (a bug in tests/diff, not in the server): {e}",
+                          flush=True)
+                    failures += 1
+                    break
                 if d:
                     failures += 1
                     print(scenarios.divergence_text(d, sc, servers, seed), flush=True)
