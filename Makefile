@@ -4,6 +4,7 @@ ASAN_DIR ?= build/asan
 FUZZ_DIR ?= build/fuzz
 FUZZ_SECONDS ?= 600
 FUZZ_TARGETS ?= resp_parser config
+DIFF_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
@@ -35,11 +36,14 @@ test-asan: deps $(ASAN_DIR)/build.ninja
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 ctest --output-on-failure -j 2
 
 # Builds the libFuzzer targets with clang in $(FUZZ_DIR) and fuzzes each of FUZZ_TARGETS for
-# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus/<target>/ (see tests/fuzz/README.md).
-fuzz: deps
+# FUZZ_SECONDS, from the seeds in tests/fuzz/corpus/<target>/ (see tests/fuzz/README.md);
+# then runs the differential fuzzer against redis-server for DIFF_SECONDS with a fresh seed
+# (printed first; see tests/diff/README.md).
+fuzz: deps build
 	for target in $(FUZZ_TARGETS); do \
 	  JOBS=$(JOBS) tests/fuzz/run-fuzz $(FUZZ_DIR) $(FUZZ_SECONDS) $$target || exit 1; \
 	done
+	tests/diff/run --seconds $(DIFF_SECONDS) --server-bin $(BUILD_DIR)/cinnabar-server
 
 bench: deps build
 	bench/compare

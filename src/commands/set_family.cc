@@ -78,7 +78,10 @@ void SAdd(CommandContext& ctx) {
   Database::Ref ref = db.Find(ctx.arg(1));
   if (ref && ref.entry->type() != ObjType::kSet) return ctx.ReplyError(OpStatus::kWrongType);
   core::SetLimits limits = Limits(ctx);
-  SetValue s = ref ? ValueOf(ref) : SetValue::Create(ctx.arg(2), ctx.argc() - 2, limits);
+  // Redis compat: 7.0 picks a new set's encoding from its first member alone (7.2 also
+  // counts the arguments); the adds below convert it once the set really outgrows the
+  // limits, so repeated members do not count.
+  SetValue s = ref ? ValueOf(ref) : SetValue::Create(ctx.arg(2), 1, limits);
   int64_t added = 0;
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (s.Add(ctx.arg(i), limits)) ++added;

@@ -70,15 +70,18 @@ bool HashValue::Set(std::string_view field, std::string_view value, const HashLi
   if (encoding_ == kHashListpack) {
     uint8_t* lp = AsListpack(pointer_);
     uint8_t* p = FindField(lp, field);
-    if (p != nullptr) {
+    bool created = p == nullptr;
+    if (created) {
+      lp = lp::Append(lp, field);
+      pointer_ = lp::Append(lp, value);
+    } else {
       uint8_t* v = lp::Next(lp, p);
       pointer_ = lp::Replace(lp, &v, value);
-      return false;
     }
-    lp = lp::Append(lp, field);
-    pointer_ = lp::Append(lp, value);
+    // Redis compat (hashTypeSet): the count is checked after an update too, so a hash
+    // left above a lowered hash-max-listpack-entries converts on its next write.
     if (static_cast<int64_t>(Size()) > limits.max_listpack_entries) ConvertToTable();
-    return true;
+    return created;
   }
   FieldTable* t = AsTable(pointer_);
   FieldTable::Handle where;

@@ -311,6 +311,25 @@ def test_conversion_by_entries(limits):
     assert r.hgetall("h") == {"f4": "4"}
 
 
+def test_update_converts_a_hash_above_a_lowered_limit(limits):
+    # A limit lowered under an existing listpack converts it on its next write, even one
+    # that only updates a field (Redis's hashTypeSet checks the count after every set).
+    r = limits
+    for key in ("hset", "hincrby", "hincrbyfloat", "hsetnx"):
+        r.hset(key, mapping={"a": "1", "b": "2", "c": "3"})
+    r.config_set("hash-max-listpack-entries", 2)
+    r.hset("hset", "a", "10")
+    r.hincrby("hincrby", "a", 1)
+    r.hincrbyfloat("hincrbyfloat", "a", "0.5")
+    assert r.hsetnx("hsetnx", "a", "x") == 0  # sets nothing: no conversion
+    for key, expected in (("hset", "hashtable"), ("hincrby", "hashtable"),
+                          ("hincrbyfloat", "hashtable"), ("hsetnx", "listpack")):
+        enc = encoding(r, key)
+        if enc is not None:
+            assert enc == expected, key
+    assert r.hgetall("hincrby") == {"a": "2", "b": "2", "c": "3"}
+
+
 def test_conversion_by_value_length(limits):
     r = limits
     r.config_set("hash-max-listpack-value", 8)

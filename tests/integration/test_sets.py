@@ -319,6 +319,20 @@ def test_intset_encoding(limits):
     assert r.smembers("t") == {"5"}
 
 
+def test_new_set_encoding_counts_members_not_arguments(limits):
+    # Repeated members do not count toward set-max-intset-entries (Redis 7.0 decides by the
+    # members the set holds).
+    r = limits
+    r.config_set("set-max-intset-entries", 2)
+    assert r.sadd("s", 2, 2, 3) == 2
+    check_encoding(r, "s", "intset")
+    r.config_set("set-max-intset-entries", 512)
+    assert r.sadd("ones", *([1] * 600)) == 1
+    check_encoding(r, "ones", "intset")
+    assert r.sadd("many", *range(513)) == 513
+    check_encoding(r, "many", "hashtable")
+
+
 # Redis 7.0 has no listpack sets nor set-max-listpack-* directives; Cinnabar follows 7.2.
 @pytest.mark.cinnabar_only
 def test_listpack_limits(limits):

@@ -170,6 +170,25 @@ def test_encoding_follows_limits(r, limits):
     assert r.zrange("always", 0, -1) == ["a"]
 
 
+def test_new_key_encoding_counts_members_not_pairs(r):
+    # 200 score/member pairs naming 100 members: a listpack, as Redis 7.0 decides by the
+    # members it holds, not by the pairs it was given.
+    args = []
+    for i in range(200):
+        args += [i, f"m{i % 100}"]
+    assert x(r, "ZADD", "z", *args) == 100
+    assert encoding(r, "z") in ("listpack", None)
+    assert x(r, "ZADD", "nx", "NX", *[a for i in range(140) for a in (i, "m")]) == 1
+    assert encoding(r, "nx") in ("listpack", None)
+    args = []
+    for i in range(129):
+        args += [i, f"m{i}"]
+    assert x(r, "ZADD", "big", *args) == 129
+    assert encoding(r, "big") in ("skiplist", None)
+    assert x(r, "ZADD", "long", 1, "a", 2, "y" * 65) == 2
+    assert encoding(r, "long") in ("skiplist", None)
+
+
 def test_same_behaviour_in_both_encodings(r, limits):
     results = []
     for entries in (128, 0):

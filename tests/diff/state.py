@@ -1,0 +1,101 @@
+"""The full state of a server, read after every sequence on a RESP2 connection of its own:
+for every key of every database the fuzzer uses, its TYPE, its value, its TTL and its
+OBJECT ENCODING."""
+import args as A
+import deviations
+from compare import items, pairs
+
+TTL_TOLERANCE_MS = 5000
+
+VALUE_COMMANDS = {
+    b"string": lambda k: [b"GET", k],
+    b"list": lambda k: [b"LRANGE", k, b"0", b"-1"],
+    b"set": lambda k: [b"SMEMBERS", k],
+    b"hash": lambda k: [b"HGETALL", k],
+    b"zset": lambda k: [b"ZRANGE", k, b"0", b"-1", b"WITHSCORES"],
+}
+
+
+def _pipeline(conn, commands):
+    conn.send_commands(commands)
+    return [conn.read_reply()[1] for _ in commands]
+
+
+def _value(type_, node):
+    if node.is_error():
+        return ("error", node.value)
+    if type_ == b"string":
+        return node.value
+    if type_ == b"list":
+        return [x.value for x in items(node)]
+    if type_ == b"set":
+        return sorted(x.value for x in items(node))
+    if type_ == b"hash":
+        return sorted(pairs(node))
+    if type_ == b"zset":
+        return pairs(node)
+    return None
+
+
+def dump(conn, dbs=A.DBS):
+    """{(db, key): {"type", "value", "pttl", "encoding"}} of the server behind `conn`."""
+    cmds = []
+    for db in dbs:
+        cmds += [[b"SELECT", str(db).encode()], [b"KEYS", b"*"]]
+    replies = _pipeline(conn, cmds)
+    keys = []
+    for i, db in enumerate(dbs):
+        node = replies[2 * i + 1]
+        keys += [(db, x.value) for x in items(node)]
+    cmds, at = [], []
+    current = None
+    for db, k in keys:
+        if db != current:
+            cmds.append([b"SELECT", str(db).encode()])
+            current = db
+        at.append(len(cmds))
+        cmds += [[b"TYPE", k], [b"PTTL", k], [b"OBJECT", b"ENCODING", k]]
+    replies = _pipeline(conn, cmds) if cmds else []
+    state = {}
+    for (db, k), i in zip(keys, at):
+        state[(db, k)] = {"type": replies[i].value, "pttl": int(replies[i + 1].value),
+                          "encoding": replies[i + 2].value}
+    cmds, order = [], []
+    current = None
+    for (db, k), entry in state.items():
+        make = VALUE_COMMANDS.get(entry["type"])
+        if make is None:
+            continue
+        if db != current:
+            cmds.append([b"SELECT", str(db).encode()])
+            current = db
+        order.append(((db, k), len(cmds)))
+        cmds.append(make(k))
+    replies = _pipeline(conn, cmds) if cmds else []
+    for key, i in order:
+        state[key]["value"] = _value(state[key]["type"], replies[i])
+    return state
+
+
+def diff(ref, other):
+    """The differences between two dumps, as (db, key, what, ref's, other's), what being
+    "exists", "type", "value", "ttl" or "encoding"."""
+    out = []
+    for key in sorted(set(ref) | set(other)):
+        db, k = key
+        a, b = ref.get(key), other.get(key)
+        if a is None or b is None:
+            out.append((db, k, "exists", a is not None, b is not None))
+            continue
+        if a["type"] != b["type"]:
+            out.append((db, k, "type", a["type"], b["type"]))
+            continue
+        if a.get("value") != b.get("value"):
+            out.append((db, k, "value", a.get("value"), b.get("value")))
+        ta, tb = a["pttl"], b["pttl"]
+        if (ta < 0 or tb < 0) and ta != tb or abs(ta - tb) > TTL_TOLERANCE_MS:
+            out.append((db, k, "ttl", ta, tb))
+        members = a.get("value") if a["type"] == b"set" else None
+        if not deviations.encoding_ok(a["type"], a["encoding"], b["encoding"], members):
+            out.append((db, k, "encoding", a["encoding"], b["encoding"]))
+    return out
