@@ -49,13 +49,16 @@ class TaskQueue {
   }
   // Pushes tasks[i] onto *queues[i] as one step: whatever else is pushed onto any of these
   // queues lands before all of them or after all of them, so every consumer sees the same
-  // order of such steps. Then calls `became_nonempty(i)` for each queue that was empty.
+  // order of such steps. `while_held` runs inside the step, before any of the tasks can be
+  // taken (what it decides is ordered like the tasks). Then calls `became_nonempty(i)` for
+  // each queue that was empty.
   // REQUIRES: the queues are distinct and every caller lists them in one global order (the
   // mutexes are taken in that order).
-  template <typename Fn>
+  template <typename Held, typename Fn>
   static void PushAll(std::span<TaskQueue* const> queues, std::span<Task> tasks,
-                      Fn became_nonempty) {
+                      Held while_held, Fn became_nonempty) {
     for (TaskQueue* q : queues) q->mu_.lock();
+    while_held();
     bool was_empty[kMaxInline];
     for (size_t i = 0; i < queues.size(); ++i) {
       if (i < kMaxInline) was_empty[i] = queues[i]->tasks_.empty();

@@ -79,22 +79,52 @@ void MoveSides(CommandContext& ctx, ListEnd* from, ListEnd* to) {
 
 Readiness MoveReady(CommandContext& ctx, std::string_view key) {
   if (ListReady(ctx, key) != Readiness::kReady) return Readiness::kNotReady;
-  // Serving needs the destination's shard as well: run the command again from the client.
-  if (ctx.engine().ShardOf(ctx.arg(2)) != ctx.shard().index()) return Readiness::kRetry;
-  return Readiness::kReady;
+  // A destination on a shard not held here gets the element delivered (TakeMove, PutMove).
+  return ctx.CanReach(ctx.arg(2)) ? Readiness::kReady : Readiness::kAcross;
 }
 
 void ServeMove(CommandContext& ctx, std::string_view key) {
   ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
   MoveSides(ctx, &from, &to);
-  OpResult<std::string> moved =
-      MoveElement(ctx.db(), key, ctx.db(), ctx.arg(2), from, to, ListFill(ctx.config()));
+  OpResult<std::string> moved = MoveElement(ctx.db(), key, ctx.db_for(ctx.arg(2)), ctx.arg(2),
+                                            from, to, ListFill(ctx.config()));
   if (!moved) return ctx.ReplyError(moved.status());
   ctx.reply().Bulk(*moved);
 }
 
+std::string TakeMove(CommandContext& ctx, std::string_view key) {
+  ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
+  MoveSides(ctx, &from, &to);
+  OpResult<std::string> taken = PopOne(ctx.db(), key, from, ListFill(ctx.config()));
+  return taken ? std::move(*taken) : std::string();  // MoveReady found a list: cannot fail
+}
+
+OpStatus PutMove(CommandContext& ctx, std::string_view element) {
+  ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
+  MoveSides(ctx, &from, &to);
+  std::string_view one[] = {element};
+  OpResult<size_t> pushed = PushElements(ctx.db(), ctx.arg(2), one, to, false,
+                                         ListFill(ctx.config()));
+  if (!pushed) return pushed.status();
+  ctx.reply().Bulk(element);
+  return OpStatus::kOk;
+}
+
+void GiveBackMove(CommandContext& ctx, std::string_view key, std::string_view element) {
+  ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
+  MoveSides(ctx, &from, &to);
+  std::string_view one[] = {element};
+  (void)PushElements(ctx.db(), key, one, from, false, ListFill(ctx.config()));
+}
+
 // Redis compat: 7.0 answers a BLMOVE timeout with a null array, not a null bulk.
-constexpr BlockingOps kBLMoveOps{MoveReady, ServeMove, true};
+constexpr BlockingOps kBLMoveOps{.check = MoveReady,
+                                 .serve = ServeMove,
+                                 .timeout_null_array = true,
+                                 .destination_arg = 2,
+                                 .take = TakeMove,
+                                 .put = PutMove,
+                                 .give_back = GiveBackMove};
 
 void BMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   int64_t timeout_ms;

@@ -43,6 +43,17 @@ OpStatus PopAndReply(Database& db, std::string_view key, core::ListEnd end, size
   return OpStatus::kOk;
 }
 
+OpResult<std::string> PopOne(Database& db, std::string_view key, core::ListEnd end, int fill) {
+  Database::Ref ref = db.Find(key);
+  if (!ref) return OpStatus::kNotFound;
+  if (ref.entry->type() != ObjType::kList) return OpStatus::kWrongType;
+  ListValue list = ListValue::Of(ref.entry);
+  std::string value;
+  list.Pop(end, 1, fill, [&](std::string_view s) { value.assign(s); });
+  StoreListOrDelete(db, ref, list);
+  return value;
+}
+
 OpResult<size_t> PushElements(Database& db, std::string_view key,
                               std::span<const std::string_view> elements, core::ListEnd end,
                               bool only_existing, int fill) {

@@ -55,6 +55,11 @@ enum class PopReply {
 base::OpStatus PopAndReply(engine::Database& db, std::string_view key, core::ListEnd end,
                            size_t count, PopReply shape, int fill, protocol::ReplyBuilder& reply);
 
+// Pops one element from `end` of the list at `key` and returns it, deleting the key once
+// the list is empty. kNotFound or kWrongType with nothing changed.
+base::OpResult<std::string> PopOne(engine::Database& db, std::string_view key, core::ListEnd end,
+                                   int fill);
+
 // Pushes `elements` one by one at `end` of the list at `key` (LPUSH a b c leaves c first),
 // creating the list unless `only_existing` (LPUSHX). Returns the new length; 0 when
 // `only_existing` and there is no such key; kWrongType when `key` holds another type.

@@ -36,13 +36,15 @@ void CommitZSet(Database& db, Database::Ref& ref, const core::ZSetValue& z) {
 }
 
 void StoreZSet(Database& db, std::string_view key, const ScoredMembers& members,
-               const core::ZSetLimits& limits) {
+               const core::ZSetLimits& limits, StoreSizing sizing) {
   if (members.empty()) {
     db.Delete(key);
     return;
   }
   size_t max_len = 0;
-  for (const auto& m : members) max_len = std::max(max_len, m.first.size());
+  if (sizing == StoreSizing::kWhole) {
+    for (const auto& m : members) max_len = std::max(max_len, m.first.size());
+  }
   core::ZSetValue z = core::ZSetValue::Create(members.size(), max_len, limits);
   double unused;
   for (const auto& [member, score] : members) z.Add(member, score, 0, &unused, limits);

@@ -34,10 +34,16 @@ void CommitZSet(engine::Database& db, engine::Database::Ref& ref, const core::ZS
 
 // Members with scores, as the store commands produce them.
 using ScoredMembers = std::vector<std::pair<std::string, double>>;
-// Replaces `key` with a zset of `members` (in any order; duplicates not allowed), or
+// How a stored zset picks its encoding (the two ways Redis 7.0's store commands do).
+enum class StoreSizing {
+  kWhole,  // from all its members (ZUNIONSTORE & co. build, then convert if small)
+  kGrow,   // from their count alone, converting as longer members arrive in order
+           // (ZRANGESTORE: a listpack stores an integral score, -0 too, as an integer)
+};
+// Replaces `key` with a zset of `members` (duplicates not allowed; added in this order), or
 // deletes it when `members` is empty. The new key has no TTL.
 void StoreZSet(engine::Database& db, std::string_view key, const ScoredMembers& members,
-               const core::ZSetLimits& limits);
+               const core::ZSetLimits& limits, StoreSizing sizing = StoreSizing::kWhole);
 // Writes members as ZRANGE does: WITHSCORES as [member, score] pairs in RESP3, flat in RESP2.
 void ReplyScoredMembers(protocol::ReplyBuilder& rb, const ScoredMembers& members,
                         bool withscores);

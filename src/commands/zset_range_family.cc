@@ -210,10 +210,11 @@ void ZRangeStore(CommandContext& ctx) {
     size_t first, last;
     SelectRanks(z, spec, &first, &last);
     result.reserve(last - first);
-    z.ForRange(first, last, false,
+    // In the order the range reads (REV: from the top): the order Redis adds them in.
+    z.ForRange(first, last, spec.reverse,
                [&result](std::string_view m, double s) { result.emplace_back(m, s); });
   }
-  StoreZSet(ctx.db_for(dst), dst, result, ZSetLimitsOf(ctx));
+  StoreZSet(ctx.db_for(dst), dst, result, ZSetLimitsOf(ctx), StoreSizing::kGrow);
   ctx.reply().Integer(static_cast<int64_t>(result.size()));
 }
 

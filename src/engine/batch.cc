@@ -27,6 +27,7 @@ void Batch::Add(const CommandEntry& cmd, std::span<const std::string_view> args,
     arena_.append(a);
   }
   single_shard_commands_ = single_shard_commands_ && single;
+  blocks_ = blocks_ || (cmd.spec->flags & kBlocking);
   if (all_shards) {
     shards_.resize(engine_.shard_count());
     for (unsigned i = 0; i < shards_.size(); ++i) shards_[i] = i;
@@ -53,10 +54,8 @@ void Batch::Start(std::shared_ptr<Batch> b) {
   b->client_->BeginAwait();
   if (b->shards_.size() == 1) {
     RunRemote(b, b->shards_[0]);
-  } else if (b->single_shard_commands_) {
-    RunSpread(b);
   } else {
-    RunLocked(b);
+    PostToShards(b);
   }
 }
 
@@ -96,24 +95,59 @@ void Batch::RunRemote(const std::shared_ptr<Batch>& b, unsigned target) {
   });
 }
 
-// --- Spread ---
+// --- Spread or locked ---
 
-void Batch::RunSpread(const std::shared_ptr<Batch>& b) {
-  b->shares_.resize(b->shards_.size());
-  for (size_t i = 0; i < b->shards_.size(); ++i) b->shares_[i].shard = b->shards_[i];
-  for (uint32_t i = 0; i < b->items_.size(); ++i) {
-    auto share = std::lower_bound(b->shards_.begin(), b->shards_.end(), b->items_[i].shard);
-    b->shares_[static_cast<size_t>(share - b->shards_.begin())].items.push_back(i);
+void Batch::PrepareShares() {
+  shares_.resize(shards_.size());
+  for (size_t i = 0; i < shards_.size(); ++i) shares_[i].shard = shards_[i];
+  for (uint32_t i = 0; i < items_.size(); ++i) {
+    auto share = std::lower_bound(shards_.begin(), shards_.end(), items_[i].shard);
+    shares_[static_cast<size_t>(share - shards_.begin())].items.push_back(i);
   }
-  b->pending_ = static_cast<unsigned>(b->shares_.size());
+}
+
+void Batch::PostToShards(const std::shared_ptr<Batch>& b) {
   Engine& eng = b->engine_;
-  for (unsigned s : b->shards_) eng.shard(s).ShareComing();
-  size_t next = 0;
-  eng.PostAll(b->shards_, [&b, &next](unsigned) {
-    Share* share = &b->shares_[next++];
-    return base::Task([b, share] {
-      b->engine_.shard(share->shard).RunWhenFree([b, share] { RunShare(b, *share); });
-    });
+  if (b->single_shard_commands_) b->PrepareShares();
+  b->pending_ = static_cast<unsigned>(b->shards_.size());
+  eng.PostAll(
+      b->shards_, [&b](unsigned s) { return base::Task([b, s] { Arrive(b, s); }); },
+      [&eng, &b] {
+        // Inside the step: every count read here was made by a step before this one.
+        bool spanning = std::any_of(b->shards_.begin(), b->shards_.end(), [&eng](unsigned s) {
+          return eng.shard(s).has_spanning_waiters();
+        });
+        b->locked_ = !b->single_shard_commands_ || spanning;
+        for (unsigned s : b->shards_) {
+          if (!b->locked_) {
+            eng.shard(s).ShareComing();
+          } else if (b->blocks_) {
+            eng.shard(s).SpanningWaiterComing();
+          }
+        }
+        b->spanning_counted_ = b->locked_ && b->blocks_;
+      });
+}
+
+void Batch::Arrive(const std::shared_ptr<Batch>& b, unsigned s) {
+  Shard& shard = b->engine_.shard(s);
+  if (!b->locked_) {
+    auto share = std::lower_bound(b->shards_.begin(), b->shards_.end(), s);
+    Share* mine = &b->shares_[static_cast<size_t>(share - b->shards_.begin())];
+    shard.RunWhenFree([b, mine] { RunShare(b, *mine); });
+    return;
+  }
+  // Every shard sees the lock requests of all batches in one order: no two batches ever
+  // wait on each other.
+  shard.Lock(b.get(), [b, s] {
+    auto granted = [b] {
+      if (--b->pending_ == 0) RunHeld(b);
+    };
+    if (s == b->home_) {
+      granted();
+    } else {
+      b->engine_.Post(b->home_, std::move(granted));
+    }
   });
 }
 
@@ -147,28 +181,6 @@ void Batch::FinishSpread(const std::shared_ptr<Batch>& b) {
   c.EndAwait();
 }
 
-// --- Locked ---
-
-void Batch::RunLocked(const std::shared_ptr<Batch>& b) {
-  b->pending_ = static_cast<unsigned>(b->shards_.size());
-  // In one step, so every shard sees the lock requests of all batches in one order: no two
-  // batches ever wait on each other.
-  b->engine_.PostAll(b->shards_, [&b](unsigned s) {
-    return base::Task([b, s] {
-      b->engine_.shard(s).Lock(b.get(), [b, s] {
-        auto granted = [b] {
-          if (--b->pending_ == 0) RunHeld(b);
-        };
-        if (s == b->home_) {
-          granted();
-        } else {
-          b->engine_.Post(b->home_, std::move(granted));
-        }
-      });
-    });
-  });
-}
-
 // On the home thread, holding every shard of the batch.
 void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
   Client& c = *b->client_;
@@ -189,13 +201,22 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
       int64_t now = base::UnixTimeMs();
       for (unsigned s : b->shards_) eng.shard(s).set_now_ms(now);
       CommandContext ctx(*it.cmd, args, &rb, &w, &c, own, b->db_, ExecMode::kLocked, now);
+      ctx.set_held(b->shards_);
       Execute(ctx, w);
       waiter = ctx.waiter();
       // Redis compat: waiters on a key a command filled are served before the next command.
       for (unsigned s : b->shards_) {
         Shard& shard = eng.shard(s);
-        if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
+        if (shard.has_ready_keys()) ServeReadyKeys(shard, w, b->shards_);
       }
+    }
+  }
+  if (b->spanning_counted_) {
+    // A command that blocked hands its count to its waiter; one that did not drops it.
+    if (waiter) {
+      waiter->spanning = b->shards_;
+    } else {
+      for (unsigned s : b->shards_) eng.shard(s).SpanningWaiterGone();
     }
   }
   for (unsigned s : b->shards_) {

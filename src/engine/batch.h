@@ -8,10 +8,16 @@
 //           gets its share, all shares posted in one step (Messenger::PostAll); each shard
 //           runs its share in request order, concurrently with the others, and the replies
 //           go out in request order once all are done
-//   locked  a command over several shards, or the whole keyspace: every shard the batch
-//           touches is locked (the lock requests posted in one step, so all shards see them
-//           in one order), and once all are held the batch runs in order on the client's
-//           thread; then the shards are released
+//   locked  a command over several shards, or the whole keyspace; or a spread batch while
+//           one of its shards has a waiter spanning shards (BLPOP a b, BLMOVE across),
+//           which concurrent shares could serve out of request order: every shard the
+//           batch touches is locked (the lock requests posted in one step, so all shards
+//           see them in one order), and once all are held the batch runs in order on the
+//           client's thread, serving waiters after each command; then they are released
+//
+// Which of the last two is decided inside the posting step, where no spanning waiter can
+// appear or leave unseen: a blocking command over several shards counts itself on them in
+// its own posting step (Shard::SpanningWaiterComing).
 //
 // Order, as Redis promises it: other clients observe a batch's effects in request order. A
 // locked batch runs while no one else can reach its shards. A spread batch's shares enter
@@ -80,10 +86,13 @@ class Batch : public LockOwner {
   void Seal();
 
   static void RunRemote(const std::shared_ptr<Batch>& b, unsigned shard);
-  static void RunSpread(const std::shared_ptr<Batch>& b);
+  // Spread or locked: posts to every shard in one step, deciding which inside it.
+  static void PostToShards(const std::shared_ptr<Batch>& b);
+  void PrepareShares();
+  // On shard `s`'s thread: the batch's task arrived.
+  static void Arrive(const std::shared_ptr<Batch>& b, unsigned s);
   static void RunShare(const std::shared_ptr<Batch>& b, Share& share);
   static void FinishSpread(const std::shared_ptr<Batch>& b);
-  static void RunLocked(const std::shared_ptr<Batch>& b);
   static void RunHeld(const std::shared_ptr<Batch>& b);
 
   Client* const client_;  // touched only on the home thread
@@ -96,6 +105,9 @@ class Batch : public LockOwner {
   std::vector<Item> items_;
   std::vector<unsigned> shards_;        // every shard touched, ascending
   bool single_shard_commands_ = true;
+  bool blocks_ = false;                 // its (only) command may block
+  bool locked_ = false;                 // runs locked (decided while posting)
+  bool spanning_counted_ = false;       // holds a spanning-waiter count on its shards
   std::vector<Share> shares_;           // a spread batch's, by ascending shard
   base::IoBuf reply_;                   // a remote batch's replies, carried home
   unsigned pending_ = 0;                // shares still running or locks still to come

@@ -6,7 +6,6 @@
 #include "engine/client.h"
 #include "engine/command_context.h"
 #include "engine/database.h"
-#include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
@@ -78,6 +77,9 @@ void LeaveBlocked(Client& c, const std::shared_ptr<Waiter>& w) {
     c.blocked_waiter.reset();
     eng.blocked_clients.fetch_sub(1, std::memory_order_relaxed);
   }
+  // Claimed, so no shard can serve it any more: batches need not avoid it.
+  for (unsigned s : w->spanning) eng.shard(s).SpanningWaiterGone();
+  w->spanning.clear();
   std::vector<unsigned> shards;
   for (const Waiter::Key& k : w->keys) shards.push_back(k.shard);
   std::sort(shards.begin(), shards.end());
@@ -118,16 +120,58 @@ void OnServed(const std::shared_ptr<Waiter>& w, const base::IoBuf& reply) {
   c.EndAwait();
 }
 
-// The command is ready but needs more than the shard that found it ready: run it again.
-void OnRetry(const std::shared_ptr<Waiter>& w) {
-  Client& c = *w->client;
-  LeaveBlocked(c, w);
-  c.EndAwait();
-  if (c.alive()) Dispatch(c, w->args);
+// Runs `fn` on shard `s`'s thread once the shard is free, counted as an incoming share so
+// that no command of that thread overtakes it inline (Shard::InlineOk).
+template <typename Fn>
+void PostToShard(Engine& eng, unsigned s, Fn fn) {
+  eng.shard(s).ShareComing();
+  eng.Post(s, [&eng, s, fn = std::move(fn)]() mutable {
+    eng.shard(s).RunWhenFree([&eng, s, fn = std::move(fn)]() mutable {
+      Shard& shard = eng.shard(s);
+      shard.set_now_ms(base::UnixTimeMs());
+      fn(shard, eng.worker(s));
+      shard.ShareDone();
+    });
+  });
+}
+
+// A waiter served from `key` on `from` takes an element for a key on a shard the server
+// does not hold (BLMOVE across shards): the element goes there as a task, which delivers it
+// and answers the waiter; a destination of the wrong type sends it back and answers
+// WRONGTYPE. Anyone who sees the source without the element and then looks at the
+// destination reaches it behind the delivery (through the queue, or inline once the count
+// of incoming shares lets it), so the element is never seen in neither place.
+void MoveAcross(Engine& eng, unsigned from, const std::shared_ptr<Waiter>& w,
+                std::string_view key, std::string element) {
+  unsigned to = eng.ShardOf(w->args[w->ops->destination_arg]);
+  PostToShard(eng, to, [&eng, w, from, key = std::string(key), element = std::move(element)](
+                           Shard& shard, Worker& worker) mutable {
+    auto reply = std::make_shared<base::IoBuf>();
+    protocol::ReplyBuilder rb(reply.get(), w->resp, &worker);
+    CommandContext ctx(w->cmd, w->args, &rb, &worker, nullptr, &shard, w->db,
+                       ExecMode::kRemote, shard.now_ms());
+    base::OpStatus st = w->ops->put(ctx, element);
+    if (st == base::OpStatus::kOk) {
+      if (shard.has_ready_keys()) ServeReadyKeys(shard, worker);
+    } else {
+      ctx.ReplyError(st);
+      PostToShard(eng, from, [w, key = std::move(key), element = std::move(element)](
+                                 Shard& src, Worker& src_worker) {
+        base::IoBuf unused;  // give_back writes no reply
+        protocol::ReplyBuilder rb_back(&unused, w->resp);
+        CommandContext back(w->cmd, w->args, &rb_back, &src_worker, nullptr, &src, w->db,
+                            ExecMode::kRemote, src.now_ms());
+        w->ops->give_back(back, key, element);
+        if (src.has_ready_keys()) ServeReadyKeys(src, src_worker);
+      });
+    }
+    eng.Post(w->home, [w, reply] { OnServed(w, *reply); });
+  });
 }
 
 // Serves `key`'s waiters, oldest first, while the key has something for them.
-void ServeKey(Shard& shard, Worker& worker, int db_index, std::string_view key) {
+void ServeKey(Shard& shard, Worker& worker, std::span<const unsigned> held, int db_index,
+              std::string_view key) {
   Database& db = shard.db(db_index);
   Engine& eng = worker.engine();
   while (true) {
@@ -143,7 +187,8 @@ void ServeKey(Shard& shard, Worker& worker, int db_index, std::string_view key) 
     auto reply = std::make_shared<base::IoBuf>();
     protocol::ReplyBuilder rb(reply.get(), w->resp, &worker);
     CommandContext ctx(w->cmd, w->args, &rb, &worker, nullptr, &shard, w->db,
-                       ExecMode::kRemote, shard.now_ms());
+                       held.empty() ? ExecMode::kRemote : ExecMode::kLocked, shard.now_ms());
+    ctx.set_held(held);
     Readiness readiness = w->ops->check(ctx, key);
     if (readiness == Readiness::kNotReady) break;
     if (!w->Claim()) {
@@ -155,7 +200,7 @@ void ServeKey(Shard& shard, Worker& worker, int db_index, std::string_view key) 
       w->ops->serve(ctx, key);
       eng.Post(w->home, [w, reply] { OnServed(w, *reply); });
     } else {
-      eng.Post(w->home, [w] { OnRetry(w); });
+      MoveAcross(eng, shard.index(), w, key, w->ops->take(ctx, key));
     }
   }
   db.waiters()->EraseIfEmpty(key);
@@ -177,10 +222,10 @@ void EnterBlocked(Client& c, std::shared_ptr<Waiter> w) {
   }
 }
 
-void ServeReadyKeys(Shard& shard, Worker& worker) {
+void ServeReadyKeys(Shard& shard, Worker& worker, std::span<const unsigned> held) {
   while (shard.has_ready_keys()) {
     std::vector<Shard::ReadyKey> ready = shard.TakeReadyKeys();
-    for (const Shard::ReadyKey& r : ready) ServeKey(shard, worker, r.db, r.key);
+    for (const Shard::ReadyKey& r : ready) ServeKey(shard, worker, held, r.db, r.key);
   }
 }
 

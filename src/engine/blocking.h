@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "base/io_buf.h"
+#include "base/op_status.h"
 
 namespace cinnabar::engine {
 
@@ -37,19 +38,31 @@ struct CommandEntry;
 // What a ready key means to one blocked command.
 enum class Readiness {
   kNotReady,  // nothing for this waiter here (wrong type, empty): keep waiting
-  kReady,     // Serve will succeed now on this shard
-  kRetry,     // ready, but serving needs another shard too (BLMOVE across shards): the
-              // command is run again from the client's thread, as if newly sent
+  kReady,     // Serve will succeed now
+  kAcross,    // ready, but what serving takes goes to a key on a shard the server does
+              // not hold now (BLMOVE across shards): it is taken here and delivered there
 };
 
-// A blocking command's behaviour once parked. Both run on the shard owning `key`, with the
-// waiter's saved arguments in `ctx` (ctx.db() is the key's database).
+// A blocking command's behaviour once parked. They run where `key` lives, with the waiter's
+// saved arguments in `ctx` (ctx.db() is the key's database; ctx.CanReach tells whether a
+// key of another shard may be used too).
 struct BlockingOps {
   Readiness (*check)(CommandContext& ctx, std::string_view key);
   // Takes the data and writes the reply. Called only right after check said kReady.
   void (*serve)(CommandContext& ctx, std::string_view key);
-  // The timeout reply: a null array (BLPOP, BZPOPMIN, ...) or a null bulk (BLMOVE).
+  // The timeout reply: a null array (BLPOP, BZPOPMIN, BLMOVE in Redis 7.0) or a null bulk.
   bool timeout_null_array;
+
+  // --- Commands that move what they take (BLMOVE), when check said kAcross ---
+  // The argument naming the key the element goes to.
+  size_t destination_arg = 0;
+  // On `key`'s shard: removes the element serving takes and returns it; writes nothing.
+  std::string (*take)(CommandContext& ctx, std::string_view key) = nullptr;
+  // On the destination's shard: delivers `element` and writes the reply; or returns
+  // kWrongType having changed nothing (the element then goes back).
+  base::OpStatus (*put)(CommandContext& ctx, std::string_view element) = nullptr;
+  // On `key`'s shard again: returns a refused element where take found it.
+  void (*give_back)(CommandContext& ctx, std::string_view key, std::string_view element) = nullptr;
 };
 
 class Waiter {
@@ -80,6 +93,9 @@ class Waiter {
     std::string name;
   };
   std::vector<Key> keys;
+  // The shards whose spanning-waiter count this waiter holds (Shard::SpanningWaiterComing):
+  // every shard of a command over several; empty for one on a single shard.
+  std::vector<unsigned> spanning;
 
  private:
   std::atomic<int> state_{kWaiting};
@@ -115,9 +131,9 @@ void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys,
 void EnterBlocked(Client& c, std::shared_ptr<Waiter> w);
 
 // Serves the waiters of the keys made ready on `shard` by the command that just ran.
-// `worker` is the thread running now (the shard's own, or a transaction's home thread
-// holding the shard's lock).
-void ServeReadyKeys(Shard& shard, Worker& worker);
+// `worker` is the thread running now: the shard's own, or a locked batch's home thread
+// holding `held` (the shard among them).
+void ServeReadyKeys(Shard& shard, Worker& worker, std::span<const unsigned> held = {});
 
 // CLIENT UNBLOCK and disconnects, on the client's thread. `error` empty answers the
 // timeout reply; otherwise that error. Returns whether the client was unblocked.

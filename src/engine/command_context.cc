@@ -1,5 +1,6 @@
 #include "engine/command_context.h"
 
+#include <algorithm>
 #include <atomic>
 
 #include "engine/blocking.h"
@@ -27,6 +28,12 @@ Database& CommandContext::db_for(std::string_view key, int index) {
 }
 
 unsigned CommandContext::shard_count() const { return worker_->engine().shard_count(); }
+
+bool CommandContext::CanReach(std::string_view key) const {
+  unsigned s = worker_->engine().ShardOf(key);
+  if (mode_ != ExecMode::kLocked) return s == shard_->index();
+  return std::binary_search(held_.begin(), held_.end(), s);
+}
 
 Shard& CommandContext::shard_at(unsigned i) { return worker_->engine().shard(i); }
 

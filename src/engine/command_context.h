@@ -55,6 +55,10 @@ class CommandContext {
   // Commands flagged kAllShards: every shard, all locked.
   unsigned shard_count() const;
   Shard& shard_at(unsigned i);
+  // Whether `key`'s database may be used here: its shard is this command's own, or one of
+  // those a locked batch holds.
+  bool CanReach(std::string_view key) const;
+  void set_held(std::span<const unsigned> shards) { held_ = shards; }
 
   // REQUIRES: has_client(). Only commands run on the client's thread see it.
   bool has_client() const { return client_ != nullptr; }
@@ -106,6 +110,7 @@ class CommandContext {
   Client* origin_;
   unsigned home_;
   std::shared_ptr<Waiter> waiter_;
+  std::span<const unsigned> held_;  // kLocked: the shards held, ascending
 };
 
 template <typename T>

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/function_ref.h"
 #include "base/hash.h"
 #include "base/task.h"
 #include "engine/config.h"
@@ -28,8 +29,10 @@ class Messenger {
   virtual void Post(unsigned thread, base::Task task) = 0;
   // Posts tasks[i] to threads[i] as one step: any other post to any of these threads lands
   // before all of them or after all of them, so every thread sees such steps in one order.
+  // `while_held` runs inside the step, before any of the tasks can run.
   // REQUIRES: `threads` ascending and distinct.
-  virtual void PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks) = 0;
+  virtual void PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks,
+                       base::FunctionRef<void()> while_held) = 0;
   // Runs `task` on `thread` at monotonic time `when_us`. REQUIRES: called on `thread`.
   virtual void RunAt(unsigned thread, int64_t when_us, base::Task task) = 0;
 };
@@ -72,11 +75,12 @@ class Engine {
   void Post(unsigned thread, base::Task task) { messenger_->Post(thread, std::move(task)); }
   // Messenger::PostAll with make(thread) as each thread's task.
   template <typename Make>
-  void PostAll(std::span<const unsigned> threads, Make make) {
+  void PostAll(std::span<const unsigned> threads, Make make,
+               base::FunctionRef<void()> while_held = [] {}) {
     std::vector<base::Task> tasks;
     tasks.reserve(threads.size());
     for (unsigned t : threads) tasks.push_back(make(t));
-    messenger_->PostAll(threads, tasks);
+    messenger_->PostAll(threads, tasks, while_held);
   }
   void RunAt(unsigned thread, int64_t when_us, base::Task task) {
     messenger_->RunAt(thread, when_us, std::move(task));

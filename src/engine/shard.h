@@ -4,7 +4,7 @@
 // Threading: everything here runs on the owning thread, except while a transaction holds
 // the shard's lock, when the transaction's thread may use the databases (the lock's grant
 // and release travel through task queues, which order the memory accesses), and the
-// incoming-share count, which any thread may change.
+// incoming-share and spanning-waiter counts, which any thread may change.
 #pragma once
 
 #include <atomic>
@@ -65,9 +65,21 @@ class Shard {
   bool InlineOk() const {
     return !busy() && incoming_shares_.load(std::memory_order_seq_cst) == 0;
   }
-  // Any thread: a share of a spread batch is posted here / has run here.
+  // Any thread: a share of a spread batch (or an element a waiter moves here) is posted
+  // here / has run here.
   void ShareComing() { incoming_shares_.fetch_add(1, std::memory_order_seq_cst); }
   void ShareDone() { incoming_shares_.fetch_sub(1, std::memory_order_seq_cst); }
+
+  // Waiters whose command spans this shard and another (BLPOP a b, BLMOVE src dst across
+  // shards), counted from the moment their command is posted until they leave. A batch
+  // spread over shards could serve such a waiter out of request order, so a batch touching
+  // a shard that has any runs locked instead (engine/batch.h). Any thread; read while the
+  // shard's task queue is held, so a count and the posts around it are seen in one order.
+  void SpanningWaiterComing() { spanning_waiters_.fetch_add(1, std::memory_order_seq_cst); }
+  void SpanningWaiterGone() { spanning_waiters_.fetch_sub(1, std::memory_order_seq_cst); }
+  bool has_spanning_waiters() const {
+    return spanning_waiters_.load(std::memory_order_seq_cst) != 0;
+  }
   // Runs `work` now when the shard is free, else after what is already waiting.
   void RunWhenFree(base::Task work);
   // Asks for the lock on behalf of `owner`; `granted` runs (on this thread) once it holds.
@@ -106,6 +118,7 @@ class Shard {
   uint64_t rng_;
 
   std::atomic<uint32_t> incoming_shares_{0};
+  std::atomic<uint32_t> spanning_waiters_{0};
   LockOwner* holder_ = nullptr;
   std::deque<Waiting> waiting_;
   bool draining_ = false;

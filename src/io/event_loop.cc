@@ -38,11 +38,12 @@ void EventLoop::Post(base::Task task) {
   if (tasks_.Push(std::move(task))) Wake();
 }
 
-void EventLoop::PostAll(std::span<EventLoop* const> loops, std::span<base::Task> tasks) {
+void EventLoop::PostAll(std::span<EventLoop* const> loops, std::span<base::Task> tasks,
+                        base::FunctionRef<void()> while_held) {
   std::vector<base::TaskQueue*> queues;
   queues.reserve(loops.size());
   for (EventLoop* l : loops) queues.push_back(&l->tasks_);
-  base::TaskQueue::PushAll(queues, tasks, [loops](size_t i) { loops[i]->Wake(); });
+  base::TaskQueue::PushAll(queues, tasks, while_held, [loops](size_t i) { loops[i]->Wake(); });
 }
 
 void EventLoop::Stop() {

@@ -17,6 +17,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/function_ref.h"
 #include "base/io_buf.h"
 #include "base/status.h"
 #include "base/task.h"
@@ -94,9 +95,10 @@ class EventLoop {
   // --- Any thread ---
   void Post(base::Task task);
   // Posts tasks[i] to *loops[i] as one step: any other post to any of these loops lands
-  // before all of them or after all of them. REQUIRES: distinct loops, listed by every
-  // caller in one global order (by thread index).
-  static void PostAll(std::span<EventLoop* const> loops, std::span<base::Task> tasks);
+  // before all of them or after all of them; `while_held` runs inside the step. REQUIRES:
+  // distinct loops, listed by every caller in one global order (by thread index).
+  static void PostAll(std::span<EventLoop* const> loops, std::span<base::Task> tasks,
+                      base::FunctionRef<void()> while_held);
   void Stop();
 
   // --- The loop's thread ---

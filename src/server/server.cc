@@ -56,11 +56,12 @@ void Server::Post(unsigned thread, base::Task task) {
   threads_[thread].loop->Post(std::move(task));
 }
 
-void Server::PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks) {
+void Server::PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks,
+                     base::FunctionRef<void()> while_held) {
   std::vector<io::EventLoop*> loops;
   loops.reserve(threads.size());
   for (unsigned t : threads) loops.push_back(threads_[t].loop.get());
-  io::EventLoop::PostAll(loops, tasks);
+  io::EventLoop::PostAll(loops, tasks, while_held);
 }
 
 void Server::RunAt(unsigned thread, int64_t when_us, base::Task task) {

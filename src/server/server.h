@@ -29,7 +29,8 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
 
   // engine::Messenger
   void Post(unsigned thread, base::Task task) override;
-  void PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks) override;
+  void PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks,
+               base::FunctionRef<void()> while_held) override;
   void RunAt(unsigned thread, int64_t when_us, base::Task task) override;
   // engine::ServerHooks
   void RequestShutdown() override;

@@ -1,5 +1,6 @@
-"""Cinnabar's deliberate differences from Redis 7.0.15, the one place they are written down.
-Everything else Redis does is the spec. (Temporary, known bugs are in known_open.py.)
+"""Cinnabar's deliberate differences from Redis 7.0.15, as the fuzzer checks them; the reasons
+are in docs/compatibility.md. Everything else Redis does is the spec. (Temporary, known bugs
+are in known_open.py.)
 
 1. OBJECT ENCODING of small lists and of small sets of strings is `listpack`, as in
    Redis 7.2; Redis 7.0 says `quicklist` (lists) and `hashtable` (sets of strings).

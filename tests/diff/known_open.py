@@ -15,7 +15,9 @@ Each item keeps its divergence out of the way in one or more of these ways:
 The fuzzer prints how often each item was hit. (The compat items it started with were
 fixed on main: the APPEND/SETRANGE raw encoding, -0 scores, ZSCAN integral scores, ZINTER
 WEIGHTS 0 on inf, COPY's DB range check, CONFIG SET parsing and wording, NUL in quoted
-arguments; and a blocking command's lost reply in a pipeline at threads 4.)
+arguments; a blocking command's lost reply in a pipeline at threads 4; a waiter on several
+keys served by a later push of a pipeline; a BLMOVE waiter across shards served after the
+push's reply.)
 """
 from compare import command_name, upper
 
@@ -41,33 +43,6 @@ class Item:
         return False
 
 
-class PipelinedWritesSeenOutOfOrder(Item):
-    id = "engine-pipeline-order"
-    owner = "engine (lead engineer)"
-    text = ("threads > 1: pipelined writes across shards may be seen out of order by other "
-            "clients (a waiter on several keys is served by a later push of the pipeline)")
-
-    def serialize_other_client(self, server):
-        return server.threads > 1
-
-
-class BlmoveCrossShardServe(Item):
-    id = "engine-blmove-cross-shard-serve"
-    owner = "engine (src/engine/blocking.cc; found by the diff fuzzer)"
-    text = ("threads > 1: a BLMOVE/BRPOPLPUSH waiter whose destination is on another shard "
-            "is served after the push's reply, not with it: a command that follows the push "
-            "(LPOP or LLEN of the source, even from the pusher after its reply) still finds "
-            "the element, or takes it and leaves the waiter blocked")
-
-    def avoid_scenario(self, sc):
-        # Nothing after the push in the pusher's pipeline when the waiter moves elements.
-        if sc.blocking[0] not in (b"BLMOVE", b"BRPOPLPUSH"):
-            return False
-        pushed = [i for i, a in enumerate(sc.pushes) if a[0] in (
-            b"RPUSH", b"LPUSH", b"LMOVE", b"RPOPLPUSH") and sc.blocking[1] in a[1:3]]
-        return bool(pushed) and pushed[0] < len(sc.pushes) - 1
-
-
 class CopiedSmallIntegerRefcount(Item):
     id = "core-copy-shared-integer"
     owner = "core/string_value (the shared-integer rule; found by the diff fuzzer)"
@@ -82,8 +57,6 @@ class CopiedSmallIntegerRefcount(Item):
 
 
 ITEMS = [
-    PipelinedWritesSeenOutOfOrder(),
-    BlmoveCrossShardServe(),
     CopiedSmallIntegerRefcount(),
 ]
 

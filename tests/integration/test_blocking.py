@@ -311,3 +311,56 @@ def test_job_queue_every_job_consumed_exactly_once(r, server):
     assert len(everything) == total
     assert len(set(everything)) == total
     assert r.llen("jobs") == 0
+
+
+# Keys chosen to land on different shards at threads 4 (and trivially on one at threads 1).
+MOVE_PAIRS = [(f"msrc{i}", f"mdst{j}") for i in range(3) for j in range(3)]
+
+
+@pytest.mark.parametrize("src,dst", MOVE_PAIRS)
+def test_blmove_waiter_is_served_by_the_push_itself(server, r, src, dst):
+    # Redis serves the waiter right after the push, before the pusher's next command: the
+    # element is already in the destination when LLEN looks at the source.
+    b = Blocked(server, "BRPOPLPUSH", src, dst, "30")
+    wait_blocked(r, 1)
+    p = r.pipeline(transaction=False)
+    p.rpush(src, "a")
+    p.llen(src)
+    p.lrange(dst, 0, -1)
+    p.lpop(src)
+    assert p.execute() == [1, 0, ["a"], None]
+    b.join()
+    assert b.result in (b"a", "a")
+    r.delete(src, dst)
+
+
+@pytest.mark.parametrize("src,dst", MOVE_PAIRS[:4])
+def test_blmove_waiter_with_a_destination_of_another_type(server, r, src, dst):
+    # Redis compat: the waiter gets WRONGTYPE and the element stays in the source.
+    b = Blocked(server, "BLMOVE", src, dst, "LEFT", "RIGHT", "30")
+    wait_blocked(r, 1)
+    r.set(dst, "x")
+    assert r.rpush(src, "a") == 1
+    b.join()
+    assert b.error is not None and b.error.startswith("WRONGTYPE")
+    assert r.lrange(src, 0, -1) == ["a"]
+    assert r.get(dst) == "x"
+    r.delete(src, dst)
+
+
+def test_waiter_on_several_keys_is_served_by_the_first_push_of_a_pipeline(server, r):
+    # A waiter on keys of several shards takes what the earliest command of a pipeline
+    # pushed, as if the pipeline's commands ran one by one.
+    keys = [f"multi{i}" for i in range(6)]
+    for first in range(len(keys)):
+        b = Blocked(server, "BRPOP", *keys, "30")
+        wait_blocked(r, 1)
+        p = r.pipeline(transaction=False)
+        order = keys[first:] + keys[:first]
+        for k in order:
+            p.rpush(k, f"from-{k}")
+        p.execute()
+        b.join()
+        assert b.result in ([order[0].encode(), f"from-{order[0]}".encode()],
+                            [order[0], f"from-{order[0]}"])
+        r.delete(*keys)

@@ -250,6 +250,29 @@ def test_negative_zero_kept_as_the_encoding_keeps_it(r, raw, limits):
     assert resp(raw, "ZPOPMIN", "last", proto=3) == b"*2\r\n$1\r\na\r\n,-0\r\n"
 
 
+def test_zrangestore_starts_small_and_converts_on_the_way(r, limits):
+    """Redis 7.0's ZRANGESTORE creates the destination from the result's size alone and adds
+    the members in range order: a -0 before the first long member becomes 0 (listpack),
+    one after it keeps its sign (found by the differential fuzzer)."""
+    long_member = "m" * 65
+    x(r, "ZADD", "zs:src", 3, long_member, 11, "2", "-0", "b")
+    assert encoding(r, "zs:src") == "skiplist"
+    assert x(r, "ZSCORE", "zs:src", "b") == "-0"
+    assert x(r, "ZRANGESTORE", "zs:dst", "zs:src", 0, -1) == 3
+    assert x(r, "ZRANGE", "zs:dst", 0, -1, "WITHSCORES") == \
+        ["b", "0", long_member, "3", "2", "11"]
+    assert encoding(r, "zs:dst") == "skiplist"
+    assert x(r, "ZRANGESTORE", "zs:rev", "zs:src", 0, -1, "REV") == 3
+    assert x(r, "ZSCORE", "zs:rev", "b") == "-0"
+    # ZUNIONSTORE decides from all members: a small result is a listpack (-0 is 0), a
+    # result with a long member stays large and keeps the sign.
+    x(r, "ZADD", "zs:small", "-0", "b")
+    x(r, "ZUNIONSTORE", "zs:u1", 1, "zs:small", "WEIGHTS", 1)
+    assert x(r, "ZSCORE", "zs:u1", "b") == "0"
+    x(r, "ZUNIONSTORE", "zs:u2", 1, "zs:src")
+    assert x(r, "ZSCORE", "zs:u2", "b") == "-0"
+
+
 def test_cross_shard_store_commands(r):
     # Many distinct key names: with several shards they cannot all share one.
     sources = [f"src:{i}" for i in range(8)]

@@ -25,7 +25,9 @@ TEST(TaskQueue, PushAllTellsWhichQueuesWereEmpty) {
   std::array<TaskQueue*, 2> queues{&a, &b};
   std::array<Task, 2> tasks{Task([] {}), Task([] {})};
   std::vector<size_t> woken;
-  TaskQueue::PushAll(queues, tasks, [&](size_t i) { woken.push_back(i); });
+  bool held = false;
+  TaskQueue::PushAll(queues, tasks, [&] { held = true; }, [&](size_t i) { woken.push_back(i); });
+  EXPECT_TRUE(held);
   EXPECT_EQ(woken, std::vector<size_t>{0});
 }
 
@@ -55,7 +57,7 @@ TEST(TaskQueue, PushAllStepsLandInOneOrderOnEveryQueue) {
           queues.push_back(&q2);
           tasks.emplace_back([&log2, id] { log2.push_back(id); });
         }
-        TaskQueue::PushAll(queues, tasks, [](size_t) {});
+        TaskQueue::PushAll(queues, tasks, [] {}, [](size_t) {});
       }
     });
   }
