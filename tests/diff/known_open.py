@@ -15,7 +15,8 @@ Each item keeps its divergence out of the way in one or more of these ways:
 The fuzzer prints how often each item was hit. (The compat items it started with were
 fixed on main: the APPEND/SETRANGE raw encoding, -0 scores, ZSCAN integral scores, ZINTER
 WEIGHTS 0 on inf, COPY's DB range check, CONFIG SET parsing and wording, NUL in quoted
-arguments; and a blocking command's lost reply in a pipeline at threads 4.)
+arguments; a blocking command's lost reply in a pipeline at threads 4; and COPY's private
+small integers, OBJECT REFCOUNT 1.)
 """
 from compare import command_name, upper
 
@@ -68,23 +69,9 @@ class BlmoveCrossShardServe(Item):
         return bool(pushed) and pushed[0] < len(sc.pushes) - 1
 
 
-class CopiedSmallIntegerRefcount(Item):
-    id = "core-copy-shared-integer"
-    owner = "core/string_value (the shared-integer rule; found by the diff fuzzer)"
-    text = ("COPY of a string holding 0..9999: Redis's copy is a private object (OBJECT "
-            "REFCOUNT 1); Cinnabar infers sharing from the value and says 2147483647 "
-            "(needs a per-entry flag, not a one-command fix)")
-
-    def tolerate(self, kind, args, ref, other, ctx):
-        return (kind == "reply" and command_name(args) == b"OBJECT REFCOUNT"
-                and ref[0] == b":1\r\n" and other[0] == b":2147483647\r\n"
-                and any(h and upper(h[0]) == b"COPY" for h in ctx.history))
-
-
 ITEMS = [
     PipelinedWritesSeenOutOfOrder(),
     BlmoveCrossShardServe(),
-    CopiedSmallIntegerRefcount(),
 ]
 
 hits = {}
