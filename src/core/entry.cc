@@ -7,6 +7,12 @@
 
 namespace cinnabar::core {
 
+uint8_t Entry::ValueMeta(const Value& v) {
+  bool unshared = v.unshared && v.type == ObjType::kString && v.encoding == kStrInt;
+  return static_cast<uint8_t>(static_cast<uint8_t>(v.type) | (v.encoding << 3) |
+                              (unshared ? kUnshared : 0));
+}
+
 size_t Entry::ValueSize(const Value& v) {
   if (v.type == ObjType::kString && v.encoding == kStrInt) return VarintSize(ZigZag(v.integer));
   if (v.type == ObjType::kString && v.encoding == kStrEmbStr) {
@@ -30,8 +36,7 @@ Entry* Entry::Create(std::string_view key, int64_t expire_ms, const Value& value
   size_t size = 4 + VarintSize(key.size()) + key.size() + (expire_ms != 0 ? 8 : 0) +
                 ValueSize(value);
   auto* p = static_cast<uint8_t*>(base::Allocate(size));
-  p[0] = static_cast<uint8_t>(static_cast<uint8_t>(value.type) | (value.encoding << 3) |
-                              (expire_ms != 0 ? kHasExpire : 0));
+  p[0] = static_cast<uint8_t>(ValueMeta(value) | (expire_ms != 0 ? kHasExpire : 0));
   size_t off = 4;
   off += PutVarint(p + off, key.size());
   std::memcpy(p + off, key.data(), key.size());
@@ -89,13 +94,15 @@ void* Entry::pointer() const {
 void Entry::set_pointer(void* p) { std::memcpy(bytes() + ValueOffset(), &p, sizeof(void*)); }
 
 void Entry::set_encoding(uint8_t enc) {
-  bytes()[0] = static_cast<uint8_t>((meta() & ~0x38) | ((enc & 0x7) << 3));
+  // Only out-of-line values change encoding this way, so the unshared bit (an int's) goes.
+  bytes()[0] = static_cast<uint8_t>((meta() & ~(0x38 | kUnshared)) | ((enc & 0x7) << 3));
 }
 
 Value Entry::value() const {
   Value v;
   v.type = type();
   v.encoding = encoding();
+  v.unshared = unshared();
   if (v.type == ObjType::kString && v.encoding == kStrInt) {
     v.integer = int_value();
   } else if (v.type == ObjType::kString && v.encoding == kStrEmbStr) {
@@ -120,8 +127,7 @@ Entry* Entry::ReplaceValue(Entry* e, const Value& value) {
       // Aliasing: fall through to the copying path.
     } else {
       WriteValue(e->bytes() + value_off, value);
-      e->bytes()[0] = static_cast<uint8_t>(static_cast<uint8_t>(value.type) |
-                                           (value.encoding << 3) | (e->meta() & kHasExpire));
+      e->bytes()[0] = static_cast<uint8_t>(ValueMeta(value) | (e->meta() & kHasExpire));
       return e;
     }
   }

@@ -1,6 +1,7 @@
 // Entry: everything the keyspace stores for one key, in one allocation:
 //
-//   byte 0      type (bits 0-2) | encoding (bits 3-5) | has-expire (bit 6)
+//   byte 0      type (bits 0-2) | encoding (bits 3-5) | has-expire (bit 6) |
+//               unshared (bit 7: an int-encoded string that is a private object)
 //   bytes 1-3   LRU clock or LFU data (24 bits)
 //   varint      key length, then the key bytes
 //   8 bytes     absolute expiry in Unix milliseconds, only when has-expire is set
@@ -25,13 +26,23 @@ namespace cinnabar::core {
 struct Value {
   ObjType type = ObjType::kString;
   uint8_t encoding = kStrEmbStr;
-  int64_t integer = 0;     // kStrInt
-  std::string_view bytes;  // kStrEmbStr
-  void* pointer = nullptr; // everything kept out of line
+  // kStrInt only: the integer is a private object rather than the shared one Redis keeps
+  // for 0..9999 (Redis compat: COPY makes one; OBJECT REFCOUNT then answers 1). New values
+  // start shared; other encodings ignore it.
+  bool unshared = false;
+  int64_t integer = 0;       // kStrInt
+  std::string_view bytes{};  // kStrEmbStr
+  void* pointer = nullptr;   // everything kept out of line
 
-  static Value Int(int64_t v) { return {ObjType::kString, kStrInt, v, {}, nullptr}; }
-  static Value Embedded(std::string_view s) { return {ObjType::kString, kStrEmbStr, 0, s, nullptr}; }
-  static Value OutOfLine(ObjType t, uint8_t enc, void* p) { return {t, enc, 0, {}, p}; }
+  static Value Int(int64_t v) {
+    return {.type = ObjType::kString, .encoding = kStrInt, .integer = v};
+  }
+  static Value Embedded(std::string_view s) {
+    return {.type = ObjType::kString, .encoding = kStrEmbStr, .bytes = s};
+  }
+  static Value OutOfLine(ObjType t, uint8_t enc, void* p) {
+    return {.type = t, .encoding = enc, .pointer = p};
+  }
   bool inline_value() const {
     return type == ObjType::kString && (encoding == kStrInt || encoding == kStrEmbStr);
   }
@@ -44,16 +55,21 @@ class Entry {
   // Frees the entry only; an out-of-line value stays with whoever holds its pointer.
   static void FreeShell(Entry* e);
 
-  // Returns `e` changed to hold `value`, in place when it fits, else in a new allocation
-  // (and `e` is freed). The old value's out-of-line part is not freed.
+  // Returns `e` changed to hold `value` (its unshared bit included), in place when it
+  // fits, else in a new allocation (and `e` is freed). The old value's out-of-line part is
+  // not freed.
   static Entry* ReplaceValue(Entry* e, const Value& value);
-  // Returns `e` with expiry `expire_ms` (0 removes it); may reallocate as above.
+  // Returns `e` with expiry `expire_ms` (0 removes it), the value untouched (unshared
+  // bit included); may reallocate as above.
   static Entry* ReplaceExpire(Entry* e, int64_t expire_ms);
 
   ObjType type() const { return static_cast<ObjType>(meta() & 0x7); }
   uint8_t encoding() const { return (meta() >> 3) & 0x7; }
   bool has_expire() const { return (meta() & kHasExpire) != 0; }
   int64_t expire_ms() const;  // 0 when none
+  // Whether the value is an int-encoded string stored as a private object
+  // (Value::unshared); false for every other value.
+  bool unshared() const { return (meta() & kUnshared) != 0; }
 
   std::string_view key() const;
   uint32_t lru() const { return bytes()[1] | (bytes()[2] << 8) | (bytes()[3] << 16); }
@@ -78,6 +94,7 @@ class Entry {
 
  private:
   static constexpr uint8_t kHasExpire = 0x40;
+  static constexpr uint8_t kUnshared = 0x80;
 
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
   const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this); }
@@ -86,6 +103,8 @@ class Entry {
   size_t AfterKey() const;
   size_t ValueOffset() const { return AfterKey() + (has_expire() ? 8 : 0); }
 
+  // Byte 0 for `v`: type, encoding, and the unshared bit of an int-encoded string.
+  static uint8_t ValueMeta(const Value& v);
   static size_t ValueSize(const Value& v);
   static void WriteValue(uint8_t* p, const Value& v);
 };

@@ -96,7 +96,7 @@ std::string_view StringEncodingName(const Entry* e) {
 }
 
 bool IsSharedInteger(const Entry* e) {
-  if (e->type() != ObjType::kString || e->encoding() != kStrInt) return false;
+  if (e->type() != ObjType::kString || e->encoding() != kStrInt || e->unshared()) return false;
   int64_t v = e->int_value();
   return v >= 0 && v < 10000;
 }

@@ -51,7 +51,9 @@ size_t StringLength(const Entry* e);
 // "int", "embstr" or "raw".
 std::string_view StringEncodingName(const Entry* e);
 // Redis compat: integers 0..9999 are shared objects in Redis (OBJECT REFCOUNT answers
-// INT_MAX for them). Whether `e` holds one.
+// INT_MAX for them), unless made private by a COPY (Entry::unshared: REFCOUNT 1). Every
+// write that stores a new value (SET, INCR, ...) shares it again; moving a key (RENAME,
+// MOVE, SWAPDB) or changing its expiry keeps what it was. Whether `e` holds a shared one.
 bool IsSharedInteger(const Entry* e);
 // The integer a string entry holds, if it is one (any encoding). Redis's string2ll rules.
 bool StringToInt64(const Entry* e, int64_t* out);

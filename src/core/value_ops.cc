@@ -39,8 +39,13 @@ void DestroyEntry(Entry* e) {
 }
 
 Value CloneValue(const Value& v) {
-  if (v.inline_value()) return v;
   Value out = v;
+  if (v.inline_value()) {
+    // Redis compat: COPY of a shared integer (0..9999) makes a private object (OBJECT
+    // REFCOUNT 1, OBJECT ENCODING still int).
+    out.unshared = v.encoding == kStrInt;
+    return out;
+  }
   switch (v.type) {
     case ObjType::kString: {
       auto* s = static_cast<RawString*>(v.pointer);

@@ -13,8 +13,9 @@ namespace cinnabar::core {
 void DestroyValue(const Value& v);
 // Frees an entry and its out-of-line value.
 void DestroyEntry(Entry* e);
-// A deep copy of `v`: out-of-line parts are duplicated; inline parts are shared views,
-// valid while the source entry lives.
+// A deep copy of `v` (COPY): out-of-line parts are duplicated; inline parts are shared
+// views, valid while the source entry lives. A copied integer is unshared (Value::unshared),
+// as Redis's dupStringObject makes a private object of even a shared integer.
 Value CloneValue(const Value& v);
 // Bytes allocated for the value outside its entry.
 size_t ValueAllocatedBytes(const Value& v);

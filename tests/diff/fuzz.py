@@ -51,8 +51,7 @@ def main(argv=None):
           f"--seconds {opts.seconds:g})", flush=True)
     threads = [int(t) for t in opts.threads.split(",") if t]
     servers = [Server("redis", "redis", opts.redis_bin)]
-    # Servers run in scratch directories: a relative path must not depend on them.
-    servers += shapes_for_seed(seed, os.path.abspath(opts.server_bin), threads)
+    servers += shapes_for_seed(seed, opts.server_bin, threads)
     for s in servers:
         s.start()
         print(f"  {s.describe()} on port {s.port}", flush=True)

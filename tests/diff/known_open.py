@@ -17,9 +17,8 @@ fixed on main: the APPEND/SETRANGE raw encoding, -0 scores, ZSCAN integral score
 WEIGHTS 0 on inf, COPY's DB range check, CONFIG SET parsing and wording, NUL in quoted
 arguments; a blocking command's lost reply in a pipeline at threads 4; a waiter on several
 keys served by a later push of a pipeline; a BLMOVE waiter across shards served after the
-push's reply.)
+push's reply; and COPY's private small integers, OBJECT REFCOUNT 1.)
 """
-from compare import command_name, upper
 
 
 class Item:
@@ -43,22 +42,7 @@ class Item:
         return False
 
 
-class CopiedSmallIntegerRefcount(Item):
-    id = "core-copy-shared-integer"
-    owner = "core/string_value (the shared-integer rule; found by the diff fuzzer)"
-    text = ("COPY of a string holding 0..9999: Redis's copy is a private object (OBJECT "
-            "REFCOUNT 1); Cinnabar infers sharing from the value and says 2147483647 "
-            "(needs a per-entry flag, not a one-command fix)")
-
-    def tolerate(self, kind, args, ref, other, ctx):
-        return (kind == "reply" and command_name(args) == b"OBJECT REFCOUNT"
-                and ref[0] == b":1\r\n" and other[0] == b":2147483647\r\n"
-                and any(h and upper(h[0]) == b"COPY" for h in ctx.history))
-
-
-ITEMS = [
-    CopiedSmallIntegerRefcount(),
-]
+ITEMS = []
 
 hits = {}
 

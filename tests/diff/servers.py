@@ -36,7 +36,9 @@ class Server:
     def __init__(self, name, kind, binary, threads=None, io_engine=None):
         self.name = name
         self.kind = kind  # "redis" or "cinnabar"
-        self.binary = binary
+        # A path is made absolute: the server runs in its own directory. A bare name is
+        # looked up on PATH.
+        self.binary = os.path.abspath(binary) if os.sep in binary else binary
         self.threads = threads or 1
         self.io_engine = io_engine
         self.port = None

@@ -1,6 +1,6 @@
 """The full state of a server, read after every sequence on a RESP2 connection of its own:
-for every key of every database the fuzzer uses, its TYPE, its value, its TTL and its
-OBJECT ENCODING."""
+for every key of every database the fuzzer uses, its TYPE, its value, its TTL, its
+OBJECT ENCODING and its OBJECT REFCOUNT (shared integers, and COPY's private ones)."""
 import args as A
 import deviations
 from compare import items, pairs
@@ -38,7 +38,8 @@ def _value(type_, node):
 
 
 def dump(conn, dbs=A.DBS):
-    """{(db, key): {"type", "value", "pttl", "encoding"}} of the server behind `conn`."""
+    """{(db, key): {"type", "value", "pttl", "encoding", "refcount"}} of the server behind
+    `conn`."""
     cmds = []
     for db in dbs:
         cmds += [[b"SELECT", str(db).encode()], [b"KEYS", b"*"]]
@@ -54,12 +55,13 @@ def dump(conn, dbs=A.DBS):
             cmds.append([b"SELECT", str(db).encode()])
             current = db
         at.append(len(cmds))
-        cmds += [[b"TYPE", k], [b"PTTL", k], [b"OBJECT", b"ENCODING", k]]
+        cmds += [[b"TYPE", k], [b"PTTL", k], [b"OBJECT", b"ENCODING", k],
+                 [b"OBJECT", b"REFCOUNT", k]]
     replies = _pipeline(conn, cmds) if cmds else []
     state = {}
     for (db, k), i in zip(keys, at):
         state[(db, k)] = {"type": replies[i].value, "pttl": int(replies[i + 1].value),
-                          "encoding": replies[i + 2].value}
+                          "encoding": replies[i + 2].value, "refcount": replies[i + 3].value}
     cmds, order = [], []
     current = None
     for (db, k), entry in state.items():
@@ -79,7 +81,7 @@ def dump(conn, dbs=A.DBS):
 
 def diff(ref, other):
     """The differences between two dumps, as (db, key, what, ref's, other's), what being
-    "exists", "type", "value", "ttl" or "encoding"."""
+    "exists", "type", "value", "ttl", "encoding" or "refcount"."""
     out = []
     for key in sorted(set(ref) | set(other)):
         db, k = key
@@ -98,4 +100,6 @@ def diff(ref, other):
         members = a.get("value") if a["type"] == b"set" else None
         if not deviations.encoding_ok(a["type"], a["encoding"], b["encoding"], members):
             out.append((db, k, "encoding", a["encoding"], b["encoding"]))
+        if a["refcount"] != b["refcount"]:
+            out.append((db, k, "refcount", a["refcount"], b["refcount"]))
     return out

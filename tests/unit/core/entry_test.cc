@@ -185,6 +185,84 @@ TEST(Entry, SetPointerAndEncodingChangeOnlyThoseParts) {
   DestroyEntry(e);
 }
 
+// An unshared (private) small integer, as a COPY stores it.
+Value UnsharedInt(int64_t v) {
+  Value value = Value::Int(v);
+  value.unshared = true;
+  return value;
+}
+
+TEST(Entry, UnsharedBitIsKeptWithAnInteger) {
+  EntryPtr e(Entry::Create("copy", 0, UnsharedInt(79), 0xABCDEF));
+  EXPECT_TRUE(e->unshared());
+  EXPECT_EQ(e->type(), ObjType::kString);
+  EXPECT_EQ(e->encoding(), kStrInt);  // OBJECT ENCODING still says "int"
+  EXPECT_EQ(e->int_value(), 79);
+  EXPECT_EQ(e->lru(), 0xABCDEFu);
+  EXPECT_FALSE(e->has_expire());
+  EXPECT_TRUE(e->value().unshared);
+  EntryPtr shared(Entry::Create("copy", 0, Value::Int(79), 0));
+  EXPECT_FALSE(shared->unshared());
+  EXPECT_FALSE(shared->value().unshared);
+}
+
+TEST(Entry, UnsharedBitCostsNoSpace) {
+  // The bit lives in byte 0's spare bit: the same allocation with or without it.
+  for (int64_t expire : {int64_t{0}, int64_t{1700000000000}}) {
+    EntryPtr shared(Entry::Create("key:000123", expire, Value::Int(79), 0));
+    EntryPtr unshared(Entry::Create("key:000123", expire, UnsharedInt(79), 0));
+    EXPECT_EQ(unshared->AllocatedBytes(), shared->AllocatedBytes());
+  }
+}
+
+TEST(Entry, UnsharedBitOnlyMarksIntegers) {
+  Value text = Value::Embedded("79");
+  text.unshared = true;
+  EntryPtr e(Entry::Create("k", 0, text, 0));
+  EXPECT_FALSE(e->unshared());
+  EXPECT_EQ(e->encoding(), kStrEmbStr);
+  EXPECT_EQ(e->embedded(), "79");
+}
+
+TEST(Entry, ReplaceExpireKeepsTheUnsharedBit) {
+  Entry* e = Entry::Create("key", 0, UnsharedInt(5), 0);
+  e = Entry::ReplaceExpire(e, 1000);  // reallocates: the entry grows
+  EXPECT_TRUE(e->unshared());
+  EXPECT_EQ(e->expire_ms(), 1000);
+  e = Entry::ReplaceExpire(e, 2000);  // in place
+  EXPECT_TRUE(e->unshared());
+  e = Entry::ReplaceExpire(e, 0);  // reallocates: the entry shrinks
+  EXPECT_TRUE(e->unshared());
+  EXPECT_FALSE(e->has_expire());
+  EXPECT_EQ(e->int_value(), 5);
+  DestroyEntry(e);
+}
+
+TEST(Entry, ReplaceValueTakesTheNewValuesBit) {
+  Entry* e = Entry::Create("key", 99, UnsharedInt(5), 0);
+  Entry* same = Entry::ReplaceValue(e, Value::Int(6));  // in place, e.g. INCR
+  EXPECT_EQ(same, e);
+  EXPECT_FALSE(same->unshared());
+  EXPECT_EQ(same->int_value(), 6);
+  EXPECT_TRUE(same->has_expire());
+  same = Entry::ReplaceValue(same, UnsharedInt(7));
+  EXPECT_TRUE(same->unshared());
+  EXPECT_EQ(same->expire_ms(), 99);
+  Entry* fresh = Entry::ReplaceValue(same, Value::Embedded(std::string(40, 'x')));
+  EXPECT_FALSE(fresh->unshared());
+  fresh = Entry::ReplaceValue(fresh, Value::Int(8));
+  EXPECT_FALSE(fresh->unshared());
+  DestroyEntry(fresh);
+}
+
+TEST(Entry, SetEncodingClearsTheUnsharedBit) {
+  Entry* e = Entry::Create("key", 0, UnsharedInt(5), 0);
+  e->set_encoding(kStrInt);
+  EXPECT_FALSE(e->unshared());
+  EXPECT_EQ(e->encoding(), kStrInt);
+  DestroyEntry(e);
+}
+
 TEST(Entry, DestroyEntryReleasesEverything) {
   const int64_t before = base::UsedMemory();
   RawString* s = RawString::Create(std::string(1000, 'x'), 1000);
@@ -206,6 +284,16 @@ TEST(ValueOps, CloneCopiesOutOfLineValues) {
   Value inline_value = Value::Embedded("x");
   EXPECT_EQ(CloneValue(inline_value).bytes.data(), inline_value.bytes.data());
   EXPECT_EQ(ValueAllocatedBytes(inline_value), 0u);
+}
+
+TEST(ValueOps, CloneOfAnIntegerIsUnshared) {
+  // Redis compat: COPY duplicates even a shared integer into a private object.
+  Value copy = CloneValue(Value::Int(79));
+  EXPECT_TRUE(copy.unshared);
+  EXPECT_EQ(copy.encoding, kStrInt);
+  EXPECT_EQ(copy.integer, 79);
+  EXPECT_TRUE(CloneValue(copy).unshared);  // a copy of a copy
+  EXPECT_FALSE(CloneValue(Value::Embedded("79")).unshared);
 }
 
 TEST(ObjectType, NamesAndParsesTypes) {

@@ -191,6 +191,34 @@ TEST(StringValue, SharedIntegersAreZeroTo9999) {
   EXPECT_FALSE(IsSharedInteger(text.get()));
 }
 
+TEST(StringValue, CopiedSmallIntegerIsNotShared) {
+  StringEntry source("79");
+  Entry* copy = Entry::Create("copy", 0, CloneValue(source.get()->value()), 0);
+  EXPECT_TRUE(IsSharedInteger(source.get()));
+  EXPECT_FALSE(IsSharedInteger(copy));
+  EXPECT_EQ(StringEncodingName(copy), "int");
+  IntBuffer scratch;
+  EXPECT_EQ(StringBytes(copy, &scratch), "79");
+  int64_t v = 0;
+  EXPECT_TRUE(StringToInt64(copy, &v));
+  EXPECT_EQ(v, 79);
+  copy = Entry::ReplaceExpire(copy, 5000);  // EXPIRE, GETEX: the same object
+  EXPECT_FALSE(IsSharedInteger(copy));
+  copy = Entry::ReplaceValue(copy, MakeStringValue("79"));  // SET stores the shared one
+  EXPECT_TRUE(IsSharedInteger(copy));
+  DestroyEntry(copy);
+}
+
+TEST(StringValue, EditOfACopiedIntegerIsRaw) {
+  StringEntry source("12");
+  Entry* copy = Entry::Create("copy", 0, CloneValue(source.get()->value()), 0);
+  Store(&copy, AppendString(copy, ""));
+  EXPECT_EQ(StringEncodingName(copy), "raw");
+  EXPECT_FALSE(copy->unshared());
+  EXPECT_FALSE(IsSharedInteger(copy));
+  DestroyEntry(copy);
+}
+
 TEST(RawString, ResizeKeepsContentAndZeroFills) {
   RawString* s = RawString::Create("abc", 3);
   s = RawString::Resize(s, 10);

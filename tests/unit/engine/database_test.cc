@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "core/string_value.h"
+#include "core/value_ops.h"
 #include "engine/shard.h"
 
 namespace cinnabar::engine {
@@ -110,6 +111,28 @@ TEST_F(DatabaseTest, MoveToRenamesAcrossDatabasesKeepingTheExpiry) {
   EXPECT_EQ(moved.entry->expire_ms(), 7777);
   EXPECT_EQ(other.volatile_count(), 1u);
   EXPECT_EQ(db().volatile_count(), 0u);
+}
+
+TEST_F(DatabaseTest, AMovedOrExpiringKeyKeepsItsPrivateInteger) {
+  // Redis compat: RENAME, MOVE and EXPIRE keep the object; a COPY's integer stays private
+  // (OBJECT REFCOUNT 1) until a write stores a new value.
+  shard_.set_now_ms(1000);
+  Value copy = core::CloneValue(Value::Int(79));
+  db().Set("k", copy, 0);
+  Database::Ref ref = db().Find("k");
+  db().SetExpire(ref, 5000);
+  ref = db().Find("k");
+  ASSERT_TRUE(ref);
+  EXPECT_FALSE(core::IsSharedInteger(ref.entry));
+  Database& other = shard_.db(1);
+  Database::Ref dst = other.Find("moved");
+  db().MoveTo(ref, other, "moved", dst.hash);
+  ref = other.Find("moved");
+  ASSERT_TRUE(ref);
+  EXPECT_FALSE(core::IsSharedInteger(ref.entry));
+  EXPECT_EQ(ref.entry->expire_ms(), 5000);
+  other.Update(ref, Value::Int(79), Database::kKeepTtl);
+  EXPECT_TRUE(core::IsSharedInteger(other.Find("moved").entry));
 }
 
 TEST_F(DatabaseTest, DeleteReportsWhetherTheKeyExisted) {
