@@ -253,3 +253,25 @@ class Gen:
         return self.pick([b"*", b"*", b"str:*", b"*:a", b"{t}*", b"*list*", b"?et:?",
                           b"[sz]set:[a-b]", b"[^s]*", b"h\\ash*", b"*\\", b"[", b"[a-",
                           b"", b"f*", b"*1*", b"m1*", b"a", b"*x*", b"[!a]*", b"\\*"])
+
+    # --- Argument shapes several families share ---
+
+    def scan(self, name, key, cursors=(b"abc", b"-1", b"3", b"")):
+        """SSCAN/HSCAN/ZSCAN key cursor [MATCH pattern] [COUNT count] (options repeat)."""
+        cursor = b"0" if self.chance(0.9) else self.pick(list(cursors))
+        out = [name, key, cursor]
+        for _ in range(self.rng.choice([0, 1, 1, 2])):
+            if self.chance(0.5):
+                out += [self.kw("MATCH"), self.pattern()]
+            else:
+                out += [self.kw("COUNT"), self.count(1, 20, extra=[b"0"])]
+        return out
+
+    def random_members(self, name, key, with_word=None):
+        """SRANDMEMBER/HRANDFIELD/ZRANDMEMBER key [count [WITHVALUES|WITHSCORES]]."""
+        out = [name, key]
+        if self.chance(0.75):
+            out.append(self.count(-6, 8, extra=[b"-9223372036854775808"]))
+            if with_word and self.chance(0.4):
+                out.append(self.kw(with_word))
+        return out

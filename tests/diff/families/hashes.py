@@ -24,23 +24,11 @@ def field_values(g):
 
 
 def hrandfield(g):
-    out = [b"HRANDFIELD", k(g)]
-    if g.chance(0.75):
-        out.append(g.count(-6, 8, extra=[b"-9223372036854775808"]))
-        if g.chance(0.4):
-            out.append(g.kw("WITHVALUES"))
-    return out
+    return g.random_members(b"HRANDFIELD", k(g), "WITHVALUES")
 
 
 def hscan(g):
-    cursor = b"0" if g.chance(0.9) else g.pick([b"abc", b"-1", b"5", b""])
-    out = [b"HSCAN", k(g), cursor]
-    for _ in range(g.rng.choice([0, 1, 1, 2])):
-        if g.chance(0.5):
-            out += [g.kw("MATCH"), g.pattern()]
-        else:
-            out += [g.kw("COUNT"), g.count(1, 20, extra=[b"0"])]
-    return out
+    return g.scan(b"HSCAN", k(g), cursors=(b"abc", b"-1", b"5", b""))
 
 
 COMMANDS = [

@@ -30,10 +30,7 @@ def spop(g):
 
 
 def srandmember(g):
-    out = [b"SRANDMEMBER", k(g)]
-    if g.chance(0.75):
-        out.append(g.count(-6, 8, extra=[b"-9223372036854775808"]))
-    return out
+    return g.random_members(b"SRANDMEMBER", k(g))
 
 
 def sintercard(g):
@@ -48,14 +45,7 @@ def sintercard(g):
 
 
 def sscan(g):
-    cursor = b"0" if g.chance(0.9) else g.pick([b"abc", b"-1", b"3", b""])
-    out = [b"SSCAN", k(g), cursor]
-    for _ in range(g.rng.choice([0, 1, 1, 2])):
-        if g.chance(0.5):
-            out += [g.kw("MATCH"), g.pattern()]
-        else:
-            out += [g.kw("COUNT"), g.count(1, 20, extra=[b"0"])]
-    return out
+    return g.scan(b"SSCAN", k(g))
 
 
 COMMANDS = [
