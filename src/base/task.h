@@ -47,25 +47,27 @@ class TaskQueue {
     tasks_.push_back(std::move(t));
     return tasks_.size() == 1;
   }
-  // Pushes tasks[i] onto *queues[i] as one step: whatever else is pushed onto any of these
-  // queues lands before all of them or after all of them, so every consumer sees the same
-  // order of such steps. `while_held` runs inside the step, before any of the tasks can be
-  // taken (what it decides is ordered like the tasks). Then calls `became_nonempty(i)` for
-  // each queue that was empty.
+  // Pushes tasks[i] onto queue_at(i) for every i, as one step: whatever else is pushed onto
+  // any of these queues lands before all of them or after all of them, so every consumer
+  // sees the same order of such steps. `while_held` runs inside the step, before any of the
+  // tasks can be taken (what it decides is ordered like the tasks). Then calls
+  // `became_nonempty(i)` for each queue that was empty.
   // REQUIRES: the queues are distinct and every caller lists them in one global order (the
   // mutexes are taken in that order).
-  template <typename Held, typename Fn>
-  static void PushAll(std::span<TaskQueue* const> queues, std::span<Task> tasks,
-                      Held while_held, Fn became_nonempty) {
-    for (TaskQueue* q : queues) q->mu_.lock();
+  template <typename QueueAt, typename Held, typename Fn>
+  static void PushAll(QueueAt queue_at, std::span<Task> tasks, Held while_held,
+                      Fn became_nonempty) {
+    const size_t n = tasks.size();
+    for (size_t i = 0; i < n; ++i) queue_at(i).mu_.lock();
     while_held();
     bool was_empty[kMaxInline];
-    for (size_t i = 0; i < queues.size(); ++i) {
-      if (i < kMaxInline) was_empty[i] = queues[i]->tasks_.empty();
-      queues[i]->tasks_.push_back(std::move(tasks[i]));
+    for (size_t i = 0; i < n; ++i) {
+      TaskQueue& q = queue_at(i);
+      if (i < kMaxInline) was_empty[i] = q.tasks_.empty();
+      q.tasks_.push_back(std::move(tasks[i]));
     }
-    for (size_t i = queues.size(); i-- > 0;) queues[i]->mu_.unlock();
-    for (size_t i = 0; i < queues.size(); ++i) {
+    for (size_t i = n; i-- > 0;) queue_at(i).mu_.unlock();
+    for (size_t i = 0; i < n; ++i) {
       if (i >= kMaxInline || was_empty[i]) became_nonempty(i);
     }
   }

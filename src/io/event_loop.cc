@@ -38,12 +38,11 @@ void EventLoop::Post(base::Task task) {
   if (tasks_.Push(std::move(task))) Wake();
 }
 
-void EventLoop::PostAll(std::span<EventLoop* const> loops, std::span<base::Task> tasks,
-                        base::FunctionRef<void()> while_held) {
-  std::vector<base::TaskQueue*> queues;
-  queues.reserve(loops.size());
-  for (EventLoop* l : loops) queues.push_back(&l->tasks_);
-  base::TaskQueue::PushAll(queues, tasks, while_held, [loops](size_t i) { loops[i]->Wake(); });
+void EventLoop::PostAll(base::FunctionRef<EventLoop*(size_t)> loop_at,
+                        std::span<base::Task> tasks, base::FunctionRef<void()> while_held) {
+  base::TaskQueue::PushAll(
+      [loop_at](size_t i) -> base::TaskQueue& { return loop_at(i)->tasks_; }, tasks, while_held,
+      [loop_at](size_t i) { loop_at(i)->Wake(); });
 }
 
 void EventLoop::Stop() {

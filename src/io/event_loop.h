@@ -94,11 +94,11 @@ class EventLoop {
 
   // --- Any thread ---
   void Post(base::Task task);
-  // Posts tasks[i] to *loops[i] as one step: any other post to any of these loops lands
-  // before all of them or after all of them; `while_held` runs inside the step. REQUIRES:
-  // distinct loops, listed by every caller in one global order (by thread index).
-  static void PostAll(std::span<EventLoop* const> loops, std::span<base::Task> tasks,
-                      base::FunctionRef<void()> while_held);
+  // Posts tasks[i] to loop_at(i) for every i, as one step: any other post to any of these
+  // loops lands before all of them or after all of them; `while_held` runs inside the step.
+  // REQUIRES: distinct loops, listed by every caller in one global order (by thread index).
+  static void PostAll(base::FunctionRef<EventLoop*(size_t)> loop_at,
+                      std::span<base::Task> tasks, base::FunctionRef<void()> while_held);
   void Stop();
 
   // --- The loop's thread ---

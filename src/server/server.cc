@@ -58,10 +58,8 @@ void Server::Post(unsigned thread, base::Task task) {
 
 void Server::PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks,
                      base::FunctionRef<void()> while_held) {
-  std::vector<io::EventLoop*> loops;
-  loops.reserve(threads.size());
-  for (unsigned t : threads) loops.push_back(threads_[t].loop.get());
-  io::EventLoop::PostAll(loops, tasks, while_held);
+  io::EventLoop::PostAll([&](size_t i) { return threads_[threads[i]].loop.get(); }, tasks,
+                         while_held);
 }
 
 void Server::RunAt(unsigned thread, int64_t when_us, base::Task task) {

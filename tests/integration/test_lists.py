@@ -5,6 +5,8 @@ import random
 import pytest
 import redis
 
+from conftest import encode
+
 WRONGTYPE = "WRONGTYPE Operation against a key holding the wrong kind of value"
 
 
@@ -362,11 +364,7 @@ def test_lmpop_errors(r):
 # --- Protocol shapes ---
 
 def resp(c, *args):
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    c.send(out)
+    c.send(encode(*args))
     return c.read()
 
 

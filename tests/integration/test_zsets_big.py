@@ -8,6 +8,8 @@ import random
 import pytest
 import redis
 
+from conftest import encode
+
 
 def x(r, *args):
     """Runs a command and returns Redis's reply without redis-py's reshaping."""
@@ -44,11 +46,7 @@ def resp(raw, *args, proto=2):
     if proto == 3:
         c.send(b"*2\r\n$5\r\nHELLO\r\n$1\r\n3\r\n")
         c.read()
-    out = b"*%d\r\n" % len(args)
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out += b"$%d\r\n%s\r\n" % (len(a), a)
-    c.send(out)
+    c.send(encode(*args))
     return c.read()
 
 

@@ -26,7 +26,8 @@ TEST(TaskQueue, PushAllTellsWhichQueuesWereEmpty) {
   std::array<Task, 2> tasks{Task([] {}), Task([] {})};
   std::vector<size_t> woken;
   bool held = false;
-  TaskQueue::PushAll(queues, tasks, [&] { held = true; }, [&](size_t i) { woken.push_back(i); });
+  TaskQueue::PushAll([&](size_t i) -> TaskQueue& { return *queues[i]; }, tasks,
+                     [&] { held = true; }, [&](size_t i) { woken.push_back(i); });
   EXPECT_TRUE(held);
   EXPECT_EQ(woken, std::vector<size_t>{0});
 }
@@ -57,7 +58,8 @@ TEST(TaskQueue, PushAllStepsLandInOneOrderOnEveryQueue) {
           queues.push_back(&q2);
           tasks.emplace_back([&log2, id] { log2.push_back(id); });
         }
-        TaskQueue::PushAll(queues, tasks, [] {}, [](size_t) {});
+        TaskQueue::PushAll([&](size_t i) -> TaskQueue& { return *queues[i]; }, tasks, [] {},
+                           [](size_t) {});
       }
     });
   }

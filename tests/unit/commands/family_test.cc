@@ -351,9 +351,7 @@ struct EngineHarness::Impl final : engine::Messenger, engine::ServerHooks {
   void Post(unsigned thread, base::Task task) override { loops[thread]->Post(std::move(task)); }
   void PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks,
                base::FunctionRef<void()> while_held) override {
-    std::vector<io::EventLoop*> targets;
-    for (unsigned t : threads) targets.push_back(loops[t].get());
-    io::EventLoop::PostAll(targets, tasks, while_held);
+    io::EventLoop::PostAll([&](size_t i) { return loops[threads[i]].get(); }, tasks, while_held);
   }
   void RunAt(unsigned thread, int64_t when_us, base::Task task) override {
     loops[thread]->RunAt(when_us, std::move(task));
