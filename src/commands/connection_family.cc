@@ -7,6 +7,7 @@
 #include "commands/families.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
+#include "engine/transaction.h"
 #include "protocol/errors.h"
 
 namespace cinnabar::commands {
@@ -31,7 +32,7 @@ void Select(CommandContext& ctx) {
   OpResult<int> id = ParseIntArg(ctx.arg(1));
   if (!id) return ctx.ReplyError(id.status());
   if (*id < 0 || *id >= ctx.config().databases) return ctx.ReplyError(errors::kDbIndexOutOfRange);
-  ctx.client().db = *id;
+  ctx.SelectDb(*id);
   ctx.reply().Ok();
 }
 
@@ -44,6 +45,7 @@ void Quit(CommandContext& ctx) {
 // RESET: back to a new connection's state.
 void Reset(CommandContext& ctx) {
   Client& c = ctx.client();
+  engine::DiscardMulti(c);
   c.db = 0;
   c.resp = 2;
   c.name.clear();

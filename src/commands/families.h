@@ -24,5 +24,6 @@ void RegisterZSetFamily(engine::Registry* r);
 void RegisterZSetRangeFamily(engine::Registry* r);
 void RegisterZSetStoreFamily(engine::Registry* r);
 void RegisterZSetBlockingFamily(engine::Registry* r);
+void RegisterTransactionFamily(engine::Registry* r);
 
 }  // namespace cinnabar::commands

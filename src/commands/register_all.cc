@@ -24,6 +24,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterZSetRangeFamily(r);
   RegisterZSetStoreFamily(r);
   RegisterZSetBlockingFamily(r);
+  RegisterTransactionFamily(r);
 }
 
 }  // namespace cinnabar::commands

@@ -9,6 +9,7 @@
 #include "engine/command_context.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
+#include "engine/invoke.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -33,6 +34,10 @@ void Batch::Add(const CommandEntry& cmd, std::span<const std::string_view> args,
     for (unsigned i = 0; i < shards_.size(); ++i) shards_[i] = i;
     return;
   }
+  AddShards(shards);
+}
+
+void Batch::AddShards(std::span<const unsigned> shards) {
   if (std::includes(shards_.begin(), shards_.end(), shards.begin(), shards.end())) return;
   std::vector<unsigned> merged;
   merged.reserve(shards_.size() + shards.size());
@@ -52,7 +57,7 @@ void Batch::Seal() {
 void Batch::Start(std::shared_ptr<Batch> b) {
   b->Seal();
   b->client_->BeginAwait();
-  if (b->shards_.size() == 1) {
+  if (b->shards_.size() == 1 && !b->transaction_) {
     RunRemote(b, b->shards_[0]);
   } else {
     PostToShards(b);
@@ -108,7 +113,7 @@ void Batch::PrepareShares() {
 
 void Batch::PostToShards(const std::shared_ptr<Batch>& b) {
   Engine& eng = b->engine_;
-  if (b->single_shard_commands_) b->PrepareShares();
+  if (b->single_shard_commands_ && !b->transaction_) b->PrepareShares();
   b->pending_ = static_cast<unsigned>(b->shards_.size());
   eng.PostAll(
       b->shards_, [&b](unsigned s) { return base::Task([b, s] { Arrive(b, s); }); },
@@ -117,7 +122,7 @@ void Batch::PostToShards(const std::shared_ptr<Batch>& b) {
         bool spanning = std::any_of(b->shards_.begin(), b->shards_.end(), [&eng](unsigned s) {
           return eng.shard(s).has_spanning_waiters();
         });
-        b->locked_ = !b->single_shard_commands_ || spanning;
+        b->locked_ = b->transaction_ || !b->single_shard_commands_ || spanning;
         for (unsigned s : b->shards_) {
           if (!b->locked_) {
             eng.shard(s).ShareComing();
@@ -187,6 +192,17 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
   Worker& w = c.worker();
   Engine& eng = b->engine_;
   std::shared_ptr<Waiter> waiter;
+  if (b->transaction_) {
+    {
+      protocol::ReplyBuilder rb = c.Reply();
+      b->RunTransaction(c, rb, ExecMode::kLocked);
+    }
+    for (unsigned s : b->shards_) {
+      eng.Post(s, [b, s] { b->engine_.shard(s).Unlock(b.get()); });
+    }
+    c.EndAwait();
+    return;
+  }
   {
     protocol::ReplyBuilder rb = c.Reply();
     std::vector<int> keys;
@@ -200,10 +216,9 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
       }
       int64_t now = base::UnixTimeMs();
       for (unsigned s : b->shards_) eng.shard(s).set_now_ms(now);
-      CommandContext ctx(*it.cmd, args, &rb, &w, &c, own, b->db_, ExecMode::kLocked, now);
-      ctx.set_held(b->shards_);
-      Execute(ctx, w);
-      waiter = ctx.waiter();
+      Caller caller{.db = b->db_, .resp = b->resp_, .client = &c, .origin = &c, .home = b->home_};
+      waiter = Invoke(w, caller, *it.cmd, args, rb,
+                      {.mode = ExecMode::kLocked, .shard = own, .held = b->shards_}, now);
       // Redis compat: waiters on a key a command filled are served before the next command.
       for (unsigned s : b->shards_) {
         Shard& shard = eng.shard(s);
@@ -223,6 +238,59 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
     eng.Post(s, [b, s] { b->engine_.shard(s).Unlock(b.get()); });
   }
   Done(c, std::move(waiter));
+}
+
+}  // namespace cinnabar::engine
+
+namespace cinnabar::engine {
+
+// --- Transactions ---
+
+void Batch::MakeTransaction(std::shared_ptr<WatchSet> watch) {
+  transaction_ = true;
+  if (watch != nullptr) {
+    std::vector<unsigned> watched;
+    for (const WatchSet::Key& k : watch->keys) watched.push_back(k.shard);
+    std::sort(watched.begin(), watched.end());
+    watched.erase(std::unique(watched.begin(), watched.end()), watched.end());
+    AddShards(watched);
+  }
+  watch_ = std::move(watch);
+  Seal();
+}
+
+void Batch::RunTransaction(Client& c, protocol::ReplyBuilder& rb, ExecMode mode) {
+  Worker& w = c.worker();
+  const bool failed = watch_ != nullptr && WatchFailed(engine_, *watch_);
+  ReleaseWatches(engine_, std::move(watch_));
+  if (failed) return rb.NullArray();
+  // Redis compat: the whole transaction sees one command time.
+  int64_t now = base::UnixTimeMs();
+  w.shard().set_now_ms(now);
+  for (unsigned s : shards_) engine_.shard(s).set_now_ms(now);
+  rb.ArrayHeader(items_.size());
+  Caller caller{.db = c.db, .resp = c.resp, .flags = kCallInMulti, .client = &c, .origin = &c,
+                .home = home_};
+  std::vector<int> keys;
+  for (const Item& it : items_) {
+    std::span<const std::string_view> args = ArgsOf(it);
+    Shard* own = &w.shard();
+    keys.clear();
+    if (mode == ExecMode::kLocked && Registry::KeyIndexes(*it.cmd, args, &keys) &&
+        !keys.empty()) {
+      own = &engine_.shard(engine_.ShardOf(args[static_cast<size_t>(keys[0])]));
+    }
+    Invoke(w, caller, *it.cmd, args, rb, {.mode = mode, .shard = own, .held = shards_}, now);
+  }
+  // Redis compat: waiters on keys the transaction filled are served after all of it.
+  if (mode == ExecMode::kLocal) {
+    if (w.shard().has_ready_keys()) ServeReadyKeys(w.shard(), w);
+    return;
+  }
+  for (unsigned s : shards_) {
+    Shard& shard = engine_.shard(s);
+    if (shard.has_ready_keys()) ServeReadyKeys(shard, w, shards_);
+  }
 }
 
 }  // namespace cinnabar::engine

@@ -15,6 +15,9 @@
 //           see them in one order), and once all are held the batch runs in order on the
 //           client's thread, serving waiters after each command; then they are released
 //
+// A transaction (MULTI ... EXEC) is a batch too: its queued commands run locked, as one
+// piece (engine/transaction.h), unless they all fall to the client's own free shard.
+//
 // Which of the last two is decided inside the posting step, where no spanning waiter can
 // appear or leave unseen: a blocking command over several shards counts itself on them in
 // its own posting step (Shard::SpanningWaiterComing).
@@ -39,7 +42,9 @@
 #include <vector>
 
 #include "base/io_buf.h"
+#include "engine/command_context.h"
 #include "engine/shard.h"
+#include "engine/watch.h"
 
 namespace cinnabar::engine {
 
@@ -60,6 +65,15 @@ class Batch : public LockOwner {
   size_t bytes() const { return arena_.size(); }
   // Whether every command so far names exactly one shard (the batch can be spread).
   bool single_shard_commands() const { return single_shard_commands_; }
+  // Every shard the batch touches, ascending.
+  std::span<const unsigned> shards() const { return shards_; }
+
+  // Makes the batch an EXEC: it runs locked, in one piece, over the shards of its commands
+  // and of the keys `watch` names (may be null).
+  void MakeTransaction(std::shared_ptr<WatchSet> watch);
+  // Runs the transaction and writes EXEC's reply. `mode` kLocal: every shard it touches is
+  // the client's own and free; kLocked: all are held. On the client's thread.
+  void RunTransaction(Client& c, protocol::ReplyBuilder& rb, ExecMode mode);
 
   // Runs the batch; the client awaits it. Its replies go to the client in request order and
   // the client reads on when it is done, or waits on if its last command blocked.
@@ -84,6 +98,7 @@ class Batch : public LockOwner {
   }
   // The arena is complete: point every argument view into it.
   void Seal();
+  void AddShards(std::span<const unsigned> shards);
 
   static void RunRemote(const std::shared_ptr<Batch>& b, unsigned shard);
   // Spread or locked: posts to every shard in one step, deciding which inside it.
@@ -108,6 +123,8 @@ class Batch : public LockOwner {
   bool blocks_ = false;                 // its (only) command may block
   bool locked_ = false;                 // runs locked (decided while posting)
   bool spanning_counted_ = false;       // holds a spanning-waiter count on its shards
+  bool transaction_ = false;            // an EXEC (MakeTransaction)
+  std::shared_ptr<WatchSet> watch_;     // a transaction's watched keys, or null
   std::vector<Share> shares_;           // a spread batch's, by ascending shard
   base::IoBuf reply_;                   // a remote batch's replies, carried home
   unsigned pending_ = 0;                // shares still running or locks still to come

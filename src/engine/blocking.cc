@@ -12,6 +12,18 @@
 
 namespace cinnabar::engine {
 
+void WakeWaiters::OnKeyEvent(KeyEvent event, Database& db, std::string_view key) {
+  if (event != KeyEvent::kAdded || db.waiters() == nullptr) return;
+  if (db.waiters()->Find(key) != nullptr) db.shard().MarkReady(db.index(), key);
+}
+
+void WakeWaiters::OnSwap(Database& a, Database& b) {
+  // Redis compat: clients blocked on keys the swap brought in are served.
+  a.SignalWaitedKeys();
+  b.SignalWaitedKeys();
+}
+
+
 Waiter::Waiter(Client* c, unsigned home_thread, const CommandEntry& command,
                std::span<const std::string_view> in, int db_index, int resp_version,
                const BlockingOps* blocking_ops)
@@ -53,6 +65,10 @@ void WaiterMap::EraseIfEmpty(std::string_view key) {
 
 void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys,
                  int64_t timeout_ms, const BlockingOps* ops) {
+  if (!ctx.may_block()) {
+    // Redis compat: inside EXEC or a script a blocking command times out at once.
+    return ops->timeout_null_array ? ctx.reply().NullArray() : ctx.reply().Null();
+  }
   auto w = std::make_shared<Waiter>(ctx.origin(), ctx.home(), ctx.command(), ctx.args(),
                                     ctx.db_index(), ctx.resp(), ops);
   if (timeout_ms > 0) w->deadline_us = base::MonotonicUs() + timeout_ms * 1000;

@@ -25,6 +25,7 @@
 
 #include "base/io_buf.h"
 #include "base/op_status.h"
+#include "engine/key_events.h"
 
 namespace cinnabar::engine {
 
@@ -119,6 +120,15 @@ class WaiterMap {
 
  private:
   std::unordered_map<std::string, std::deque<std::shared_ptr<Waiter>>> lists_;
+};
+
+// The blocking side of a shard's key events: a key added where clients wait (or swapped
+// in by SWAPDB) is marked ready, to be served once the command that made it finishes.
+class WakeWaiters : public KeyObserver {
+ public:
+  void OnKeyEvent(KeyEvent event, Database& db, std::string_view key) override;
+  void OnFlush(Database&) override {}
+  void OnSwap(Database& a, Database& b) override;
 };
 
 // Parks the client whose command is running in `ctx` on `keys` (its handler found nothing

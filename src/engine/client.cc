@@ -6,6 +6,9 @@
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "engine/pipeline_run.h"
+#include "engine/transaction.h"
+#include "engine/batch.h"
+#include "engine/watch.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -132,6 +135,7 @@ void Client::OnClosed() {
   worker_->RemoveClient(this);
   worker_->engine().connected_clients.fetch_sub(1, std::memory_order_relaxed);
   DropBlocked(*this);
+  DiscardMulti(*this);
   Unref();
 }
 

@@ -16,8 +16,10 @@
 
 namespace cinnabar::engine {
 
+class Batch;
 class Waiter;
 class Worker;
+struct WatchSet;
 struct CommandEntry;
 
 // The connection under a client, implemented by server/ on top of io/.
@@ -95,6 +97,11 @@ class Client {
   std::shared_ptr<Waiter> blocked_waiter;
   bool blocked() const { return blocked_waiter != nullptr; }
   bool closing() const { return close_after_reply_; }
+  // MULTI ... EXEC (engine/transaction.h): the queued commands, while in MULTI.
+  std::shared_ptr<Batch> multi;
+  bool in_multi() const { return multi != nullptr; }
+  bool multi_failed = false;  // a command was refused while queueing: EXEC aborts
+  std::shared_ptr<WatchSet> watch;  // WATCHed keys, or null
 
  private:
   void ProcessInput();

@@ -18,6 +18,11 @@ CommandContext::CommandContext(const CommandEntry& cmd, std::span<const std::str
       db_index_(db_index), mode_(mode), now_ms_(now_ms), origin_(client),
       home_(worker->index()) {}
 
+void CommandContext::SelectDb(int index) {
+  db_index_ = index;
+  if (client_ != nullptr && !(call_flags_ & kCallInScript)) client_->db = index;
+}
+
 Database& CommandContext::db() { return shard().db(db_index_); }
 
 Database& CommandContext::db_for(std::string_view key) { return db_for(key, db_index_); }

@@ -29,6 +29,14 @@ enum class ExecMode {
   kLocked,  // on the client's thread with every shard it names locked
 };
 
+// How a command is being run, beyond where: inside EXEC or a script. Blocking commands then
+// answer their timeout at once instead of blocking (Redis compat).
+enum CallFlag : uint32_t {
+  kCallInMulti = 1u << 0,
+  kCallInScript = 1u << 1,
+  kCallReadOnly = 1u << 2,  // a read-only script (EVAL_RO, no-writes)
+};
+
 class CommandContext {
  public:
   CommandContext(const CommandEntry& cmd, std::span<const std::string_view> args,
@@ -79,6 +87,16 @@ class CommandContext {
   void ReplyError(base::OpStatus status);
 
   bool deferred() const { return deferred_; }
+  // The handler will reply later (the client awaits that); for EXEC's locked run.
+  void Defer() { deferred_ = true; }
+
+  // --- The caller (engine/invoke.h) ---
+  uint32_t call_flags() const { return call_flags_; }
+  void set_call_flags(uint32_t flags) { call_flags_ = flags; }
+  bool may_block() const { return (call_flags_ & (kCallInMulti | kCallInScript)) == 0; }
+  // SELECT: the database of this caller's later commands. A client's own commands (EXEC's
+  // included) change the client's; a script's change only the script's (Redis 7 compat).
+  void SelectDb(int index);
 
   // --- Blocking commands (engine/blocking.h) ---
   // The client that sent the command and its thread, in every mode (a hop's handler runs
@@ -107,6 +125,7 @@ class CommandContext {
   ExecMode mode_;
   int64_t now_ms_;
   bool deferred_ = false;
+  uint32_t call_flags_ = 0;
   Client* origin_;
   unsigned home_;
   std::shared_ptr<Waiter> waiter_;

@@ -34,6 +34,9 @@ enum CommandFlag : uint32_t {
   kNoMandatoryKeys = 1u << 17,
   // Routing, ours:
   kAllShards = 1u << 24,  // touches the whole keyspace: runs with every shard locked
+  kRunsInMulti = 1u << 25,  // runs at once inside MULTI instead of queueing (EXEC, WATCH...)
+  kAlone = 1u << 26,        // starts no pipeline run and joins none (it edits client state)
+  kReplyLater = 1u << 27,   // replies after its handler returns (gathers from every thread)
 };
 
 // ACL categories (Redis's names, in Redis's bit order).

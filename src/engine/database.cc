@@ -71,7 +71,7 @@ Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
                      int64_t expire_ms) {
   Entry* e = Entry::Create(key, expire_ms, value, shard_->lru_clock());
   table_.Insert(hash, e);
-  if (waiters_ && waiters_->Find(key)) shard_->MarkReady(index_, key);
+  Publish(KeyEvent::kAdded, e->key());
   return e;
 }
 
@@ -110,6 +110,7 @@ void Database::Update(Ref& ref, const Value& value, int64_t expire_ms) {
   table_.Replace(ref.where, e);
   ref.entry = e;
   if (!old.inline_value() && old.pointer != value.pointer) core::DestroyValue(old);
+  Publish(KeyEvent::kModified, e->key());
 }
 
 void Database::Set(std::string_view key, const Value& value, int64_t expire_ms) {
@@ -125,17 +126,24 @@ void Database::SetExpire(Ref& ref, int64_t expire_ms) {
   Entry* e = Entry::ReplaceExpire(ref.entry, expire_ms);
   table_.Replace(ref.where, e);
   ref.entry = e;
+  Publish(KeyEvent::kModified, e->key());
 }
 
-void Database::SetPointer(Ref& ref, void* pointer) { ref.entry->set_pointer(pointer); }
+void Database::SetPointer(Ref& ref, void* pointer) {
+  ref.entry->set_pointer(pointer);
+  Publish(KeyEvent::kModified, ref.entry->key());
+}
 
 void Database::UpdateObject(Ref& ref, uint8_t encoding, void* pointer) {
   ref.entry->set_encoding(encoding);
   ref.entry->set_pointer(pointer);
+  Publish(KeyEvent::kModified, ref.entry->key());
 }
 
 void Database::Erase(Ref& ref) {
-  core::DestroyEntry(table_.Remove(ref.where));
+  Entry* e = table_.Remove(ref.where);
+  Publish(KeyEvent::kDeleted, e->key());
+  core::DestroyEntry(e);
   ref.entry = nullptr;
 }
 
@@ -143,17 +151,20 @@ void Database::MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_
   // Out of the table first: adding may reorganise it (when dst is this database). Inline
   // values are copied by Add; an out-of-line value changes owner.
   Entry* e = table_.Remove(ref.where);
+  Publish(KeyEvent::kDeleted, e->key());
   dst.Add(new_key, new_hash, e->value(), e->expire_ms());
   Entry::FreeShell(e);
   ref.entry = nullptr;
 }
 
 void Database::Clear() {
+  if (table_.size() > 0) shard_->events().PublishFlush(*this);
   table_.Clear();
   ResetCursors();
 }
 
 core::KeyTable Database::TakeTable() {
+  if (table_.size() > 0) shard_->events().PublishFlush(*this);
   core::KeyTable old(std::move(table_));
   ResetCursors();
   return old;
@@ -172,9 +183,7 @@ void Database::SwapContents(Database& other) {
   std::swap(maintain_cursor, other.maintain_cursor);
   // Redis compat (dbSwapDatabases): the average TTL moves with the keys.
   std::swap(avg_ttl, other.avg_ttl);
-  // Redis compat: clients blocked on keys the swap brought in are served.
-  SignalWaitedKeys();
-  other.SignalWaitedKeys();
+  shard_->events().PublishSwap(*this, other);
 }
 
 bool Database::Delete(std::string_view key) {
@@ -198,8 +207,19 @@ Entry* Database::RandomKey() {
 }
 
 void Database::ExpireNow(const KeyTable::Handle& where) {
-  core::DestroyEntry(table_.Remove(where));
+  Entry* e = table_.Remove(where);
+  Publish(KeyEvent::kExpired, e->key());
+  core::DestroyEntry(e);
   shard_->stats().expired_keys.Inc();
+}
+
+bool Database::ExpiredNow(std::string_view key) {
+  Entry* e = table_.Find(key, KeyTable::Hash(key), nullptr);
+  return e != nullptr && IsExpired(e);
+}
+
+void Database::Publish(KeyEvent event, std::string_view key) {
+  shard_->events().Publish(event, *this, key);
 }
 
 }  // namespace cinnabar::engine

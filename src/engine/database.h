@@ -1,6 +1,11 @@
 // Database: one numbered database's keys on one shard. Wraps the key table with Redis's
 // key semantics: lazy expiry on access, LRU touch, keyspace hit/miss statistics, typed
 // lookups, and ownership of values.
+//
+// The write path: every change to a key goes through the calls below marked [write]; each
+// publishes one key event to the shard's observers (engine/key_events.h). Commands find a
+// key (Find*), change a collection in place and commit it (UpdateObject), or add, update,
+// move and delete whole keys; nothing edits an entry behind the database's back.
 #pragma once
 
 #include <cstdint>
@@ -11,6 +16,7 @@
 #include "core/entry.h"
 #include "core/key_table.h"
 #include "engine/blocking.h"
+#include "engine/key_events.h"
 
 namespace cinnabar::engine {
 
@@ -47,45 +53,47 @@ class Database {
   // Finds without deleting expired keys or touching anything (TYPE-free introspection).
   bool ExistsNoTouch(std::string_view key);
 
-  // Adds a key known to be absent (`hash` from the failed Find). Takes ownership of the
+  // [write] Adds a key known to be absent (`hash` from the failed Find). Takes ownership of the
   // value's out-of-line part. `expire_ms` 0 = no expiry.
   core::Entry* Add(std::string_view key, uint64_t hash, const core::Value& value,
                    int64_t expire_ms);
   static constexpr int64_t kKeepTtl = -1;
-  // Gives the key at `ref` a new value and expiry (kKeepTtl keeps the current one). The
+  // [write] Gives the key at `ref` a new value and expiry (kKeepTtl keeps the current one). The
   // old out-of-line value is freed unless the new value reuses its pointer.
   void Update(Ref& ref, const core::Value& value, int64_t expire_ms);
-  // Adds or overwrites.
+  // [write] Adds or overwrites.
   void Set(std::string_view key, const core::Value& value, int64_t expire_ms);
-  // Sets the expiry of the key at `ref`; 0 removes it.
+  // [write] Sets the expiry of the key at `ref`; 0 removes it.
   void SetExpire(Ref& ref, int64_t expire_ms);
-  // Replaces just the out-of-line pointer (a value that moved in memory).
+  // [write] Replaces just the out-of-line pointer (a value that moved in memory).
   void SetPointer(Ref& ref, void* pointer);
-  // A collection changed in place: records its (possibly moved) pointer and (possibly
+  // [write] A collection changed in place: records its (possibly moved) pointer and (possibly
   // converted) encoding. The old pointer is not freed; the collection code did that.
   void UpdateObject(Ref& ref, uint8_t encoding, void* pointer);
-  // Removes the key at `ref` and frees it.
+  // [write] Removes the key at `ref` and frees it.
   void Erase(Ref& ref);
-  // Moves the key at `ref` (value and expiry) to `dst` as `new_key`, which must be absent
+  // [write] Moves the key at `ref` (value and expiry) to `dst` as `new_key`, which must be absent
   // there (`new_hash` from its failed Find). `dst` may be this database or one on another
   // shard the caller holds.
   void MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_t new_hash);
-  // Deletes `key` if present (expired keys count as absent). Returns whether it existed.
+  // [write] Deletes `key` if present (expired keys count as absent). Returns whether it existed.
   bool Delete(std::string_view key);
-  // Frees every key; the expiry cycle's cursor and average TTL start over.
+  // [write] Frees every key; the expiry cycle's cursor and average TTL start over.
   void Clear();
-  // Empties the database like Clear, but hands the old keys to the caller (FLUSHDB ASYNC
+  // [write] Empties the database like Clear, but hands the old keys to the caller (FLUSHDB ASYNC
   // frees them on another thread).
   core::KeyTable TakeTable();
-  // SWAPDB: exchanges the keys of two databases of the same shard.
+  // [write] SWAPDB: exchanges the keys of two databases of the same shard.
   void SwapContents(Database& other);
   // A random live key, or null.
   core::Entry* RandomKey();
 
   // Whether `e` is past its expiry at the current command time.
   bool IsExpired(const core::Entry* e) const;
-  // Removes an expired key found by the expiry cycle.
+  // [write] Removes an expired key (found lazily or by the expiry cycle).
   void ExpireNow(const core::KeyTable::Handle& where);
+  // Whether `key` is in the table but past its expiry (WATCH); deletes nothing.
+  bool ExpiredNow(std::string_view key);
 
   // --- Blocked clients waiting for keys of this database (engine/blocking.h) ---
   void AddWaiter(std::string_view key, std::shared_ptr<Waiter> w);
@@ -103,6 +111,7 @@ class Database {
 
  private:
   void ResetCursors();
+  void Publish(KeyEvent event, std::string_view key);
 
   Shard* shard_;
   int index_;

@@ -11,7 +11,9 @@
 #include "engine/client.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
+#include "engine/invoke.h"
 #include "engine/pipeline_run.h"
+#include "engine/transaction.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
@@ -64,10 +66,9 @@ void RunLocal(Client& c, const CommandEntry& cmd, std::span<const std::string_vi
   std::shared_ptr<Waiter> waiter;
   {
     protocol::ReplyBuilder rb = c.Reply();
-    CommandContext ctx(cmd, args, &rb, &w, &c, &shard, c.db, ExecMode::kLocal, now);
-    Execute(ctx, w);
+    Caller caller{.db = c.db, .resp = c.resp, .client = &c, .origin = &c, .home = w.index()};
+    waiter = Invoke(w, caller, cmd, args, rb, {.mode = ExecMode::kLocal, .shard = &shard}, now);
     if (shard.has_ready_keys()) ServeReadyKeys(shard, w);
-    waiter = ctx.waiter();
   }
   if (waiter) {
     c.BeginAwait();
@@ -109,11 +110,11 @@ std::shared_ptr<Waiter> ExecuteRemote(Worker& w, const CommandEntry& cmd,
   int64_t now = base::UnixTimeMs();
   w.shard().set_now_ms(now);
   protocol::ReplyBuilder rb(out, resp, &w);
-  CommandContext ctx(cmd, args, &rb, &w, nullptr, &w.shard(), db, ExecMode::kRemote, now);
-  ctx.set_origin(origin, home);
-  Execute(ctx, w);
+  Caller caller{.db = db, .resp = resp, .origin = origin, .home = home};
+  std::shared_ptr<Waiter> waiter =
+      Invoke(w, caller, cmd, args, rb, {.mode = ExecMode::kRemote, .shard = &w.shard()}, now);
   if (w.shard().has_ready_keys()) ServeReadyKeys(w.shard(), w);
-  return ctx.waiter();
+  return waiter;
 }
 
 void Execute(CommandContext& ctx, Worker& w) {
@@ -133,9 +134,17 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   Engine& eng = w.engine();
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
-  if (!Admit(c, cmd, unknown_sub, args)) return;
+  if (!Admit(c, cmd, unknown_sub, args)) {
+    // Redis compat: a command refused while queueing makes EXEC answer EXECABORT.
+    if (c.in_multi()) c.multi_failed = true;
+    return;
+  }
   c.last_command = cmd;
   ++c.commands_run;
+  if (c.in_multi() && !(cmd->spec->flags & kRunsInMulti)) {
+    QueueInMulti(c, *cmd, args);
+    return;
+  }
 
   if (eng.shard_count() == 1) {
     RunLocal(c, *cmd, args);  // one shard: no hops, no locks, ever

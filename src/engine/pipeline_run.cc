@@ -19,7 +19,7 @@ constexpr size_t kMaxBytes = 256 * 1024;
 }  // namespace
 
 bool MayJoinRun(const CommandEntry& cmd) {
-  return !(cmd.spec->flags & (kBlocking | kAllShards));
+  return !(cmd.spec->flags & (kBlocking | kAllShards | kAlone));
 }
 
 void GatherPipelineRun(Client& c, Batch& batch, PipelineAhead* ahead) {

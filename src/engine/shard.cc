@@ -7,11 +7,14 @@
 namespace cinnabar::engine {
 
 Shard::Shard(unsigned index, int databases)
-    : index_(index), rng_(0x9E3779B97F4A7C15ull ^ (static_cast<uint64_t>(index) << 32) ^
+    : index_(index), watches_(databases), rng_(0x9E3779B97F4A7C15ull ^ (static_cast<uint64_t>(index) << 32) ^
                           static_cast<uint64_t>(base::MonotonicUs())) {
   dbs_.reserve(static_cast<size_t>(databases));
   for (int i = 0; i < databases; ++i) dbs_.push_back(std::make_unique<Database>(this, i));
   now_ms_ = base::UnixTimeMs();
+  events_.Subscribe(&dirty_);
+  events_.Subscribe(&wake_waiters_);
+  events_.Subscribe(&watches_);
 }
 
 uint64_t Shard::Random() {

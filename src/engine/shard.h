@@ -18,7 +18,10 @@
 
 #include "base/counter.h"
 #include "base/task.h"
+#include "engine/blocking.h"
 #include "engine/database.h"
+#include "engine/key_events.h"
+#include "engine/watch.h"
 
 namespace cinnabar::engine {
 
@@ -47,6 +50,11 @@ class Shard {
   int db_count() const { return static_cast<int>(dbs_.size()); }
   Database& db(int i) { return *dbs_[static_cast<size_t>(i)]; }
   ShardStats& stats() { return stats_; }
+
+  // --- Key events (engine/key_events.h) and their observers that live in the shard ---
+  KeyEvents& events() { return events_; }
+  DirtyCounter& dirty() { return dirty_; }
+  WatchTable& watches() { return watches_; }
 
   // The time the running command sees; set by the dispatcher before each command.
   int64_t now_ms() const { return now_ms_; }
@@ -114,6 +122,10 @@ class Shard {
   unsigned index_;
   std::vector<std::unique_ptr<Database>> dbs_;
   ShardStats stats_;
+  KeyEvents events_;
+  DirtyCounter dirty_;
+  WakeWaiters wake_waiters_;
+  WatchTable watches_;
   int64_t now_ms_ = 0;
   uint64_t rng_;
 
