@@ -13,6 +13,7 @@
 #include "engine/blocking.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
+#include "engine/transaction.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
 
@@ -45,9 +46,10 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   // "b" marks a client parked by a blocking command; one merely waiting for a hop or for
   // this very listing is a normal client, "N".
   line += " flags=";
-  line += c.blocked() ? "b" : "N";
+  line += c.blocked() ? "b" : c.in_multi() ? "x" : "N";
   line += " db=" + std::to_string(c.db);
-  line += " sub=0 psub=0 ssub=0 multi=-1";
+  line += " sub=0 psub=0 ssub=0 multi=";
+  line += c.in_multi() ? std::to_string(engine::QueuedCount(c)) : "-1";
   line += " qbuf=" + std::to_string(qbuf);
   line += " qbuf-free=" + std::to_string(qbuf_cap - qbuf);
   line += " argv-mem=0 multi-mem=0";

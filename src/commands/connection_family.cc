@@ -147,11 +147,11 @@ constexpr CommandSpec kConnectionCommands[] = {
     {.name = "SELECT", .arity = 2, .flags = kLoading | kStale | kFast, .handler = Select,
      .summary = "Changes the selected database.", .since = "1.0.0", .complexity = "O(1)"},
     {.name = "QUIT", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
-                                             kAllowBusy,
+                                             kAllowBusy | engine::kRunsInMulti,
      .handler = Quit, .summary = "Closes the connection.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "RESET", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
-                                            kAllowBusy,
+                                            kAllowBusy | engine::kRunsInMulti,
      .handler = Reset, .summary = "Resets the connection.", .since = "6.2.0",
      .complexity = "O(1)"},
     {.name = "HELLO", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |

@@ -175,7 +175,8 @@ void HDel(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc() && t.hash.Size() > 0; ++i) {
     if (t.hash.Delete(ctx.arg(i))) ++deleted;
   }
-  Commit(db, ctx.arg(1), t);
+  // Redis compat: deleting only missing fields is no change (WATCH, the dirty counter).
+  if (deleted > 0) Commit(db, ctx.arg(1), t);
   ctx.reply().Integer(deleted);
 }
 

@@ -124,7 +124,8 @@ constexpr BlockingOps kBLMoveOps{.check = MoveReady,
                                  .destination_arg = 2,
                                  .take = TakeMove,
                                  .put = PutMove,
-                                 .give_back = GiveBackMove};
+                                 .give_back = GiveBackMove,
+                                 .denied_null_bulk = true};
 
 void BMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   int64_t timeout_ms;

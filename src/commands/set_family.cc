@@ -86,10 +86,10 @@ void SAdd(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc(); ++i) {
     if (s.Add(ctx.arg(i), limits)) ++added;
   }
-  if (ref) {
-    db.UpdateObject(ref, s.encoding(), s.pointer());
-  } else {
+  if (!ref) {
     db.Add(ctx.arg(1), ref.hash, AsValue(s), 0);
+  } else if (added > 0) {  // Redis compat: adding only members it has is no change
+    db.UpdateObject(ref, s.encoding(), s.pointer());
   }
   ctx.reply().Integer(added);
 }
@@ -107,7 +107,8 @@ void SRem(CommandContext& ctx) {
   for (size_t i = 2; i < ctx.argc() && s.Size() > 0; ++i) {
     if (s.Remove(ctx.arg(i))) ++removed;
   }
-  Commit(db, *ref, s);
+  // Redis compat: a write that changes nothing is no change (WATCH, the dirty counter).
+  if (removed > 0) Commit(db, *ref, s);
   ctx.reply().Integer(removed);
 }
 

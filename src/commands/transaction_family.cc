@@ -57,7 +57,8 @@ constexpr CommandSpec kTransactionCommands[] = {
      .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kRunsInMulti,
      .handler = Multi, .summary = "Starts a transaction.", .since = "1.2.0",
      .complexity = "O(1)"},
-    {.name = "EXEC", .arity = 1, .flags = kNoScript | kLoading | kStale | kSkipSlowlog | kRunsInMulti,
+    {.name = "EXEC", .arity = 1, .flags = kNoScript | kLoading | kStale | kSkipSlowlog | kRunsInMulti |
+                                          engine::kEndsMulti,
      .handler = Exec, .summary = "Executes all commands in a transaction.", .since = "1.2.0",
      .complexity = "Depends on commands in the transaction"},
     {.name = "DISCARD", .arity = 1,

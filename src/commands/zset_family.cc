@@ -122,7 +122,7 @@ void ZRem(CommandContext& ctx) {
   ZSetValue z = ZSetOf(ref);
   int64_t removed = 0;
   for (size_t i = 2; i < ctx.argc() && z.size() > 0; ++i) removed += z.Remove(ctx.arg(i));
-  CommitZSet(db, ref, z);
+  if (removed > 0) CommitZSet(db, ref, z);  // Redis compat: removing nothing is no change
   ctx.reply().Integer(removed);
 }
 

@@ -67,7 +67,7 @@ void BlockOnKeys(CommandContext& ctx, std::span<const std::string_view> keys,
                  int64_t timeout_ms, const BlockingOps* ops) {
   if (!ctx.may_block()) {
     // Redis compat: inside EXEC or a script a blocking command times out at once.
-    return ops->timeout_null_array ? ctx.reply().NullArray() : ctx.reply().Null();
+    return ops->denied_null_bulk ? ctx.reply().Null() : ctx.reply().NullArray();
   }
   auto w = std::make_shared<Waiter>(ctx.origin(), ctx.home(), ctx.command(), ctx.args(),
                                     ctx.db_index(), ctx.resp(), ops);

@@ -64,6 +64,9 @@ struct BlockingOps {
   base::OpStatus (*put)(CommandContext& ctx, std::string_view element) = nullptr;
   // On `key`'s shard again: returns a refused element where take found it.
   void (*give_back)(CommandContext& ctx, std::string_view key, std::string_view element) = nullptr;
+  // Inside EXEC or a script, where it may not block: a null bulk (BLMOVE, BRPOPLPUSH in
+  // Redis 7.0) instead of a null array.
+  bool denied_null_bulk = false;
 };
 
 class Waiter {

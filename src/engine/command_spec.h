@@ -37,6 +37,7 @@ enum CommandFlag : uint32_t {
   kRunsInMulti = 1u << 25,  // runs at once inside MULTI instead of queueing (EXEC, WATCH...)
   kAlone = 1u << 26,        // starts no pipeline run and joins none (it edits client state)
   kReplyLater = 1u << 27,   // replies after its handler returns (gathers from every thread)
+  kEndsMulti = 1u << 28,    // EXEC: refused, it answers EXECABORT and ends MULTI
 };
 
 // ACL categories (Redis's names, in Redis's bit order).

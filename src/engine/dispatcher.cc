@@ -30,27 +30,33 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
            std::span<const std::string_view> args) {
   Verdict v = Check(c, cmd, args.size());
   if (v == Verdict::kOk) return true;
-  protocol::ReplyBuilder rb = c.Reply();
-  if (v == Verdict::kUnknown) {
-    if (unknown_sub) {
-      rb.Error(errors::UnknownSubcommand(args[0], args[1]));
-    } else {
-      rb.Error(errors::UnknownCommand(args[0], args.data() + 1, args.size() - 1));
-    }
-    return false;
-  }
-  c.worker().stats().commands[cmd->id].rejected_calls.Inc();
+  std::string text;
   switch (v) {
+    case Verdict::kUnknown:
+      text = unknown_sub ? errors::UnknownSubcommand(args[0], args[1])
+                         : errors::UnknownCommand(args[0], args.data() + 1, args.size() - 1);
+      break;
     case Verdict::kArity:
-      rb.Error(errors::WrongArity(cmd->name));
+      text = errors::WrongArity(cmd->name);
       break;
     case Verdict::kNoAuth:
-      rb.Error(errors::kNoAuth);
+      text = errors::kNoAuth;
       break;
     default:
-      rb.Error(errors::kDebugNotAllowed);
+      text = errors::kDebugNotAllowed;
       break;
   }
+  if (cmd != nullptr) c.worker().stats().commands[cmd->id].rejected_calls.Inc();
+  protocol::ReplyBuilder rb = c.Reply();
+  if (cmd != nullptr && (cmd->spec->flags & kEndsMulti)) {
+    // Redis compat: a refused EXEC answers EXECABORT and ends MULTI, in MULTI or not.
+    rb.Error(errors::ExecAbortBecause(text));
+    DiscardMulti(c);
+    return false;
+  }
+  rb.Error(text);
+  // Redis compat: a command refused while queueing makes EXEC answer EXECABORT.
+  if (c.in_multi()) c.multi_failed = true;
   return false;
 }
 
@@ -134,14 +140,15 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   Engine& eng = w.engine();
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
-  if (!Admit(c, cmd, unknown_sub, args)) {
-    // Redis compat: a command refused while queueing makes EXEC answer EXECABORT.
-    if (c.in_multi()) c.multi_failed = true;
-    return;
-  }
+  if (!Admit(c, cmd, unknown_sub, args)) return;
   c.last_command = cmd;
   ++c.commands_run;
   if (c.in_multi() && !(cmd->spec->flags & kRunsInMulti)) {
+    if (cmd->spec->flags & kNoMulti) {
+      c.Reply().Error(errors::kNotInMulti);
+      c.multi_failed = true;
+      return;
+    }
     QueueInMulti(c, *cmd, args);
     return;
   }

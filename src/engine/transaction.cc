@@ -18,6 +18,8 @@ namespace errors = protocol::errors;
 
 void BeginMulti(Client& c) { c.multi = std::make_shared<Batch>(c); }
 
+size_t QueuedCount(const Client& c) { return c.multi == nullptr ? 0 : c.multi->size(); }
+
 void QueueInMulti(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
   Engine& eng = c.worker().engine();
   const bool all_shards = (cmd.spec->flags & kAllShards) != 0;

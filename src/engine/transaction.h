@@ -7,6 +7,7 @@
 // Threading: on the client's thread, except where noted.
 #pragma once
 
+#include <cstddef>
 #include <span>
 #include <string_view>
 
@@ -18,6 +19,9 @@ struct CommandEntry;
 
 // MULTI: the client's commands queue from now on.
 void BeginMulti(Client& c);
+
+// How many commands the client in MULTI has queued (CLIENT LIST's multi=).
+size_t QueuedCount(const Client& c);
 
 // Queues an admitted command of a client in MULTI and answers +QUEUED.
 void QueueInMulti(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args);

@@ -14,13 +14,14 @@ bool WatchSet::Has(int db, std::string_view key) const {
                      [&](const Key& k) { return k.db == db && k.name == key; });
 }
 
-void WatchTable::Watch(int db, std::string_view key, const std::shared_ptr<WatchSet>& set) {
+void WatchTable::Watch(int db, std::string_view key, const std::shared_ptr<WatchSet>& set,
+                       bool expired_when_watched) {
   Map& map = dbs_[static_cast<size_t>(db)];
   auto [it, inserted] = map.try_emplace(std::string(key));
   if (inserted) ++count_;
   Watchers& list = it->second;
-  if (std::none_of(list.begin(), list.end(), [&](const auto& s) { return s == set; })) {
-    list.push_back(set);
+  if (std::none_of(list.begin(), list.end(), [&](const Watcher& w) { return w.set == set; })) {
+    list.push_back({set, expired_when_watched});
   }
 }
 
@@ -30,7 +31,7 @@ void WatchTable::Unwatch(int db, std::string_view key, const WatchSet* set) {
   if (it == map.end()) return;
   Watchers& list = it->second;
   list.erase(std::remove_if(list.begin(), list.end(),
-                            [set](const auto& s) { return s.get() == set; }),
+                            [set](const Watcher& w) { return w.set.get() == set; }),
              list.end());
   if (list.empty()) {
     map.erase(it);
@@ -38,14 +39,26 @@ void WatchTable::Unwatch(int db, std::string_view key, const WatchSet* set) {
   }
 }
 
-void WatchTable::OnKeyEvent(KeyEvent, Database& db, std::string_view key) {
+void WatchTable::OnKeyEvent(KeyEvent event, Database& db, std::string_view key) {
   if (count_ == 0) return;
   Map& map = dbs_[static_cast<size_t>(db.index())];
   auto it = map.find(std::string(key));
   if (it == map.end()) return;
-  for (const auto& set : it->second) set->dirty.store(true, std::memory_order_release);
-  map.erase(it);
-  --count_;
+  Watchers& list = it->second;
+  // Redis compat: a key that was already past its expiry when watched counted as absent;
+  // deleting it now changes nothing for those watchers.
+  const bool expiry = event == KeyEvent::kExpired;
+  list.erase(std::remove_if(list.begin(), list.end(),
+                            [expiry](const Watcher& w) {
+                              if (expiry && w.expired_when_watched) return false;
+                              w.set->dirty.store(true, std::memory_order_release);
+                              return true;
+                            }),
+             list.end());
+  if (list.empty()) {
+    map.erase(it);
+    --count_;
+  }
 }
 
 template <typename Pred>
@@ -55,7 +68,7 @@ void WatchTable::TouchWhere(Map& map, Pred pred) {
       ++it;
       continue;
     }
-    for (const auto& set : it->second) set->dirty.store(true, std::memory_order_release);
+    for (const Watcher& w : it->second) w.set->dirty.store(true, std::memory_order_release);
     it = map.erase(it);
     --count_;
   }
@@ -81,8 +94,9 @@ void WatchTable::OnSwap(Database& a, Database& b) {
 
 void WatchKey(Database& db, std::string_view key, const std::shared_ptr<WatchSet>& set) {
   if (set->Has(db.index(), key)) return;
-  set->keys.push_back({db.shard().index(), db.index(), std::string(key), db.ExpiredNow(key)});
-  db.shard().watches().Watch(db.index(), key, set);
+  const bool expired = db.ExpiredNow(key);
+  set->keys.push_back({db.shard().index(), db.index(), std::string(key), expired});
+  db.shard().watches().Watch(db.index(), key, set, expired);
 }
 
 bool WatchFailed(Engine& eng, const WatchSet& set) {

@@ -42,7 +42,8 @@ class WatchTable : public KeyObserver {
   explicit WatchTable(int databases) : dbs_(static_cast<size_t>(databases)) {}
 
   // Adds `set` to the watchers of `key` in database `db` (once).
-  void Watch(int db, std::string_view key, const std::shared_ptr<WatchSet>& set);
+  void Watch(int db, std::string_view key, const std::shared_ptr<WatchSet>& set,
+             bool expired_when_watched);
   void Unwatch(int db, std::string_view key, const WatchSet* set);
   size_t watched_keys() const { return count_; }
 
@@ -51,7 +52,11 @@ class WatchTable : public KeyObserver {
   void OnSwap(Database& a, Database& b) override;
 
  private:
-  using Watchers = std::vector<std::shared_ptr<WatchSet>>;
+  struct Watcher {
+    std::shared_ptr<WatchSet> set;
+    bool expired_when_watched;  // its expiry deletion is no change to this watcher
+  };
+  using Watchers = std::vector<Watcher>;
   using Map = std::unordered_map<std::string, Watchers>;
   // Marks dirty every set watching `key` in `map` (where `pred` holds) and forgets them.
   template <typename Pred>

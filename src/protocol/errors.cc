@@ -135,4 +135,12 @@ std::string_view OpStatusText(base::OpStatus status) {
   }
 }
 
+std::string ExecAbortBecause(std::string_view reason) {
+  // Redis compat: the refusal's own "ERR " prefix is dropped; other prefixes stay.
+  if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);
+  std::string text = "EXECABORT Transaction discarded because of: ";
+  text += reason;
+  return text;
+}
+
 }  // namespace cinnabar::protocol::errors

@@ -34,6 +34,9 @@ inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
 inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
 inline constexpr std::string_view kMultiNested = "ERR MULTI calls can not be nested";
 inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not allowed";
+inline constexpr std::string_view kNotInMulti = "ERR Command not allowed inside a transaction";
+// EXEC refused by the checks: `reason` is the refusal's text.
+std::string ExecAbortBecause(std::string_view reason);
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 // Redis compat: 7.0 writes "HELLO AUTH", without the "<proto>" later versions added.
