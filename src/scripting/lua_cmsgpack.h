@@ -1,0 +1,26 @@
+// cmsgpack: MessagePack for Lua 5.1 scripts, with the observable behaviour of the
+// lua-cmsgpack 0.4.0 that Redis 7.0 embeds (encoding choices, limits, error texts).
+#pragma once
+
+extern "C" {
+#include <lua.h>
+}
+
+namespace cinnabar::scripting {
+
+// Creates the `cmsgpack` table (pack, unpack, unpack_one, unpack_limit and the
+// _NAME/_VERSION/_COPYRIGHT/_DESCRIPTION strings), stores it in the global `cmsgpack`, as
+// Redis's loader does, and leaves it on the stack. Returns 1 (a lua_CFunction).
+//
+// The functions:
+//   cmsgpack.pack(v1, ...)            -> the msgpack encodings of v1 ... concatenated
+//   cmsgpack.unpack(s)                -> every value in s
+//   cmsgpack.unpack_one(s[, off])     -> next offset (-1 at the end), one value
+//   cmsgpack.unpack_limit(s, n[, off])-> next offset, up to n values
+// Untrusted input never reads out of bounds; errors are Lua errors with Redis's texts.
+// Decoding recurses once per nesting level, bounded by the Lua C stack (LUAI_MAXCSTACK,
+// about 8000 levels), so the calling thread needs about a megabyte of machine stack.
+// REQUIRES: the caller may run these only from Lua (they raise errors by longjmp).
+int LuaOpenCmsgpack(lua_State* L);
+
+}  // namespace cinnabar::scripting
