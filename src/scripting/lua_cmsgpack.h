@@ -20,7 +20,7 @@ namespace cinnabar::scripting {
 // Untrusted input never reads out of bounds; errors are Lua errors with Redis's texts.
 // Decoding recurses once per nesting level, bounded by the Lua C stack (LUAI_MAXCSTACK,
 // about 8000 levels), so the calling thread needs about a megabyte of machine stack.
-// REQUIRES: the caller may run these only from Lua (they raise errors by longjmp).
+// REQUIRES: the caller may run these only from Lua (they raise Lua errors).
 int LuaOpenCmsgpack(lua_State* L);
 
 }  // namespace cinnabar::scripting
