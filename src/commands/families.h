@@ -25,5 +25,6 @@ void RegisterZSetRangeFamily(engine::Registry* r);
 void RegisterZSetStoreFamily(engine::Registry* r);
 void RegisterZSetBlockingFamily(engine::Registry* r);
 void RegisterTransactionFamily(engine::Registry* r);
+void RegisterScriptFamily(engine::Registry* r);
 
 }  // namespace cinnabar::commands

@@ -25,6 +25,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterZSetStoreFamily(r);
   RegisterZSetBlockingFamily(r);
   RegisterTransactionFamily(r);
+  RegisterScriptFamily(r);
 }
 
 }  // namespace cinnabar::commands

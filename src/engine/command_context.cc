@@ -40,6 +40,11 @@ bool CommandContext::CanReach(std::string_view key) const {
   return std::binary_search(held_.begin(), held_.end(), s);
 }
 
+bool CommandContext::HoldsAll() const {
+  unsigned n = worker_->engine().shard_count();
+  return n == 1 || (mode_ == ExecMode::kLocked && held_.size() == n);
+}
+
 Shard& CommandContext::shard_at(unsigned i) { return worker_->engine().shard(i); }
 
 Engine& CommandContext::engine() { return worker_->engine(); }

@@ -67,6 +67,9 @@ class CommandContext {
   // those a locked batch holds.
   bool CanReach(std::string_view key) const;
   void set_held(std::span<const unsigned> shards) { held_ = shards; }
+  std::span<const unsigned> held() const { return held_; }
+  // Whether every shard may be used here (one shard in all, or a locked batch of all).
+  bool HoldsAll() const;
 
   // REQUIRES: has_client(). Only commands run on the client's thread see it.
   bool has_client() const { return client_ != nullptr; }

@@ -10,6 +10,7 @@
 namespace cinnabar::engine {
 
 class CommandContext;
+class Worker;
 using Handler = void (*)(CommandContext&);
 
 // Flags as COMMAND INFO shows them, plus routing flags of our own (not shown).
@@ -77,6 +78,10 @@ struct KeyRange {
 // (the handler reports the exact error).
 using KeyFinder = bool (*)(std::span<const std::string_view> args, std::vector<int>* out);
 
+// For commands that need the whole keyspace only sometimes (a script that touches keys it
+// did not declare): whether this call does. On the thread of `w`, the caller's.
+using AllShardsTest = bool (*)(Worker& w, std::span<const std::string_view> args);
+
 struct CommandSpec {
   std::string_view name;  // upper case: "GET"; for a subcommand just "SETNAME"
   int arity = 0;          // Redis's: N exact, -N at least N
@@ -85,6 +90,7 @@ struct CommandSpec {
   Handler handler = nullptr;
   uint64_t acl = 0;  // categories beyond those the flags and the family imply
   KeyFinder find_keys = nullptr;
+  AllShardsTest needs_all_shards = nullptr;
   std::span<const CommandSpec> subcommands{};
   // COMMAND DOCS
   std::string_view summary{};

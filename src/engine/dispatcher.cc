@@ -98,6 +98,12 @@ Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
   return Verdict::kOk;
 }
 
+bool NeedsAllShards(Worker& w, const CommandEntry& cmd,
+                    std::span<const std::string_view> args) {
+  if (cmd.spec->flags & kAllShards) return true;
+  return cmd.spec->needs_all_shards != nullptr && cmd.spec->needs_all_shards(w, args);
+}
+
 bool KeyShards(const Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
                std::vector<unsigned>* shards) {
   std::vector<int> keys;
@@ -157,7 +163,7 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
     RunLocal(c, *cmd, args);  // one shard: no hops, no locks, ever
     return;
   }
-  const bool all_shards = cmd->spec->flags & kAllShards;
+  const bool all_shards = NeedsAllShards(w, *cmd, args);
   std::vector<unsigned> shards;
   if (!all_shards && (!cmd->has_keys() || !KeyShards(eng, *cmd, args, &shards))) {
     // Keyless, or malformed key arguments (the handler rejects them before touching data).
@@ -170,7 +176,7 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   }
   auto batch = std::make_shared<Batch>(c);
   batch->Add(*cmd, args, shards, all_shards);
-  if (ahead != nullptr && MayJoinRun(*cmd)) GatherPipelineRun(c, *batch, ahead);
+  if (ahead != nullptr && !all_shards && MayJoinRun(*cmd)) GatherPipelineRun(c, *batch, ahead);
   Batch::Start(std::move(batch));
 }
 

@@ -40,6 +40,10 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
 enum class Verdict { kOk, kUnknown, kArity, kNoAuth, kProtected };
 Verdict Check(Client& c, const CommandEntry* cmd, size_t argc);
 
+// Whether the command needs every shard locked: declared so (kAllShards), or its
+// declaration's test says this call does.
+bool NeedsAllShards(Worker& w, const CommandEntry& cmd, std::span<const std::string_view> args);
+
 // The shards of the command's keys, ascending and distinct; false when it names none (or
 // its key arguments are malformed).
 bool KeyShards(const Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,

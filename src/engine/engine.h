@@ -15,6 +15,7 @@
 #include "base/hash.h"
 #include "base/task.h"
 #include "engine/config.h"
+#include "engine/extension.h"
 #include "engine/registry.h"
 
 namespace cinnabar::engine {
@@ -98,12 +99,15 @@ class Engine {
   // DEBUG SET-ACTIVE-EXPIRE.
   std::atomic<bool> active_expire{true};
   const std::string& run_id() const { return run_id_; }
+  // Process-wide state of the layers above (engine/extension.h).
+  ExtensionSlots& extensions() { return extensions_; }
 
  private:
   ConfigStore* config_;
   const Registry* registry_;
   Messenger* messenger_ = nullptr;
   ServerHooks* hooks_ = nullptr;
+  ExtensionSlots extensions_;  // outlives the workers, whose thread extensions use it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};
   int64_t start_ms_;

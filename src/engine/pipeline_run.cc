@@ -23,7 +23,7 @@ bool MayJoinRun(const CommandEntry& cmd) {
 }
 
 void GatherPipelineRun(Client& c, Batch& batch, PipelineAhead* ahead) {
-  const Engine& eng = c.worker().engine();
+  Engine& eng = c.worker().engine();
   std::string_view more = ahead->more;
   // Look ahead with a parser of its own: the client's parser stays at the first command.
   protocol::RespParser parser;
@@ -39,7 +39,10 @@ void GatherPipelineRun(Client& c, Batch& batch, PipelineAhead* ahead) {
     const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
     // An error reply inside the run would be answered out of order: it ends the run.
     if (Check(c, cmd, args.size()) != Verdict::kOk || !cmd->has_keys()) break;
-    if (!MayJoinRun(*cmd) || !KeyShards(eng, *cmd, args, &shards)) break;
+    if (!MayJoinRun(*cmd) || NeedsAllShards(c.worker(), *cmd, args) ||
+        !KeyShards(eng, *cmd, args, &shards)) {
+      break;
+    }
     // A run of single-shard commands is spread over its shards; a command over several
     // would need them all locked, which only a run led by such a command does.
     if (shards.size() != 1 && batch.single_shard_commands()) break;

@@ -22,7 +22,7 @@ size_t QueuedCount(const Client& c) { return c.multi == nullptr ? 0 : c.multi->s
 
 void QueueInMulti(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
   Engine& eng = c.worker().engine();
-  const bool all_shards = (cmd.spec->flags & kAllShards) != 0;
+  const bool all_shards = NeedsAllShards(c.worker(), cmd, args);
   std::vector<unsigned> shards;
   // Malformed key arguments queue as keyless: the handler rejects them inside EXEC, before
   // touching any data, as Redis does.

@@ -16,6 +16,7 @@
 #include "base/counter.h"
 #include "base/task.h"
 #include "engine/config.h"
+#include "engine/extension.h"
 #include "engine/shard.h"
 #include "protocol/reply_builder.h"
 
@@ -84,6 +85,9 @@ class Worker : public protocol::ErrorObserver {
   // CONFIG RESETSTAT: zeroes this thread's and its shard's statistics.
   void ResetStats();
 
+  // This thread's state of the layers above (engine/extension.h).
+  ExtensionSlots& extensions() { return extensions_; }
+
  private:
   void SampleRates();
   void CloseIdleClients();
@@ -97,6 +101,7 @@ class Worker : public protocol::ErrorObserver {
   std::unordered_set<Client*> clients_;
   std::vector<base::Task> deferred_;
   std::vector<base::Task> running_;
+  ExtensionSlots extensions_;
 
   // Rate sampling (Redis's 16-sample instantaneous metrics).
   static constexpr int kSamples = 16;

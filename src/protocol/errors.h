@@ -29,6 +29,34 @@ inline constexpr std::string_view kSameObject = "ERR source and destination obje
 inline constexpr std::string_view kInvalidCursor = "ERR invalid cursor";
 inline constexpr std::string_view kNoAuth = "NOAUTH Authentication required.";
 
+// --- Scripts: what redis.call answers before running the command ---
+inline constexpr std::string_view kScriptUnknownCommand =
+    "ERR Unknown Redis command called from script";
+inline constexpr std::string_view kScriptWrongArity =
+    "ERR Wrong number of args calling Redis command from script";
+inline constexpr std::string_view kScriptNotAllowed =
+    "ERR This Redis command is not allowed from script";
+inline constexpr std::string_view kScriptReadOnly =
+    "ERR Write commands are not allowed from read-only scripts.";
+// Ours (docs/compatibility.md): a script that had kept to its declared keys' threads
+// reached for a key elsewhere.
+inline constexpr std::string_view kScriptStrayKey =
+    "ERR Script accessed a key outside the threads of its declared keys; from its next call "
+    "it runs with every thread locked";
+inline constexpr std::string_view kScriptWriteFlagRo =
+    "ERR Can not execute a script with write flag using *_ro command.";
+inline constexpr std::string_view kNumKeysNegative = "ERR Number of keys can't be negative";
+inline constexpr std::string_view kNumKeysTooMany =
+    "ERR Number of keys can't be greater than number of args";
+inline constexpr std::string_view kBadNumKeys = "ERR Bad number of keys provided";
+inline constexpr std::string_view kNotBusy = "NOTBUSY No scripts in execution right now.";
+inline constexpr std::string_view kUnkillable =
+    "UNKILLABLE Sorry the script already executed write commands against the dataset. You "
+    "can either wait the script termination or kill the server in a hard way using the "
+    "SHUTDOWN NOSAVE command.";
+inline constexpr std::string_view kScriptFlushArg =
+    "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
+
 // --- Transactions ---
 inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
 inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";

@@ -1,0 +1,107 @@
+#include "commands/script_call.h"
+
+#include <algorithm>
+
+#include "base/logging.h"
+#include "commands/script_runtime.h"
+#include "engine/command_context.h"
+#include "engine/dispatcher.h"
+#include "engine/engine.h"
+#include "engine/invoke.h"
+#include "engine/shard.h"
+#include "engine/worker.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::commands {
+
+using engine::CommandEntry;
+namespace errors = protocol::errors;
+
+ScriptCaller::ScriptCaller(engine::CommandContext& ctx, std::string id,
+                           std::span<const std::string_view> keys, bool read_only)
+    : ctx_(ctx), runtime_(Runtime(ctx.engine())), running_(runtime_.running()),
+      id_(std::move(id)), read_only_(read_only), db_(ctx.db_index()),
+      repl_flags_(scripting::kReplAll) {
+  for (std::string_view k : keys) declared_.push_back(ctx.engine().ShardOf(k));
+  std::sort(declared_.begin(), declared_.end());
+  declared_.erase(std::unique(declared_.begin(), declared_.end()), declared_.end());
+  running_.wrote.store(false, std::memory_order_relaxed);
+  running_.kill.store(false, std::memory_order_relaxed);
+  running_.running.fetch_add(1, std::memory_order_acq_rel);
+}
+
+ScriptCaller::~ScriptCaller() {
+  running_.running.fetch_sub(1, std::memory_order_acq_rel);
+  engine::Engine& eng = ctx_.engine();
+  if (eng.shard_count() == 1) return;
+  // A run with every shard held that kept to its declared shards teaches its routing.
+  if (ctx_.HoldsAll() && !undeclared_ && !strayed_) runtime_.Learned(id_, true);
+  if (strayed_ || undeclared_) runtime_.Learned(id_, false);
+}
+
+bool ScriptCaller::Reachable(const CommandEntry& cmd, std::span<const std::string_view> args) {
+  engine::Engine& eng = ctx_.engine();
+  if (engine::NeedsAllShards(ctx_.worker(), cmd, args)) {
+    if (declared_.size() != eng.shard_count()) undeclared_ = true;
+    return ctx_.HoldsAll();
+  }
+  std::vector<unsigned> shards;
+  if (!cmd.has_keys() || !engine::KeyShards(eng, cmd, args, &shards)) return true;
+  for (unsigned s : shards) {
+    if (!std::binary_search(declared_.begin(), declared_.end(), s)) undeclared_ = true;
+  }
+  if (ctx_.HoldsAll()) return true;
+  std::vector<int> keys;
+  engine::Registry::KeyIndexes(cmd, args, &keys);
+  return std::all_of(keys.begin(), keys.end(), [&](int k) {
+    return ctx_.CanReach(args[static_cast<size_t>(k)]);
+  });
+}
+
+void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::IoBuf* out) {
+  protocol::ReplyBuilder rb(out, resp);
+  engine::Engine& eng = ctx_.engine();
+  bool unknown_sub = false;
+  const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
+  if (cmd == nullptr) return rb.Error(errors::kScriptUnknownCommand);
+  if (!cmd->ArityOk(args.size())) return rb.Error(errors::kScriptWrongArity);
+  const uint32_t flags = cmd->spec->flags;
+  if (flags & engine::kNoScript) return rb.Error(errors::kScriptNotAllowed);
+  if ((flags & engine::kWrite) && read_only_) return rb.Error(errors::kScriptReadOnly);
+  if (!Reachable(*cmd, args)) {
+    strayed_ = true;
+    return rb.Error(errors::kScriptStrayKey);
+  }
+  engine::Shard* own = &ctx_.shard();
+  std::vector<int> keys;
+  if (ctx_.mode() == engine::ExecMode::kLocked && engine::Registry::KeyIndexes(*cmd, args, &keys) &&
+      !keys.empty()) {
+    own = &eng.shard(eng.ShardOf(args[static_cast<size_t>(keys[0])]));
+  }
+  engine::Caller caller{.db = db_,
+                        .resp = resp,
+                        .flags = engine::kCallInScript | (read_only_ ? engine::kCallReadOnly : 0u),
+                        .origin = ctx_.origin(),
+                        .home = ctx_.home()};
+  engine::Invoke(ctx_.worker(), caller, *cmd, args, rb,
+                 {.mode = ctx_.mode(), .shard = own, .held = ctx_.held()}, ctx_.now_ms());
+  db_ = caller.db;
+  if (flags & engine::kWrite) running_.wrote.store(true, std::memory_order_release);
+}
+
+void ScriptCaller::Log(int level, std::string_view message) {
+  base::LogLevel l = static_cast<base::LogLevel>(std::clamp(level, 0, 3));
+  if (base::LogEnabled(l)) base::LogRaw(l, message);
+}
+
+bool ScriptCaller::AclCheck(std::span<const std::string_view> args, bool* known) {
+  bool unknown_sub = false;
+  const CommandEntry* cmd = ctx_.engine().registry().Lookup(args, &unknown_sub);
+  *known = cmd != nullptr;
+  // Until ACL users exist every client is the default user, which may run everything.
+  return *known;
+}
+
+bool ScriptCaller::ShouldStop() { return running_.kill.load(std::memory_order_acquire); }
+
+}  // namespace cinnabar::commands

@@ -1,0 +1,57 @@
+// ScriptCaller: the ScriptHost of a script that EVAL or FCALL runs. Its redis.call runs
+// commands through the engine's Invoke (engine/invoke.h), with the script as the caller
+// (its own database and RESP version, "in script", read-only when the script is), placed
+// where the script's own command runs: on its shard, or under the locks it holds.
+//
+// Threading: on the thread running the script's command, for the length of one run.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scripting/script_host.h"
+
+namespace cinnabar::engine {
+class CommandContext;
+struct CommandEntry;
+}  // namespace cinnabar::engine
+
+namespace cinnabar::commands {
+
+struct RunningScript;
+class ScriptRuntime;
+
+class ScriptCaller : public scripting::ScriptHost {
+ public:
+  // `id` names the script for routing (script_runtime.h); `keys` are its declared KEYS.
+  ScriptCaller(engine::CommandContext& ctx, std::string id,
+               std::span<const std::string_view> keys, bool read_only);
+  ~ScriptCaller() override;
+
+  void Call(std::span<const std::string_view> args, int resp, base::IoBuf* out) override;
+  void Log(int level, std::string_view message) override;
+  void SetRepl(int flags) override { repl_flags_ = flags; }
+  bool AclCheck(std::span<const std::string_view> args, bool* known) override;
+  bool ShouldStop() override;
+
+ private:
+  // Whether `cmd`'s keys in `args` can be reached from where the script runs; notes keys
+  // outside the declared shards.
+  bool Reachable(const engine::CommandEntry& cmd, std::span<const std::string_view> args);
+
+  engine::CommandContext& ctx_;
+  ScriptRuntime& runtime_;
+  RunningScript& running_;
+  std::string id_;
+  std::vector<unsigned> declared_;  // shards of the declared keys, ascending
+  bool read_only_;
+  int db_;
+  int repl_flags_;
+  bool undeclared_ = false;  // touched a key on a shard no declared key is on
+  bool strayed_ = false;     // tried a key it could not reach from here
+};
+
+}  // namespace cinnabar::commands

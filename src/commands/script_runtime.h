@@ -1,0 +1,92 @@
+// The scripting state the commands share: the process-wide script cache, function registry
+// and what is known about which scripts keep to their declared keys; and each thread's Lua
+// interpreters. Kept as engine extensions (engine/extension.h), made on first use.
+//
+// Routing (DESIGN.md §2): a script's declared KEYS route it like any command's keys. A
+// script may also touch keys it did not declare (Redis allows it outside cluster mode); a
+// run on the declared shards alone could not reach those. So a script runs with every
+// shard locked until one such run showed it keeps to its declared shards; from then on its
+// KEYS route it. One that strays again afterwards gets an error for that call and goes
+// back to running with every shard locked (docs/compatibility.md).
+//
+// Threading: ScriptRuntime is thread-safe; a ThreadScripting belongs to its worker's
+// thread; RunningScript's fields are atomics any thread may read (SCRIPT KILL).
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "engine/extension.h"
+#include "scripting/function_registry.h"
+#include "scripting/lua_engine.h"
+#include "scripting/script_cache.h"
+
+namespace cinnabar::engine {
+class Engine;
+class Worker;
+}  // namespace cinnabar::engine
+
+namespace cinnabar::commands {
+
+// The script or function running now on some thread, for SCRIPT KILL / FUNCTION KILL.
+struct RunningScript {
+  std::atomic<int> running{0};       // scripts running now (one per thread at most)
+  std::atomic<bool> is_function{false};
+  std::atomic<bool> wrote{false};    // it ran a write command: it cannot be killed
+  std::atomic<bool> kill{false};     // SCRIPT KILL asked it to stop
+};
+
+class ScriptRuntime : public engine::Extension {
+ public:
+  scripting::ScriptCache& scripts() { return scripts_; }
+  scripting::FunctionRegistry& functions() { return functions_; }
+  RunningScript& running() { return running_; }
+
+  // Routing knowledge, by script id ("<sha>" or "f:<function name>"). A script once seen
+  // touching a key outside its declared shards never routes by its keys again, so one
+  // whose keys vary by call does not keep failing calls.
+  bool KeepsToDeclaredKeys(std::string_view id) const;
+  void Learned(std::string_view id, bool keeps);
+  // Bumped by every change of that knowledge (threads cache it).
+  uint64_t routing_generation() const { return generation_.load(std::memory_order_acquire); }
+  // SCRIPT FLUSH / FUNCTION FLUSH: forgets what was learned.
+  void ForgetRouting();
+
+ private:
+  scripting::ScriptCache scripts_;
+  scripting::FunctionRegistry functions_;
+  RunningScript running_;
+  mutable std::mutex mu_;
+  std::unordered_set<std::string> keeps_;
+  std::unordered_set<std::string> strays_;
+  std::atomic<uint64_t> generation_{0};
+};
+
+class ThreadScripting : public engine::Extension {
+ public:
+  explicit ThreadScripting(ScriptRuntime& runtime)
+      : runtime_(runtime), lua_(runtime.scripts(), runtime.functions(), LuaOptions()) {}
+  scripting::LuaEngine& lua() { return lua_; }
+  // ScriptRuntime::KeepsToDeclaredKeys through this thread's cache.
+  bool KeepsToDeclaredKeys(std::string_view id);
+
+ private:
+  static scripting::LuaEngine::Options LuaOptions();
+
+  ScriptRuntime& runtime_;
+  scripting::LuaEngine lua_;
+  std::unordered_map<std::string, bool> routing_;
+  uint64_t routing_generation_ = 0;
+};
+
+ScriptRuntime& Runtime(engine::Engine& eng);
+// REQUIRES: on `w`'s thread.
+ThreadScripting& ThreadState(engine::Worker& w);
+
+}  // namespace cinnabar::commands
