@@ -26,5 +26,6 @@ void RegisterZSetStoreFamily(engine::Registry* r);
 void RegisterZSetBlockingFamily(engine::Registry* r);
 void RegisterTransactionFamily(engine::Registry* r);
 void RegisterScriptFamily(engine::Registry* r);
+void RegisterFunctionFamily(engine::Registry* r);
 
 }  // namespace cinnabar::commands

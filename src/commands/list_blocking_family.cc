@@ -194,23 +194,24 @@ void BLMPop(CommandContext& ctx) {
 using engine::CommandSpec;
 using engine::kBlocking;
 using engine::kDenyOom;
+using engine::kNoScript;
 using engine::kWrite;
 
 constexpr CommandSpec kListBlockingCommands[] = {
-    {.name = "BLPOP", .arity = -3, .flags = kWrite | kBlocking, .keys = {1, -2, 1},
+    {.name = "BLPOP", .arity = -3, .flags = kWrite | kNoScript | kBlocking, .keys = {1, -2, 1},
      .handler = BLPop,
      .summary = "Remove and get the first element in a list, or block until one is available",
      .since = "2.0.0", .complexity = "O(N) where N is the number of provided keys."},
-    {.name = "BRPOP", .arity = -3, .flags = kWrite | kBlocking, .keys = {1, -2, 1},
+    {.name = "BRPOP", .arity = -3, .flags = kWrite | kNoScript | kBlocking, .keys = {1, -2, 1},
      .handler = BRPop,
      .summary = "Remove and get the last element in a list, or block until one is available",
      .since = "2.0.0", .complexity = "O(N) where N is the number of provided keys."},
-    {.name = "BLMOVE", .arity = 6, .flags = kWrite | kDenyOom | kBlocking, .keys = {1, 2, 1},
+    {.name = "BLMOVE", .arity = 6, .flags = kWrite | kDenyOom | kNoScript | kBlocking, .keys = {1, 2, 1},
      .handler = BLMove,
      .summary = "Pop an element from a list, push it to another list and return it; or block "
                 "until one is available",
      .since = "6.2.0", .complexity = "O(1)"},
-    {.name = "BRPOPLPUSH", .arity = 4, .flags = kWrite | kDenyOom | kBlocking,
+    {.name = "BRPOPLPUSH", .arity = 4, .flags = kWrite | kDenyOom | kNoScript | kBlocking,
      .keys = {1, 2, 1}, .handler = BRPopLPush,
      .summary = "Pop an element from a list, push it to another list and return it; or block "
                 "until one is available",

@@ -26,6 +26,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterZSetBlockingFamily(r);
   RegisterTransactionFamily(r);
   RegisterScriptFamily(r);
+  RegisterFunctionFamily(r);
 }
 
 }  // namespace cinnabar::commands

@@ -89,10 +89,12 @@ void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::
   if (flags & engine::kWrite) running_.wrote.store(true, std::memory_order_release);
 }
 
-void ScriptCaller::Log(int level, std::string_view message) {
+void LogFromScript(int level, std::string_view message) {
   base::LogLevel l = static_cast<base::LogLevel>(std::clamp(level, 0, 3));
   if (base::LogEnabled(l)) base::LogRaw(l, message);
 }
+
+void ScriptCaller::Log(int level, std::string_view message) { LogFromScript(level, message); }
 
 bool ScriptCaller::AclCheck(std::span<const std::string_view> args, bool* known) {
   bool unknown_sub = false;

@@ -24,6 +24,9 @@ namespace cinnabar::commands {
 struct RunningScript;
 class ScriptRuntime;
 
+// redis.log: a script's line in the server log at `level` (kLogDebug..kLogWarning).
+void LogFromScript(int level, std::string_view message);
+
 class ScriptCaller : public scripting::ScriptHost {
  public:
   // `id` names the script for routing (script_runtime.h); `keys` are its declared KEYS.

@@ -110,16 +110,17 @@ void BZMPop(CommandContext& ctx) {
 using engine::CommandSpec;
 using engine::kBlocking;
 using engine::kFast;
+using engine::kNoScript;
 using engine::kWrite;
 
 constexpr CommandSpec kZSetBlockingCommands[] = {
-    {.name = "BZPOPMIN", .arity = -3, .flags = kWrite | kFast | kBlocking, .keys = {1, -2, 1},
+    {.name = "BZPOPMIN", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMin,
      .summary = "Remove and return the member with the lowest score from one or more sorted "
                 "sets, or block until one is available",
      .since = "5.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
                                      "sorted set."},
-    {.name = "BZPOPMAX", .arity = -3, .flags = kWrite | kFast | kBlocking, .keys = {1, -2, 1},
+    {.name = "BZPOPMAX", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMax,
      .summary = "Remove and return the member with the highest score from one or more sorted "
                 "sets, or block until one is available",

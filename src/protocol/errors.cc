@@ -143,4 +143,16 @@ std::string ExecAbortBecause(std::string_view reason) {
   return text;
 }
 
+std::string UnknownOptionGiven(std::string_view option) {
+  return "ERR Unknown option given: " + std::string(CutAtNul(option));
+}
+
+std::string UnknownArgument(std::string_view argument) {
+  return "ERR Unknown argument " + std::string(CutAtNul(argument));
+}
+
+std::string LibraryExists(std::string_view library) {
+  return "ERR Library " + std::string(library) + " already exists";
+}
+
 }  // namespace cinnabar::protocol::errors

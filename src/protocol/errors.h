@@ -57,6 +57,19 @@ inline constexpr std::string_view kUnkillable =
 inline constexpr std::string_view kScriptFlushArg =
     "ERR SCRIPT FLUSH only support SYNC|ASYNC option";
 
+inline constexpr std::string_view kFunctionFlushArg =
+    "ERR FUNCTION FLUSH only supports SYNC|ASYNC option";
+inline constexpr std::string_view kLibraryNameNotGiven = "ERR library name argument was not given";
+inline constexpr std::string_view kRestorePolicy =
+    "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.";
+inline constexpr std::string_view kDumpPayloadBad = "ERR DUMP payload version or checksum are wrong";
+inline constexpr std::string_view kNotAFunction = "ERR given type is not a function";
+inline constexpr std::string_view kLibraryPayloadBad = "ERR Failed loading library payload";
+// "ERR Unknown option given: X", "ERR Unknown argument X", "ERR Library X already exists".
+std::string UnknownOptionGiven(std::string_view option);
+std::string UnknownArgument(std::string_view argument);
+std::string LibraryExists(std::string_view library);
+
 // --- Transactions ---
 inline constexpr std::string_view kExecWithoutMulti = "ERR EXEC without MULTI";
 inline constexpr std::string_view kDiscardWithoutMulti = "ERR DISCARD without MULTI";
