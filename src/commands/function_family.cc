@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
 #include "base/string_util.h"
 #include "commands/args.h"
 #include "commands/families.h"
@@ -76,10 +77,9 @@ void RunFCall(CommandContext& ctx, bool read_only_command) {
   auto numkeys = static_cast<size_t>(n);
   std::span<const std::string_view> keys = ctx.args().subspan(3, numkeys);
   std::span<const std::string_view> argv = ctx.args().subspan(3 + numkeys);
-  ScriptCaller host(ctx, RoutingId(ctx.arg(1)), keys, read_only_command || no_writes);
-  rt.running().is_function.store(true, std::memory_order_release);
+  ScriptCaller host(ctx, RoutingId(ctx.arg(1)), keys, read_only_command || no_writes,
+                    fn.function->name);
   ThreadState(ctx.worker()).lua().FCall(fn, keys, argv, host, ctx.reply());
-  rt.running().is_function.store(false, std::memory_order_release);
 }
 
 // FCALL function numkeys [key ...] [arg ...]
@@ -240,10 +240,25 @@ void FunctionRestore(CommandContext& ctx) {
 // FUNCTION STATS
 void FunctionStats(CommandContext& ctx) {
   ScriptRuntime& rt = Runtime(ctx.engine());
+  int busy = ctx.engine().busy_script.load(std::memory_order_acquire);
+  if (busy == engine::Engine::kBusyEval) return ctx.ReplyError(errors::kBusyScript);
   protocol::ReplyBuilder& rb = ctx.reply();
   rb.MapHeader(2);
   rb.Bulk("running_script");
-  rb.Null();
+  if (busy == engine::Engine::kBusyFunction) {
+    RunningScript& running = rt.running();
+    std::lock_guard<std::mutex> lock(running.mu);
+    rb.MapHeader(3);
+    rb.Bulk("name");
+    rb.Bulk(running.name);
+    rb.Bulk("command");
+    rb.ArrayHeader(running.command.size());
+    for (const std::string& a : running.command) rb.Bulk(a);
+    rb.Bulk("duration_ms");
+    rb.Integer(base::UnixTimeMs() - running.start_ms);
+  } else {
+    rb.Null();
+  }
   rb.Bulk("engines");
   rb.MapHeader(1);
   rb.Bulk("LUA");
@@ -255,16 +270,7 @@ void FunctionStats(CommandContext& ctx) {
 }
 
 // FUNCTION KILL
-void FunctionKill(CommandContext& ctx) {
-  RunningScript& running = Runtime(ctx.engine()).running();
-  if (running.running.load(std::memory_order_acquire) == 0 ||
-      !running.is_function.load(std::memory_order_acquire)) {
-    return ctx.ReplyError(errors::kNotBusy);
-  }
-  if (running.wrote.load(std::memory_order_acquire)) return ctx.ReplyError(errors::kUnkillable);
-  running.kill.store(true, std::memory_order_release);
-  ctx.reply().Ok();
-}
+void FunctionKill(CommandContext& ctx) { KillBusyScript(ctx, engine::Engine::kBusyFunction); }
 
 // FUNCTION HELP
 void FunctionHelp(CommandContext& ctx) {

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "base/clock.h"
 #include "base/logging.h"
 #include "commands/script_runtime.h"
 #include "engine/command_context.h"
@@ -18,21 +19,23 @@ using engine::CommandEntry;
 namespace errors = protocol::errors;
 
 ScriptCaller::ScriptCaller(engine::CommandContext& ctx, std::string id,
-                           std::span<const std::string_view> keys, bool read_only)
+                           std::span<const std::string_view> keys, bool read_only,
+                           std::string_view function)
     : ctx_(ctx), runtime_(Runtime(ctx.engine())), running_(runtime_.running()),
       id_(std::move(id)), read_only_(read_only), db_(ctx.db_index()),
-      repl_flags_(scripting::kReplAll) {
+      repl_flags_(scripting::kReplAll), function_(function), start_us_(base::MonotonicUs()) {
   for (std::string_view k : keys) declared_.push_back(ctx.engine().ShardOf(k));
   std::sort(declared_.begin(), declared_.end());
   declared_.erase(std::unique(declared_.begin(), declared_.end()), declared_.end());
-  running_.wrote.store(false, std::memory_order_relaxed);
-  running_.kill.store(false, std::memory_order_relaxed);
-  running_.running.fetch_add(1, std::memory_order_acq_rel);
 }
 
 ScriptCaller::~ScriptCaller() {
-  running_.running.fetch_sub(1, std::memory_order_acq_rel);
   engine::Engine& eng = ctx_.engine();
+  if (busy_) {
+    running_.kill.store(false, std::memory_order_relaxed);
+    eng.busy_script.store(engine::Engine::kNotBusy, std::memory_order_release);
+    running_.owner.store(nullptr, std::memory_order_release);
+  }
   if (eng.shard_count() == 1) return;
   // A run with every shard held that kept to its declared shards teaches its routing.
   if (ctx_.HoldsAll() && !undeclared_ && !strayed_) runtime_.Learned(id_, true);
@@ -86,7 +89,31 @@ void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::
   engine::Invoke(ctx_.worker(), caller, *cmd, args, rb,
                  {.mode = ctx_.mode(), .shard = own, .held = ctx_.held()}, ctx_.now_ms());
   db_ = caller.db;
-  if (flags & engine::kWrite) running_.wrote.store(true, std::memory_order_release);
+  if (flags & engine::kWrite) {
+    wrote_ = true;
+    if (busy_) running_.wrote.store(true, std::memory_order_release);
+  }
+}
+
+void ScriptCaller::BecomeBusy() {
+  const void* none = nullptr;
+  if (!running_.owner.compare_exchange_strong(none, this, std::memory_order_acq_rel)) return;
+  busy_ = true;
+  running_.wrote.store(wrote_, std::memory_order_release);
+  running_.kill.store(false, std::memory_order_release);
+  {
+    std::lock_guard<std::mutex> lock(running_.mu);
+    running_.name = function_;
+    running_.command.assign(ctx_.args().begin(), ctx_.args().end());
+    running_.start_ms = ctx_.now_ms();
+  }
+  ctx_.engine().busy_script.store(
+      function_.empty() ? engine::Engine::kBusyEval : engine::Engine::kBusyFunction,
+      std::memory_order_release);
+  base::LogWarning(
+      "Slow script detected: still in execution after {} milliseconds. You can try killing "
+      "the script using the {} command.",
+      (base::MonotonicUs() - start_us_) / 1000, function_.empty() ? "SCRIPT KILL" : "FUNCTION KILL");
 }
 
 void LogFromScript(int level, std::string_view message) {
@@ -104,6 +131,16 @@ bool ScriptCaller::AclCheck(std::span<const std::string_view> args, bool* known)
   return *known;
 }
 
-bool ScriptCaller::ShouldStop() { return running_.kill.load(std::memory_order_acquire); }
+bool ScriptCaller::ShouldStop() {
+  if (!busy_) {
+    int64_t threshold = ctx_.config().busy_reply_threshold;
+    if (threshold <= 0 || base::MonotonicUs() - start_us_ < threshold * 1000) return false;
+    BecomeBusy();
+    if (!busy_) return false;
+  }
+  // Busy: this thread's other clients get their answers (-BUSY, or SCRIPT KILL run).
+  ctx_.worker().PollIo();
+  return running_.kill.load(std::memory_order_acquire);
+}
 
 }  // namespace cinnabar::commands

@@ -29,9 +29,11 @@ void LogFromScript(int level, std::string_view message);
 
 class ScriptCaller : public scripting::ScriptHost {
  public:
-  // `id` names the script for routing (script_runtime.h); `keys` are its declared KEYS.
+  // `id` names the script for routing (script_runtime.h); `keys` are its declared KEYS;
+  // `function` names an FCALL's function (empty for EVAL).
   ScriptCaller(engine::CommandContext& ctx, std::string id,
-               std::span<const std::string_view> keys, bool read_only);
+               std::span<const std::string_view> keys, bool read_only,
+               std::string_view function = {});
   ~ScriptCaller() override;
 
   void Call(std::span<const std::string_view> args, int resp, base::IoBuf* out) override;
@@ -44,6 +46,8 @@ class ScriptCaller : public scripting::ScriptHost {
   // Whether `cmd`'s keys in `args` can be reached from where the script runs; notes keys
   // outside the declared shards.
   bool Reachable(const engine::CommandEntry& cmd, std::span<const std::string_view> args);
+  // Past busy-reply-threshold: becomes the busy script, if none is.
+  void BecomeBusy();
 
   engine::CommandContext& ctx_;
   ScriptRuntime& runtime_;
@@ -55,6 +59,10 @@ class ScriptCaller : public scripting::ScriptHost {
   int repl_flags_;
   bool undeclared_ = false;  // touched a key on a shard no declared key is on
   bool strayed_ = false;     // tried a key it could not reach from here
+  std::string function_;     // FCALL's function, or empty
+  int64_t start_us_;
+  bool wrote_ = false;
+  bool busy_ = false;        // this is the busy script
 };
 
 }  // namespace cinnabar::commands

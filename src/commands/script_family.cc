@@ -133,15 +133,7 @@ void ScriptFlush(CommandContext& ctx) {
 }
 
 // SCRIPT KILL
-void ScriptKill(CommandContext& ctx) {
-  RunningScript& running = Runtime(ctx.engine()).running();
-  if (running.running.load(std::memory_order_acquire) == 0) {
-    return ctx.ReplyError(errors::kNotBusy);
-  }
-  if (running.wrote.load(std::memory_order_acquire)) return ctx.ReplyError(errors::kUnkillable);
-  running.kill.store(true, std::memory_order_release);
-  ctx.reply().Ok();
-}
+void ScriptKill(CommandContext& ctx) { KillBusyScript(ctx, engine::Engine::kBusyEval); }
 
 // SCRIPT HELP
 void ScriptHelp(CommandContext& ctx) {

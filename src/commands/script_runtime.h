@@ -21,6 +21,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include "engine/extension.h"
 #include "scripting/function_registry.h"
@@ -28,18 +29,25 @@
 #include "scripting/script_cache.h"
 
 namespace cinnabar::engine {
+class CommandContext;
 class Engine;
 class Worker;
 }  // namespace cinnabar::engine
 
 namespace cinnabar::commands {
 
-// The script or function running now on some thread, for SCRIPT KILL / FUNCTION KILL.
+// The busy script: the one that ran past busy-reply-threshold (Engine::busy_script says
+// which kind), for SCRIPT KILL, FUNCTION KILL and FUNCTION STATS. Scripts on several
+// threads may run at once; at most one is busy at a time (others wait their turn).
 struct RunningScript {
-  std::atomic<int> running{0};       // scripts running now (one per thread at most)
-  std::atomic<bool> is_function{false};
-  std::atomic<bool> wrote{false};    // it ran a write command: it cannot be killed
-  std::atomic<bool> kill{false};     // SCRIPT KILL asked it to stop
+  std::atomic<const void*> owner{nullptr};  // the busy script's ScriptCaller
+  std::atomic<bool> wrote{false};           // it ran a write command: it cannot be killed
+  std::atomic<bool> kill{false};            // SCRIPT KILL / SHUTDOWN NOSAVE: stop it
+  // FUNCTION STATS' running_script, set when it became busy.
+  std::mutex mu;
+  std::string name;
+  std::vector<std::string> command;
+  int64_t start_ms = 0;
 };
 
 class ScriptRuntime : public engine::Extension {
@@ -86,6 +94,12 @@ class ThreadScripting : public engine::Extension {
 };
 
 ScriptRuntime& Runtime(engine::Engine& eng);
+
+// SCRIPT KILL (`kind` kBusyEval) and FUNCTION KILL (kBusyFunction): stops the busy script
+// of that kind unless it wrote; answers Redis's errors otherwise.
+void KillBusyScript(engine::CommandContext& ctx, int kind);
+// SHUTDOWN NOSAVE while a script is busy: stops it whatever it did.
+void StopBusyScript(engine::Engine& eng);
 // REQUIRES: on `w`'s thread.
 ThreadScripting& ThreadState(engine::Worker& w);
 

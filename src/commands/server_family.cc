@@ -9,6 +9,7 @@
 #include "base/logging.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "commands/script_runtime.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "protocol/errors.h"
@@ -79,6 +80,15 @@ void Shutdown(CommandContext& ctx) {
   }
   if ((abort && ctx.argc() != 2) || (save && nosave)) return ctx.ReplyError(errors::kSyntax);
   if (abort) return ctx.ReplyError(errors::kNoShutdownInProgress);
+  int busy = ctx.engine().busy_script.load(std::memory_order_acquire);
+  if (busy != engine::Engine::kNotBusy) {
+    // Redis compat: only SHUTDOWN NOSAVE gets past a busy script, which it stops.
+    if (!nosave) {
+      return ctx.ReplyError(busy == engine::Engine::kBusyFunction ? errors::kBusyFunction
+                                                                   : errors::kBusyScript);
+    }
+    StopBusyScript(ctx.engine());
+  }
   if (save) {
     base::LogWarning("SHUTDOWN SAVE refused: Cinnabar does not write snapshots yet");
     return ctx.ReplyError(errors::kShutdownFailed);

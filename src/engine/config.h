@@ -34,6 +34,8 @@ struct ServerConfig {
   std::string pidfile;
   bool daemonize = false;
   int64_t timeout = 0;  // seconds idle before a client is closed; 0 = never
+  // Milliseconds a script runs before other clients get -BUSY (alias lua-time-limit).
+  int64_t busy_reply_threshold = 5000;
   int64_t tcp_keepalive = 300;
   int64_t tcp_backlog = 511;
   int64_t maxclients = 10000;

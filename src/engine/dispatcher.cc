@@ -42,6 +42,11 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
     case Verdict::kNoAuth:
       text = errors::kNoAuth;
       break;
+    case Verdict::kBusy:
+      text = c.worker().engine().busy_script.load() == Engine::kBusyFunction
+                 ? errors::kBusyFunction
+                 : errors::kBusyScript;
+      break;
     default:
       text = errors::kDebugNotAllowed;
       break;
@@ -94,6 +99,10 @@ Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
         (policy == DebugCommandPolicy::kLocal && !c.peer().loopback)) {
       return Verdict::kProtected;
     }
+  }
+  if (c.worker().engine().busy_script.load(std::memory_order_relaxed) != Engine::kNotBusy &&
+      !(cmd->spec->flags & kAllowBusy)) {
+    return Verdict::kBusy;
   }
   return Verdict::kOk;
 }

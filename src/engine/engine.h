@@ -96,6 +96,10 @@ class Engine {
   // used_memory once the server had started (INFO's used_memory_startup).
   int64_t startup_used_memory() const { return startup_used_memory_; }
   void set_startup_used_memory(int64_t v) { startup_used_memory_ = v; }
+  // A script has run past busy-reply-threshold: other commands but those flagged
+  // kAllowBusy answer -BUSY (engine/dispatcher.h).
+  enum BusyScript : int { kNotBusy = 0, kBusyEval = 1, kBusyFunction = 2 };
+  std::atomic<int> busy_script{kNotBusy};
   // DEBUG SET-ACTIVE-EXPIRE.
   std::atomic<bool> active_expire{true};
   const std::string& run_id() const { return run_id_; }

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -85,6 +86,14 @@ class Worker : public protocol::ErrorObserver {
   // CONFIG RESETSTAT: zeroes this thread's and its shard's statistics.
   void ResetStats();
 
+  // Handles this thread's socket I/O once, from inside a long command (a busy script):
+  // clients on this thread get their -BUSY answers, SCRIPT KILL gets through. The server
+  // wires it to the thread's event loop (io::EventLoop::PollIo).
+  void SetIoPoller(std::function<void()> poll) { poll_io_ = std::move(poll); }
+  void PollIo() {
+    if (poll_io_) poll_io_();
+  }
+
   // This thread's state of the layers above (engine/extension.h).
   ExtensionSlots& extensions() { return extensions_; }
 
@@ -102,6 +111,7 @@ class Worker : public protocol::ErrorObserver {
   std::vector<base::Task> deferred_;
   std::vector<base::Task> running_;
   ExtensionSlots extensions_;
+  std::function<void()> poll_io_;
 
   // Rate sampling (Redis's 16-sample instantaneous metrics).
   static constexpr int kSamples = 16;

@@ -147,6 +147,13 @@ bool EpollLoop::Write(Connection* c) {
 
 void EpollLoop::Finalize(Connection* c) {
   if (c->finalized_) return;
+  if (nested_) {  // PollIo: closes wait for the next turn
+    if (!c->flush_queued_) {
+      c->flush_queued_ = true;
+      deferred_closes_.push_back(c);
+    }
+    return;
+  }
   epoll_ctl(epfd_, EPOLL_CTL_DEL, c->fd_, nullptr);
   Release(c);
 }
@@ -162,6 +169,7 @@ void EpollLoop::FlushAll() {
         continue;
       }
       if (!static_cast<EpollConnection*>(c)->want_write && !Write(c)) {
+        c->close_now_ = true;
         Finalize(c);
         continue;
       }
@@ -169,6 +177,61 @@ void EpollLoop::FlushAll() {
     }
     flushing_.clear();
   }
+}
+
+void EpollLoop::HandleEvents(epoll_event* events, int n) {
+  for (int i = 0; i < n; ++i) {
+    uint64_t data = events[i].data.u64;
+    uint64_t tag = data & kTagMask;
+    if (tag == kTagWake) {
+      uint64_t v;
+      ssize_t r = read(wakefd_, &v, sizeof(v));
+      (void)r;
+    } else if (tag == kTagListener) {
+      auto* l = reinterpret_cast<Listener*>(data & ~kTagMask);
+      for (int k = 0; k < 64; ++k) {  // accept a batch, then let other work run
+        sockaddr_storage peer{};
+        socklen_t len = sizeof(peer);
+        int fd = accept4(l->fd, reinterpret_cast<sockaddr*>(&peer), &len,
+                         SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (fd < 0) {
+          if (errno == EINVAL) {  // shut down by the server to rebind: stop watching it
+            epoll_ctl(epfd_, EPOLL_CTL_DEL, l->fd, nullptr);
+            break;
+          }
+          if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+            base::LogWarning("Accepting client connection: {}", std::strerror(errno));
+          }
+          break;
+        }
+        l->on_accept(fd, peer);
+      }
+    } else {
+      auto* c = reinterpret_cast<Connection*>(data & ~kTagMask);
+      if (c->finalized_) continue;
+      uint32_t ev = events[i].events;
+      if ((ev & EPOLLOUT) && !c->closing()) {
+        if (!Write(c)) {
+          c->Close();
+          continue;
+        }
+      } else if ((ev & EPOLLOUT) && c->close_after_flush_) {
+        if (!Write(c)) c->Close(); else if (c->output_.empty()) c->Close();
+        continue;
+      }
+      if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) OnReadable(c);
+    }
+  }
+}
+
+void EpollLoop::PollIo() {
+  nested_ = true;
+  FlushAll();
+  epoll_event events[64];
+  int n = epoll_wait(epfd_, events, 64, 0);
+  if (n > 0) HandleEvents(events, n);
+  FlushAll();
+  EndNested();
 }
 
 void EpollLoop::Run() {
@@ -186,48 +249,7 @@ void EpollLoop::Run() {
       base::LogWarning("epoll_wait: {}", std::strerror(errno));
       continue;
     }
-    for (int i = 0; i < n; ++i) {
-      uint64_t data = events[i].data.u64;
-      uint64_t tag = data & kTagMask;
-      if (tag == kTagWake) {
-        uint64_t v;
-        ssize_t r = read(wakefd_, &v, sizeof(v));
-        (void)r;
-      } else if (tag == kTagListener) {
-        auto* l = reinterpret_cast<Listener*>(data & ~kTagMask);
-        for (int k = 0; k < 64; ++k) {  // accept a batch, then let other work run
-          sockaddr_storage peer{};
-          socklen_t len = sizeof(peer);
-          int fd = accept4(l->fd, reinterpret_cast<sockaddr*>(&peer), &len,
-                           SOCK_NONBLOCK | SOCK_CLOEXEC);
-          if (fd < 0) {
-            if (errno == EINVAL) {  // shut down by the server to rebind: stop watching it
-              epoll_ctl(epfd_, EPOLL_CTL_DEL, l->fd, nullptr);
-              break;
-            }
-            if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
-              base::LogWarning("Accepting client connection: {}", std::strerror(errno));
-            }
-            break;
-          }
-          l->on_accept(fd, peer);
-        }
-      } else {
-        auto* c = reinterpret_cast<Connection*>(data & ~kTagMask);
-        if (c->finalized_) continue;
-        uint32_t ev = events[i].events;
-        if ((ev & EPOLLOUT) && !c->closing()) {
-          if (!Write(c)) {
-            c->Close();
-            continue;
-          }
-        } else if ((ev & EPOLLOUT) && c->close_after_flush_) {
-          if (!Write(c)) c->Close(); else if (c->output_.empty()) c->Close();
-          continue;
-        }
-        if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) OnReadable(c);
-      }
-    }
+    HandleEvents(events, n);
   }
   RunTasks();
   BeforeSleep();

@@ -2,6 +2,8 @@
 // only while a socket's send buffer is full), an eventfd for cross-thread wake-ups.
 #pragma once
 
+#include <sys/epoll.h>
+
 #include <memory>
 #include <vector>
 
@@ -19,12 +21,14 @@ class EpollLoop final : public EventLoop {
   void StopListening() override;
   Connection* Adopt(int fd, ConnectionHandler* handler) override;
   void Run() override;
+  void PollIo() override;
 
  private:
   EpollLoop(int epfd, int wakefd);
   void Wake() override;
   void OnReadable(Connection* c);
   void FlushAll();
+  void HandleEvents(struct epoll_event* events, int n);
   // Writes what it can; returns false if the connection must close.
   bool Write(Connection* c);
   void Finalize(Connection* c);

@@ -118,6 +118,11 @@ class EventLoop {
   void SetBeforeSleep(std::function<void()> fn) { before_sleep_ = std::move(fn); }
   // Runs until Stop().
   virtual void Run() = 0;
+  // While a long command runs on this thread (a script past busy-reply-threshold), called
+  // from inside it: handles the socket I/O ready now, without waiting: input (handlers may
+  // answer it), sends, accepts. Posted tasks and timers wait for the next loop turn, and so
+  // does every close, so no connection the interrupted turn still uses goes away.
+  virtual void PollIo() = 0;
   // Connections currently open on this loop.
   size_t connection_count() const { return connections_; }
 
@@ -155,6 +160,15 @@ class EventLoop {
   std::vector<base::Task> running_tasks_;
   std::atomic<bool> stop_{false};
   std::vector<Connection*> flush_queue_;
+  // Inside PollIo: connections to close wait in deferred_closes_ for the next turn.
+  bool nested_ = false;
+  std::vector<Connection*> deferred_closes_;
+  // Ends PollIo: the deferred closes go back to the flush queue.
+  void EndNested() {
+    nested_ = false;
+    flush_queue_.insert(flush_queue_.end(), deferred_closes_.begin(), deferred_closes_.end());
+    deferred_closes_.clear();
+  }
 
  private:
   void Unlink(Connection* c);

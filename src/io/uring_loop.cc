@@ -218,6 +218,13 @@ void UringLoop::StartSend(UringConnection* c) {
 
 void UringLoop::BeginClose(UringConnection* c) {
   if (c->shut) return;
+  if (nested_) {  // PollIo: closes wait for the next turn
+    if (!c->flush_queued_) {
+      c->flush_queued_ = true;
+      deferred_closes_.push_back(c);
+    }
+    return;
+  }
   c->shut = true;
   // Ends the pending receive (and any send): their completions finish the close.
   shutdown(c->fd_, SHUT_RDWR);
@@ -344,19 +351,47 @@ void UringLoop::FlushAll() {
   }
 }
 
-void UringLoop::Run() {
+void UringLoop::Rearm() {
+  if (rearm_.size() > 1) ProvideBuffers(provided_);
+  for (UringConnection* c : rearm_) {
+    if (!c->shut && !c->recv_armed && !c->peer_closed_) ArmRecv(c);
+  }
+  rearm_.clear();
+}
+
+void UringLoop::HandleCompletions() {
+  // Each batch is copied out and the ring's head advanced before any is handled: a handler
+  // may poll again (PollIo) and must see only completions nobody has taken.
   constexpr unsigned kBatch = 256;
   io_uring_cqe* cqes[kBatch];
+  io_uring_cqe taken[kBatch];
+  while (true) {
+    unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, kBatch);
+    if (n == 0) break;
+    for (unsigned i = 0; i < n; ++i) taken[i] = *cqes[i];
+    io_uring_cq_advance(&ring_, n);
+    for (unsigned i = 0; i < n; ++i) HandleCqe(&taken[i]);
+  }
+}
+
+void UringLoop::PollIo() {
+  nested_ = true;
+  FlushAll();
+  Rearm();
+  io_uring_submit(&ring_);
+  HandleCompletions();
+  FlushAll();
+  io_uring_submit(&ring_);
+  EndNested();
+}
+
+void UringLoop::Run() {
   while (!stop_.load(std::memory_order_relaxed)) {
     RunTimers();
     RunTasks();
     BeforeSleep();
     FlushAll();
-    if (rearm_.size() > 1) ProvideBuffers(provided_);
-    for (UringConnection* c : rearm_) {
-      if (!c->shut && !c->recv_armed && !c->peer_closed_) ArmRecv(c);
-    }
-    rearm_.clear();
+    Rearm();
     int timeout_ms = WaitMs();
     if (!flush_queue_.empty() || stop_.load()) timeout_ms = 0;
     __kernel_timespec ts{};
@@ -368,12 +403,7 @@ void UringLoop::Run() {
     if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
       base::LogWarning("io_uring_submit_and_wait: {}", std::strerror(-ret));
     }
-    while (true) {
-      unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, kBatch);
-      if (n == 0) break;
-      for (unsigned i = 0; i < n; ++i) HandleCqe(cqes[i]);
-      io_uring_cq_advance(&ring_, n);
-    }
+    HandleCompletions();
   }
   RunTasks();
   BeforeSleep();

@@ -22,6 +22,7 @@ class UringLoop final : public EventLoop {
   void StopListening() override;
   Connection* Adopt(int fd, ConnectionHandler* handler) override;
   void Run() override;
+  void PollIo() override;
 
  private:
   UringLoop();
@@ -34,6 +35,10 @@ class UringLoop final : public EventLoop {
   void ArmRecv(struct UringConnection* c);
   void StartSend(struct UringConnection* c);
   void HandleCqe(io_uring_cqe* cqe);
+  // Handles every completion ready now.
+  void HandleCompletions();
+  // Re-arms receives that ran out of provided buffers.
+  void Rearm();
   void OnRecv(struct UringConnection* c, io_uring_cqe* cqe);
   void OnSend(struct UringConnection* c, int res);
   void FlushAll();

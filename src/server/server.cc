@@ -170,6 +170,7 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
       l->SetTimerInterval(1000 / hz);
     }
   });
+  w.SetIoPoller([l] { l->PollIo(); });
   l->SetBeforeSleep([&w] {
     // Deferred work (resumed clients) may flush connections; the loop sends after this.
     w.RunDeferred();
