@@ -45,7 +45,8 @@ bool IsIntEquivalent(double n) {
 
 class Encoder {
  public:
-  explicit Encoder(lua_State* L) : L_(L) {}
+  // `proxies`: absolute stack index of the kTableProxiesKey table, or 0.
+  Encoder(lua_State* L, int proxies) : L_(L), proxies_(proxies) {}
 
   // Encodes the value on top of the Lua stack at nesting `level` and pops it. Returns
   // nullptr, or (stack left as it was mid-way) the text for "stack overflow (...)" when
@@ -68,8 +69,10 @@ class Encoder {
   void Header(uint8_t fix_tag, uint8_t tag16, uint64_t n);
   const char* TableIsArray(bool* is_array);
   const char* Table(int level);
+  void ResolveProxy();
 
   lua_State* L_;
+  int proxies_;
   std::string out_;
 };
 
@@ -181,6 +184,18 @@ const char* Encoder::Table(int level) {
   return nullptr;
 }
 
+// Replaces the table at the top of the stack by the table it is a proxy for, if any.
+void Encoder::ResolveProxy() {
+  if (proxies_ == 0) return;
+  lua_pushvalue(L_, -1);
+  lua_rawget(L_, proxies_);
+  if (lua_istable(L_, -1)) {
+    lua_replace(L_, -2);
+  } else {
+    lua_pop(L_, 1);
+  }
+}
+
 const char* Encoder::EncodeTop(int level) {
   int type = lua_type(L_, -1);
   if (type == LUA_TTABLE && level == kMaxNesting) type = LUA_TNIL;
@@ -204,6 +219,9 @@ const char* Encoder::EncodeTop(int level) {
       break;
     }
     case LUA_TTABLE:
+      // Without a slot here, TableIsArray's own check would fail the same way.
+      if (!lua_checkstack(L_, 1)) return "in function table_is_an_array";
+      ResolveProxy();
       if (const char* err = Table(level)) return err;
       break;
     default:  // nil, functions, userdata, threads
@@ -222,9 +240,12 @@ int Pack(lua_State* L) {
   if (!lua_checkstack(L, nargs)) {
     return luaL_argerror(L, 0, "Too many arguments for MessagePack pack.");
   }
+  lua_getfield(L, LUA_REGISTRYINDEX, kTableProxiesKey);
+  const int proxies = lua_istable(L, -1) ? nargs + 1 : 0;
+  if (proxies == 0) lua_pop(L, 1);
   const char* err = nullptr;
   {
-    Encoder encoder(L);
+    Encoder encoder(L, proxies);
     for (int i = 1; i <= nargs && err == nullptr; i++) {
       if (!lua_checkstack(L, 1)) {
         err = "in function mp_check";

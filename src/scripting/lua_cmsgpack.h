@@ -8,6 +8,11 @@ extern "C" {
 
 namespace cinnabar::scripting {
 
+// If the Lua registry holds a table under this key, pack encodes any table found there as
+// a key as the table it maps to (the sandbox's read-only views are empty proxies of the
+// real library tables; Redis packs the real contents).
+inline constexpr char kTableProxiesKey[] = "cinnabar.views";
+
 // Creates the `cmsgpack` table (pack, unpack, unpack_one, unpack_limit and the
 // _NAME/_VERSION/_COPYRIGHT/_DESCRIPTION strings), stores it in the global `cmsgpack`, as
 // Redis's loader does, and leaves it on the stack. Returns 1 (a lua_CFunction).

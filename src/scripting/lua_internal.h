@@ -61,10 +61,18 @@ int RaiseString(lua_State* L, std::string_view text);
 // lua_sandbox.cc: loads the libraries, removes what Redis removes, makes the globals and
 // every library table read-only, installs math.random. Leaves the stack as it found it.
 void InstallSandbox(lua_State* L, StateKind kind);
+// lua_safe_base.cc: replaces the base functions that bypass metatables, loadstring, load,
+// cjson.encode and math.random; removes dofile, loadfile, print, newproxy, setfenv and
+// getfenv. Called by InstallSandbox before the tables are protected.
+void InstallSafeBase(lua_State* L);
 // Pushes the real (writable) globals table behind the read-only view.
 void PushRealGlobals(lua_State* L);
-// Makes the globals view the thread's globals again (setfenv(0, t) may have changed them).
+// Makes the globals view the thread's globals again (scripts cannot change them, since
+// setfenv is gone; this keeps the invariant explicit).
 void RestoreGlobals(lua_State* L);
+// When the value at `index` is a read-only view, pushes the real table behind it and
+// returns true; else pushes nothing. The real table must never reach script code.
+bool PushViewTarget(lua_State* L, int index);
 // True when the table at `index` is a read-only view.
 bool IsReadonlyView(lua_State* L, int index);
 // Pushes a read-only view of the table at `index` (its table values are protected too).

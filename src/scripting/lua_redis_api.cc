@@ -300,10 +300,20 @@ int ErrorHandler(lua_State* L) {
   }
   lua_settop(L, 1);
   if (lua_istable(L, 1) && IsReadonlyView(L, 1)) {
-    // error(string): a read-only view must not be written; it becomes an error table
-    // without a message.
+    // Redis compat: error(string) makes Redis's handler (Lua code) write to a read-only
+    // table; that fails at line 10 of its source, and the handler reports that failure.
+    std::string text = "ERR err_handler_def:10: " + std::string(errors::kReadonlyTable);
     lua_newtable(L);
-    lua_replace(L, 1);
+    lua_pushstring(L, "err");
+    lua_pushlstring(L, text.data(), text.size());
+    lua_rawset(L, -3);
+    lua_pushstring(L, "source");
+    lua_pushstring(L, "@err_handler_def");
+    lua_rawset(L, -3);
+    lua_pushstring(L, "line");
+    lua_pushnumber(L, 10);
+    lua_rawset(L, -3);
+    return 1;
   }
   if (!lua_istable(L, 1)) {
     std::string text = "ERR " + ValueText(L, 1);

@@ -1,15 +1,13 @@
 // The sandbox every interpreter runs in, as Redis 7.0 builds it: the base, table, string
 // and math libraries, cjson, bit, cmsgpack and struct; no io, os, package, debug, dofile,
-// loadfile, print or newproxy; the globals and every library table read-only; reading a
-// missing global an error; math.random deterministic.
+// loadfile, print, newproxy, setfenv or getfenv; the globals and every library table
+// read-only; reading a missing global an error; math.random deterministic.
 //
 // Redis makes tables read-only with a flag its own copy of Lua checks on every write.
 // Debian's Lua has no such flag, so a protected table is replaced by an empty *view*
 // whose metatable reads through to the real table and refuses writes (__newindex), and
-// the few library functions that bypass metatables (rawset, setmetatable, next, pairs,
-// rawget, table.insert/remove/sort/setn) are wrapped to see through or refuse views.
-#include <cmath>
-#include <cstring>
+// the few library functions that bypass metatables are wrapped to see through or refuse
+// views (lua_safe_base.cc). cmsgpack sees through views by itself (kTableProxiesKey).
 #include <string>
 
 #include "scripting/lua_internal.h"
@@ -26,27 +24,12 @@ extern "C" {
 namespace cinnabar::scripting::internal {
 namespace {
 
-constexpr char kViewsKey[] = "cinnabar.views";          // weak map: view -> real table
+constexpr const char* kViewsKey = kTableProxiesKey;  // weak map: view -> real table
 constexpr char kGlobalsMetaKey[] = "cinnabar.globals_meta";  // the globals view's metatable
 constexpr char kRealGlobalsKey[] = "cinnabar.real_globals";
 constexpr char kGlobalsViewKey[] = "cinnabar.globals_view";
 
 // ---- Read-only views -------------------------------------------------------------------
-
-// Pushes the real table behind the view at `index`, or nothing and returns false.
-bool PushViewTarget(lua_State* L, int index) {
-  if (!lua_istable(L, index)) return false;
-  if (index < 0 && index > LUA_REGISTRYINDEX) index = lua_gettop(L) + index + 1;
-  lua_getfield(L, LUA_REGISTRYINDEX, kViewsKey);
-  lua_pushvalue(L, index);
-  lua_rawget(L, -2);
-  lua_remove(L, -2);
-  if (lua_istable(L, -1)) return true;
-  lua_pop(L, 1);
-  return false;
-}
-
-bool IsView(lua_State* L, int index) { return IsReadonlyView(L, index); }
 
 // __newindex of every view: the write happens in Lua code, so the message gets its
 // position ("user_script:1: Attempt to modify a readonly table").
@@ -61,9 +44,8 @@ int MissingGlobal(lua_State* L) {
   return luaL_error(L, "%s", text.c_str());
 }
 
-// Replaces, recursively, every table value of the table at the top of the stack by a
-// read-only view of it (skipping `skip`, the globals table itself), then pushes a view of
-// that table. `seen` (a table at absolute index `seen`) maps real tables to their views,
+// Replaces, recursively, every table value (not already a view) of the table at the top
+// of the stack by a read-only view of it, then pushes a view of that table. `seen` (a table at absolute index `seen`) maps real tables to their views,
 // so shared or cyclic tables get one view.
 void MakeViewRecursive(lua_State* L, int seen) {
   int real = lua_gettop(L);
@@ -80,7 +62,7 @@ void MakeViewRecursive(lua_State* L, int seen) {
   // Children first.
   lua_pushnil(L);
   while (lua_next(L, real) != 0) {
-    if (lua_istable(L, -1)) {
+    if (lua_istable(L, -1) && !IsReadonlyView(L, -1)) {
       lua_pushvalue(L, -2);  // key
       lua_pushvalue(L, -2);  // child table
       MakeViewRecursive(L, seen);
@@ -106,170 +88,15 @@ void MakeViewRecursive(lua_State* L, int seen) {
   // Leave only the view above `real`.
 }
 
-// ---- Wrapped base functions --------------------------------------------------------------
-
-int SafeRawSet(lua_State* L) {
-  if (IsView(L, 1)) return RaiseString(L, errors::kReadonlyTable);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_checkany(L, 2);
-  luaL_checkany(L, 3);
-  lua_settop(L, 3);
-  lua_rawset(L, 1);
-  return 1;
-}
-
-int SafeSetMetatable(lua_State* L) {
-  if (IsView(L, 1)) return RaiseString(L, errors::kReadonlyTable);
-  lua_pushvalue(L, lua_upvalueindex(1));  // the original setmetatable
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
-}
-
-// Replaces argument 1 by the real table when it is a view.
-void SeeThrough(lua_State* L) {
-  if (PushViewTarget(L, 1)) lua_replace(L, 1);
-}
-
-int SafeNext(lua_State* L) {
-  SeeThrough(L);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_settop(L, 2);
-  if (lua_next(L, 1)) return 2;
-  lua_pushnil(L);
-  return 1;
-}
-
-int SafePairs(lua_State* L) {
-  luaL_checktype(L, 1, LUA_TTABLE);
-  lua_pushvalue(L, lua_upvalueindex(1));  // our next
-  lua_pushvalue(L, 1);
-  lua_pushnil(L);
-  return 3;
-}
-
-// getfenv of a C function answers the table its environment really is, the writable
-// globals: answer the view instead.
-int SafeGetfenv(lua_State* L) {
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, 1);
-  lua_getfield(L, LUA_REGISTRYINDEX, kRealGlobalsKey);
-  if (lua_rawequal(L, -1, -2)) {
-    lua_pop(L, 2);
-    lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsViewKey);
-  } else {
-    lua_pop(L, 1);
-  }
-  return 1;
-}
-
-int SafeRawGet(lua_State* L) {
-  SeeThrough(L);
-  luaL_checktype(L, 1, LUA_TTABLE);
-  luaL_checkany(L, 2);
-  lua_settop(L, 2);
-  lua_rawget(L, 1);
-  return 1;
-}
-
-// table.insert / remove / sort / setn: refuse views, else call the original (upvalue 1).
-int RefuseViewThenCall(lua_State* L) {
-  if (IsView(L, 1)) return RaiseString(L, errors::kReadonlyTable);
-  lua_pushvalue(L, lua_upvalueindex(1));
-  lua_insert(L, 1);
-  lua_call(L, lua_gettop(L) - 1, LUA_MULTRET);
-  return lua_gettop(L);
-}
-
-// loadstring / load refuse precompiled chunks: Lua 5.1 does not verify bytecode, so a
-// crafted chunk could corrupt memory. (Redis's Lua refuses them the same way.)
-int SafeLoadString(lua_State* L) {
-  size_t len = 0;
-  const char* s = luaL_checklstring(L, 1, &len);
-  const char* name = luaL_optstring(L, 2, s);
-  if (len > 0 && s[0] == LUA_SIGNATURE[0]) {
-    lua_pushnil(L);
-    lua_pushstring(L, "bytecode loading is not allowed");
-    return 2;
-  }
-  if (luaL_loadbuffer(L, s, len, name) == 0) return 1;
-  lua_pushnil(L);
+// Redis compat: getmetatable answers the `__metatable` field of the metatable at
+// `meta`: make it a read-only table holding `field` = the value at the top (popped).
+void SetPublicMetatable(lua_State* L, int meta, const char* field) {
+  lua_newtable(L);
   lua_insert(L, -2);
-  return 2;
-}
-
-int SafeLoad(lua_State* L) {
-  // Collect the pieces the reader returns, then load them as a string.
-  luaL_checktype(L, 1, LUA_TFUNCTION);
-  const char* name = luaL_optstring(L, 2, "=(load)");
-  luaL_Buffer b;
-  lua_settop(L, 2);
-  luaL_buffinit(L, &b);
-  for (;;) {
-    lua_pushvalue(L, 1);
-    lua_call(L, 0, 1);
-    if (lua_isnil(L, -1)) {
-      lua_pop(L, 1);
-      break;
-    }
-    if (!lua_isstring(L, -1)) return luaL_error(L, "reader function must return a string");
-    luaL_addvalue(&b);
-  }
-  luaL_pushresult(&b);
-  lua_pushcfunction(L, SafeLoadString);
-  lua_insert(L, -2);
-  lua_pushstring(L, name);
-  lua_call(L, 2, 2);
-  return 2;
-}
-
-// ---- math.random -------------------------------------------------------------------------
-
-// Redis compat: math.random is Lua's own formula over a 48-bit linear congruential
-// generator (rand48's constants), so every platform yields the same sequence; the state
-// starts at rand48's default seed and is not reset between scripts.
-constexpr uint64_t kRandMul = 0x5DEECE66DULL;
-constexpr uint64_t kRandAdd = 0xB;
-constexpr uint64_t kRandMask = (1ULL << 48) - 1;
-constexpr int32_t kRandMax = 0x7fffffff;
-constexpr uint64_t kRandDefaultState = 0x1234ABCD330EULL;
-
-int32_t NextRand(StateData* data) {
-  data->rand_state = (data->rand_state * kRandMul + kRandAdd) & kRandMask;
-  return static_cast<int32_t>(data->rand_state >> 17);
-}
-
-int MathRandom(lua_State* L) {
-  StateData* data = GetStateData(L);
-  lua_Number r = static_cast<lua_Number>(NextRand(data) % kRandMax) / kRandMax;
-  switch (lua_gettop(L)) {
-    case 0:
-      lua_pushnumber(L, r);
-      break;
-    case 1: {
-      int u = luaL_checkint(L, 1);
-      luaL_argcheck(L, 1 <= u, 1, "interval is empty");
-      lua_pushnumber(L, std::floor(r * u) + 1);
-      break;
-    }
-    case 2: {
-      int l = luaL_checkint(L, 1);
-      int u = luaL_checkint(L, 2);
-      luaL_argcheck(L, l <= u, 2, "interval is empty");
-      lua_pushnumber(L, std::floor(r * (static_cast<lua_Number>(u) - l + 1)) + l);
-      break;
-    }
-    default:
-      return luaL_error(L, "wrong number of arguments");
-  }
-  return 1;
-}
-
-int MathRandomSeed(lua_State* L) {
-  uint32_t seed = static_cast<uint32_t>(luaL_checkint(L, 1));
-  GetStateData(L)->rand_state = (static_cast<uint64_t>(seed) << 16) | 0x330E;
-  return 0;
+  lua_setfield(L, -2, field);
+  PushReadonlyView(L, -1);
+  lua_setfield(L, meta, "__metatable");
+  lua_pop(L, 1);
 }
 
 // ---- Setup -------------------------------------------------------------------------------
@@ -296,57 +123,9 @@ void OpenLibraries(lua_State* L) {
   OpenLibrary(L, "struct", LuaOpenStruct);
 }
 
-void SetGlobalFunction(lua_State* L, const char* name, lua_CFunction fn, bool with_original) {
-  if (with_original) {
-    lua_getglobal(L, name);
-    lua_pushcclosure(L, fn, 1);
-  } else {
-    lua_pushcfunction(L, fn);
-  }
-  lua_setglobal(L, name);
-}
-
-void WrapTableFunction(lua_State* L, const char* name) {
-  lua_getglobal(L, LUA_TABLIBNAME);
-  lua_getfield(L, -1, name);
-  if (lua_isfunction(L, -1)) {
-    lua_pushcclosure(L, RefuseViewThenCall, 1);
-    lua_setfield(L, -2, name);
-  } else {
-    lua_pop(L, 1);
-  }
-  lua_pop(L, 1);
-}
-
-void InstallWrappers(lua_State* L) {
-  for (const char* name : {"dofile", "loadfile", "print", "newproxy"}) {
-    lua_pushnil(L);
-    lua_setglobal(L, name);
-  }
-  SetGlobalFunction(L, "rawset", SafeRawSet, false);
-  SetGlobalFunction(L, "rawget", SafeRawGet, false);
-  SetGlobalFunction(L, "setmetatable", SafeSetMetatable, true);
-  SetGlobalFunction(L, "next", SafeNext, false);
-  SetGlobalFunction(L, "getfenv", SafeGetfenv, true);
-  lua_getglobal(L, "next");
-  lua_pushcclosure(L, SafePairs, 1);
-  lua_setglobal(L, "pairs");
-  SetGlobalFunction(L, "loadstring", SafeLoadString, false);
-  SetGlobalFunction(L, "load", SafeLoad, false);
-  for (const char* name : {"insert", "remove", "sort", "setn"}) WrapTableFunction(L, name);
-
-  lua_getglobal(L, LUA_MATHLIBNAME);
-  lua_pushcfunction(L, MathRandom);
-  lua_setfield(L, -2, "random");
-  lua_pushcfunction(L, MathRandomSeed);
-  lua_setfield(L, -2, "randomseed");
-  lua_pop(L, 1);
-}
-
 }  // namespace
 
 void InstallSandbox(lua_State* L, StateKind kind) {
-  GetStateData(L)->rand_state = kRandDefaultState;
   lua_newtable(L);  // views -> real tables, weak keys
   lua_newtable(L);
   lua_pushstring(L, "k");
@@ -355,8 +134,11 @@ void InstallSandbox(lua_State* L, StateKind kind) {
   lua_setfield(L, LUA_REGISTRYINDEX, kViewsKey);
 
   OpenLibraries(L);
-  InstallWrappers(L);
+  InstallSafeBase(L);
   RegisterRedisApi(L, kind);
+  // Redis compat: Redis's message handler is a global too (ours is ErrorHandler).
+  lua_pushcfunction(L, ErrorHandler);
+  lua_setglobal(L, "__redis__err__handler");
 
   // Protect everything reachable from the globals, and the string metatable.
   lua_pushvalue(L, LUA_GLOBALSINDEX);
@@ -375,19 +157,22 @@ void InstallSandbox(lua_State* L, StateKind kind) {
   lua_pushvalue(L, view);
   lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsViewKey);
   lua_getmetatable(L, view);
+  lua_pushvalue(L, -1);
   lua_setfield(L, LUA_REGISTRYINDEX, kGlobalsMetaKey);
+  lua_pushcfunction(L, MissingGlobal);
+  SetPublicMetatable(L, lua_gettop(L) - 1, "__index");
+  lua_pop(L, 1);
 
+  // The string metatable: __index is the string view, and getmetatable('') a view of
+  // a table holding only that.
   lua_pushstring(L, "");
-  lua_getmetatable(L, -1);  // the string metatable: __index points at the string view
+  lua_getmetatable(L, -1);
   int string_meta = lua_gettop(L);
   lua_getfield(L, real, LUA_STRLIBNAME);
   lua_setfield(L, string_meta, "__index");
-  lua_pushvalue(L, string_meta);
-  MakeViewRecursive(L, seen);
-  lua_setfield(L, string_meta, "__metatable");
-  lua_getfield(L, real, LUA_STRLIBNAME);  // undo the view of the view made above
-  lua_setfield(L, string_meta, "__index");
-  lua_settop(L, string_meta - 2);  // back to: real, seen, real, view
+  lua_getfield(L, real, LUA_STRLIBNAME);
+  SetPublicMetatable(L, string_meta, "__index");
+  lua_settop(L, view);
 
   // The real globals: a missing name is an error.
   lua_newtable(L);
@@ -403,6 +188,18 @@ void InstallSandbox(lua_State* L, StateKind kind) {
 void RestoreGlobals(lua_State* L) {
   lua_getfield(L, LUA_REGISTRYINDEX, kGlobalsViewKey);
   lua_replace(L, LUA_GLOBALSINDEX);
+}
+
+bool PushViewTarget(lua_State* L, int index) {
+  if (!lua_istable(L, index)) return false;
+  if (index < 0 && index > LUA_REGISTRYINDEX) index = lua_gettop(L) + index + 1;
+  lua_getfield(L, LUA_REGISTRYINDEX, kViewsKey);
+  lua_pushvalue(L, index);
+  lua_rawget(L, -2);
+  lua_remove(L, -2);
+  if (lua_istable(L, -1)) return true;
+  lua_pop(L, 1);
+  return false;
 }
 
 bool IsReadonlyView(lua_State* L, int index) {

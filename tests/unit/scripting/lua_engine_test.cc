@@ -219,7 +219,7 @@ TEST_F(LuaEngineTest, Sandbox) {
             "-ERR user_script:1: Script attempted to access nonexistent global variable 'y' script: " +
                 sha + ", on @user_script:1.\r\n");
   for (const char* name : {"os", "io", "debug", "loadfile", "dofile", "print", "require",
-                           "package", "module", "newproxy"}) {
+                           "package", "module", "newproxy", "setfenv", "getfenv"}) {
     std::string body = std::string("return ") + name;
     EXPECT_NE(Eval(body).find("nonexistent global variable '" + std::string(name) + "'"),
               std::string::npos)
@@ -233,19 +233,105 @@ TEST_F(LuaEngineTest, Sandbox) {
   EXPECT_NE(Eval("setmetatable(_G, nil)").find("Attempt to modify a readonly table"), std::string::npos);
   EXPECT_NE(Eval("table.insert(string, 1)").find("Attempt to modify a readonly table"), std::string::npos);
   EXPECT_NE(Eval("getmetatable('').__index = 1").find("readonly"), std::string::npos);
-  EXPECT_NE(Eval("getfenv(tostring).x = 1").find("readonly"), std::string::npos);
+  // getfenv(tostring) used to reach the writable globals: no name reaches them now.
+  EXPECT_EQ(Eval("return {rawget(_G, 'getfenv'), rawget(_G, 'setfenv')}"), "*0\r\n");
   EXPECT_EQ(Eval("return getmetatable('').__index == string"), ":1\r\n");
   EXPECT_EQ(Eval("return tostring(next(string) ~= nil)"), "$4\r\ntrue\r\n");
   EXPECT_EQ(Eval("local n = 0 for k in pairs(redis) do n = n + 1 end return n > 10"), ":1\r\n");
-  EXPECT_EQ(Eval("return loadstring(string.dump(function() return 1 end))"), "$-1\r\n");
   EXPECT_EQ(Eval("return loadstring('return 7')()"), ":7\r\n");
   EXPECT_EQ(Eval("return cjson.encode({1,2})"), "$5\r\n[1,2]\r\n");
   EXPECT_EQ(Eval("return bit.band(7, 3)"), ":3\r\n");
   EXPECT_EQ(Eval("local t = {} t.x = 1 return t.x"), ":1\r\n");
   EXPECT_EQ(Eval("return coroutine.wrap(function() coroutine.yield(5) end)()"), ":5\r\n");
-  // A failed script leaves nothing behind for the next one.
-  Eval("setfenv(0, {})");
-  EXPECT_EQ(Eval("return type(redis)"), "$5\r\ntable\r\n");
+}
+
+TEST_F(LuaEngineTest, MetatablesOfProtectedTables) {
+  // _G's is a read-only table holding only __index (the missing-global error).
+  EXPECT_EQ(Eval("local r = {} for k, v in pairs(getmetatable(_G)) do r[#r+1] = k .. '=' .. "
+                 "type(v) end return r"),
+            "*1\r\n$16\r\n__index=function\r\n");
+  std::string body = "local mt = getmetatable(_G); mt.__index = nil";
+  EXPECT_EQ(Eval(body), "-ERR user_script:1: Attempt to modify a readonly table script: " +
+                            Sha(body) + ", on @user_script:1.\r\n");
+  body = "rawset(getmetatable(_G), '__index', nil)";
+  EXPECT_EQ(Eval(body), "-ERR Attempt to modify a readonly table script: " + Sha(body) +
+                            ", on @user_script:1.\r\n");
+  body = "setmetatable(getmetatable(_G), nil)";
+  EXPECT_EQ(Eval(body), "-ERR Attempt to modify a readonly table script: " + Sha(body) +
+                            ", on @user_script:1.\r\n");
+  body = "return getmetatable(_G).__index(_G, 'xx')";
+  EXPECT_EQ(Eval(body),
+            "-ERR user_script:1: Script attempted to access nonexistent global variable 'xx' "
+            "script: " + Sha(body) + ", on @user_script:1.\r\n");
+  EXPECT_EQ(Eval("return type(getmetatable(getmetatable(_G)))"), "$3\r\nnil\r\n");
+  // The library tables have none; user tables keep theirs.
+  for (const char* name : {"string", "table", "math", "redis", "cjson", "bit", "struct",
+                           "cmsgpack", "coroutine"}) {
+    EXPECT_EQ(Eval(std::string("return type(getmetatable(") + name + "))"), "$3\r\nnil\r\n")
+        << name;
+  }
+  EXPECT_EQ(Eval("return type(getmetatable({}))"), "$3\r\nnil\r\n");
+  EXPECT_EQ(Eval("return getmetatable(setmetatable({}, {__metatable = 'x'}))"), "$1\r\nx\r\n");
+  EXPECT_EQ(Eval("return tostring(getmetatable(setmetatable({}, {__metatable = false})))"),
+            "$5\r\nfalse\r\n");
+  // The strings' holds only __index, the string library.
+  EXPECT_EQ(Eval("local r = {} for k in pairs(getmetatable('')) do r[#r+1] = k end return r"),
+            "*1\r\n$7\r\n__index\r\n");
+  EXPECT_EQ(Eval("return type(getmetatable(getmetatable('')))"), "$3\r\nnil\r\n");
+}
+
+TEST_F(LuaEngineTest, BytecodeIsParsedAsText) {
+  // Redis's Lua never undumps: a precompiled chunk fails as source text would.
+  EXPECT_EQ(Eval("local f, e = loadstring(string.dump(function() return 1 end)) "
+                 "return {tostring(f), e}"),
+            "*2\r\n$3\r\nnil\r\n$53\r\n[string \"\x1bLuaQ\"]:1: unexpected symbol near "
+            "'char(27)'\r\n");
+  EXPECT_EQ(Eval("local f, e = loadstring('\\27', '=nm') return {tostring(f), e}"),
+            "*2\r\n$3\r\nnil\r\n$39\r\nnm:1: unexpected symbol near 'char(27)'\r\n");
+  EXPECT_EQ(Eval("local s = string.dump(function() return 1 end) local i = 0 "
+                 "local f, e = load(function() i = i + 1 if i == 1 then return s end end) "
+                 "return {tostring(f), e}"),
+            "*2\r\n$3\r\nnil\r\n$43\r\n(load):1: unexpected symbol near 'char(27)'\r\n");
+  // Source still loads, from a string or in pieces.
+  EXPECT_EQ(Eval("return loadstring('return 7')()"), ":7\r\n");
+  EXPECT_EQ(Eval("local p = {'return ', '8'} local i = 0 "
+                 "return load(function() i = i + 1 return p[i] end)()"),
+            ":8\r\n");
+  // A reader returning a non-string fails inside load, through the message handler.
+  EXPECT_EQ(Eval("local f, e = load(function() return {} end) return e.err"),
+            "$55\r\nERR user_script:1: reader function must return a string\r\n");
+}
+
+TEST_F(LuaEngineTest, EncodersSeeTheLibraryTables) {
+  std::string body = "return cjson.encode(math)";
+  EXPECT_EQ(Eval(body), "-ERR user_script:1: Cannot serialise function: type not supported "
+                        "script: " + Sha(body) + ", on @user_script:1.\r\n");
+  body = "return cjson.encode({a = {}, b = {string}})";
+  EXPECT_NE(Eval(body).find("Cannot serialise function"), std::string::npos);
+  EXPECT_EQ(Eval("return cjson.encode({a = {}})"), "$8\r\n{\"a\":{}}\r\n");
+  EXPECT_EQ(Eval("return {pcall(cjson.encode, _G)}"),
+            "*2\r\n$-1\r\n$45\r\nCannot serialise function: type not supported\r\n");
+  // The views are back in place afterwards.
+  EXPECT_NE(Eval("pcall(cjson.encode, _G) string.x = 1").find("readonly"), std::string::npos);
+  EXPECT_NE(Eval("pcall(cjson.encode, {string}) string.x = 1").find("readonly"),
+            std::string::npos);
+  // cmsgpack packs the real contents (nil for each function).
+  EXPECT_EQ(Eval("local t = cmsgpack.unpack(cmsgpack.pack(math)) return {t.pi > 3, t.huge > 0}"),
+            "*2\r\n:1\r\n:1\r\n");
+  EXPECT_EQ(Eval("return #cmsgpack.pack(string)"), ":99\r\n");
+  EXPECT_EQ(Eval("return #cmsgpack.pack({[math] = 1})"), ":202\r\n");
+}
+
+TEST_F(LuaEngineTest, RedisErrorHandlerIsAGlobal) {
+  EXPECT_EQ(Eval("local e = __redis__err__handler('boom') return {e.err, e.source, e.line}"),
+            "*3\r\n$8\r\nERR boom\r\n$12\r\n@user_script\r\n:1\r\n");
+  EXPECT_EQ(Eval("local ok, e = xpcall(function() error('q') end, __redis__err__handler) "
+                 "return e.err"),
+            "$20\r\nERR user_script:1: q\r\n");
+  std::string body = "error(string)";
+  EXPECT_EQ(Eval(body), "-ERR err_handler_def:10: Attempt to modify a readonly table script: " +
+                            Sha(body) + ", on @err_handler_def:10.\r\n");
+  EXPECT_EQ(Eval("local n = 0 for k in pairs(_G) do n = n + 1 end return n"), ":35\r\n");
 }
 
 TEST_F(LuaEngineTest, RedisApi) {
@@ -294,7 +380,17 @@ TEST_F(LuaEngineTest, MemoryIsCountedAndBounded) {
   base::IoBuf out;
   protocol::ReplyBuilder reply(&out, 2);
   small.Eval(*script, {}, {}, host_, reply);
-  EXPECT_NE(std::string(out.view()).find("not enough memory"), std::string::npos);
+  EXPECT_EQ(std::string(out.view()),
+            "-ERR Error running script " + script->sha + ", not enough memory\r\n");
+  // Also when the allocation fails inside cjson.encode, below its wrapper's pcall.
+  script = small.LoadScript("local s = string.rep('x', 300000) "
+                            "return #cjson.encode({s, s, s, s, s, s, s, s, s, s, s, s, {}})",
+                            &error);
+  base::IoBuf out2;
+  protocol::ReplyBuilder reply2(&out2, 2);
+  small.Eval(*script, {}, {}, host_, reply2);
+  EXPECT_EQ(std::string(out2.view()),
+            "-ERR Error running script " + script->sha + ", not enough memory\r\n");
 }
 
 TEST_F(LuaEngineTest, ScriptCacheIsSharedAndFlushed) {
