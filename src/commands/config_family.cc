@@ -46,22 +46,12 @@ void ConfigSet(CommandContext& ctx) {
       allow_protected);
   if (!st.ok()) return ctx.ReplyError(st.message());
   std::shared_ptr<const engine::ServerConfig> snapshot = eng.config_store().snapshot();
-  ctx.GatherFromWorkers<int>(
-      [snapshot](Worker& w) {
-        w.SetConfig(snapshot);
-        return 0;
-      },
-      [](Client&, protocol::ReplyBuilder& rb, std::vector<int>&) { rb.Ok(); });
+  ctx.ApplyOnWorkers([snapshot](Worker& w) { w.SetConfig(snapshot); });
 }
 
 // CONFIG RESETSTAT
 void ConfigResetStat(CommandContext& ctx) {
-  ctx.GatherFromWorkers<int>(
-      [](Worker& w) {
-        w.ResetStats();
-        return 0;
-      },
-      [](Client&, protocol::ReplyBuilder& rb, std::vector<int>&) { rb.Ok(); });
+  ctx.ApplyOnWorkers([](Worker& w) { w.ResetStats(); });
 }
 
 // CONFIG HELP

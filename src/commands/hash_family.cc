@@ -100,10 +100,7 @@ void HSetNx(CommandContext& ctx) {
   Database& db = ctx.db();
   OpResult<Target> t = FindForWrite(db, ctx.arg(1));
   if (!t) return ctx.ReplyError(t.status());
-  if (t->hash.Contains(ctx.arg(2))) {
-    Commit(db, ctx.arg(1), *t);  // frees the hash when it was a new one
-    return ctx.reply().Integer(0);
-  }
+  if (t->hash.Contains(ctx.arg(2))) return ctx.reply().Integer(0);  // an existing hash: no change
   t->hash.Set(ctx.arg(2), ctx.arg(3), Limits(ctx));
   Commit(db, ctx.arg(1), *t);
   ctx.reply().Integer(1);

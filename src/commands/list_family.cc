@@ -163,7 +163,7 @@ void LInsert(CommandContext& ctx) {
   }
   ListValue list = ListValue::Of(ref->entry);
   bool inserted = list.Insert(ctx.arg(3), ctx.arg(4), where, ListFill(ctx.config()));
-  ctx.db().UpdateObject(*ref, list.encoding(), list.pointer());
+  if (inserted) ctx.db().UpdateObject(*ref, list.encoding(), list.pointer());
   ctx.reply().Integer(inserted ? static_cast<int64_t>(list.Length()) : -1);
 }
 
@@ -178,7 +178,7 @@ void LRem(CommandContext& ctx) {
   }
   ListValue list = ListValue::Of(ref->entry);
   size_t removed = list.Remove(ctx.arg(3), *count, ListFill(ctx.config()));
-  StoreListOrDelete(ctx.db(), *ref, list);
+  if (removed > 0) StoreListOrDelete(ctx.db(), *ref, list);  // Redis compat: no change
   ctx.reply().Integer(static_cast<int64_t>(removed));
 }
 

@@ -5,6 +5,7 @@
 #include "base/clock.h"
 #include "base/logging.h"
 #include "commands/script_runtime.h"
+#include "engine/client.h"
 #include "engine/command_context.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
@@ -32,6 +33,7 @@ ScriptCaller::ScriptCaller(engine::CommandContext& ctx, std::string id,
 ScriptCaller::~ScriptCaller() {
   engine::Engine& eng = ctx_.engine();
   if (busy_) {
+    if (running_.shutdown.load(std::memory_order_acquire)) DropClient();
     running_.kill.store(false, std::memory_order_relaxed);
     eng.busy_script.store(engine::Engine::kNotBusy, std::memory_order_release);
     running_.owner.store(nullptr, std::memory_order_release);
@@ -93,6 +95,19 @@ void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::
     wrote_ = true;
     if (busy_) running_.wrote.store(true, std::memory_order_release);
   }
+}
+
+void ScriptCaller::DropClient() {
+  // Redis compat: the server exits under the script; its client gets no reply. The
+  // connection closes now, dropping the reply about to be written (or, for a client of
+  // another thread, before the reply's hop reaches it).
+  if (ctx_.has_client()) return ctx_.client().Kill();
+  engine::Engine& eng = ctx_.engine();
+  uint64_t id = ctx_.origin()->id();
+  unsigned home = ctx_.home();
+  eng.Post(home, [&eng, home, id] {
+    if (engine::Client* c = eng.worker(home).FindClient(id)) c->Kill();
+  });
 }
 
 void ScriptCaller::BecomeBusy() {

@@ -48,6 +48,8 @@ class ScriptCaller : public scripting::ScriptHost {
   bool Reachable(const engine::CommandEntry& cmd, std::span<const std::string_view> args);
   // Past busy-reply-threshold: becomes the busy script, if none is.
   void BecomeBusy();
+  // SHUTDOWN NOSAVE stopped this busy script: its client is cut off without a reply.
+  void DropClient();
 
   engine::CommandContext& ctx_;
   ScriptRuntime& runtime_;

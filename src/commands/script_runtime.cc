@@ -57,20 +57,22 @@ void KillBusyScript(engine::CommandContext& ctx, int kind) {
   namespace errors = protocol::errors;
   int busy = ctx.engine().busy_script.load(std::memory_order_acquire);
   if (busy == engine::Engine::kNotBusy) return ctx.ReplyError(errors::kNotBusy);
+  RunningScript& running = Runtime(ctx.engine()).running();
+  if (running.wrote.load(std::memory_order_acquire)) return ctx.ReplyError(errors::kUnkillable);
   // Redis compat: the other kind's KILL is refused as any command is while a script is busy.
   if (busy != kind) {
     return ctx.ReplyError(busy == engine::Engine::kBusyFunction ? errors::kBusyFunction
                                                                  : errors::kBusyScript);
   }
-  RunningScript& running = Runtime(ctx.engine()).running();
-  if (running.wrote.load(std::memory_order_acquire)) return ctx.ReplyError(errors::kUnkillable);
   running.kill.store(true, std::memory_order_release);
   ctx.reply().Ok();
 }
 
 void StopBusyScript(engine::Engine& eng) {
   if (eng.busy_script.load(std::memory_order_acquire) == engine::Engine::kNotBusy) return;
-  Runtime(eng).running().kill.store(true, std::memory_order_release);
+  RunningScript& running = Runtime(eng).running();
+  running.shutdown.store(true, std::memory_order_release);
+  running.kill.store(true, std::memory_order_release);
 }
 
 ScriptRuntime& Runtime(engine::Engine& eng) {

@@ -43,6 +43,7 @@ struct RunningScript {
   std::atomic<const void*> owner{nullptr};  // the busy script's ScriptCaller
   std::atomic<bool> wrote{false};           // it ran a write command: it cannot be killed
   std::atomic<bool> kill{false};            // SCRIPT KILL / SHUTDOWN NOSAVE: stop it
+  std::atomic<bool> shutdown{false};        // SHUTDOWN NOSAVE: its client gets no reply
   // FUNCTION STATS' running_script, set when it became busy.
   std::mutex mu;
   std::string name;

@@ -47,6 +47,7 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   if (!found) return ctx.ReplyError(found.status());
   Database::Ref ref = *found;
   core::ZSetLimits limits = ZSetLimitsOf(ctx);
+  const bool created = !ref;
   if (!ref) {
     if (flags & ZSetValue::kXx) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
     ZSetValue fresh = ZSetValue::CreateForAdd(ctx.arg(first + 1).size(), limits);
@@ -72,7 +73,8 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
       score = new_score;
     }
   }
-  CommitZSet(db, ref, z);
+  // Redis compat: a ZADD that added and changed nothing is no change (WATCH, dirty).
+  if (created || added > 0 || updated > 0) CommitZSet(db, ref, z);
   if (incr) return processed > 0 ? ctx.reply().Double(score) : ctx.reply().Null();
   ctx.reply().Integer(ch ? added + updated : added);
 }

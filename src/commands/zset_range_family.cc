@@ -258,6 +258,7 @@ void ZRemRangeGeneric(CommandContext& ctx, RangeType type) {
   ZSetValue z = ZSetOf(ref);
   size_t first, last;
   SelectRanks(z, spec, &first, &last);
+  if (last == first) return ctx.reply().Integer(0);  // Redis compat: no change to signal
   z.DeleteRange(first, last);
   CommitZSet(db, ref, z);
   ctx.reply().Integer(static_cast<int64_t>(last - first));

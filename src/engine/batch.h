@@ -71,6 +71,11 @@ class Batch : public LockOwner {
   // Makes the batch an EXEC: it runs locked, in one piece, over the shards of its commands
   // and of the keys `watch` names (may be null).
   void MakeTransaction(std::shared_ptr<WatchSet> watch);
+  // A keyless transaction that must wait its turn: it locks the client's own shard.
+  void AddOwnShard() {
+    const unsigned own[] = {home_};
+    AddShards(own);
+  }
   // Runs the transaction and writes EXEC's reply. `mode` kLocal: every shard it touches is
   // the client's own and free; kLocked: all are held. On the client's thread.
   void RunTransaction(Client& c, protocol::ReplyBuilder& rb, ExecMode mode);

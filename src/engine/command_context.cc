@@ -55,8 +55,30 @@ void CommandContext::ReplyError(base::OpStatus status) {
   reply_->Error(protocol::errors::OpStatusText(status));
 }
 
+void CommandContext::ApplyOnWorkers(std::function<void(Worker&)> apply) {
+  if (call_flags_ & kCallInMulti) {
+    Engine& eng = engine();
+    apply(*worker_);
+    auto shared = std::make_shared<std::function<void(Worker&)>>(std::move(apply));
+    for (unsigned i = 0; i < eng.shard_count(); ++i) {
+      if (i != worker_->index()) eng.Post(i, [&eng, i, shared] { (*shared)(eng.worker(i)); });
+    }
+    return reply_->Ok();
+  }
+  GatherFromWorkers<int>(
+      [apply = std::move(apply)](Worker& w) {
+        apply(w);
+        return 0;
+      },
+      [](Client&, protocol::ReplyBuilder& rb, std::vector<int>&) { rb.Ok(); });
+}
+
 void CommandContext::StartGather(std::function<void(unsigned, Worker&)> per_thread,
                                  std::function<void(Client&, protocol::ReplyBuilder&)> finish) {
+  if (call_flags_ & kCallInMulti) {
+    // EXEC cannot wait for other threads' answers (docs/compatibility.md).
+    return reply_->Error(protocol::errors::NotInMultiYet(cmd_.name));
+  }
   deferred_ = true;
   Client* c = client_;
   Engine& eng = engine();

@@ -85,6 +85,12 @@ class CommandContext {
   void GatherFromWorkers(std::function<T(Worker&)> collect,
                          std::function<void(Client&, protocol::ReplyBuilder&, std::vector<T>&)> finish);
 
+  // For keyless commands that change every thread (CONFIG SET): runs `apply` on every
+  // thread's worker and replies +OK once all have. Inside EXEC (which cannot wait) this
+  // thread's worker applies it now and the others as soon as they can; the client's later
+  // commands reach each thread after it, so they see the change.
+  void ApplyOnWorkers(std::function<void(Worker&)> apply);
+
   // Shorthands for replying with an error and returning from a handler.
   void ReplyError(std::string_view text) { reply_->Error(text); }
   void ReplyError(base::OpStatus status);

@@ -58,6 +58,8 @@ void ExecMulti(CommandContext& ctx) {
   std::span<const unsigned> shards = batch->shards();
   const bool here = shards.empty() || (shards.size() == 1 && shards[0] == w.index());
   if (here && w.shard().InlineOk()) return batch->RunTransaction(c, ctx.reply(), ExecMode::kLocal);
+  // Not free now: a keyless transaction waits for this thread's shard like any other.
+  if (shards.empty()) batch->AddOwnShard();
   ctx.Defer();
   Batch::Start(std::move(batch));
 }

@@ -360,17 +360,22 @@ void UringLoop::Rearm() {
 }
 
 void UringLoop::HandleCompletions() {
-  // Each batch is copied out and the ring's head advanced before any is handled: a handler
-  // may poll again (PollIo) and must see only completions nobody has taken.
+  // Completions are copied out of the ring (its head advanced) into taken_, and each is
+  // handled once from there: a handler may poll again (PollIo), which goes on with the
+  // same list, so a completion taken before a long command still gets handled during it.
   constexpr unsigned kBatch = 256;
   io_uring_cqe* cqes[kBatch];
-  io_uring_cqe taken[kBatch];
   while (true) {
-    unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, kBatch);
-    if (n == 0) break;
-    for (unsigned i = 0; i < n; ++i) taken[i] = *cqes[i];
-    io_uring_cq_advance(&ring_, n);
-    for (unsigned i = 0; i < n; ++i) HandleCqe(&taken[i]);
+    if (next_taken_ == taken_.size()) {
+      taken_.clear();
+      next_taken_ = 0;
+      unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, kBatch);
+      if (n == 0) break;
+      for (unsigned i = 0; i < n; ++i) taken_.push_back(*cqes[i]);
+      io_uring_cq_advance(&ring_, n);
+    }
+    io_uring_cqe cqe = taken_[next_taken_++];
+    HandleCqe(&cqe);
   }
 }
 
@@ -378,7 +383,8 @@ void UringLoop::PollIo() {
   nested_ = true;
   FlushAll();
   Rearm();
-  io_uring_submit(&ring_);
+  // Also runs the completions DEFER_TASKRUN holds back until the ring is entered.
+  io_uring_submit_and_get_events(&ring_);
   HandleCompletions();
   FlushAll();
   io_uring_submit(&ring_);

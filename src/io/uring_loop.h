@@ -59,6 +59,8 @@ class UringLoop final : public EventLoop {
   std::vector<std::unique_ptr<struct Listener>> listeners_;
   std::vector<Connection*> flushing_;
   std::vector<struct UringConnection*> rearm_;  // receives stopped for lack of buffers
+  std::vector<io_uring_cqe> taken_;  // completions out of the ring, handled from next_taken_
+  size_t next_taken_ = 0;
 };
 
 }  // namespace cinnabar::io

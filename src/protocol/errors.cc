@@ -1,5 +1,7 @@
 #include "protocol/errors.h"
 
+#include <algorithm>
+
 #include "base/string_util.h"
 
 namespace cinnabar::protocol::errors {
@@ -153,6 +155,13 @@ std::string UnknownArgument(std::string_view argument) {
 
 std::string LibraryExists(std::string_view library) {
   return "ERR Library " + std::string(library) + " already exists";
+}
+
+std::string NotInMultiYet(std::string_view command) {
+  std::string name = base::ToUpper(command);
+  std::replace(name.begin(), name.end(), '|', ' ');
+  return "ERR " + name +
+         " is not supported inside MULTI by this server: it waits for every thread";
 }
 
 }  // namespace cinnabar::protocol::errors

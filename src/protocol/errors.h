@@ -82,6 +82,8 @@ inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not
 inline constexpr std::string_view kNotInMulti = "ERR Command not allowed inside a transaction";
 // EXEC refused by the checks: `reason` is the refusal's text.
 std::string ExecAbortBecause(std::string_view reason);
+// Ours (docs/compatibility.md): CLIENT LIST / KILL / UNBLOCK inside EXEC.
+std::string NotInMultiYet(std::string_view command);
 inline constexpr std::string_view kExecAbort =
     "EXECABORT Transaction discarded because of previous errors.";
 // Redis compat: 7.0 writes "HELLO AUTH", without the "<proto>" later versions added.

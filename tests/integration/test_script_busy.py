@@ -89,14 +89,19 @@ def test_threshold_config_and_its_alias(busy):
 
 @pytest.mark.parametrize("script, line", [("while true do end", 1),
                                           ("#!lua flags=no-writes\nwhile true do end", 2)])
-def test_script_kill(busy, script, line):
-    # A command sent before the threshold passes waits, then gets -BUSY too.
+def test_script_kill(busy, script, line, request):
+    # A command sent before the threshold passes waits, then gets -BUSY too. On Cinnabar
+    # with several threads one that waits for a shard the script holds gets its answer once
+    # the script is gone instead (docs/compatibility.md).
+    waits = (request.config.getoption("--server") == "cinnabar" and
+             request.config.getoption("--threads") != "1")
     early = busy.connect()
     looper = busy.connect()
     looper.send(encode("EVAL", script, 0))
     time.sleep(0.02)
     early.send(encode("GET", "k"))
-    assert early.read() == BUSY_SCRIPT
+    if not waits:
+        assert early.read() == BUSY_SCRIPT
     assert busy.wait_busy() == BUSY_SCRIPT
     c = busy.other
     for args in [("GET", "k"), ("SET", "k", "v"), ("EVAL", "return 1", 0), ("FUNCTION", "STATS"),
@@ -106,6 +111,8 @@ def test_script_kill(busy, script, line):
     assert busy.call(c, "SCRIPT", "KILL") == b"+OK\r\n"
     assert looper.read() == ("-ERR Script killed by user with SCRIPT KILL... script: %s, on @user_script:%d.\r\n"
                              % (sha(script), line)).encode()
+    if waits:
+        assert early.read() == b"$-1\r\n"
     assert busy.call(c, "PING") == b"+PONG\r\n"
     assert busy.call(looper, "EVAL", "return 'again'", 0) == b"$5\r\nagain\r\n"
     assert busy.call(c, "SCRIPT", "KILL") == NOTBUSY
