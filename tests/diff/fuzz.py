@@ -30,7 +30,7 @@ def parse_args(argv):
                    help="Cinnabar thread counts to compare, comma-separated (default 1,4)")
     p.add_argument("--cases", type=int, default=0, help="stop after this many cases")
     p.add_argument("--scenario-every", type=int, default=8,
-                   help="every Nth case is a two-client blocking scenario (0: none)")
+                   help="every Nth case is a two-client scenario, blocking or WATCH (0: none)")
     p.add_argument("--no-shrink", action="store_true", help="report the divergence unshrunk")
     p.add_argument("--shrink-seconds", type=float, default=120)
     p.add_argument("--keep-going", action="store_true",
@@ -77,6 +77,10 @@ def main(argv=None):
                     break
                 if d:
                     failures += 1
+                    if hasattr(sc, "shrink") and not opts.no_shrink:
+                        print(f"case {n}: divergence ({d.kind} on {d.server}) in a two-client "
+                              f"scenario; shrinking {len(sc.steps)} steps...", flush=True)
+                        sc, d = sc.shrink(servers, d, opts.shrink_seconds)
                     print(scenarios.divergence_text(d, sc, servers, seed), flush=True)
                     if not opts.keep_going:
                         break
@@ -110,6 +114,9 @@ def main(argv=None):
     print(f"diff fuzzer: seed {seed}: {n} cases, {cmds} commands compared in {elapsed:.1f} s "
           f"({cmds / max(elapsed, 1e-9):.0f}/s), {stats.get('scenarios', 0)} two-client "
           f"scenarios, {failures} divergence(s)")
+    print(f"  transactions: EXEC ran {stats.get('exec_ran', 0)}, refused by WATCH "
+          f"{stats.get('exec_refused', 0)}, aborted {stats.get('exec_aborted', 0)} "
+          f"(Redis's answers, threads 1 and 4 compared with each)")
     if known_open.hits:
         print("known-open items hit (tests/diff/known_open.py, temporary):")
         for item in known_open.ITEMS:

@@ -1,5 +1,6 @@
 """The seeded generator: random cases over the family tables in families/."""
 import known_open
+import tx
 from args import BLOCKING, Gen
 from families import FAMILIES
 from runner import Case
@@ -23,6 +24,9 @@ class Generator:
         for module, weight in FAMILIES:
             cmds = [(name, w, make) for name, w, make in module.COMMANDS if w > 0]
             self.tables.append((module.FAMILY, weight, cmds))
+        # Families that also write whole blocks (MULTI ... EXEC): module.block(g, body).
+        self.blocks = {module.FAMILY: module.block for module in self.modules
+                       if hasattr(module, "block")}
 
     def prelude(self, focus):
         """Some data first, so that reads find something: the focus families' preludes and,
@@ -37,15 +41,30 @@ class Generator:
             out += m.prelude(self.g)
         return out
 
-    def command(self, family_weights):
+    def draw(self, family_weights, inside):
+        """The next commands: one, or (from a family with a block writer, outside a
+        transaction, sometimes) a whole MULTI ... EXEC block."""
+        family, _, _ = self.rng.choices(self.tables, weights=family_weights)[0]
+        if family in self.blocks and not inside and self.g.chance(0.6):
+            body_weights = [0 if t[0] in self.blocks else w
+                            for t, w in zip(self.tables, family_weights)]
+            return self.blocks[family](self.g, lambda: self.command(body_weights, True))
+        return [self.command(family_weights, inside, family)]
+
+    def command(self, family_weights, inside=False, family=None):
+        """One command (mutated); inside a transaction only one whose check needs no probe
+        or post step (tx.queue_safe)."""
         rng, g = self.rng, self.g
-        _, _, cmds = rng.choices(self.tables, weights=family_weights)[0]
+        if family is None:
+            family = rng.choices(self.tables, weights=family_weights)[0][0]
+        cmds = next(t[2] for t in self.tables if t[0] == family)
         for _ in range(100):
             _, _, make = rng.choices(cmds, weights=[w for _, w, _ in cmds])[0]
             args = make(g)
             args = self.mutate(args)
-            if not known_open.avoid(args):
-                return args
+            if known_open.avoid(args) or inside and not tx.queue_safe(args):
+                continue
+            return args
         return [b"PING"]
 
     def mutate(self, args):
@@ -75,7 +94,21 @@ class Generator:
             weights[i] *= FOCUS.get(self.tables[i][0], 8)
         self.g.same_scores = rng.random() < 0.3
         n = rng.choice([rng.randint(5, 30), rng.randint(20, 80)])
-        cmds = self.prelude(focus) + [self.command(weights) for _ in range(n)]
+        cmds = self.prelude(focus)
+        sim = tx.Sim()
+        for args in cmds:
+            sim.step(args)
+        for _ in range(n):
+            for _ in range(20):
+                more = self.draw(weights, sim.open)
+                if not any(known_open.avoid_next(cmds + more[:i], args)
+                           for i, args in enumerate(more)):
+                    break
+            else:
+                continue
+            for args in more:
+                sim.step(args)
+                cmds.append(args)
         n = len(cmds)
         pipelined = rng.random() < 0.5
         resp = 3 if rng.random() < 0.5 else 2

@@ -11,6 +11,7 @@ import time
 import compare
 import known_open
 import state
+import tx
 from compare import command_name
 from families.config import RESTORE
 from resp import Closed, Timeout, encode
@@ -32,12 +33,18 @@ class Case:
     def mode(self):
         return f"{'pipelined' if self.pipelined else 'sequential'}, RESP{self.resp}"
 
+    def roles(self):
+        """Each command's place in a transaction (tx.PLAIN, tx.MULTI, tx.INSIDE, ...)."""
+        return tx.roles(self.cmds)[0]
+
     def batches(self):
         """Lists of command indexes sent as one write. A command whose check probes first
-        starts a batch; one whose check has a post step ends its batch."""
+        starts a batch; one whose check has a post step ends its batch (neither inside a
+        transaction: there they are only queued)."""
         out, cur, prev = [], [], None
+        roles = self.roles()
         for i, (args, bid) in enumerate(zip(self.cmds, self.batch_ids)):
-            check = compare.check_for(args)
+            check = compare.check_for(args) if roles[i] == tx.PLAIN else compare.EXACT
             if cur and (bid != prev or check.probe and check.probe(args)):
                 out.append(cur)
                 cur = []
@@ -183,11 +190,17 @@ class Runner:
     def run_case(self, case):
         self.reset(case.resp)
         self.random_encoding = set()
+        self.roles = case.roles()
+        self.tracker = tx.Tracker()
         history = []
         for batch in case.batches():
             d = self.run_batch(case, batch, history)
             if d is END_CASE:
                 return None
+            if d:
+                return d
+        if tx.roles(case.cmds)[1]:
+            d = self.discard_open(case, history)
             if d:
                 return d
         for s in self.servers:
@@ -197,9 +210,24 @@ class Runner:
                                   f"{left[:300]!r}")
         return self.compare_state(case, history)
 
+    def discard_open(self, case, history):
+        """A case that ends inside MULTI: DISCARD on every server, compared, so the state
+        check sees what the case left (the connection is replaced before the next case)."""
+        args = [b"DISCARD"]
+        got = {s.name: self.call_quiet(s.name, args) for s in self.servers}
+        ref = got[self.ref.name]
+        for s in self.servers[1:]:
+            if got[s.name][0] != ref[0]:
+                return Divergence("reply", s.name, None, args, ref[0], got[s.name][0],
+                                  "DISCARD of the transaction the case left open")
+        history.append(args)
+        return None
+
     def run_batch(self, case, batch, history):
         cmds = [case.cmds[i] for i in batch]
-        first_check = compare.check_for(cmds[0])
+        roles = [self.roles[i] for i in batch]
+        first_check = (compare.check_for(cmds[0]) if roles[0] == tx.PLAIN
+                       else compare.EXACT)
         probes = first_check.probe(cmds[0]) if first_check.probe else None
         probe_replies = {}
         if probes:
@@ -225,11 +253,11 @@ class Runner:
             return replies
         self.stats["commands"] = self.stats.get("commands", 0) + len(cmds)
         for j, args in enumerate(cmds):
-            check = compare.check_for(args)
             ref = replies[self.ref.name][j]
             for s in self.servers[1:]:
                 other = replies[s.name][j]
                 ctx = self.ctx(s.name, case, history)
+                check = self.tracker.check(roles[j], args, ctx)
                 if j == 0:
                     ctx.probes = probe_replies
                 why = check.compare(args, ref, other, ctx)
@@ -238,9 +266,11 @@ class Runner:
                     return END_CASE
                 if why and not known_open.tolerated("reply", args, ref, other, ctx):
                     return Divergence("reply", s.name, batch[j], args, ref[0], other[0], why)
+            self.tracker.after(roles[j], args, ref[0])
+            tx.count(self.stats, roles[j], args, ref)
             history.append(args)
         last = cmds[-1]
-        check = compare.check_for(last)
+        check = compare.check_for(last) if roles[-1] == tx.PLAIN else compare.EXACT
         if check.post:
             ctx = self.ctx(None, case, history)
             ctx.probes = probe_replies if len(cmds) == 1 else {}

@@ -17,6 +17,7 @@ import compare
 import known_open
 import report
 import state
+import watch_scenarios
 from args import KEYS
 from runner import Divergence, FuzzerError
 from resp import Closed, Timeout, encode
@@ -179,6 +180,9 @@ def _elements(rng, n):
 
 
 def make(rng):
+    """A two-client case: half of them blocking (here), half WATCH (watch_scenarios.py)."""
+    if rng.random() < 0.5:
+        return watch_scenarios.make(rng)
     for _ in range(100):
         sc = _make(rng)
         if not known_open.avoid_scenario(sc):

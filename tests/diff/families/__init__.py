@@ -6,7 +6,7 @@ generator picks a family, then a command by weight, then mutates the arity somet
 randomises the case of the name. See tests/diff/README.md for adding a family.
 """
 from families import (blocking, config, connection, expire, hashes, keyspace, lists,
-                      objects, sets, strings, zsets)
+                      objects, sets, strings, transactions, zsets)
 
 # (module, weight): how often the generator draws from each family.
 FAMILIES = [
@@ -21,4 +21,5 @@ FAMILIES = [
     (objects, 2),
     (connection, 2),
     (config, 1),
+    (transactions, 4),
 ]
