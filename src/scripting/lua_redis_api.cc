@@ -206,8 +206,6 @@ int ReplicateCommands(lua_State* L) {
   return 1;
 }
 
-int RegisterOutsideLoad(lua_State* L) { return RaiseErrorTable(L, errors::kRegisterOutsideLoad); }
-
 void SetFunction(lua_State* L, const char* name, lua_CFunction fn) {
   lua_pushcfunction(L, fn);
   lua_setfield(L, -2, name);
@@ -360,12 +358,11 @@ void RegisterRedisApi(lua_State* L, StateKind kind) {
   SetNumber(L, "REPL_REPLICA", kReplReplica);
   SetNumber(L, "REPL_ALL", kReplAll);
   SetFunction(L, "acl_check_cmd", AclCheckCmd);
+  // Redis compat: a function at run time has no redis.register_function (it is nil).
   if (kind == StateKind::kEval) {
     SetFunction(L, "breakpoint", Breakpoint);
     SetFunction(L, "debug", Debug);
     SetFunction(L, "replicate_commands", ReplicateCommands);
-  } else {
-    SetFunction(L, "register_function", RegisterOutsideLoad);
   }
   lua_setglobal(L, "redis");
 }
