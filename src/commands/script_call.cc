@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/logging.h"
+#include "base/memory.h"
 #include "commands/script_runtime.h"
 #include "engine/command_context.h"
 #include "engine/dispatcher.h"
@@ -21,7 +22,12 @@ ScriptCaller::ScriptCaller(engine::CommandContext& ctx, std::string id,
                            std::span<const std::string_view> keys, bool read_only)
     : ctx_(ctx), runtime_(Runtime(ctx.engine())), running_(runtime_.running()),
       id_(std::move(id)), read_only_(read_only), db_(ctx.db_index()),
-      repl_flags_(scripting::kReplAll) {
+      repl_flags_(scripting::kReplAll), polls_left_(-1) {
+  const ScriptLimits& limits = runtime_.limits();
+  if (limits.max_instructions > 0) {
+    int64_t step = std::max(1, limits.hook_instructions);
+    polls_left_ = std::max<int64_t>(1, limits.max_instructions / step);
+  }
   for (std::string_view k : keys) declared_.push_back(ctx.engine().ShardOf(k));
   std::sort(declared_.begin(), declared_.end());
   declared_.erase(std::unique(declared_.begin(), declared_.end()), declared_.end());
@@ -104,6 +110,11 @@ bool ScriptCaller::AclCheck(std::span<const std::string_view> args, bool* known)
   return *known;
 }
 
-bool ScriptCaller::ShouldStop() { return running_.kill.load(std::memory_order_acquire); }
+bool ScriptCaller::ShouldStop() {
+  if (running_.kill.load(std::memory_order_acquire)) return true;
+  const ScriptLimits& limits = runtime_.limits();
+  if (limits.max_used_memory > 0 && base::UsedMemory() > limits.max_used_memory) return true;
+  return polls_left_ > 0 && --polls_left_ == 0;
+}
 
 }  // namespace cinnabar::commands
