@@ -48,26 +48,41 @@ constexpr size_t kMaxArgs = 8;
 // which the sandbox is found broken ("BROKEN: ...").
 constexpr std::string_view kProbe = R"lua(
 local out = {}
+local shadowed
+-- pairs sees through a read-only view to its table; an ordinary read sees a key written
+-- into the view itself first, so the two must agree.
 local function add(prefix, t)
   for k, v in pairs(t) do
     local name = type(k) == 'string' and k or ('<' .. type(k) .. '>')
+    if not rawequal(t[k], v) then shadowed = prefix .. name end
     local tv = type(v)
     if prefix == '' and (name == 'KEYS' or name == 'ARGV') then v = tv end
     out[#out + 1] = prefix .. name .. '=' .. ((tv == 'table') and 'table' or tostring(v))
   end
 end
+-- Names a fuzzed script is likely to write, which no table has: a key written into a view
+-- would not show in pairs.
+local likely = {'a', 'b', 'c', 'f', 'i', 'k', 'n', 's', 't', 'v', 'x', 'y', 'z', 'foo', 'ok',
+                'err', '__index', '__newindex', '__probe'}
 for _, name in ipairs({'io', 'os', 'package', 'require', 'module', 'debug', 'dofile',
                        'loadfile', 'print', 'newproxy'}) do
   if rawget(_G, name) ~= nil then return 'BROKEN: global ' .. name end
 end
 add('', _G)
 local libs = {'string', 'table', 'math', 'cjson', 'bit', 'cmsgpack', 'struct', 'redis'}
+for _, n in ipairs(likely) do
+  if pcall(function() return _G[n] end) then return 'BROKEN: global ' .. n end
+end
 for _, lib in ipairs(libs) do
   add(lib .. '.', _G[lib])
+  for _, n in ipairs(likely) do
+    if _G[lib][n] ~= nil then return 'BROKEN: ' .. lib .. '.' .. n end
+  end
   if pcall(rawset, _G[lib], '__probe', 1) then return 'BROKEN: rawset on ' .. lib end
   if pcall(function() _G[lib].__probe = 1 end) then return 'BROKEN: write to ' .. lib end
 end
 add('string_meta.', getmetatable(''))
+if shadowed then return 'BROKEN: shadowed ' .. shadowed end
 if pcall(function() _G.__probe = 1 end) then return 'BROKEN: new global' end
 if pcall(setmetatable, _G, {}) then return 'BROKEN: setmetatable(_G)' end
 if pcall(function() getmetatable('').__index = {} end) then return 'BROKEN: string meta' end
