@@ -9,8 +9,10 @@
 // EVALSHA answer NOSCRIPT. After every input a probe script checks the sandbox: the names
 // and values of the globals and of every library table (and the string metatable) are
 // those of a fresh interpreter, none of io/os/package/debug/... exists, and writes to
-// protected tables still fail, so no script can leave anything behind for the next one.
-// ASan, UBSan and LeakSanitizer check memory.
+// protected tables still fail, so no script can leave anything behind for the next one;
+// and once the data and scripts are flushed, the engine's used memory (base::UsedMemory,
+// which does not count Lua's) is back under a quarter of kMaxUsedMemory. ASan, UBSan and
+// LeakSanitizer check memory.
 //
 // Runaway scripts are stopped by the scripting limits (commands/script_runtime.h): about
 // kMaxInstructions Lua instructions, kLuaMemory bytes per interpreter, and the engine's
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "base/logging.h"
+#include "base/memory.h"
 #include "commands/script_runtime.h"
 #include "fuzz/engine_driver.h"
 #include "scripting/sha1.h"
@@ -296,5 +299,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
   std::string print = One(*c, "the probe", c->Call({"EVAL", kProbe, "0"}));
   if (print != t.fingerprint) Fail("the sandbox changed (probe reply below)", print);
+  // With the data and the scripts gone, what the engine holds is back near where it started
+  // (Lua's own memory is not counted here).
+  const int64_t used = cinnabar::base::UsedMemory();
+  if (Verbose()) {
+    std::fprintf(stderr, "used memory after the cleanup: %lld\n", static_cast<long long>(used));
+  }
+  if (used > kMaxUsedMemory / 4) {
+    Fail("memory still held after FLUSHALL and SCRIPT FLUSH (bytes)", std::to_string(used));
+  }
   return 0;
 }
