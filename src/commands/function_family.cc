@@ -79,7 +79,7 @@ void RunFCall(CommandContext& ctx, bool read_only_command) {
   std::span<const std::string_view> argv = ctx.args().subspan(3 + numkeys);
   ScriptCaller host(ctx, RoutingId(ctx.arg(1)), keys, read_only_command || no_writes,
                     fn.function->name);
-  ThreadState(ctx.worker()).lua().FCall(fn, keys, argv, host, ctx.reply());
+  ThreadState(ctx.worker()).lua().FCall(fn, keys, argv, host, ctx.reply(), rt.run_options());
 }
 
 // FCALL function numkeys [key ...] [arg ...]

@@ -4,6 +4,7 @@
 
 #include "base/clock.h"
 #include "base/logging.h"
+#include "base/memory.h"
 #include "commands/script_runtime.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
@@ -24,7 +25,13 @@ ScriptCaller::ScriptCaller(engine::CommandContext& ctx, std::string id,
                            std::string_view function)
     : ctx_(ctx), runtime_(Runtime(ctx.engine())), running_(runtime_.running()),
       id_(std::move(id)), read_only_(read_only), db_(ctx.db_index()),
-      repl_flags_(scripting::kReplAll), function_(function), start_us_(base::MonotonicUs()) {
+      repl_flags_(scripting::kReplAll), polls_left_(-1), function_(function),
+      start_us_(base::MonotonicUs()) {
+  const ScriptLimits& limits = runtime_.limits();
+  if (limits.max_instructions > 0) {
+    int64_t step = std::max(1, limits.hook_instructions);
+    polls_left_ = std::max<int64_t>(1, limits.max_instructions / step);
+  }
   for (std::string_view k : keys) declared_.push_back(ctx.engine().ShardOf(k));
   std::sort(declared_.begin(), declared_.end());
   declared_.erase(std::unique(declared_.begin(), declared_.end()), declared_.end());
@@ -147,6 +154,10 @@ bool ScriptCaller::AclCheck(std::span<const std::string_view> args, bool* known)
 }
 
 bool ScriptCaller::ShouldStop() {
+  // The runtime's limits (the fuzzer's budget; none in the server) stop any script.
+  const ScriptLimits& limits = runtime_.limits();
+  if (limits.max_used_memory > 0 && base::UsedMemory() > limits.max_used_memory) return true;
+  if (polls_left_ > 0 && --polls_left_ == 0) return true;
   if (!busy_) {
     int64_t threshold = ctx_.config().busy_reply_threshold;
     if (threshold <= 0 || base::MonotonicUs() - start_us_ < threshold * 1000) return false;

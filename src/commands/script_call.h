@@ -59,6 +59,7 @@ class ScriptCaller : public scripting::ScriptHost {
   bool read_only_;
   int db_;
   int repl_flags_;
+  int64_t polls_left_;       // ShouldStop polls before the instruction budget ends; -1: none
   bool undeclared_ = false;  // touched a key on a shard no declared key is on
   bool strayed_ = false;     // tried a key it could not reach from here
   std::string function_;     // FCALL's function, or empty

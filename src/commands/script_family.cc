@@ -94,7 +94,7 @@ void RunEval(CommandContext& ctx, bool by_sha, bool read_only_command) {
   std::span<const std::string_view> keys = ctx.args().subspan(3, numkeys);
   std::span<const std::string_view> argv = ctx.args().subspan(3 + numkeys);
   ScriptCaller host(ctx, script->sha, keys, read_only);
-  ts.lua().Eval(*script, keys, argv, host, ctx.reply());
+  ts.lua().Eval(*script, keys, argv, host, ctx.reply(), rt.run_options());
 }
 
 // EVAL script numkeys [key ...] [arg ...]

@@ -32,13 +32,6 @@ void ScriptRuntime::ForgetRouting() {
   generation_.fetch_add(1, std::memory_order_acq_rel);
 }
 
-scripting::LuaEngine::Options ThreadScripting::LuaOptions() {
-  // Redis sets no limit on a script's memory; ours bounds a runaway script (string.rep
-  // bombs are one C call, which no instruction hook can stop) below what would take the
-  // whole server down.
-  return {.memory_limit = size_t{1} << 30};
-}
-
 bool ThreadScripting::KeepsToDeclaredKeys(std::string_view id) {
   uint64_t gen = runtime_.routing_generation();
   if (gen != routing_generation_) {

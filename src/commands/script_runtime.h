@@ -51,8 +51,33 @@ struct RunningScript {
   int64_t start_ms = 0;
 };
 
+// Bounds on every EVAL / FCALL run. The server keeps the defaults; an embedder that runs
+// untrusted scripts unattended (tests/fuzz/eval_fuzz.cc) tightens them.
+struct ScriptLimits {
+  // Bytes each of a thread's interpreters may allocate. Redis sets no limit; ours bounds a
+  // runaway script (string.rep bombs are one C call, which no instruction hook can stop)
+  // below what would take the whole server down.
+  size_t memory_limit = size_t{1} << 30;
+  // ShouldStop is polled every this many Lua instructions (scripting::RunOptions).
+  int hook_instructions = 100000;
+  // A run is stopped as SCRIPT KILL stops one (with its error, and even after a write)
+  // once it has run about this many Lua instructions (counted in hook_instructions steps),
+  // or once the process's used memory (base::UsedMemory) is over max_used_memory when the
+  // hook polls. 0: no such bound.
+  int64_t max_instructions = 0;
+  int64_t max_used_memory = 0;
+};
+
 class ScriptRuntime : public engine::Extension {
  public:
+  // REQUIRES: before the first script or function runs (threads read the limits without a
+  // lock, and each thread's interpreters take memory_limit when they are made).
+  void set_limits(const ScriptLimits& limits) { limits_ = limits; }
+  const ScriptLimits& limits() const { return limits_; }
+  scripting::RunOptions run_options() const {
+    return {.hook_instructions = limits_.hook_instructions};
+  }
+
   scripting::ScriptCache& scripts() { return scripts_; }
   scripting::FunctionRegistry& functions() { return functions_; }
   RunningScript& running() { return running_; }
@@ -68,6 +93,7 @@ class ScriptRuntime : public engine::Extension {
   void ForgetRouting();
 
  private:
+  ScriptLimits limits_;
   scripting::ScriptCache scripts_;
   scripting::FunctionRegistry functions_;
   RunningScript running_;
@@ -80,14 +106,14 @@ class ScriptRuntime : public engine::Extension {
 class ThreadScripting : public engine::Extension {
  public:
   explicit ThreadScripting(ScriptRuntime& runtime)
-      : runtime_(runtime), lua_(runtime.scripts(), runtime.functions(), LuaOptions()) {}
+      : runtime_(runtime),
+        lua_(runtime.scripts(), runtime.functions(),
+             {.memory_limit = runtime.limits().memory_limit}) {}
   scripting::LuaEngine& lua() { return lua_; }
   // ScriptRuntime::KeepsToDeclaredKeys through this thread's cache.
   bool KeepsToDeclaredKeys(std::string_view id);
 
  private:
-  static scripting::LuaEngine::Options LuaOptions();
-
   ScriptRuntime& runtime_;
   scripting::LuaEngine lua_;
   std::unordered_map<std::string, bool> routing_;
