@@ -245,6 +245,8 @@ const std::vector<Model>& Models() {
     add({"client-query-buffer-limit", "", Kind::kMemory, 1024 * 1024, INT64_MAX});
     add({"hz", "", Kind::kHz, 0, INT_MAX});
     add({"threads", "", Kind::kInt, 0, 256, {}, true});
+    add({"busy-reply-threshold", "", Kind::kInt, 0, INT64_MAX});
+    add({"lua-time-limit", "busy-reply-threshold", Kind::kInt, 0, INT64_MAX});
     add({"io-engine", "", Kind::kEnum, 0, 0, {"auto", "uring", "epoll"}, true});
     // Counts are integers (string2ll); sizes are memory values.
     for (std::string_view n : {"hash-max-listpack-entries", "set-max-intset-entries",
