@@ -21,12 +21,7 @@ namespace errors = protocol::errors;
 
 // CONFIG GET parameter [parameter ...]
 void ConfigGet(CommandContext& ctx) {
-  auto pairs = ctx.engine().config_store().Get(ctx.args().subspan(2));
-  ctx.reply().MapHeader(pairs.size());
-  for (const auto& [name, value] : pairs) {
-    ctx.reply().Bulk(name);
-    ctx.reply().Bulk(value);
-  }
+  ctx.reply().BulkMap(ctx.engine().config_store().Get(ctx.args().subspan(2)));
 }
 
 // CONFIG SET parameter value [parameter value ...]: all or nothing; every thread has the

@@ -255,13 +255,19 @@ void HIncrByFloat(CommandContext& ctx) {
 }
 
 // Replies `pairs` as HRANDFIELD ... WITHVALUES does: RESP3 an array of [field, value]
-// arrays, RESP2 one flat array.
+// arrays, RESP2 one flat array; fields alone without WITHVALUES.
+void ReplyPairsHeader(CommandContext& ctx, size_t n, bool withvalues) {
+  if (!withvalues) return ctx.reply().ArrayHeader(n);
+  ctx.reply().PairsHeader(n, protocol::PairShape::kByProtocol);
+}
 void ReplyPairs(CommandContext& ctx, const std::vector<std::pair<std::string, std::string>>& pairs,
                 bool withvalues) {
   for (const auto& [f, v] : pairs) {
-    if (withvalues && ctx.resp() >= 3) ctx.reply().ArrayHeader(2);
-    ctx.reply().Bulk(f);
-    if (withvalues) ctx.reply().Bulk(v);
+    if (!withvalues) {
+      ctx.reply().Bulk(f);
+    } else {
+      ctx.reply().BulkPair(f, v, protocol::PairShape::kByProtocol);
+    }
   }
 }
 
@@ -293,15 +299,14 @@ void HRandField(CommandContext& ctx) {
   OpResult<HashValue> h = FindForRead(ctx, ctx.arg(1));
   if (!h && h.status() != OpStatus::kNotFound) return ctx.ReplyError(h.status());
   if (!h || *count == 0) return ctx.reply().EmptyArray();
-  size_t per = withvalues && ctx.resp() < 3 ? 2 : 1;
   if (*count > 0) {
     auto pairs = h->Random(static_cast<size_t>(*count), false, random);
-    ctx.reply().ArrayHeader(pairs.size() * per);
+    ReplyPairsHeader(ctx, pairs.size(), withvalues);
     return ReplyPairs(ctx, pairs, withvalues);
   }
   // Negative: exactly -count picks, repeats allowed; produced in batches to bound memory.
   auto want = static_cast<size_t>(-*count);
-  ctx.reply().ArrayHeader(want * per);
+  ReplyPairsHeader(ctx, want, withvalues);
   constexpr size_t kBatch = 1024;
   for (size_t done = 0; done < want; done += kBatch) {
     ReplyPairs(ctx, h->Random(std::min(kBatch, want - done), true, random), withvalues);
@@ -321,20 +326,16 @@ void HScan(CommandContext& ctx) {
   }
   ScanOptions opts;
   // Redis compat: options are only looked at once the key is known to exist.
-  if (OpStatus st = ParseScanOptions(ctx.args().subspan(3), &opts); st != OpStatus::kOk) {
-    return ctx.ReplyError(st);
-  }
+  std::string_view err = ParseScanOptions(ctx.args(), 3, false, &opts);
+  if (!err.empty()) return ctx.ReplyError(err);
   std::vector<std::pair<std::string, std::string>> found;
   uint64_t next = h->Scan(cursor, opts.count, [&](std::string_view f, std::string_view v) {
     if (opts.Matches(f)) found.emplace_back(f, v);
   });
   ctx.reply().ArrayHeader(2);
   ctx.reply().Bulk(std::to_string(next));
-  ctx.reply().ArrayHeader(found.size() * 2);
-  for (const auto& [f, v] : found) {
-    ctx.reply().Bulk(f);
-    ctx.reply().Bulk(v);
-  }
+  ctx.reply().PairsHeader(found.size(), protocol::PairShape::kFlat);
+  for (const auto& [f, v] : found) ctx.reply().BulkPair(f, v, protocol::PairShape::kFlat);
 }
 
 using engine::CommandSpec;

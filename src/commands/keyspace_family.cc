@@ -1,8 +1,6 @@
 // Whole-keyspace commands: KEYS SCAN RANDOMKEY DBSIZE FLUSHDB FLUSHALL SWAPDB. Each runs with
 // every shard locked (kAllShards), so it sees one consistent keyspace.
 
-#include <cerrno>
-#include <cstdlib>
 #include <memory>
 #include <string>
 #include <thread>
@@ -10,6 +8,7 @@
 
 #include "commands/args.h"
 #include "commands/families.h"
+#include "commands/scan_args.h"
 #include "core/glob.h"
 #include "engine/command_context.h"
 #include "engine/shard.h"
@@ -45,49 +44,16 @@ void Keys(CommandContext& ctx) {
   for (std::string_view k : found) ctx.reply().Bulk(k);
 }
 
-// Redis compat (parseScanCursorOrReply): strtoul's rules, so "-1" wraps and "" is 0, but a
-// leading space or trailing garbage is refused.
-bool ParseCursor(std::string_view s, uint64_t* out) {
-  std::string buf(s);
-  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  errno = 0;
-  char* end;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
 // SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 void Scan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseCursor(ctx.arg(1), &cursor)) return ctx.ReplyError(errors::kInvalidCursor);
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  std::string_view type_name;
-  bool use_type = false;
-  for (size_t i = 2; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) return ctx.ReplyError(errors::kSyntax);
-    std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
-    if (Is(opt, "COUNT")) {
-      OpResult<int64_t> c = ParseInt64Arg(val);
-      if (!c) return ctx.ReplyError(c.status());
-      if (*c < 1) return ctx.ReplyError(errors::kSyntax);
-      count = *c;
-    } else if (Is(opt, "MATCH")) {
-      pattern = val;
-      use_pattern = !(val.size() == 1 && val[0] == '*');
-    } else if (Is(opt, "TYPE")) {
-      type_name = val;
-      use_type = true;
-    } else {
-      return ctx.ReplyError(errors::kSyntax);
-    }
-  }
+  if (!ParseScanCursor(ctx.arg(1), &cursor)) return ctx.ReplyError(errors::kInvalidCursor);
+  ScanOptions opts;
+  std::string_view err = ParseScanOptions(ctx.args(), 2, true, &opts);
+  if (!err.empty()) return ctx.ReplyError(err);
   unsigned shard = static_cast<unsigned>(cursor >> kShardShift);
   uint64_t position = (cursor & kPositionMask) << 8;
-  const size_t budget = static_cast<size_t>(count);
+  const size_t budget = opts.count;
   size_t visited = 0;
   std::vector<std::string_view> keys;
   uint64_t next = 0;
@@ -103,16 +69,16 @@ void Scan(CommandContext& ctx) {
         [&](Entry* e) {
           ++visited;
           std::string_view key = e->key();
-          if (use_pattern && !core::GlobMatch(pattern, key)) return;
+          if (!opts.Matches(key)) return;
           // Redis compat (scanGenericCommand): a key that passed the pattern is looked up,
           // which expires it if due; with TYPE, the lookup counts a keyspace hit or miss.
           bool is_expired = db.IsExpired(e);
-          if (use_type) (is_expired ? stats.keyspace_misses : stats.keyspace_hits).Inc();
+          if (opts.use_type) (is_expired ? stats.keyspace_misses : stats.keyspace_hits).Inc();
           if (is_expired) {
             expired.emplace_back(key);
             return;
           }
-          if (use_type && !Is(type_name, core::TypeName(e->type()))) return;
+          if (opts.use_type && !Is(opts.type_name, core::TypeName(e->type()))) return;
           keys.push_back(key);
         },
         &done);

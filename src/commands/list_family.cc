@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/list_ops.h"
@@ -204,31 +205,23 @@ void LTrim(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
-// LPOS's COUNT and MAXLEN: non-negative integers (one error text for both faults).
-bool ParseNonNegative(std::string_view arg, int64_t* out) {
-  return base::ParseInt64(arg, out) && *out >= 0;
-}
-
 // LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]
 void LPos(CommandContext& ctx) {
   int64_t rank = 1, count = -1, maxlen = 0;  // count -1: not given
-  for (size_t i = 3; i < ctx.argc(); ++i) {
-    bool more = i + 1 < ctx.argc();
-    if (Is(ctx.arg(i), "RANK") && more) {
-      OpResult<int64_t> r = ParseInt64Arg(ctx.arg(++i));
-      if (!r) return ctx.ReplyError(r.status());
-      if (*r == 0) return ctx.ReplyError(errors::kRankZero);
-      rank = *r;
-    } else if (Is(ctx.arg(i), "COUNT") && more) {
-      if (!ParseNonNegative(ctx.arg(++i), &count)) return ctx.ReplyError(errors::kCountNegative);
-    } else if (Is(ctx.arg(i), "MAXLEN") && more) {
-      if (!ParseNonNegative(ctx.arg(++i), &maxlen)) {
-        return ctx.ReplyError(errors::kMaxlenNegative);
-      }
+  ArgParser p(ctx.args(), 3);
+  while (p.HasNext()) {
+    if (p.Check("RANK", 1)) {
+      rank = p.NextInt64();
+      if (!p.HasError() && rank == 0) p.Fail(errors::kRankZero);
+    } else if (p.Check("COUNT", 1)) {
+      count = p.NextInt64Or(errors::kCountNegative, 0);  // one text for both faults
+    } else if (p.Check("MAXLEN", 1)) {
+      maxlen = p.NextInt64Or(errors::kMaxlenNegative, 0);
     } else {
-      return ctx.ReplyError(errors::kSyntax);
+      p.Fail(errors::kSyntax);
     }
   }
+  if (!p.Finalize()) return ctx.ReplyError(p.error());
   bool forward = rank > 0;
   // Redis compat: the rank's magnitude and the COUNT test use wrapping arithmetic, so
   // RANK -9223372036854775808 matches from the first hit at the tail and ignores COUNT.

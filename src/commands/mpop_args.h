@@ -11,6 +11,7 @@
 
 #include "base/function_ref.h"
 #include "base/string_util.h"
+#include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "protocol/errors.h"
 
@@ -28,27 +29,25 @@ struct MPopArgs {
 inline std::string_view ParseMPopArgs(std::span<const std::string_view> args, size_t numkeys_at,
                                       base::FunctionRef<bool(std::string_view)> where_ok,
                                       MPopArgs* out) {
-  int64_t numkeys;
-  if (!base::ParseInt64(args[numkeys_at], &numkeys) || numkeys < 1) {
-    return protocol::errors::kNumkeysPositive;
-  }
-  if (numkeys > static_cast<int64_t>(args.size() - numkeys_at) - 2) {
-    return protocol::errors::kSyntax;
-  }
-  out->first_key = numkeys_at + 1;
+  namespace errors = protocol::errors;
+  ArgParser p(args, numkeys_at);
+  int64_t numkeys = p.NextInt64Or(errors::kNumkeysPositive, 1);
+  if (p.HasError()) return p.error();
+  if (numkeys > static_cast<int64_t>(p.Remaining()) - 1) return errors::kSyntax;
+  out->first_key = p.pos();
   out->key_count = static_cast<size_t>(numkeys);
   out->where_at = out->first_key + out->key_count;
-  if (!where_ok(args[out->where_at])) return protocol::errors::kSyntax;
+  p.Skip(out->key_count);
+  if (!where_ok(p.Next())) return errors::kSyntax;
   int64_t count = -1;
-  for (size_t i = out->where_at + 1; i < args.size(); ++i) {
-    if (count == -1 && Is(args[i], "COUNT") && i + 1 < args.size()) {
-      if (!base::ParseInt64(args[++i], &count) || count < 1) {
-        return protocol::errors::kCountPositive;
-      }
+  while (p.HasNext()) {
+    if (count == -1 && p.Check("COUNT", 1)) {
+      count = p.NextInt64Or(errors::kCountPositive, 1);
     } else {
-      return protocol::errors::kSyntax;
+      p.Fail(errors::kSyntax);
     }
   }
+  if (!p.Finalize()) return p.error();
   out->count = count == -1 ? 1 : count;
   return {};
 }

@@ -10,7 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "commands/arg_parser.h"
 #include "commands/args.h"
+#include "protocol/errors.h"
 #include "core/glob.h"
 
 namespace cinnabar::commands {
@@ -32,29 +34,34 @@ struct ScanOptions {
   std::string_view pattern;
   bool use_pattern = false;
   size_t count = 10;
+  std::string_view type_name;  // SCAN's TYPE
+  bool use_type = false;
 
   bool Matches(std::string_view s) const { return !use_pattern || core::GlobMatch(pattern, s); }
 };
 
-// Parses "[MATCH pattern] [COUNT count]" pairs (repeatable, the last wins). kNotInteger for
-// a bad count, kSyntax for anything else wrong (a count below 1 included).
-inline OpStatus ParseScanOptions(std::span<const std::string_view> args, ScanOptions* o) {
-  for (size_t i = 0; i < args.size(); i += 2) {
-    if (i + 1 >= args.size()) return OpStatus::kSyntax;
-    std::string_view opt = args[i], val = args[i + 1];
-    if (Is(opt, "COUNT")) {
-      OpResult<int64_t> c = ParseInt64Arg(val);
-      if (!c) return c.status();
-      if (*c < 1) return OpStatus::kSyntax;
-      o->count = static_cast<size_t>(*c);
-    } else if (Is(opt, "MATCH")) {
-      o->pattern = val;
-      o->use_pattern = !(val.size() == 1 && val[0] == '*');
+// Parses "[MATCH pattern] [COUNT count]" pairs from args[start..] (repeatable, the last
+// wins), and "[TYPE type]" with `allow_type` (SCAN). Returns the error text, or empty:
+// "not an integer" for a bad count, a syntax error for anything else wrong (a count below
+// 1 and an option without its value included).
+inline std::string_view ParseScanOptions(std::span<const std::string_view> args, size_t start,
+                                         bool allow_type, ScanOptions* o) {
+  ArgParser p(args, start);
+  while (p.HasNext()) {
+    if (p.Check("COUNT", 1)) {
+      o->count = static_cast<size_t>(p.NextInt64(1, INT64_MAX, protocol::errors::kSyntax));
+    } else if (p.Check("MATCH", 1)) {
+      o->pattern = p.Next();
+      o->use_pattern = o->pattern != "*";
+    } else if (allow_type && p.Check("TYPE", 1)) {
+      o->type_name = p.Next();
+      o->use_type = true;
     } else {
-      return OpStatus::kSyntax;
+      p.Fail(protocol::errors::kSyntax);
     }
   }
-  return OpStatus::kOk;
+  p.Finalize();
+  return p.error();
 }
 
 }  // namespace cinnabar::commands

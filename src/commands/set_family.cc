@@ -343,10 +343,10 @@ bool SInterCardKeys(std::span<const std::string_view> args, std::vector<int>* ou
 void SInterCard(CommandContext& ctx) {
   int64_t numkeys;
   if (!base::ParseInt64(ctx.arg(1), &numkeys) || numkeys < 1) {
-    return ctx.ReplyError(errors::kNumkeysNotPositive);
+    return ctx.ReplyError(errors::kNumkeysPositive);
   }
   if (numkeys > static_cast<int64_t>(ctx.argc()) - 2) {
-    return ctx.ReplyError(errors::kNumkeysTooMany);
+    return ctx.ReplyError(errors::kNumKeysTooMany);
   }
   int64_t limit = 0;
   for (size_t i = 2 + static_cast<size_t>(numkeys); i < ctx.argc(); ++i) {
@@ -379,9 +379,8 @@ void SScan(CommandContext& ctx) {
   }
   ScanOptions opts;
   // Redis compat: options are only looked at once the key is known to exist.
-  if (OpStatus st = ParseScanOptions(ctx.args().subspan(3), &opts); st != OpStatus::kOk) {
-    return ctx.ReplyError(st);
-  }
+  std::string_view err = ParseScanOptions(ctx.args(), 3, false, &opts);
+  if (!err.empty()) return ctx.ReplyError(err);
   std::vector<std::string> found;
   uint64_t next = s->Scan(cursor, opts.count, [&](std::string_view m) {
     if (opts.Matches(m)) found.emplace_back(m);

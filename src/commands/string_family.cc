@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
 #include "core/string_value.h"
@@ -38,36 +39,36 @@ struct SetOptions {
 
 // Redis compat (parseExtendedStringArgumentsOrReply): repeated options are accepted, the
 // last expiry wins, and conflicting ones are a syntax error.
-bool ParseSetOptions(std::span<const std::string_view> opts, bool for_getex, SetOptions* o) {
-  for (size_t i = 0; i < opts.size(); ++i) {
-    std::string_view opt = opts[i];
-    bool has_next = i + 1 < opts.size();
+bool ParseSetOptions(std::span<const std::string_view> args, size_t start, bool for_getex,
+                     SetOptions* o) {
+  ArgParser p(args, start);
+  while (p.HasNext()) {
     bool has_expire = o->kind != ExpireKind::kNone;
-    auto expiry = [&](ExpireKind k) {
-      if (o->keepttl || o->persist || (has_expire && o->kind != k) || !has_next) return false;
+    auto expiry = [&](std::string_view word, ExpireKind k) {
+      if (o->keepttl || o->persist || (has_expire && o->kind != k) || !p.Check(word, 1)) {
+        return false;
+      }
       o->kind = k;
-      o->expire_arg = opts[++i];
+      o->expire_arg = p.Next();
       return true;
     };
-    if (!for_getex && Is(opt, "NX") && !o->xx) {
+    if (!for_getex && !o->xx && p.Check("NX")) {
       o->nx = true;
-    } else if (!for_getex && Is(opt, "XX") && !o->nx) {
+    } else if (!for_getex && !o->nx && p.Check("XX")) {
       o->xx = true;
-    } else if (!for_getex && Is(opt, "GET")) {
+    } else if (!for_getex && p.Check("GET")) {
       o->get = true;
-    } else if (!for_getex && Is(opt, "KEEPTTL") && !has_expire) {
+    } else if (!for_getex && !has_expire && p.Check("KEEPTTL")) {
       o->keepttl = true;
-    } else if (for_getex && Is(opt, "PERSIST") && !has_expire) {
+    } else if (for_getex && !has_expire && p.Check("PERSIST")) {
       o->persist = true;
-    } else if (Is(opt, "EX") && expiry(ExpireKind::kEx)) {
-    } else if (Is(opt, "PX") && expiry(ExpireKind::kPx)) {
-    } else if (Is(opt, "EXAT") && expiry(ExpireKind::kExAt)) {
-    } else if (Is(opt, "PXAT") && expiry(ExpireKind::kPxAt)) {
+    } else if (expiry("EX", ExpireKind::kEx) || expiry("PX", ExpireKind::kPx) ||
+               expiry("EXAT", ExpireKind::kExAt) || expiry("PXAT", ExpireKind::kPxAt)) {
     } else {
-      return false;
+      p.Fail(errors::kSyntax);
     }
   }
-  return true;
+  return p.Finalize();
 }
 
 // The absolute expiry (Unix ms) an EX/PX/EXAT/PXAT argument asks for.
@@ -131,7 +132,7 @@ void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view valu
 // SET key value [NX | XX] [GET] [EX s | PX ms | EXAT ts | PXAT ts-ms | KEEPTTL]
 void Set(CommandContext& ctx) {
   SetOptions o;
-  if (!ParseSetOptions(ctx.args().subspan(3), false, &o)) return ctx.ReplyError(errors::kSyntax);
+  if (!ParseSetOptions(ctx.args(), 3, false, &o)) return ctx.ReplyError(errors::kSyntax);
   SetGeneric(ctx, ctx.arg(1), ctx.arg(2), o, false);
 }
 
@@ -190,7 +191,7 @@ void GetDel(CommandContext& ctx) {
 // GETEX key [EX s | PX ms | EXAT ts | PXAT ts-ms | PERSIST]
 void GetEx(CommandContext& ctx) {
   SetOptions o;
-  if (!ParseSetOptions(ctx.args().subspan(2), true, &o)) return ctx.ReplyError(errors::kSyntax);
+  if (!ParseSetOptions(ctx.args(), 2, true, &o)) return ctx.ReplyError(errors::kSyntax);
   Database& db = ctx.db();
   OpResult<Database::Ref> ref = db.FindOfType(ctx.arg(1), ObjType::kString, true);
   if (!ref) {

@@ -3,17 +3,16 @@
 // set algebra in zset_store_family.cc.
 
 #include <algorithm>
-#include <cerrno>
-#include <cctype>
-#include <cstdlib>
 #include <string>
 #include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/mpop_args.h"
+#include "commands/scan_args.h"
 #include "commands/zset_ops.h"
 #include "core/glob.h"
 #include "core/zset_value.h"
@@ -82,26 +81,26 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
 void ZAdd(CommandContext& ctx) {
   int flags = 0;
   bool ch = false;
-  size_t i = 2;
-  for (; i < ctx.argc(); ++i) {
-    std::string_view opt = ctx.arg(i);
-    if (Is(opt, "NX")) {
+  ArgParser p(ctx.args(), 2);
+  while (p.HasNext()) {
+    if (p.Check("NX")) {
       flags |= ZSetValue::kNx;
-    } else if (Is(opt, "XX")) {
+    } else if (p.Check("XX")) {
       flags |= ZSetValue::kXx;
-    } else if (Is(opt, "CH")) {
+    } else if (p.Check("CH")) {
       ch = true;
-    } else if (Is(opt, "INCR")) {
+    } else if (p.Check("INCR")) {
       flags |= ZSetValue::kIncr;
-    } else if (Is(opt, "GT")) {
+    } else if (p.Check("GT")) {
       flags |= ZSetValue::kGt;
-    } else if (Is(opt, "LT")) {
+    } else if (p.Check("LT")) {
       flags |= ZSetValue::kLt;
     } else {
-      break;
+      break;  // the first score
     }
   }
-  size_t elements = ctx.argc() - i;
+  size_t i = p.pos();
+  size_t elements = p.Remaining();
   if (elements == 0 || elements % 2 != 0) return ctx.ReplyError(errors::kSyntax);
   bool nx = flags & ZSetValue::kNx, xx = flags & ZSetValue::kXx;
   bool gt = flags & ZSetValue::kGt, lt = flags & ZSetValue::kLt;
@@ -212,12 +211,9 @@ void ZMPop(CommandContext& ctx) {
 void ReplyRandomMembers(CommandContext& ctx, const ZSetValue& z, uint64_t n,
                         base::FunctionRef<size_t()> pick, bool withscores) {
   protocol::ReplyBuilder& rb = ctx.reply();
-  bool pairs = withscores && rb.resp() >= 3;
-  rb.ArrayHeader(withscores && !pairs ? n * 2 : n);
+  rb.ScoredHeader(n, withscores);
   auto emit = [&](std::string_view member, double score) {
-    if (pairs) rb.ArrayHeader(2);
-    rb.Bulk(member);
-    if (withscores) rb.Double(score);
+    rb.Scored(member, score, withscores);
   };
   if (z.size() <= 1024) {
     // Small sets (listpacks above all): read once, then index.
@@ -243,7 +239,7 @@ void ZRandMember(CommandContext& ctx) {
   bool withscores = false;
   if (with_count) {
     if (!base::ParseInt64(ctx.arg(2), &count)) return ctx.ReplyError(errors::kNotInteger);
-    if (count == INT64_MIN) return ctx.ReplyError(errors::kRandCountRange);
+    if (count == INT64_MIN) return ctx.ReplyError(errors::kCountOutOfRange);
     if (ctx.argc() > 4 || (ctx.argc() == 4 && !Is(ctx.arg(3), "WITHSCORES"))) {
       return ctx.ReplyError(errors::kSyntax);
     }
@@ -296,22 +292,10 @@ void ZRandMember(CommandContext& ctx) {
                      withscores);
 }
 
-// Redis compat (parseScanCursorOrReply): strtoul's rules.
-bool ParseCursor(std::string_view s, uint64_t* out) {
-  std::string buf(s);
-  if (!buf.empty() && std::isspace(static_cast<unsigned char>(buf[0]))) return false;
-  errno = 0;
-  char* end;
-  unsigned long long v = std::strtoull(buf.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return false;
-  *out = v;
-  return true;
-}
-
 // ZSCAN key cursor [MATCH pattern] [COUNT count]
 void ZScan(CommandContext& ctx) {
   uint64_t cursor;
-  if (!ParseCursor(ctx.arg(2), &cursor)) return ctx.ReplyError(errors::kInvalidCursor);
+  if (!ParseScanCursor(ctx.arg(2), &cursor)) return ctx.ReplyError(errors::kInvalidCursor);
   OpResult<Database::Ref> found = FindZSet(ctx.db(), ctx.arg(1), true);
   if (!found) return ctx.ReplyError(found.status());
   if (!*found) {
@@ -319,37 +303,20 @@ void ZScan(CommandContext& ctx) {
     ctx.reply().Bulk("0");
     return ctx.reply().EmptyArray();
   }
-  int64_t count = 10;
-  std::string_view pattern;
-  bool use_pattern = false;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    if (i + 1 >= ctx.argc()) return ctx.ReplyError(errors::kSyntax);
-    std::string_view opt = ctx.arg(i), val = ctx.arg(i + 1);
-    if (Is(opt, "COUNT")) {
-      OpResult<int64_t> c = ParseInt64Arg(val);
-      if (!c) return ctx.ReplyError(c.status());
-      if (*c < 1) return ctx.ReplyError(errors::kSyntax);
-      count = *c;
-    } else if (Is(opt, "MATCH")) {
-      pattern = val;
-      use_pattern = !(val.size() == 1 && val[0] == '*');
-    } else {
-      return ctx.ReplyError(errors::kSyntax);
-    }
-  }
+  ScanOptions opts;
+  // Redis compat: options are only looked at once the key is known to exist.
+  std::string_view err = ParseScanOptions(ctx.args(), 3, false, &opts);
+  if (!err.empty()) return ctx.ReplyError(err);
   std::vector<std::pair<std::string, std::string>> items;  // member, score text
   uint64_t next = ZSetOf(*found).Scan(
-      cursor, static_cast<size_t>(count), [&](std::string_view m, std::string_view s) {
-        if (use_pattern && !core::GlobMatch(pattern, m)) return;
+      cursor, opts.count, [&](std::string_view m, std::string_view s) {
+        if (!opts.Matches(m)) return;
         items.emplace_back(m, s);
       });
   ctx.reply().ArrayHeader(2);
   ctx.reply().Bulk(std::to_string(next));
-  ctx.reply().ArrayHeader(items.size() * 2);
-  for (const auto& [m, s] : items) {
-    ctx.reply().Bulk(m);
-    ctx.reply().Bulk(s);
-  }
+  ctx.reply().PairsHeader(items.size(), protocol::PairShape::kFlat);
+  for (const auto& [m, s] : items) ctx.reply().BulkPair(m, s, protocol::PairShape::kFlat);
 }
 
 using engine::CommandSpec;

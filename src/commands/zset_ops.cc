@@ -53,13 +53,8 @@ void StoreZSet(Database& db, std::string_view key, const ScoredMembers& members,
 
 void ReplyScoredMembers(protocol::ReplyBuilder& rb, const ScoredMembers& members,
                         bool withscores) {
-  bool pairs = withscores && rb.resp() >= 3;
-  rb.ArrayHeader(withscores && !pairs ? members.size() * 2 : members.size());
-  for (const auto& [member, score] : members) {
-    if (pairs) rb.ArrayHeader(2);
-    rb.Bulk(member);
-    if (withscores) rb.Double(score);
-  }
+  rb.ScoredHeader(members.size(), withscores);
+  for (const auto& [member, score] : members) rb.Scored(member, score, withscores);
 }
 
 size_t ZPopAndReply(Database& db, Database::Ref& ref, std::string_view key, bool max,
@@ -77,18 +72,19 @@ size_t ZPopAndReply(Database& db, Database::Ref& ref, std::string_view key, bool
   size_t take = count < n ? static_cast<size_t>(count) : n;
   size_t first = max ? n - take : 0;
   size_t last = max ? n : take;
-  bool pairs = shape == ZPopReply::kKeyAndPairs || (shape == ZPopReply::kPairs && rb.resp() >= 3);
+  using protocol::PairShape;
+  PairShape pairs = shape == ZPopReply::kKeyAndPairs ? PairShape::kNested
+                    : shape == ZPopReply::kPairs     ? PairShape::kByProtocol
+                                                     : PairShape::kFlat;
   switch (shape) {
     case ZPopReply::kFlat:
-      rb.ArrayHeader(take * 2);
-      break;
     case ZPopReply::kPairs:
-      rb.ArrayHeader(pairs ? take : take * 2);
+      rb.PairsHeader(take, pairs);
       break;
     case ZPopReply::kKeyAndPairs:
       rb.ArrayHeader(2);
       rb.Bulk(key);
-      rb.ArrayHeader(take);
+      rb.PairsHeader(take, pairs);
       break;
     case ZPopReply::kKeyMemberScore:
       rb.ArrayHeader(3);
@@ -96,9 +92,7 @@ size_t ZPopAndReply(Database& db, Database::Ref& ref, std::string_view key, bool
       break;
   }
   z.ForRange(first, last, max, [&](std::string_view member, double score) {
-    if (pairs) rb.ArrayHeader(2);
-    rb.Bulk(member);
-    rb.Double(score);
+    rb.Scored(member, score, true, pairs);
   });
   z.DeleteRange(first, last);
   CommitZSet(db, ref, z);

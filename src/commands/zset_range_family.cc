@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/zset_ops.h"
@@ -69,27 +70,24 @@ std::string_view ParseRangeArgs(const CommandContext& ctx, size_t key_index, boo
                                 RangeSpec* spec) {
   // Only ZRANGE and ZRANGESTORE choose their type and direction through options.
   bool direction_auto = spec->type == RangeType::kAuto;
-  for (size_t j = key_index + 3; j < ctx.argc(); ++j) {
-    std::string_view opt = ctx.arg(j);
-    size_t left = ctx.argc() - j - 1;
-    if (!store && Is(opt, "WITHSCORES")) {
+  ArgParser p(ctx.args(), key_index + 3);
+  while (p.HasNext()) {
+    if (!store && p.Check("WITHSCORES")) {
       spec->withscores = true;
-    } else if (Is(opt, "LIMIT") && left >= 2) {
-      if (!base::ParseInt64(ctx.arg(j + 1), &spec->offset) ||
-          !base::ParseInt64(ctx.arg(j + 2), &spec->limit)) {
-        return errors::kNotInteger;
-      }
-      j += 2;
-    } else if (direction_auto && !spec->reverse && Is(opt, "REV")) {
+    } else if (p.Check("LIMIT", 2)) {
+      spec->offset = p.NextInt64();
+      spec->limit = p.NextInt64();
+    } else if (direction_auto && !spec->reverse && p.Check("REV")) {
       spec->reverse = true;
-    } else if (spec->type == RangeType::kAuto && Is(opt, "BYLEX")) {
+    } else if (spec->type == RangeType::kAuto && p.Check("BYLEX")) {
       spec->type = RangeType::kLex;
-    } else if (spec->type == RangeType::kAuto && Is(opt, "BYSCORE")) {
+    } else if (spec->type == RangeType::kAuto && p.Check("BYSCORE")) {
       spec->type = RangeType::kScore;
     } else {
-      return errors::kSyntax;
+      p.Fail(errors::kSyntax);
     }
   }
+  if (!p.Finalize()) return p.error();
   if (spec->type == RangeType::kAuto) spec->type = RangeType::kRank;
   if (spec->limit != -1 && spec->type == RangeType::kRank) {
     return errors::kZLimitNeedsByScoreOrLex;
@@ -158,12 +156,9 @@ void ReplyRange(CommandContext& ctx, const ZSetValue& z, size_t first, size_t la
                 const RangeSpec& spec) {
   protocol::ReplyBuilder& rb = ctx.reply();
   size_t n = last - first;
-  bool pairs = spec.withscores && rb.resp() >= 3;
-  rb.ArrayHeader(spec.withscores && !pairs ? n * 2 : n);
+  rb.ScoredHeader(n, spec.withscores);
   z.ForRange(first, last, spec.reverse, [&](std::string_view member, double score) {
-    if (pairs) rb.ArrayHeader(2);
-    rb.Bulk(member);
-    if (spec.withscores) rb.Double(score);
+    rb.Scored(member, score, spec.withscores);
   });
 }
 

@@ -10,6 +10,7 @@
 #include <utility>
 #include <vector>
 
+#include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/zset_ops.h"
@@ -180,35 +181,21 @@ void ZSetOpGeneric(CommandContext& ctx, SetOp op, bool store) {
   if (!err.empty()) return ctx.ReplyError(err);
   Aggregate how = Aggregate::kSum;
   bool withscores = false;
-  while (j < ctx.argc()) {
-    size_t remaining = ctx.argc() - j;
-    std::string_view opt = ctx.arg(j);
-    if (op != SetOp::kDiff && remaining >= src.size() + 1 && Is(opt, "WEIGHTS")) {
-      ++j;
-      for (Source& s : src) {
-        if (!base::ParseDouble(ctx.arg(j++), &s.weight)) {
-          return ctx.ReplyError(errors::kWeightNotFloat);
-        }
-      }
-    } else if (op != SetOp::kDiff && remaining >= 2 && Is(opt, "AGGREGATE")) {
-      std::string_view what = ctx.arg(j + 1);
-      if (Is(what, "SUM")) {
-        how = Aggregate::kSum;
-      } else if (Is(what, "MIN")) {
-        how = Aggregate::kMin;
-      } else if (Is(what, "MAX")) {
-        how = Aggregate::kMax;
-      } else {
-        return ctx.ReplyError(errors::kSyntax);
-      }
-      j += 2;
-    } else if (!store && Is(opt, "WITHSCORES")) {
+  ArgParser p(ctx.args(), j);
+  while (p.HasNext()) {
+    if (op != SetOp::kDiff && p.Check("WEIGHTS", src.size())) {
+      for (Source& s : src) s.weight = p.NextDouble(errors::kWeightNotFloat);
+    } else if (op != SetOp::kDiff && p.Check("AGGREGATE", 1)) {
+      // In Aggregate's order.
+      static constexpr std::string_view kAggregates[] = {"SUM", "MIN", "MAX"};
+      how = static_cast<Aggregate>(p.NextEnum(kAggregates));
+    } else if (!store && p.Check("WITHSCORES")) {
       withscores = true;
-      ++j;
     } else {
-      return ctx.ReplyError(errors::kSyntax);
+      p.Fail(errors::kSyntax);
     }
   }
+  if (!p.Finalize()) return ctx.ReplyError(p.error());
   ScoredMembers result = Compute(op, src, how);
   if (store) {
     std::string_view dst = ctx.arg(1);

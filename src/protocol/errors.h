@@ -134,9 +134,6 @@ inline constexpr std::string_view kZWithScoresByLex =
 inline constexpr std::string_view kWeightNotFloat = "ERR weight value is not a float";
 inline constexpr std::string_view kLimitNegative = "ERR LIMIT can't be negative";
 inline constexpr std::string_view kValueOutOfRange = "ERR value is out of range";
-inline constexpr std::string_view kRandCountRange =
-    "ERR value is out of range, value must between -9223372036854775807 and "
-    "9223372036854775807";
 inline constexpr std::string_view kInvalidFirstDb = "ERR invalid first DB index";
 inline constexpr std::string_view kInvalidSecondDb = "ERR invalid second DB index";
 inline constexpr std::string_view kNoSuchClient = "ERR No such client";
@@ -202,12 +199,10 @@ inline constexpr std::string_view kProtectedMode =
 inline constexpr std::string_view kHashNotInteger = "ERR hash value is not an integer";
 inline constexpr std::string_view kHashNotFloat = "ERR hash value is not a float";
 inline constexpr std::string_view kValueNanOrInfinity = "ERR value is NaN or Infinity";
+// ZRANDMEMBER, HRANDFIELD, SRANDMEMBER with a count of INT64_MIN.
 inline constexpr std::string_view kCountOutOfRange =
     "ERR value is out of range, value must between -9223372036854775807 and "
     "9223372036854775807";
-inline constexpr std::string_view kNumkeysNotPositive = "ERR numkeys should be greater than 0";
-inline constexpr std::string_view kNumkeysTooMany =
-    "ERR Number of keys can't be greater than number of args";
 
 // Protocol errors (the connection is closed after the reply).
 inline constexpr std::string_view kProtoInvalidMultibulk = "ERR Protocol error: invalid multibulk length";

@@ -95,6 +95,10 @@ void ReplyBuilder::MapHeader(size_t pairs) {
     Header('*', pairs * 2);
   }
 }
+void ReplyBuilder::PairsHeader(size_t n, PairShape shape) {
+  Header('*', Nested(shape) ? n : n * 2);
+}
+
 void ReplyBuilder::SetHeader(size_t n) { Header(resp_ >= 3 ? '~' : '*', n); }
 void ReplyBuilder::PushHeader(size_t n) { Header(resp_ >= 3 ? '>' : '*', n); }
 

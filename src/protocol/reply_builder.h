@@ -2,6 +2,7 @@
 // which shapes differ between the two protocols (null, map, set, double, bool, verbatim).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string_view>
 
@@ -15,6 +16,13 @@ class ErrorObserver {
   virtual ~ErrorObserver() = default;
   // `prefix` is the first word of the error ("ERR", "WRONGTYPE", ...).
   virtual void OnErrorReply(std::string_view prefix) = 0;
+};
+
+// How a list of pairs (member and score, field and value) is laid out.
+enum class PairShape {
+  kFlat,        // one array of 2n items, in both protocols (ZSCAN, ZPOPMIN without count)
+  kNested,      // an array of n two-item arrays, in both protocols (ZMPOP, BZMPOP)
+  kByProtocol,  // kFlat in RESP2, kNested in RESP3 (ZRANGE WITHSCORES, HRANDFIELD WITHVALUES)
 };
 
 class ReplyBuilder {
@@ -42,11 +50,48 @@ class ReplyBuilder {
   void Double(double d);         // RESP3 ',' ; RESP2 bulk "%.17g"
   void Bool(bool b);             // RESP3 '#' ; RESP2 integer 1/0
   void Verbatim(std::string_view s, std::string_view format = "txt");  // RESP3 '=' ; RESP2 bulk
+
+  // --- Pair lists ---
+  // The header of a list of `n` pairs laid out as `shape`; then one PairStart per pair
+  // before its two items.
+  void PairsHeader(size_t n, PairShape shape);
+  void PairStart(PairShape shape) {
+    if (Nested(shape)) ArrayHeader(2);
+  }
+  void BulkPair(std::string_view first, std::string_view second, PairShape shape) {
+    PairStart(shape);
+    Bulk(first);
+    Bulk(second);
+  }
+  // Members, with their scores when `withscores` (as `shape`), else an array of members:
+  // ScoredHeader once, then Scored per member.
+  void ScoredHeader(size_t n, bool withscores, PairShape shape = PairShape::kByProtocol) {
+    withscores ? PairsHeader(n, shape) : ArrayHeader(n);
+  }
+  void Scored(std::string_view member, double score, bool withscores,
+              PairShape shape = PairShape::kByProtocol) {
+    if (withscores) PairStart(shape);
+    Bulk(member);
+    if (withscores) Double(score);
+  }
+  // A map of bulk strings (RESP3 map, RESP2 flat array) from a sized range of pairs.
+  template <typename Pairs>
+  void BulkMap(const Pairs& pairs) {
+    MapHeader(pairs.size());
+    for (const auto& [k, v] : pairs) {
+      Bulk(k);
+      Bulk(v);
+    }
+  }
+
   // Bytes already in RESP form (a reply built elsewhere).
   void Raw(std::string_view resp_bytes) { out_->Append(resp_bytes); }
 
  private:
   void Header(char kind, size_t n);
+  bool Nested(PairShape shape) const {
+    return shape == PairShape::kNested || (shape == PairShape::kByProtocol && resp_ >= 3);
+  }
 
   base::IoBuf* out_;
   int resp_;

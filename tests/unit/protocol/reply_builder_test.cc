@@ -6,6 +6,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace cinnabar::protocol {
@@ -140,6 +141,42 @@ TEST(ReplyBuilder, RepliesAppendToWhatIsAlreadyBuffered) {
   EXPECT_EQ(buf.view(), "+earlier\r\n*2\r\n$5000\r\n" + std::string(5000, 'x') + "\r\n$-1\r\n");
   EXPECT_EQ(rb.buffer(), &buf);
   EXPECT_EQ(rb.resp(), 2);
+}
+
+TEST(ReplyBuilder, PairShapes) {
+  auto two = [](PairShape shape) {
+    return [shape](ReplyBuilder& rb) {
+      rb.PairsHeader(2, shape);
+      rb.BulkPair("a", "1", shape);
+      rb.BulkPair("b", "2", shape);
+    };
+  };
+  ExpectBoth(two(PairShape::kFlat), "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+  ExpectBoth(two(PairShape::kNested),
+             "*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+  Bytes b = Build(two(PairShape::kByProtocol));
+  EXPECT_EQ(b.resp2, "*4\r\n$1\r\na\r\n$1\r\n1\r\n$1\r\nb\r\n$1\r\n2\r\n");
+  EXPECT_EQ(b.resp3, "*2\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n");
+}
+
+TEST(ReplyBuilder, ScoredMembers) {
+  auto scored = [](bool withscores) {
+    return [withscores](ReplyBuilder& rb) {
+      rb.ScoredHeader(1, withscores);
+      rb.Scored("m", 1.5, withscores);
+    };
+  };
+  ExpectBoth(scored(false), "*1\r\n$1\r\nm\r\n");
+  Bytes b = Build(scored(true));
+  EXPECT_EQ(b.resp2, "*2\r\n$1\r\nm\r\n$3\r\n1.5\r\n");
+  EXPECT_EQ(b.resp3, "*1\r\n*2\r\n$1\r\nm\r\n,1.5\r\n");
+}
+
+TEST(ReplyBuilder, BulkMap) {
+  std::vector<std::pair<std::string, std::string>> pairs = {{"k", "v"}};
+  Bytes b = Build([&pairs](ReplyBuilder& rb) { rb.BulkMap(pairs); });
+  EXPECT_EQ(b.resp2, "*2\r\n$1\r\nk\r\n$1\r\nv\r\n");
+  EXPECT_EQ(b.resp3, "%1\r\n$1\r\nk\r\n$1\r\nv\r\n");
 }
 
 class RecordingObserver : public ErrorObserver {
