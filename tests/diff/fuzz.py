@@ -117,6 +117,8 @@ def main(argv=None):
     print(f"  transactions: EXEC ran {stats.get('exec_ran', 0)}, refused by WATCH "
           f"{stats.get('exec_refused', 0)}, aborted {stats.get('exec_aborted', 0)} "
           f"(Redis's answers, threads 1 and 4 compared with each)")
+    print(f"  scripts: {stats.get('scripts', 0)} EVAL/EVALSHA/FCALL sent (+_RO), "
+          f"{stats.get('script_errors', 0)} answered an error by Redis")
     if known_open.hits:
         print("known-open items hit (tests/diff/known_open.py, temporary):")
         for item in known_open.ITEMS:

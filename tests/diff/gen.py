@@ -9,6 +9,9 @@ from runner import Case
 # Commands whose arity is never changed: HELLO without its version (or without its bad
 # option) answers the server's own id and switches protocols.
 NEVER_MUTATE = {b"HELLO"}
+# Nor those of scripts: a shifted numkeys could declare keys to a body that must run with
+# none (lua.py); the scripting families make their own argument errors.
+NEVER_MUTATE |= {b"EVAL", b"EVALSHA", b"EVAL_RO", b"EVALSHA_RO", b"FCALL", b"FCALL_RO"}
 
 # How much a case's focus families gain in weight (blocking ones less: a wait on an empty
 # key costs its whole timeout).
@@ -27,6 +30,9 @@ class Generator:
         # Families that also write whole blocks (MULTI ... EXEC): module.block(g, body).
         self.blocks = {module.FAMILY: module.block for module in self.modules
                        if hasattr(module, "block")}
+        # Of those, the ones whose single commands may go into another family's block.
+        self.in_blocks = {module.FAMILY for module in self.modules
+                          if getattr(module, "IN_BLOCKS", False)}
 
     def prelude(self, focus):
         """Some data first, so that reads find something: the focus families' preludes and,
@@ -46,7 +52,7 @@ class Generator:
         transaction, sometimes) a whole MULTI ... EXEC block."""
         family, _, _ = self.rng.choices(self.tables, weights=family_weights)[0]
         if family in self.blocks and not inside and self.g.chance(0.6):
-            body_weights = [0 if t[0] in self.blocks else w
+            body_weights = [0 if t[0] in self.blocks and t[0] not in self.in_blocks else w
                             for t, w in zip(self.tables, family_weights)]
             return self.blocks[family](self.g, lambda: self.command(body_weights, True))
         return [self.command(family_weights, inside, family)]
@@ -88,6 +94,9 @@ class Generator:
         """A sequence of 5-80 commands that leans on one to three families (so the keys of
         those types get deep enough to matter), sequential or pipelined, RESP2 or RESP3."""
         rng = self.rng
+        for m in self.modules:
+            if hasattr(m, "start"):
+                m.start(self.g)  # per-case generator state (the scripts of this case)
         weights = [w for _, w, _ in self.tables]
         focus = rng.sample(range(len(weights)), rng.randint(1, 3))
         for i in focus:

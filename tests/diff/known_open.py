@@ -63,8 +63,124 @@ class RefcountInsideExec(Item):
         return command_name(args) == b"OBJECT REFCOUNT" and tx.roles(prev)[1]
 
 
+class ScriptItem(Item):
+    """An item about scripts: `matches(args)` on a command as sent, kept out both as a single
+    command and inside the scripting family's blocks (which only avoid_next sees)."""
+
+    def matches(self, args):
+        return False
+
+    def avoid(self, args):
+        return self.matches(args)
+
+    def avoid_next(self, prev, args):
+        return self.matches(args)
+
+
+def _script_body(args):
+    """The body a command carries (EVAL, EVAL_RO, SCRIPT LOAD), or b""."""
+    name = command_name(args)
+    if name in (b"EVAL", b"EVAL_RO") and len(args) > 1:
+        return args[1]
+    if name == b"SCRIPT" and len(args) > 2 and upper(args[1]) == b"LOAD":
+        return args[2]
+    return b""
+
+
+class LuaLengthOfHoles(ScriptItem):
+    id = "lua-len-resp3-nulls"
+    owner = "scripting (resp_to_lua)"
+    text = ("`#` of a RESP3 reply table with nulls: EVAL \"redis.setresp(3); return "
+            "#redis.call('MGET', KEYS[1], KEYS[2])\" 2 nokey str:b (str:b set) answers 0 on "
+            "Redis (it builds the table unsized: the element after the nil lands in the hash "
+            "part), 2 on Cinnabar (the array part preallocated)")
+
+    def matches(self, args):
+        body = _script_body(args)
+        if not body and command_name(args) in (b"EVALSHA", b"EVALSHA_RO") and len(args) > 1:
+            import lua
+            body = lua.BODIES.get(args[1].lower(), b"")
+        return b"redis.setresp(3)" in body and b"#r or r" in body
+
+
+class FunctionNameCase(ScriptItem):
+    id = "function-name-case"
+    owner = "scripting (function_registry)"
+    text = ("function names are case-insensitive in Redis 7.0 (FCALL FZ_GET 1 k runs fz_get; "
+            "registering FZ_ECHO beside fz_echo: 'ERR Function FZ_ECHO already exists'), and "
+            "so are the shebang's metadata keys (#!lua NAME=x loads); Cinnabar: 'ERR Function "
+            "not found', FZ_ECHO registered, 'ERR Invalid metadata value given: NAME=x'")
+
+    def matches(self, args):
+        name = command_name(args)
+        if name in (b"FCALL", b"FCALL_RO") and len(args) > 1:
+            return args[1] != args[1].lower()
+        if name == b"FUNCTION" and len(args) > 2 and upper(args[1]) == b"LOAD":
+            return b"NAME=" in args[-1] or b"'FZ_" in args[-1]
+        return False
+
+
+class ScriptStringNul(Item):
+    id = "script-reply-nul"
+    owner = "scripting (lua_to_resp)"
+    text = ("a script's error or status text with a NUL: Redis cuts it there (EVAL \"return "
+            "redis.error_reply(ARGV[1])\" 0 \"ab\\x00cd\": -ERR ab; error(ARGV[1]): "
+            "'...: ab script: ...'; status_reply: +ab), Cinnabar sends the NUL and the rest")
+
+    def tolerate(self, kind, args, ref, other, ctx):
+        if kind != "reply":
+            return False
+        if command_name(args) == b"EXEC":  # element by element: equal, or this
+            xs, ys = ref[1].value, other[1].value
+            if not ref[1].is_aggregate() or not isinstance(xs, list) or not isinstance(
+                    ys, list) or len(xs) != len(ys):
+                return False
+            pairs = [(tx.encode_node(x), tx.encode_node(y)) for x, y in zip(xs, ys)]
+            return all(a == b or self.cut(a, b) for a, b in pairs)
+        return self.cut(ref[0], other[0])
+
+    @staticmethod
+    def cut(r, o):
+        """Whether Redis's reply r is Cinnabar's o with its text cut at the first NUL (and,
+        as Redis then does, CR/LF trimmed from the end: Cinnabar made them spaces)."""
+        if r[:1] not in (b"-", b"+") or r[:1] != o[:1] or b"\x00" in r:
+            return False
+        i = o.find(b"\x00")
+        head = o[:i].rstrip(b" ")
+        return i > 0 and r.startswith(head) and o.endswith(r[len(head):])
+
+
+class FunctionFlushArity(ScriptItem):
+    id = "function-flush-arity"
+    owner = "scripting (function_family)"
+    text = ("FUNCTION FLUSH with two arguments (FUNCTION FLUSH ASYNC SYNC): Redis 'ERR unknown "
+            "subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.', "
+            "Cinnabar 'ERR FUNCTION FLUSH only supports SYNC|ASYNC option'")
+
+    def matches(self, args):
+        return command_name(args) == b"FUNCTION" and len(args) > 3 and upper(args[1]) == b"FLUSH"
+
+
+class FunctionLoadOptions(ScriptItem):
+    id = "function-load-options"
+    owner = "scripting (function_family)"
+    text = ("FUNCTION LOAD with more than one option: Redis names the first unknown one and "
+            "takes REPLACE twice (FUNCTION LOAD abc REPLACE <lib>: 'ERR Unknown option given: "
+            "abc'; LOAD REPLACE REPLACE <lib> loads), Cinnabar names the last ('...: REPLACE') "
+            "and refuses REPLACE REPLACE")
+
+    def matches(self, args):
+        return (command_name(args) == b"FUNCTION" and len(args) > 4
+                and upper(args[1]) == b"LOAD")
+
+
 ITEMS = [
     RefcountInsideExec(),
+    FunctionLoadOptions(),
+    LuaLengthOfHoles(),
+    FunctionNameCase(),
+    ScriptStringNul(),
+    FunctionFlushArity(),
 ]
 
 hits = {}

@@ -28,8 +28,14 @@ def quote(b):
     return "".join(out)
 
 
+# Commands that carry a script: shown whole (a reproducer needs the body).
+SCRIPTED = {b"EVAL", b"EVAL_RO", b"SCRIPT", b"FUNCTION"}
+
+
 def command_line(args, limit=400):
     text = " ".join(quote(a) for a in args)
+    if args and args[0].upper() in SCRIPTED:
+        limit = max(limit, 6000)
     if len(text) > limit:
         text = text[:limit] + f" ... ({len(args)} arguments)"
     return text
@@ -71,7 +77,8 @@ def divergence_text(d, case, servers, seed):
         f"server: {server.describe() if server else d.server}",
         f"mode:   {case.mode()}{' — ' + case.label if case.label else ''}",
         f"what:   {d.detail}",
-        "reproducer (from FLUSHALL, SELECT 0, default collection limits):",
+        "reproducer (from FLUSHALL, SELECT 0, default collection limits, SCRIPT FLUSH, "
+        "FUNCTION FLUSH and the libraries of tests/diff/lua.py loaded):",
         case_text(case, d.index),
     ]
     if d.args is not None:

@@ -4,12 +4,15 @@ check table in compare.py), then the full state.
 A case is a list of commands with a RESP version and a batch layout: in sequential mode
 every command is its own batch (send one, read one); in pipelined mode a batch is sent in
 one write and then all its replies are read. Every case starts from a fresh state: the
-servers are flushed, the collection limits restored, and the fuzz connection is new."""
+servers are flushed, the collection limits restored, the script cache flushed, the
+function libraries reset to lua.LIBRARIES, and the fuzz connection is new."""
 import selectors
 import time
 
 import compare
 import known_open
+import lua
+import script_check
 import state
 import tx
 from compare import command_name
@@ -137,6 +140,10 @@ class Runner:
             ch = self.checker(s)
             ch.call(b"FLUSHALL")
             ch.call(*RESTORE)
+            for args in lua.RESET:
+                raw, node = ch.call(*args)
+                if node.is_error():
+                    raise FuzzerError(f"{s.name}: {args[:2]!r} failed: {raw!r}")
             c = s.connect(timeout=READ_TIMEOUT)
             if resp == 3:
                 raw, node = c.call(b"HELLO", b"3")
@@ -254,6 +261,7 @@ class Runner:
         self.stats["commands"] = self.stats.get("commands", 0) + len(cmds)
         for j, args in enumerate(cmds):
             ref = replies[self.ref.name][j]
+            script_check.count(self.stats, args, ref)
             for s in self.servers[1:]:
                 other = replies[s.name][j]
                 ctx = self.ctx(s.name, case, history)

@@ -1,11 +1,14 @@
 """The full state of a server, read after every sequence on a RESP2 connection of its own:
 for every key of every database the fuzzer uses, its TYPE, its value, its TTL, its
-OBJECT ENCODING and its OBJECT REFCOUNT (shared integers, and COPY's private ones)."""
+OBJECT ENCODING and its OBJECT REFCOUNT (shared integers, and COPY's private ones); and the
+function libraries (FUNCTION LIST WITHCODE), as the pseudo-key FUNCTIONS_KEY."""
 import args as A
 import deviations
 from compare import items, pairs
+import script_check  # noqa: I100 (after compare, which imports it)
 
 TTL_TOLERANCE_MS = 5000
+FUNCTIONS_KEY = (-1, b"<function libraries>")
 
 VALUE_COMMANDS = {
     b"string": lambda k: [b"GET", k],
@@ -76,6 +79,8 @@ def dump(conn, dbs=A.DBS):
     replies = _pipeline(conn, cmds) if cmds else []
     for key, i in order:
         state[key]["value"] = _value(state[key]["type"], replies[i])
+    state[FUNCTIONS_KEY] = {"type": b"functions", "value": script_check.libraries(conn),
+                            "pttl": -1, "encoding": None, "refcount": None}
     return state
 
 

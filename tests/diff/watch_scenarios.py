@@ -5,8 +5,9 @@ something, then A runs MULTI ... EXEC, whose reply (a null, or the array) must b
 B's change is a write of each type, a write that changes nothing (SADD of a member already
 there, SREM, HDEL, ZREM of a missing one, ZADD of the same score, LINSERT before a missing
 pivot), one that fails (a wrong type), DEL, EXPIRE, PEXPIRE 1 and a short sleep, FLUSHDB,
-FLUSHALL, SWAPDB, RENAME, MOVE, COPY, a read, B's own transaction, in the same database or
-another. Other shapes: A's own write before MULTI, UNWATCH, watches cleared by an EXEC or a
+FLUSHALL, SWAPDB, RENAME, MOVE, COPY, a read, B's own transaction, a script (EVAL, FCALL)
+that writes the key, writes another, or writes nothing, in the same database or another; A's
+transaction may hold a script too. Other shapes: A's own write before MULTI, UNWATCH, watches cleared by an EXEC or a
 DISCARD, WATCH again after the transaction was made dirty, a key that expired before WATCH
 (a later deletion of it is no change), one that expires after WATCH (EXEC then refuses).
 
@@ -53,6 +54,8 @@ BODY = [
     lambda k, o: [b"SET", o, b"from-exec"], lambda k, o: [b"INCR", b"{t}counter"],
     lambda k, o: [b"LPUSH", k, b"e"], lambda k, o: [b"MSET", b"str:b", b"1", b"{t}str2", b"2"],
     lambda k, o: [b"DEL", o], lambda k, o: [b"BLPOP", k, b"0"], lambda k, o: [b"SMEMBERS", k],
+    lambda k, o: [b"EVAL", b"return redis.call('SET', KEYS[1], 'in-exec')", b"1", o],
+    lambda k, o: [b"EVAL", b"return redis.pcall('GET', KEYS[1])", b"1", k],
 ]
 
 
@@ -185,6 +188,8 @@ def _b_action(rng, target, other):
     if r < 0.45:
         w = rng.choice(WRITES[kind])
         return [("B", [w[0], target, *w[1:]])]
+    if r < 0.6:
+        return [("B", rng.choice(_b_scripts(target, other)))]
     return rng.choice([
         [("B", [b"DEL", target])], [("B", [b"UNLINK", target, other])],
         [("B", [b"EXPIRE", target, b"100"])], [("B", [b"EXPIRE", target, b"0"])],
@@ -198,6 +203,27 @@ def _b_action(rng, target, other):
         [("B", [b"SELECT", b"1"]), ("B", [b"FLUSHDB"])],
         [("B", [b"MULTI"]), ("B", [b"SET", target, b"b-tx"]), ("B", [b"EXEC"])],
     ])
+
+
+def _b_scripts(target, other):
+    """B's scripts: one that writes the watched key, one that writes nothing (a read, a
+    no-op write, a write refused), one writing another key, one over undeclared keys."""
+    return [
+        [b"EVAL", b"return redis.call('SET', KEYS[1], 'from-script')", b"1", target],
+        [b"EVAL", b"return redis.call('DEL', KEYS[1])", b"1", target],
+        [b"EVAL", b"return redis.pcall('LPUSH', KEYS[1], 'x')", b"1", target],
+        [b"EVAL", b"redis.call('GET', KEYS[2]); return redis.call('EXPIRE', KEYS[1], 100)",
+         b"2", target, other],
+        [b"EVAL", b"return redis.call('SET', KEYS[1], 'other')", b"1", other],
+        [b"EVAL", b"return redis.call('EXISTS', KEYS[1])", b"1", target],
+        [b"EVAL", b"return redis.call('SREM', KEYS[1], 'missing')", b"1", target],
+        [b"EVAL", b"return redis.pcall('INCR', KEYS[1])", b"1", target],
+        [b"EVAL_RO", b"return redis.call('DEL', KEYS[1])", b"1", target],
+        [b"EVAL", b"redis.call('EXISTS', 'nokey')\nreturn redis.call('DEL', 'str:a')", b"0"],
+        [b"FCALL", b"fz_set", b"1", target, b"from-function"],
+        [b"FCALL", b"fz_get", b"1", target],
+        [b"FCALL", b"fz_global", b"0"],
+    ]
 
 
 def _body(rng, target, other):

@@ -5,8 +5,8 @@ make(g) returns one command as a list of bytes, name first (`g` is an args.Gen).
 generator picks a family, then a command by weight, then mutates the arity sometimes and
 randomises the case of the name. See tests/diff/README.md for adding a family.
 """
-from families import (blocking, config, connection, expire, hashes, keyspace, lists,
-                      objects, sets, strings, transactions, zsets)
+from families import (blocking, config, connection, expire, functions, hashes, keyspace,
+                      lists, objects, scripting, sets, strings, transactions, zsets)
 
 # (module, weight): how often the generator draws from each family.
 FAMILIES = [
@@ -22,4 +22,6 @@ FAMILIES = [
     (connection, 2),
     (config, 1),
     (transactions, 4),
+    (scripting, 5),
+    (functions, 2),
 ]
