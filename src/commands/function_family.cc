@@ -90,11 +90,10 @@ void FCallRo(CommandContext& ctx) { RunFCall(ctx, true); }
 // FUNCTION LOAD [REPLACE] function-code
 void FunctionLoad(CommandContext& ctx) {
   bool replace = false;
-  if (ctx.argc() == 4) {
-    if (!Is(ctx.arg(2), "REPLACE")) return ctx.ReplyError(errors::UnknownOptionGiven(ctx.arg(2)));
+  // Redis compat: every argument between LOAD and the code must be REPLACE.
+  for (size_t i = 2; i + 1 < ctx.argc(); ++i) {
+    if (!Is(ctx.arg(i), "REPLACE")) return ctx.ReplyError(errors::UnknownOptionGiven(ctx.arg(i)));
     replace = true;
-  } else if (ctx.argc() > 4) {
-    return ctx.ReplyError(errors::UnknownOptionGiven(ctx.arg(3)));
   }
   LoadHost log_host;
   std::string error;
@@ -115,7 +114,8 @@ void FunctionDelete(CommandContext& ctx) {
 
 // FUNCTION FLUSH [ASYNC|SYNC]
 void FunctionFlush(CommandContext& ctx) {
-  if (ctx.argc() > 3 || (ctx.argc() == 3 && !Is(ctx.arg(2), "SYNC") && !Is(ctx.arg(2), "ASYNC"))) {
+  if (ctx.argc() > 3) return ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
+  if (ctx.argc() == 3 && !Is(ctx.arg(2), "SYNC") && !Is(ctx.arg(2), "ASYNC")) {
     return ctx.ReplyError(errors::kFunctionFlushArg);
   }
   ScriptRuntime& rt = Runtime(ctx.engine());

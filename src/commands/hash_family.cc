@@ -68,6 +68,12 @@ void Commit(Database& db, std::string_view key, Target& t) {
   }
 }
 
+// A write that failed before changing anything: frees a new hash never added to the
+// keyspace; an existing one is left alone (no change, for WATCH and the dirty counter).
+void Abandon(Target& t) {
+  if (!t.ref) t.hash.Destroy();
+}
+
 // The hash at `key` for a read command (counts a hit or miss).
 OpResult<HashValue> FindForRead(CommandContext& ctx, std::string_view key) {
   OpResult<Database::Ref> ref = ctx.db().FindOfType(key, ObjType::kHash, true);
@@ -212,13 +218,13 @@ void HIncrBy(CommandContext& ctx) {
   IntBuffer scratch;
   if (std::optional<std::string_view> v = t->hash.Get(ctx.arg(2), &scratch)) {
     if (!base::ParseInt64(*v, &current)) {
-      Commit(db, ctx.arg(1), *t);
+      Abandon(*t);
       return ctx.ReplyError(errors::kHashNotInteger);
     }
   }
   int64_t next;
   if (__builtin_add_overflow(current, *incr, &next)) {
-    Commit(db, ctx.arg(1), *t);
+    Abandon(*t);
     return ctx.ReplyError(errors::kOverflow);
   }
   char buf[base::kInt64Chars];
@@ -239,13 +245,13 @@ void HIncrByFloat(CommandContext& ctx) {
   IntBuffer scratch;
   if (std::optional<std::string_view> v = t->hash.Get(ctx.arg(2), &scratch)) {
     if (!base::ParseLongDouble(*v, &current)) {
-      Commit(db, ctx.arg(1), *t);
+      Abandon(*t);
       return ctx.ReplyError(errors::kHashNotFloat);
     }
   }
   long double next = current + incr;
   if (std::isnan(next) || std::isinf(next)) {
-    Commit(db, ctx.arg(1), *t);
+    Abandon(*t);
     return ctx.ReplyError(errors::kNanOrInfinity);
   }
   std::string text = base::FormatLongDouble(next);

@@ -1,6 +1,7 @@
 // FUNCTION LOAD's side of a library: its code runs with globals that hold nothing but a
 // small `redis` table (register_function, log, LOG_*, REDIS_VERSION*), as in Redis 7.0,
 // and every redis.register_function call is checked and collected.
+#include <cctype>
 #include <chrono>
 #include <string>
 
@@ -10,6 +11,18 @@
 
 namespace cinnabar::scripting::internal {
 namespace {
+
+bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i]))) {
+      return false;
+    }
+  }
+  return true;
+}
+
 
 constexpr char kLoadApiKey[] = "cinnabar.load_api";
 constexpr auto kLoadTimeout = std::chrono::milliseconds(500);
@@ -84,7 +97,10 @@ int RegisterFunction(lua_State* L) {
   }
   if (!IsValidFunctionName(fn.info.name)) return RaiseErrorTable(L, errors::kBadFunctionName);
   for (const LoadedFunction& other : load->functions) {
-    if (other.info.name == fn.info.name) return RaiseErrorTable(L, errors::kFunctionExistsInLibrary);
+    // Redis compat: names compare case-insensitively.
+    if (EqualsIgnoreCase(other.info.name, fn.info.name)) {
+      return RaiseErrorTable(L, errors::kFunctionExistsInLibrary);
+    }
   }
   lua_pushvalue(L, 2);
   fn.ref = luaL_ref(L, LUA_REGISTRYINDEX);

@@ -1,5 +1,7 @@
 #include "scripting/function_registry.h"
 
+#include <cctype>
+
 namespace cinnabar::scripting {
 namespace {
 
@@ -13,6 +15,13 @@ size_t LibraryMemory(const Library& lib) {
   return n;
 }
 
+// Redis compat: function names match case-insensitively (library names do not).
+std::string FunctionKey(std::string_view name) {
+  std::string key(name);
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return key;
+}
+
 }  // namespace
 
 std::string FunctionRegistry::Add(std::shared_ptr<const Library> library, bool replace) {
@@ -22,17 +31,17 @@ std::string FunctionRegistry::Add(std::shared_ptr<const Library> library, bool r
     return "ERR Library '" + library->name + "' already exists";
   }
   for (const FunctionInfo& f : library->functions) {
-    auto it = functions_.find(f.name);
+    auto it = functions_.find(FunctionKey(f.name));
     if (it != functions_.end() && it->second->name != library->name) {
       return "ERR Function " + f.name + " already exists";
     }
   }
   if (existing != libraries_.end()) {
-    for (const FunctionInfo& f : existing->second->functions) functions_.erase(f.name);
+    for (const FunctionInfo& f : existing->second->functions) functions_.erase(FunctionKey(f.name));
     memory_ -= LibraryMemory(*existing->second);
     libraries_.erase(existing);
   }
-  for (const FunctionInfo& f : library->functions) functions_[f.name] = library;
+  for (const FunctionInfo& f : library->functions) functions_[FunctionKey(f.name)] = library;
   memory_ += LibraryMemory(*library);
   libraries_.emplace(library->name, std::move(library));
   generation_.fetch_add(1, std::memory_order_acq_rel);
@@ -45,7 +54,7 @@ bool FunctionRegistry::Delete(std::string_view name) {
   auto it = libraries_.find(name);
   if (it == libraries_.end()) return false;
   removed = it->second;
-  for (const FunctionInfo& f : removed->functions) functions_.erase(f.name);
+  for (const FunctionInfo& f : removed->functions) functions_.erase(FunctionKey(f.name));
   memory_ -= LibraryMemory(*removed);
   libraries_.erase(it);
   generation_.fetch_add(1, std::memory_order_acq_rel);
@@ -73,10 +82,10 @@ std::shared_ptr<const Library> FunctionRegistry::FindLibrary(std::string_view na
 
 FunctionRef FunctionRegistry::FindFunction(std::string_view name) const {
   std::lock_guard<std::mutex> lock(mu_);
-  auto it = functions_.find(std::string(name));
+  auto it = functions_.find(FunctionKey(name));
   if (it == functions_.end()) return {};
   for (const FunctionInfo& f : it->second->functions) {
-    if (f.name == name) return FunctionRef{it->second, &f};
+    if (FunctionKey(f.name) == FunctionKey(name)) return FunctionRef{it->second, &f};
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "protocol/errors.h"
 #include "protocol/reply_builder.h"
 #include "scripting/lua_internal.h"
 #include "scripting/script_errors.h"
@@ -130,7 +131,9 @@ std::string RunErrorText(lua_State* L, std::string_view name) {
   auto [has_err, err] = field("err");
   auto [has_source, source] = field("source");
   auto [has_line, line] = field("line");
-  std::string text = has_err ? err : std::string(errors::kUnknownError);
+  // Redis compat: the text ends at a NUL (Redis formats it as a C string).
+  std::string text = has_err ? std::string(protocol::errors::CutAtNul(err))
+                             : std::string(errors::kUnknownError);
   if (has_source && has_line) {
     text += " script: " + std::string(name) + ", on " + source + ":" + line + ".";
   }

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 
+#include "protocol/errors.h"
 #include "protocol/reply_builder.h"
 #include "scripting/lua_internal.h"
 #include "scripting/script_errors.h"
@@ -111,14 +112,15 @@ void WriteMapOrSet(lua_State* L, protocol::ReplyBuilder& reply, int script_resp,
 }
 
 void WriteTable(lua_State* L, protocol::ReplyBuilder& reply, int script_resp) {
+  // Redis compat: error and status texts end at a NUL (Redis copies them as C strings).
   if (RawField(L, "err") == LUA_TSTRING) {
-    reply.Error(StringAt(L, -1));
+    reply.Error(protocol::errors::CutAtNul(StringAt(L, -1)));
     lua_pop(L, 2);
     return;
   }
   lua_pop(L, 1);
   if (RawField(L, "ok") == LUA_TSTRING) {
-    reply.SimpleString(NoNewlines(StringAt(L, -1)));
+    reply.SimpleString(NoNewlines(protocol::errors::CutAtNul(StringAt(L, -1))));
     lua_pop(L, 2);
     return;
   }

@@ -57,7 +57,9 @@ void PushValue(lua_State* L, RespReader& reader) {
     }
     case Kind::kArray:
     case Kind::kPush:
-      lua_createtable(L, static_cast<int>(std::min<size_t>(item.count, 1 << 20)), 0);
+      // Redis compat: not presized, so with RESP3 nulls (nil) `#` finds the border Redis's
+      // does.
+      lua_newtable(L);
       for (size_t i = 0; i < item.count; ++i) {
         PushValue(L, reader);
         lua_rawseti(L, -2, static_cast<int>(i + 1));
