@@ -122,9 +122,8 @@ int ErrorReply(lua_State* L) {
     PushErrorTable(L, errors::kWrongArgsOrType);
     return 1;
   }
-  size_t len = 0;
-  const char* s = lua_tolstring(L, 1, &len);
-  std::string text(s, len);
+  // Redis compat: the text ends at a NUL (Redis copies it as a C string).
+  std::string text(lua_tostring(L, 1));
   if (text.empty() || text[0] != '-') text.insert(0, "-");
   PushErrorTable(L, text);
   return 1;
