@@ -319,15 +319,6 @@ bool TooBig(CommandContext& ctx, uint64_t total) {
   return total > static_cast<uint64_t>(ctx.config().proto_max_bulk_len);
 }
 
-// Stores an APPEND or SETRANGE result at `ref`, keeping the TTL.
-void StoreEdit(Database& db, Database::Ref& ref, const core::StringEdit& edit) {
-  if (edit.in_place) {
-    db.SetPointer(ref, edit.value.pointer);
-  } else {
-    db.Update(ref, edit.value, Database::kKeepTtl);
-  }
-}
-
 // APPEND key value
 void Append(CommandContext& ctx) {
   Database& db = ctx.db();
@@ -343,7 +334,7 @@ void Append(CommandContext& ctx) {
     return ctx.ReplyError(errors::kStringTooBig);
   }
   core::StringEdit edit = core::AppendString(ref.entry, add);
-  StoreEdit(db, ref, edit);
+  db.CommitStringEdit(ref, edit);
   ctx.reply().Integer(static_cast<int64_t>(edit.length));
 }
 
@@ -403,7 +394,7 @@ void SetRange(CommandContext& ctx) {
   core::StringEdit edit =
       core::OverwriteString(ref ? ref.entry : nullptr, static_cast<size_t>(offset), value);
   if (ref) {
-    StoreEdit(db, ref, edit);
+    db.CommitStringEdit(ref, edit);
   } else {
     db.Add(ctx.arg(1), ref.hash, edit.value, 0);
   }

@@ -134,6 +134,14 @@ void Database::SetPointer(Ref& ref, void* pointer) {
   Publish(KeyEvent::kModified, ref.entry->key());
 }
 
+void Database::CommitStringEdit(Ref& ref, const core::StringEdit& edit) {
+  if (edit.in_place) {
+    SetPointer(ref, edit.value.pointer);
+  } else {
+    Update(ref, edit.value, kKeepTtl);
+  }
+}
+
 void Database::UpdateObject(Ref& ref, uint8_t encoding, void* pointer) {
   ref.entry->set_encoding(encoding);
   ref.entry->set_pointer(pointer);

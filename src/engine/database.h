@@ -15,6 +15,7 @@
 #include "base/op_status.h"
 #include "core/entry.h"
 #include "core/key_table.h"
+#include "core/string_value.h"
 #include "engine/blocking.h"
 #include "engine/key_events.h"
 
@@ -67,6 +68,9 @@ class Database {
   void SetExpire(Ref& ref, int64_t expire_ms);
   // [write] Replaces just the out-of-line pointer (a value that moved in memory).
   void SetPointer(Ref& ref, void* pointer);
+  // [write] Stores an APPEND / SETRANGE result at `ref` (edited in place, or a new value),
+  // keeping the TTL.
+  void CommitStringEdit(Ref& ref, const core::StringEdit& edit);
   // [write] A collection changed in place: records its (possibly moved) pointer and (possibly
   // converted) encoding. The old pointer is not freed; the collection code did that.
   void UpdateObject(Ref& ref, uint8_t encoding, void* pointer);
