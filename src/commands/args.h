@@ -3,11 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string_view>
+#include <vector>
 
 #include "base/op_status.h"
 #include "base/string_util.h"
 #include "protocol/errors.h"
+#include "protocol/reply_builder.h"
 
 namespace cinnabar::commands {
 
@@ -41,6 +44,25 @@ inline OpResult<double> ParseDoubleArg(std::string_view s) {
 // ("NX\0junk" is NX) -- the cut its error texts make too.
 inline bool Is(std::string_view arg, std::string_view word) {
   return base::EqualsIgnoreCase(protocol::errors::CutAtNul(arg), word);
+}
+
+// The keys of EVAL-shaped commands, `NAME x numkeys key ... arg ...` (EVAL, EVALSHA,
+// FCALL and their _RO forms), for CommandSpec::find_keys. False when numkeys is malformed
+// (the handler answers the error).
+inline bool NumKeysAt2(std::span<const std::string_view> args, std::vector<int>* out) {
+  int64_t n;
+  if (args.size() < 3 || !base::ParseInt64(args[2], &n) || n < 0 ||
+      n > static_cast<int64_t>(args.size()) - 3) {
+    return false;
+  }
+  for (int64_t i = 0; i < n; ++i) out->push_back(static_cast<int>(3 + i));
+  return true;
+}
+
+// Replies a HELP text: an array of status lines.
+inline void ReplyHelp(protocol::ReplyBuilder& rb, std::span<const std::string_view> lines) {
+  rb.ArrayHeader(lines.size());
+  for (std::string_view l : lines) rb.SimpleString(l);
 }
 
 }  // namespace cinnabar::commands

@@ -62,8 +62,7 @@ void ConfigHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply().ArrayHeader(std::size(kLines));
-  for (std::string_view l : kLines) ctx.reply().SimpleString(l);
+  ReplyHelp(ctx.reply(), kLines);
 }
 
 using engine::CommandSpec;

@@ -34,16 +34,6 @@ namespace serrors = scripting::errors;
 constexpr char kOpcodeFunction2 = static_cast<char>(245);
 constexpr uint16_t kRdbVersion = 10;
 
-bool FunctionKeys(std::span<const std::string_view> args, std::vector<int>* out) {
-  int64_t n;
-  if (args.size() < 3 || !base::ParseInt64(args[2], &n) || n < 0 ||
-      n > static_cast<int64_t>(args.size()) - 3) {
-    return false;
-  }
-  for (int64_t i = 0; i < n; ++i) out->push_back(static_cast<int>(3 + i));
-  return true;
-}
-
 // A library's code runs at FUNCTION LOAD with only redis.log of the server's API.
 class LoadHost : public scripting::ScriptHost {
  public:
@@ -322,8 +312,7 @@ void FunctionHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply().ArrayHeader(std::size(kLines));
-  for (std::string_view l : kLines) ctx.reply().SimpleString(l);
+  ReplyHelp(ctx.reply(), kLines);
 }
 
 using engine::CommandSpec;
@@ -371,11 +360,11 @@ constexpr uint32_t kFCallFlags = kNoScript | kSkipMonitor | kMayReplicate | kNoM
 
 constexpr CommandSpec kFunctionCommands[] = {
     {.name = "FCALL", .arity = -3, .flags = kFCallFlags, .handler = FCall,
-     .find_keys = FunctionKeys, .needs_all_shards = FCallNeedsAllShards,
+     .find_keys = NumKeysAt2, .needs_all_shards = FCallNeedsAllShards,
      .summary = "Invokes a function.", .since = "7.0.0",
      .complexity = "Depends on the function that is executed."},
     {.name = "FCALL_RO", .arity = -3, .flags = (kFCallFlags & ~kMayReplicate) | kReadOnly,
-     .handler = FCallRo, .find_keys = FunctionKeys, .needs_all_shards = FCallNeedsAllShards,
+     .handler = FCallRo, .find_keys = NumKeysAt2, .needs_all_shards = FCallNeedsAllShards,
      .summary = "Invokes a read-only function.", .since = "7.0.0",
      .complexity = "Depends on the function that is executed."},
     {.name = "FUNCTION", .arity = -2, .subcommands = kFunctionSubcommands,

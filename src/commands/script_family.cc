@@ -34,18 +34,6 @@ std::string LowerSha(std::string_view s) {
   return out;
 }
 
-// The keys of EVAL-shaped commands: `name numkeys key ... arg ...`. False when numkeys is
-// malformed (the handler answers the error).
-bool NumKeysFinder(std::span<const std::string_view> args, std::vector<int>* out) {
-  int64_t n;
-  if (args.size() < 3 || !base::ParseInt64(args[2], &n) || n < 0 ||
-      n > static_cast<int64_t>(args.size()) - 3) {
-    return false;
-  }
-  for (int64_t i = 0; i < n; ++i) out->push_back(static_cast<int>(3 + i));
-  return true;
-}
-
 // Routing: whether this EVAL / EVALSHA runs with every shard locked (script_runtime.h).
 bool EvalNeedsAllShards(engine::Worker& w, std::span<const std::string_view> args) {
   if (w.engine().shard_count() == 1) return false;
@@ -154,8 +142,7 @@ void ScriptHelp(CommandContext& ctx) {
       "HELP",
       "    Prints this help.",
   };
-  ctx.reply().ArrayHeader(std::size(kLines));
-  for (std::string_view l : kLines) ctx.reply().SimpleString(l);
+  ReplyHelp(ctx.reply(), kLines);
 }
 
 using engine::CommandSpec;
@@ -192,19 +179,19 @@ constexpr CommandSpec kScriptSubcommands[] = {
 
 constexpr CommandSpec kScriptCommands[] = {
     {.name = "EVAL", .arity = -3, .flags = kEvalFlags, .handler = Eval,
-     .find_keys = NumKeysFinder, .needs_all_shards = EvalNeedsAllShards,
+     .find_keys = NumKeysAt2, .needs_all_shards = EvalNeedsAllShards,
      .summary = "Executes a server-side Lua script.", .since = "2.6.0",
      .complexity = "Depends on the script that is executed."},
     {.name = "EVALSHA", .arity = -3, .flags = kEvalFlags, .handler = EvalSha,
-     .find_keys = NumKeysFinder, .needs_all_shards = EvalShaNeedsAllShards,
+     .find_keys = NumKeysAt2, .needs_all_shards = EvalShaNeedsAllShards,
      .summary = "Executes a server-side Lua script by SHA1 digest.", .since = "2.6.0",
      .complexity = "Depends on the script that is executed."},
     {.name = "EVAL_RO", .arity = -3, .flags = kEvalRoFlags, .handler = EvalRo,
-     .find_keys = NumKeysFinder, .needs_all_shards = EvalNeedsAllShards,
+     .find_keys = NumKeysAt2, .needs_all_shards = EvalNeedsAllShards,
      .summary = "Executes a read-only server-side Lua script.", .since = "7.0.0",
      .complexity = "Depends on the script that is executed."},
     {.name = "EVALSHA_RO", .arity = -3, .flags = kEvalRoFlags, .handler = EvalShaRo,
-     .find_keys = NumKeysFinder, .needs_all_shards = EvalShaNeedsAllShards,
+     .find_keys = NumKeysAt2, .needs_all_shards = EvalShaNeedsAllShards,
      .summary = "Executes a read-only server-side Lua script by SHA1 digest.", .since = "7.0.0",
      .complexity = "Depends on the script that is executed."},
     {.name = "SCRIPT", .arity = -2, .subcommands = kScriptSubcommands,

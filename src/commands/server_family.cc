@@ -42,9 +42,7 @@ void Debug(CommandContext& ctx) {
         "HELP",
         "    Prints this help.",
     };
-    ctx.reply().ArrayHeader(std::size(kLines));
-    for (std::string_view l : kLines) ctx.reply().SimpleString(l);
-    return;
+    return ReplyHelp(ctx.reply(), kLines);
   }
   if (Is(sub, "SLEEP") && ctx.argc() == 3) {
     // Redis compat: atof, so garbage sleeps 0 seconds.

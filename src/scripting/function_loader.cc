@@ -5,23 +5,13 @@
 #include <chrono>
 #include <string>
 
+#include "base/string_util.h"
 #include "scripting/lua_internal.h"
 #include "scripting/script_errors.h"
 #include "scripting/script_flags.h"
 
 namespace cinnabar::scripting::internal {
 namespace {
-
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 
 constexpr char kLoadApiKey[] = "cinnabar.load_api";
@@ -98,7 +88,7 @@ int RegisterFunction(lua_State* L) {
   if (!IsValidFunctionName(fn.info.name)) return RaiseErrorTable(L, errors::kBadFunctionName);
   for (const LoadedFunction& other : load->functions) {
     // Redis compat: names compare case-insensitively.
-    if (EqualsIgnoreCase(other.info.name, fn.info.name)) {
+    if (base::EqualsIgnoreCase(other.info.name, fn.info.name)) {
       return RaiseErrorTable(L, errors::kFunctionExistsInLibrary);
     }
   }

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "base/string_util.h"
 #include "scripting/script_errors.h"
 
 namespace cinnabar::scripting {
@@ -20,17 +21,6 @@ constexpr FlagName kFlagNames[] = {
 };
 
 bool IsSpace(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; }
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i]))) {
-      return false;
-    }
-  }
-  return true;
-}
 
 // Redis compat: the shebang line is split as sdssplitargs splits it, so runs of blanks
 // (and a trailing '\r') separate words without producing empty ones.
@@ -138,7 +128,7 @@ LibraryMetadata ParseLibraryMetadata(std::string_view code) {
   for (size_t i = 1; i < words.size(); ++i) {
     std::string_view word = words[i];
     // Redis compat: the key matches case-insensitively (NAME=lib).
-    if (word.size() < 5 || !EqualsNoCase(word.substr(0, 5), "name=")) {
+    if (word.size() < 5 || !base::EqualsIgnoreCase(word.substr(0, 5), "name=")) {
       out.error = std::string(errors::kInvalidMetadataValue) + std::string(word);
       return out;
     }
