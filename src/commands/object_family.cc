@@ -4,6 +4,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "commands/args.h"
 #include "commands/families.h"
 #include "core/object_type.h"
 #include "core/string_value.h"
