@@ -84,12 +84,9 @@ void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::
     strayed_ = true;
     return rb.Error(errors::kScriptStrayKey);
   }
-  engine::Shard* own = &ctx_.shard();
-  std::vector<int> keys;
-  if (ctx_.mode() == engine::ExecMode::kLocked && engine::Registry::KeyIndexes(*cmd, args, &keys) &&
-      !keys.empty()) {
-    own = &eng.shard(eng.ShardOf(args[static_cast<size_t>(keys[0])]));
-  }
+  engine::Shard* own = ctx_.mode() == engine::ExecMode::kLocked
+                           ? &engine::LockedOwnShard(eng, *cmd, args, ctx_.shard())
+                           : &ctx_.shard();
   engine::Caller caller{.db = db_,
                         .resp = resp,
                         .flags = engine::kCallInScript | (read_only_ ? engine::kCallReadOnly : 0u),

@@ -205,15 +205,9 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
   }
   {
     protocol::ReplyBuilder rb = c.Reply();
-    std::vector<int> keys;
     for (const Item& it : b->items_) {
       std::span<const std::string_view> args = b->ArgsOf(it);
-      // The command's "own" shard is its first key's (the home shard when keyless).
-      Shard* own = &w.shard();
-      keys.clear();
-      if (Registry::KeyIndexes(*it.cmd, args, &keys) && !keys.empty()) {
-        own = &eng.shard(eng.ShardOf(args[static_cast<size_t>(keys[0])]));
-      }
+      Shard* own = &LockedOwnShard(eng, *it.cmd, args, w.shard());
       int64_t now = base::UnixTimeMs();
       for (unsigned s : b->shards_) eng.shard(s).set_now_ms(now);
       Caller caller{.db = b->db_, .resp = b->resp_, .client = &c, .origin = &c, .home = b->home_};
@@ -271,15 +265,10 @@ void Batch::RunTransaction(Client& c, protocol::ReplyBuilder& rb, ExecMode mode)
   rb.ArrayHeader(items_.size());
   Caller caller{.db = c.db, .resp = c.resp, .flags = kCallInMulti, .client = &c, .origin = &c,
                 .home = home_};
-  std::vector<int> keys;
   for (const Item& it : items_) {
     std::span<const std::string_view> args = ArgsOf(it);
-    Shard* own = &w.shard();
-    keys.clear();
-    if (mode == ExecMode::kLocked && Registry::KeyIndexes(*it.cmd, args, &keys) &&
-        !keys.empty()) {
-      own = &engine_.shard(engine_.ShardOf(args[static_cast<size_t>(keys[0])]));
-    }
+    Shard* own = mode == ExecMode::kLocked ? &LockedOwnShard(engine_, *it.cmd, args, w.shard())
+                                           : &w.shard();
     Invoke(w, caller, *it.cmd, args, rb, {.mode = mode, .shard = own, .held = shards_}, now);
   }
   // Redis compat: waiters on keys the transaction filled are served after all of it.

@@ -113,6 +113,13 @@ bool NeedsAllShards(Worker& w, const CommandEntry& cmd,
   return cmd.spec->needs_all_shards != nullptr && cmd.spec->needs_all_shards(w, args);
 }
 
+Shard& LockedOwnShard(Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
+                      Shard& fallback) {
+  std::vector<int> keys;
+  if (!Registry::KeyIndexes(cmd, args, &keys) || keys.empty()) return fallback;
+  return eng.shard(eng.ShardOf(args[static_cast<size_t>(keys[0])]));
+}
+
 bool KeyShards(const Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
                std::vector<unsigned>* shards) {
   std::vector<int> keys;

@@ -24,6 +24,7 @@ namespace cinnabar::engine {
 class Client;
 class CommandContext;
 class Engine;
+class Shard;
 class Waiter;
 class Worker;
 struct CommandEntry;
@@ -48,6 +49,11 @@ bool NeedsAllShards(Worker& w, const CommandEntry& cmd, std::span<const std::str
 // its key arguments are malformed).
 bool KeyShards(const Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
                std::vector<unsigned>* shards);
+
+// A command run under a locked batch: its "own" shard is its first key's, `fallback` (the
+// running thread's) when it names none.
+Shard& LockedOwnShard(Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
+                      Shard& fallback);
 
 // Runs the handler and records the command's statistics on the executing worker `w`.
 void Execute(CommandContext& ctx, Worker& w);
