@@ -12,6 +12,7 @@
 #include "commands/families.h"
 #include "engine/blocking.h"
 #include "engine/client.h"
+#include "engine/client_info.h"
 #include "engine/command_context.h"
 #include "engine/transaction.h"
 #include "engine/worker.h"
@@ -21,54 +22,11 @@ namespace cinnabar::commands {
 namespace {
 
 using engine::Client;
+using engine::DescribeClient;
 using engine::CommandContext;
 using engine::Worker;
 namespace errors = protocol::errors;
 
-// One CLIENT LIST line, fields as Redis 7 prints them (plus 7.2's lib-name/lib-ver).
-std::string DescribeClient(Client& c, int64_t now_ms) {
-  size_t qbuf = 0, qbuf_cap = 0, obuf = 0, obuf_cap = 0;
-  if (engine::Transport* t = c.transport()) {
-    qbuf = t->input().size();
-    qbuf_cap = t->input().capacity();
-    obuf = t->output().size();
-    obuf_cap = t->output().capacity();
-  }
-  std::string line;
-  line.reserve(320);
-  line += "id=" + std::to_string(c.id());
-  line += " addr=" + c.peer().addr;
-  line += " laddr=" + c.peer().laddr;
-  line += " fd=" + std::to_string(c.peer().fd);
-  line += " name=" + c.name;
-  line += " age=" + std::to_string((now_ms - c.created_ms) / 1000);
-  line += " idle=" + std::to_string((now_ms - c.last_interaction_ms) / 1000);
-  // "b" marks a client parked by a blocking command; one merely waiting for a hop or for
-  // this very listing is a normal client, "N".
-  line += " flags=";
-  line += c.blocked() ? "b" : c.in_multi() ? "x" : "N";
-  line += " db=" + std::to_string(c.db);
-  line += " sub=0 psub=0 ssub=0 multi=";
-  line += c.in_multi() ? std::to_string(engine::QueuedCount(c)) : "-1";
-  line += " qbuf=" + std::to_string(qbuf);
-  line += " qbuf-free=" + std::to_string(qbuf_cap - qbuf);
-  line += " argv-mem=0 multi-mem=0";
-  line += " rbs=" + std::to_string(obuf_cap);
-  line += " rbp=" + std::to_string(obuf_cap);
-  line += " obl=" + std::to_string(obuf);
-  line += " oll=0";
-  line += " omem=" + std::to_string(obuf);
-  line += " tot-mem=" + std::to_string(qbuf_cap + obuf_cap + sizeof(Client));
-  line += " events=r";
-  if (obuf > 0) line += "w";
-  line += " cmd=";
-  line += c.last_command != nullptr ? c.last_command->name : "NULL";
-  line += " user=default redir=-1";
-  line += " resp=" + std::to_string(c.resp);
-  line += " lib-name=" + c.lib_name;
-  line += " lib-ver=" + c.lib_ver;
-  return line;
-}
 
 // CLIENT ID
 void ClientId(CommandContext& ctx) { ctx.reply().Integer(static_cast<int64_t>(ctx.client().id())); }

@@ -28,7 +28,8 @@ void ReplyKeySpecs(ReplyBuilder& rb, const CommandEntry& cmd) {
   rb.MapHeader(3);
   rb.Bulk("flags");
   rb.SetHeader(1);
-  rb.SimpleString(spec.flags & engine::kWrite ? "RW" : "RO");
+  rb.SimpleString(spec.flags & engine::kNotKey ? "not_key"
+                  : spec.flags & engine::kWrite ? "RW" : "RO");
   rb.Bulk("begin_search");
   rb.MapHeader(2);
   rb.Bulk("type");

@@ -7,6 +7,7 @@
 #include "commands/families.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
+#include "engine/pubsub.h"
 #include "engine/transaction.h"
 #include "protocol/errors.h"
 
@@ -20,6 +21,13 @@ namespace errors = protocol::errors;
 // PING [message]
 void Ping(CommandContext& ctx) {
   if (ctx.argc() > 2) return ctx.ReplyError(errors::WrongArity(ctx.command().name));
+  if (ctx.resp() == 2 && ctx.has_client() && ctx.client().subscribed()) {
+    // Redis compat: in the RESP2 pub/sub context PING answers like a message would.
+    ctx.reply().ArrayHeader(2);
+    ctx.reply().Bulk("pong");
+    ctx.reply().Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+    return;
+  }
   if (ctx.argc() == 2) return ctx.reply().Bulk(ctx.arg(1));
   ctx.reply().SimpleString("PONG");
 }
@@ -46,6 +54,7 @@ void Quit(CommandContext& ctx) {
 void Reset(CommandContext& ctx) {
   Client& c = ctx.client();
   engine::DiscardMulti(c);
+  engine::UnsubscribeAll(c);
   c.db = 0;
   c.resp = 2;
   c.name.clear();
@@ -139,7 +148,7 @@ using engine::kStale;
 using engine::kAllowBusy;
 
 constexpr CommandSpec kConnectionCommands[] = {
-    {.name = "PING", .arity = -1, .flags = kFast, .handler = Ping,
+    {.name = "PING", .arity = -1, .flags = kFast | engine::kSubscribedOk, .handler = Ping,
      .summary = "Returns the server's liveliness response.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "ECHO", .arity = 2, .flags = kFast, .handler = Echo,
@@ -147,11 +156,13 @@ constexpr CommandSpec kConnectionCommands[] = {
     {.name = "SELECT", .arity = 2, .flags = kLoading | kStale | kFast, .handler = Select,
      .summary = "Changes the selected database.", .since = "1.0.0", .complexity = "O(1)"},
     {.name = "QUIT", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
-                                             kAllowBusy | engine::kRunsInMulti,
+                                             kAllowBusy | engine::kRunsInMulti |
+                                             engine::kSubscribedOk,
      .handler = Quit, .summary = "Closes the connection.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "RESET", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
-                                            kAllowBusy | engine::kRunsInMulti,
+                                            kAllowBusy | engine::kRunsInMulti |
+                                            engine::kSubscribedOk,
      .handler = Reset, .summary = "Resets the connection.", .since = "6.2.0",
      .complexity = "O(1)"},
     {.name = "HELLO", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |

@@ -27,5 +27,6 @@ void RegisterZSetBlockingFamily(engine::Registry* r);
 void RegisterTransactionFamily(engine::Registry* r);
 void RegisterScriptFamily(engine::Registry* r);
 void RegisterFunctionFamily(engine::Registry* r);
+void RegisterPubSubFamily(engine::Registry* r);
 
 }  // namespace cinnabar::commands

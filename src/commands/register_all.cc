@@ -27,6 +27,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterTransactionFamily(r);
   RegisterScriptFamily(r);
   RegisterFunctionFamily(r);
+  RegisterPubSubFamily(r);
 }
 
 }  // namespace cinnabar::commands

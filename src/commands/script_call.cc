@@ -58,7 +58,7 @@ bool ScriptCaller::Reachable(const CommandEntry& cmd, std::span<const std::strin
     return ctx_.HoldsAll();
   }
   std::vector<unsigned> shards;
-  if (!cmd.has_keys() || !engine::KeyShards(eng, cmd, args, &shards)) return true;
+  if (!cmd.routes_on_keys() || !engine::KeyShards(eng, cmd, args, &shards)) return true;
   for (unsigned s : shards) {
     if (!std::binary_search(declared_.begin(), declared_.end(), s)) undeclared_ = true;
   }

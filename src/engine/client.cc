@@ -8,6 +8,8 @@
 #include "engine/pipeline_run.h"
 #include "engine/transaction.h"
 #include "engine/batch.h"
+#include "engine/client_info.h"
+#include "engine/pubsub.h"
 #include "engine/watch.h"
 #include "engine/worker.h"
 
@@ -24,6 +26,46 @@ Client::Client(Worker* worker, Transport* transport, uint64_t id, PeerInfo peer)
 }
 
 Client::~Client() = default;
+
+bool Client::subscribed() const { return subs != nullptr && !subs->empty(); }
+
+ClientClass Client::output_class() const {
+  return subscribed() ? ClientClass::kPubSub : ClientClass::kNormal;
+}
+
+void Client::PushMessage(std::string_view resp2_message) {
+  if (transport_ == nullptr || over_output_limit_) return;
+  base::IoBuf& out = transport_->output();
+  out.Append(resp >= 3 ? '>' : '*');
+  out.Append(resp2_message.substr(1));
+  transport_->Flush();
+  EnforceOutputLimit();
+}
+
+bool Client::EnforceOutputLimit() {
+  if (over_output_limit_) return false;
+  if (transport_ == nullptr) return true;
+  const OutputLimit& limit = worker_->config().output_limit(output_class());
+  if (limit.hard == 0 && limit.soft == 0) return true;
+  auto used = static_cast<int64_t>(transport_->pending_output());
+  bool over = limit.hard > 0 && used >= limit.hard;
+  if (!over && limit.soft > 0 && used >= limit.soft) {
+    int64_t now = base::UnixTimeMs();
+    if (over_soft_limit_since_ms_ == 0) {
+      over_soft_limit_since_ms_ = now;
+    } else {
+      over = now - over_soft_limit_since_ms_ > limit.soft_seconds * 1000;
+    }
+  } else if (!over) {
+    over_soft_limit_since_ms_ = 0;
+  }
+  if (!over) return true;
+  over_output_limit_ = true;
+  base::LogWarning("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
+                   DescribeClient(*this, base::UnixTimeMs()));
+  Kill();
+  return false;
+}
 
 bool Client::AuthRequired() const {
   return !authenticated && !worker_->config().requirepass.empty();
@@ -57,7 +99,8 @@ void Client::ProcessInput() {
   if (in_process_ || transport_ == nullptr) return;
   in_process_ = true;
   Ref();
-  while (transport_ != nullptr && !awaiting_ && !close_after_reply_) {
+  // Replies that came back from other threads count too.
+  while (transport_ != nullptr && !awaiting_ && !close_after_reply_ && EnforceOutputLimit()) {
     base::IoBuf& in = transport_->input();
     if (in.empty()) break;
     protocol::ParserLimits limits{worker_->config().proto_max_bulk_len, AuthRequired()};
@@ -136,6 +179,7 @@ void Client::OnClosed() {
   worker_->engine().connected_clients.fetch_sub(1, std::memory_order_relaxed);
   DropBlocked(*this);
   DiscardMulti(*this);
+  UnsubscribeAll(*this);
   Unref();
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "base/io_buf.h"
+#include "engine/config.h"
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
 
@@ -18,6 +19,7 @@ namespace cinnabar::engine {
 
 class Batch;
 class Waiter;
+struct Subscriptions;
 class Worker;
 struct WatchSet;
 struct CommandEntry;
@@ -34,6 +36,9 @@ class Transport {
   virtual void CloseAfterFlush() = 0;
   // Closes soon, dropping unsent output. Never closes synchronously.
   virtual void Close() = 0;
+  // Output not yet sent: output() and whatever the connection has handed to the kernel
+  // but not yet seen go.
+  virtual size_t pending_output() const = 0;
 };
 
 struct PeerInfo {
@@ -73,6 +78,14 @@ class Client {
   void CloseAfterReply();
   // Closes now (CLIENT KILL from another client, idle timeout).
   void Kill();
+  // A pub/sub message (engine/pubsub.h) in RESP2 form, '*' first: sent as it is, or as a
+  // RESP3 push. Enforces the output limit.
+  void PushMessage(std::string_view resp2_message);
+  // Closes the client, logging why, when its unsent output is over its class's
+  // client-output-buffer-limit: at once past the hard limit, or once it has stayed past the
+  // soft limit for longer than the limit's seconds (Redis's rules). False if it did.
+  bool EnforceOutputLimit();
+  ClientClass output_class() const;
 
   Worker& worker() { return *worker_; }
   Transport* transport() { return transport_; }
@@ -102,6 +115,11 @@ class Client {
   bool in_multi() const { return multi != nullptr; }
   bool multi_failed = false;  // a command was refused while queueing: EXEC aborts
   std::shared_ptr<WatchSet> watch;  // WATCHed keys, or null
+  // Pub/Sub (engine/pubsub.h): the client's subscriptions, or null.
+  std::unique_ptr<Subscriptions> subs;
+  // Redis's pub/sub context: a RESP2 client with subscriptions may run only the commands
+  // flagged kSubscribedOk.
+  bool subscribed() const;
 
  private:
   void ProcessInput();
@@ -117,6 +135,8 @@ class Client {
   bool close_after_reply_ = false;
   bool in_process_ = false;
   bool peer_closed_ = false;
+  bool over_output_limit_ = false;
+  int64_t over_soft_limit_since_ms_ = 0;  // 0: not over the soft limit
 };
 
 }  // namespace cinnabar::engine

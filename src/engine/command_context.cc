@@ -10,13 +10,22 @@
 #include "protocol/errors.h"
 
 namespace cinnabar::engine {
+namespace {
+thread_local CommandContext* running_command = nullptr;
+}  // namespace
 
 CommandContext::CommandContext(const CommandEntry& cmd, std::span<const std::string_view> args,
                                protocol::ReplyBuilder* reply, Worker* worker, Client* client,
                                Shard* shard, int db_index, ExecMode mode, int64_t now_ms)
     : cmd_(cmd), args_(args), reply_(reply), worker_(worker), client_(client), shard_(shard),
       db_index_(db_index), mode_(mode), now_ms_(now_ms), origin_(client),
-      home_(worker->index()) {}
+      home_(worker->index()), outer_(running_command) {
+  running_command = this;
+}
+
+CommandContext::~CommandContext() { running_command = outer_; }
+
+CommandContext* CommandContext::Running() { return running_command; }
 
 void CommandContext::SelectDb(int index) {
   db_index_ = index;

@@ -42,6 +42,14 @@ class CommandContext {
   CommandContext(const CommandEntry& cmd, std::span<const std::string_view> args,
                  protocol::ReplyBuilder* reply, Worker* worker, Client* client, Shard* shard,
                  int db_index, ExecMode mode, int64_t now_ms);
+  ~CommandContext();
+  CommandContext(const CommandContext&) = delete;
+  CommandContext& operator=(const CommandContext&) = delete;
+
+  // The command this thread is running now (the innermost: a redis.call inside EVAL, a
+  // command inside EXEC), or null between commands. Observers of the write path
+  // (keyspace notifications) ask it what caused a key event.
+  static CommandContext* Running();
 
   std::span<const std::string_view> args() const { return args_; }
   std::string_view arg(size_t i) const { return args_[i]; }
@@ -139,6 +147,7 @@ class CommandContext {
   unsigned home_;
   std::shared_ptr<Waiter> waiter_;
   std::span<const unsigned> held_;  // kLocked: the shards held, ascending
+  CommandContext* outer_;           // what ran when this started
 };
 
 template <typename T>

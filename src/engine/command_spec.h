@@ -10,7 +10,9 @@
 namespace cinnabar::engine {
 
 class CommandContext;
+class NoticeSink;
 class Worker;
+enum class KeyEvent : uint8_t;
 using Handler = void (*)(CommandContext&);
 
 // Flags as COMMAND INFO shows them, plus routing flags of our own (not shown).
@@ -39,6 +41,9 @@ enum CommandFlag : uint32_t {
   kAlone = 1u << 26,        // starts no pipeline run and joins none (it edits client state)
   kReplyLater = 1u << 27,   // replies after its handler returns (gathers from every thread)
   kEndsMulti = 1u << 28,    // EXEC: refused, it answers EXECABORT and ends MULTI
+  kSubscribedOk = 1u << 29,  // allowed in a RESP2 client's pub/sub context (PING, SUBSCRIBE)
+  kNotKey = 1u << 30,  // its key positions name shard channels (Redis's not_key): shown by
+                       // COMMAND, never routed on
 };
 
 // ACL categories (Redis's names, in Redis's bit order).
@@ -82,6 +87,22 @@ using KeyFinder = bool (*)(std::span<const std::string_view> args, std::vector<i
 // did not declare): whether this call does. On the thread of `w`, the caller's.
 using AllShardsTest = bool (*)(Worker& w, std::span<const std::string_view> args);
 
+// Keyspace notifications (engine/notify.h): the event a command's writes report. `type` is a
+// NotifyClass (engine/notify_flags.h).
+enum class NoticeOnDelete : uint8_t {
+  kEventThenDel,  // a collection lost its last element: the event, then "del" (LPOP, SREM)
+  kDel,           // the key went: just "del" (EXPIRE with a past time, an empty STORE result)
+  kSilent,        // nothing (a destination overwritten: the new value's event says it)
+};
+struct Notice {
+  uint32_t type = 0;
+  std::string_view event{};  // empty: the command reports nothing
+  NoticeOnDelete on_delete = NoticeOnDelete::kEventThenDel;
+};
+// For commands whose event depends on the key or the arguments (LMOVE's pop and push,
+// RENAME's from and to, SET ... EX's extra "expire"): reports one key event to `out`.
+using NoticeHook = void (*)(const CommandContext& ctx, KeyEvent event, NoticeSink& out);
+
 struct CommandSpec {
   std::string_view name;  // upper case: "GET"; for a subcommand just "SETNAME"
   int arity = 0;          // Redis's: N exact, -N at least N
@@ -92,6 +113,8 @@ struct CommandSpec {
   KeyFinder find_keys = nullptr;
   AllShardsTest needs_all_shards = nullptr;
   std::span<const CommandSpec> subcommands{};
+  Notice notice{};
+  NoticeHook notice_hook = nullptr;
   // COMMAND DOCS
   std::string_view summary{};
   std::string_view since{};

@@ -7,6 +7,7 @@
 
 #include "base/string_util.h"
 #include "core/glob.h"
+#include "engine/notify_flags.h"
 #include "protocol/errors.h"
 #include "protocol/split_args.h"
 
@@ -129,6 +130,60 @@ std::string SetThreads(ServerConfig& cfg, std::span<const std::string> args) {
   return {};
 }
 
+// client-output-buffer-limit <class> <hard> <soft> <soft seconds> [<class> ...]: sets the
+// classes named, keeping the others.
+std::string SetOutputLimits(ServerConfig& cfg, std::span<const std::string> args) {
+  if (args.empty() || args.size() % 4 != 0) return std::string(errors::kConfigOutputLimitArity);
+  OutputLimit next[3];
+  std::copy(std::begin(cfg.output_limits), std::end(cfg.output_limits), next);
+  for (size_t i = 0; i < args.size(); i += 4) {
+    std::string_view name = errors::CutAtNul(args[i]);
+    int cls;
+    if (base::EqualsIgnoreCase(name, "normal")) {
+      cls = static_cast<int>(ClientClass::kNormal);
+    } else if (base::EqualsIgnoreCase(name, "replica") || base::EqualsIgnoreCase(name, "slave")) {
+      cls = static_cast<int>(ClientClass::kReplica);
+    } else if (base::EqualsIgnoreCase(name, "pubsub")) {
+      cls = static_cast<int>(ClientClass::kPubSub);
+    } else {
+      return std::string(errors::kConfigOutputLimitClass);
+    }
+    uint64_t hard, soft;
+    int64_t seconds;
+    if (!ParseMemory(errors::CutAtNul(args[i + 1]), &hard) ||
+        !ParseMemory(errors::CutAtNul(args[i + 2]), &soft) ||
+        !base::ParseInt64(args[i + 3], &seconds) || seconds < 0) {
+      return std::string(errors::kConfigOutputLimitValue);
+    }
+    next[cls] = {static_cast<int64_t>(hard), static_cast<int64_t>(soft), seconds};
+  }
+  std::copy(std::begin(next), std::end(next), cfg.output_limits);
+  return {};
+}
+
+std::string GetOutputLimits(const ServerConfig& cfg) {
+  constexpr std::string_view kNames[] = {"normal", "slave", "pubsub"};
+  std::string out;
+  for (int i = 0; i < 3; ++i) {
+    const OutputLimit& l = cfg.output_limits[i];
+    if (i > 0) out += ' ';
+    out += std::string(kNames[i]) + ' ' + std::to_string(l.hard) + ' ' + std::to_string(l.soft) +
+           ' ' + std::to_string(l.soft_seconds);
+  }
+  return out;
+}
+
+std::string SetNotifyFlags(ServerConfig& cfg, std::span<const std::string> args) {
+  std::optional<uint32_t> flags = ParseNotifyFlags(args[0]);
+  if (!flags) return std::string(errors::kConfigNotifyClass);
+  cfg.notify_keyspace_events = *flags;
+  return {};
+}
+
+std::string GetNotifyFlags(const ServerConfig& cfg) {
+  return FormatNotifyFlags(cfg.notify_keyspace_events);
+}
+
 constexpr Directive kDirectives[] = {
     {"port", 0, SetInt<&ServerConfig::port, 0, 65535>, GetInt<&ServerConfig::port>},
     {"bind", kMultiArg, SetBind, GetBind},
@@ -156,6 +211,8 @@ constexpr Directive kDirectives[] = {
     {"client-query-buffer-limit", 0,
      SetMemory<&ServerConfig::client_query_buffer_limit, 1024 * 1024, LLONG_MAX>,
      GetInt<&ServerConfig::client_query_buffer_limit>},
+    {"client-output-buffer-limit", kMultiArg, SetOutputLimits, GetOutputLimits},
+    {"notify-keyspace-events", 0, SetNotifyFlags, GetNotifyFlags},
     {"hz", 0, SetInt<&ServerConfig::hz, 0, INT_MAX>,
      [](const ServerConfig& c) { return std::to_string(c.effective_hz()); }},
     {"threads", kImmutable, SetThreads, GetInt<&ServerConfig::threads>},
@@ -232,10 +289,10 @@ constexpr std::string_view kRedisDirectives[] = {
     "cluster-allow-pubsubshard-when-down", "cluster-link-sendbuf-limit", "cluster-announce-hostname",
     "cluster-preferred-endpoint-type", "cluster-announce-ip", "cluster-announce-port",
     "cluster-announce-bus-port", "cluster-announce-tls-port", "slowlog-log-slower-than",
-    "slowlog-max-len", "latency-monitor-threshold", "notify-keyspace-events",
+    "slowlog-max-len", "latency-monitor-threshold",
     "list-compress-depth", "hll-sparse-max-bytes",
     "stream-node-max-bytes", "stream-node-max-entries", "activerehashing",
-    "client-output-buffer-limit", "max-new-connections-per-cycle", "dynamic-hz",
+    "max-new-connections-per-cycle", "dynamic-hz",
     "aof-rewrite-incremental-fsync", "rdb-save-incremental-fsync", "lfu-log-factor",
     "lfu-decay-time", "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
     "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
@@ -247,7 +304,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
     "tls-session-cache-size", "tls-session-cache-timeout",
     "enable-module-command", "loadmodule", "user", "maxmemory-clients", "lazyfree-lazy-user-flush",
-    "client-output-buffer-limit", "latency-tracking", "latency-tracking-info-percentiles",
+    "latency-tracking", "latency-tracking-info-percentiles",
     "repl-diskless-sync-period", "socket-mark-id", "hide-user-data-from-log",
 };
 

@@ -23,6 +23,14 @@ namespace cinnabar::engine {
 enum class IoEngineKind { kAuto, kUring, kEpoll };
 enum class DebugCommandPolicy { kNo, kYes, kLocal };
 
+// client-output-buffer-limit, per class of client.
+enum class ClientClass { kNormal, kReplica, kPubSub };
+struct OutputLimit {
+  int64_t hard = 0;  // bytes; 0 = none
+  int64_t soft = 0;  // bytes; 0 = none
+  int64_t soft_seconds = 0;  // how long a client may stay over `soft`
+};
+
 struct ServerConfig {
   int port = 6379;
   std::vector<std::string> bind = {"127.0.0.1", "-::1"};
@@ -41,6 +49,14 @@ struct ServerConfig {
   int64_t maxclients = 10000;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
+  // By ClientClass: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60.
+  OutputLimit output_limits[3] = {
+      {0, 0, 0}, {256LL << 20, 64LL << 20, 60}, {32LL << 20, 8LL << 20, 60}};
+  const OutputLimit& output_limit(ClientClass c) const {
+    return output_limits[static_cast<int>(c)];
+  }
+  // notify-keyspace-events, as engine/notify_flags.h bits.
+  uint32_t notify_keyspace_events = 0;
   int64_t hz = 10;  // as set; the effective rate is clamped to 1..500
   int threads = 0;  // 0 = one per CPU
   IoEngineKind io_engine = IoEngineKind::kAuto;

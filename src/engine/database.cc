@@ -50,6 +50,7 @@ Database::Ref Database::FindRead(std::string_view key) {
     shard_->stats().keyspace_hits.Inc();
   } else {
     shard_->stats().keyspace_misses.Inc();
+    shard_->events().PublishMiss(*this, key);
   }
   return ref;
 }

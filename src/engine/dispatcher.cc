@@ -42,6 +42,9 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
     case Verdict::kNoAuth:
       text = errors::kNoAuth;
       break;
+    case Verdict::kSubscribed:
+      text = errors::NotInSubscribedContext(cmd->name);
+      break;
     case Verdict::kBusy:
       text = c.worker().engine().busy_script.load() == Engine::kBusyFunction
                  ? errors::kBusyFunction
@@ -100,6 +103,9 @@ Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
       return Verdict::kProtected;
     }
   }
+  if (c.resp == 2 && c.subscribed() && !(cmd->spec->flags & kSubscribedOk)) {
+    return Verdict::kSubscribed;
+  }
   if (c.worker().engine().busy_script.load(std::memory_order_relaxed) != Engine::kNotBusy &&
       !(cmd->spec->flags & kAllowBusy)) {
     return Verdict::kBusy;
@@ -116,14 +122,14 @@ bool NeedsAllShards(Worker& w, const CommandEntry& cmd,
 Shard& LockedOwnShard(Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
                       Shard& fallback) {
   std::vector<int> keys;
-  if (!Registry::KeyIndexes(cmd, args, &keys) || keys.empty()) return fallback;
+  if (!cmd.routes_on_keys() || !Registry::KeyIndexes(cmd, args, &keys) || keys.empty()) return fallback;
   return eng.shard(eng.ShardOf(args[static_cast<size_t>(keys[0])]));
 }
 
 bool KeyShards(const Engine& eng, const CommandEntry& cmd, std::span<const std::string_view> args,
                std::vector<unsigned>* shards) {
   std::vector<int> keys;
-  if (!Registry::KeyIndexes(cmd, args, &keys) || keys.empty()) return false;
+  if (!cmd.routes_on_keys() || !Registry::KeyIndexes(cmd, args, &keys) || keys.empty()) return false;
   shards->clear();
   shards->reserve(keys.size());
   for (int k : keys) shards->push_back(eng.ShardOf(args[static_cast<size_t>(k)]));
@@ -181,7 +187,7 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   }
   const bool all_shards = NeedsAllShards(w, *cmd, args);
   std::vector<unsigned> shards;
-  if (!all_shards && (!cmd->has_keys() || !KeyShards(eng, *cmd, args, &shards))) {
+  if (!all_shards && (!cmd->routes_on_keys() || !KeyShards(eng, *cmd, args, &shards))) {
     // Keyless, or malformed key arguments (the handler rejects them before touching data).
     RunLocal(c, *cmd, args);
     return;

@@ -16,6 +16,7 @@
 #include "base/task.h"
 #include "engine/config.h"
 #include "engine/extension.h"
+#include "engine/pubsub.h"
 #include "engine/registry.h"
 
 namespace cinnabar::engine {
@@ -105,6 +106,8 @@ class Engine {
   const std::string& run_id() const { return run_id_; }
   // Process-wide state of the layers above (engine/extension.h).
   ExtensionSlots& extensions() { return extensions_; }
+  // Who subscribes to what, on which thread (engine/pubsub.h).
+  PubSubDirectory& pubsub() { return pubsub_; }
 
  private:
   ConfigStore* config_;
@@ -112,6 +115,7 @@ class Engine {
   Messenger* messenger_ = nullptr;
   ServerHooks* hooks_ = nullptr;
   ExtensionSlots extensions_;  // outlives the workers, whose thread extensions use it
+  PubSubDirectory pubsub_;     // outlives the workers, whose clients unsubscribe
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};
   int64_t start_ms_;

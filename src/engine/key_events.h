@@ -37,12 +37,16 @@ class KeyObserver {
   virtual void OnFlush(Database& db) = 0;
   // `a` and `b` (of one shard) have just exchanged their keys (SWAPDB).
   virtual void OnSwap(Database& a, Database& b) = 0;
+  // A read command looked `key` up and found nothing. Only for observers that subscribed
+  // to misses.
+  virtual void OnKeyMiss(Database&, std::string_view) {}
 };
 
 // One shard's observers, called in the order they subscribed.
 class KeyEvents {
  public:
   void Subscribe(KeyObserver* o) { observers_.push_back(o); }
+  void SubscribeMisses(KeyObserver* o) { miss_observers_.push_back(o); }
   void Publish(KeyEvent event, Database& db, std::string_view key) {
     for (KeyObserver* o : observers_) o->OnKeyEvent(event, db, key);
   }
@@ -52,9 +56,13 @@ class KeyEvents {
   void PublishSwap(Database& a, Database& b) {
     for (KeyObserver* o : observers_) o->OnSwap(a, b);
   }
+  void PublishMiss(Database& db, std::string_view key) {
+    for (KeyObserver* o : miss_observers_) o->OnKeyMiss(db, key);
+  }
 
  private:
   std::vector<KeyObserver*> observers_;
+  std::vector<KeyObserver*> miss_observers_;
 };
 
 // Redis's `dirty`: changes since the last save (INFO rdb_changes_since_last_save). One per

@@ -29,6 +29,9 @@ struct CommandEntry {
     return a >= 0 ? argc == static_cast<size_t>(a) : argc >= static_cast<size_t>(-a);
   }
   bool has_keys() const { return spec->keys.first > 0 || spec->find_keys != nullptr; }
+  // Whether the dispatcher places the command by its keys (those of SSUBSCRIBE and
+  // SPUBLISH are channels).
+  bool routes_on_keys() const { return has_keys() && !(spec->flags & kNotKey); }
 };
 
 class Registry {

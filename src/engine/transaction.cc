@@ -26,7 +26,7 @@ void QueueInMulti(Client& c, const CommandEntry& cmd, std::span<const std::strin
   std::vector<unsigned> shards;
   // Malformed key arguments queue as keyless: the handler rejects them inside EXEC, before
   // touching any data, as Redis does.
-  if (!all_shards && cmd.has_keys() && !KeyShards(eng, cmd, args, &shards)) shards.clear();
+  if (!all_shards && cmd.routes_on_keys() && !KeyShards(eng, cmd, args, &shards)) shards.clear();
   c.multi->Add(cmd, args, shards, all_shards);
   c.Reply().SimpleString("QUEUED");
 }

@@ -11,8 +11,10 @@
 namespace cinnabar::engine {
 
 Worker::Worker(Engine* engine, unsigned index, int databases, size_t command_count)
-    : engine_(engine), index_(index), shard_(index, databases) {
+    : engine_(engine), index_(index), notifier_(this), shard_(index, databases) {
   stats_.commands = std::vector<CommandStats>(command_count);
+  shard_.events().Subscribe(&notifier_);
+  shard_.events().SubscribeMisses(&notifier_);
 }
 
 Worker::~Worker() = default;

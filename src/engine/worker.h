@@ -18,6 +18,8 @@
 #include "base/task.h"
 #include "engine/config.h"
 #include "engine/extension.h"
+#include "engine/notify.h"
+#include "engine/pubsub.h"
 #include "engine/shard.h"
 #include "protocol/reply_builder.h"
 
@@ -97,6 +99,9 @@ class Worker : public protocol::ErrorObserver {
   // This thread's state of the layers above (engine/extension.h).
   ExtensionSlots& extensions() { return extensions_; }
 
+  // This thread's pub/sub subscribers (engine/pubsub.h).
+  PubSubHub& pubsub() { return pubsub_; }
+
  private:
   void SampleRates();
   void CloseIdleClients();
@@ -104,6 +109,7 @@ class Worker : public protocol::ErrorObserver {
 
   Engine* engine_;
   unsigned index_;
+  Notifier notifier_;  // keyspace notifications of the shard's key events
   Shard shard_;
   std::shared_ptr<const ServerConfig> config_;
   WorkerStats stats_;
@@ -111,6 +117,7 @@ class Worker : public protocol::ErrorObserver {
   std::vector<base::Task> deferred_;
   std::vector<base::Task> running_;
   ExtensionSlots extensions_;
+  PubSubHub pubsub_;
   std::function<void()> poll_io_;
 
   // Rate sampling (Redis's 16-sample instantaneous metrics).

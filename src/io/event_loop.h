@@ -61,6 +61,8 @@ class Connection {
   void Close();
 
   bool closing() const { return close_now_ || close_after_flush_; }
+  // Output not yet sent: output() and what a send under way still carries.
+  virtual size_t pending_output() const { return output_.size(); }
 
  protected:
   friend class EventLoop;

@@ -47,6 +47,7 @@ struct UringConnection final : public Connection {
   bool sending = false;
   bool shut = false;     // shutdown() issued to end the pending operations
   base::IoBuf in_flight;  // the bytes of the send under way
+  size_t pending_output() const override { return output_.size() + in_flight.size(); }
 };
 
 namespace {

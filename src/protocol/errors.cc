@@ -137,6 +137,14 @@ std::string_view OpStatusText(base::OpStatus status) {
   }
 }
 
+std::string NotInSubscribedContext(std::string_view full_name) {
+  std::string out = "ERR Can't execute '";
+  out += full_name;
+  out += "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+         "context";
+  return out;
+}
+
 std::string ExecAbortBecause(std::string_view reason) {
   // Redis compat: the refusal's own "ERR " prefix is dropped; other prefixes stay.
   if (reason.substr(0, 4) == "ERR ") reason.remove_prefix(4);

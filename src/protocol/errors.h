@@ -82,6 +82,8 @@ inline constexpr std::string_view kWatchInMulti = "ERR WATCH inside MULTI is not
 inline constexpr std::string_view kNotInMulti = "ERR Command not allowed inside a transaction";
 // EXEC refused by the checks: `reason` is the refusal's text.
 std::string ExecAbortBecause(std::string_view reason);
+// A RESP2 client with subscriptions ran another command; `full_name` as "get".
+std::string NotInSubscribedContext(std::string_view full_name);
 // Ours (docs/compatibility.md): CLIENT LIST / KILL / UNBLOCK inside EXEC.
 std::string NotInMultiYet(std::string_view command);
 inline constexpr std::string_view kExecAbort =
@@ -168,6 +170,14 @@ inline constexpr std::string_view kInvalidArgumentsForCommand =
 inline constexpr std::string_view kConfigNotInteger = "argument couldn't be parsed into an integer";
 inline constexpr std::string_view kConfigNotMemory = "argument must be a memory value";
 inline constexpr std::string_view kConfigNotYesNo = "argument must be 'yes' or 'no'";
+inline constexpr std::string_view kConfigOutputLimitArity =
+    "Wrong number of arguments in buffer limit configuration.";
+inline constexpr std::string_view kConfigOutputLimitClass =
+    "Invalid client class specified in buffer limit configuration.";
+inline constexpr std::string_view kConfigOutputLimitValue =
+    "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+inline constexpr std::string_view kConfigNotifyClass =
+    "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
 inline constexpr std::string_view kConfigImmutable = "can't set immutable config";
 inline constexpr std::string_view kConfigProtected = "can't set protected config";
 inline constexpr std::string_view kConfigDuplicate = "duplicate parameter";

@@ -25,6 +25,7 @@ class Session final : public io::ConnectionHandler, public engine::Transport {
   void Flush() override { conn_->Flush(); }
   void CloseAfterFlush() override { conn_->CloseAfterFlush(); }
   void Close() override { conn_->Close(); }
+  size_t pending_output() const override { return conn_->pending_output(); }
 
  private:
   explicit Session(engine::Worker* worker) : worker_(worker) {}

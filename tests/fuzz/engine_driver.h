@@ -56,6 +56,7 @@ class EngineDriver final : engine::Messenger, engine::ServerHooks {
     void Flush() override;
     void CloseAfterFlush() override;
     void Close() override;
+    size_t pending_output() const override { return out_.size(); }
     void CloseSoon();
 
     EngineDriver* driver_;

@@ -231,6 +231,7 @@ struct TestConnection::State final : engine::Transport {
     out.Clear();
     MarkClosed();
   }
+  size_t pending_output() const override { return out.size(); }
   // As a real connection does, the client hears of the close later, never synchronously.
   void MarkClosed() {
     if (closing) return;

@@ -1,0 +1,15 @@
+// How a client is described to people: one CLIENT LIST line, also used in log lines about
+// a client (closed at its output limit, ...).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace cinnabar::engine {
+
+class Client;
+
+// One CLIENT LIST line, fields as Redis 7 prints them (plus 7.2's lib-name/lib-ver).
+std::string DescribeClient(Client& c, int64_t now_ms);
+
+}  // namespace cinnabar::engine
