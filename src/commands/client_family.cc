@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,19 +65,30 @@ void ClientInfo(CommandContext& ctx) {
   ctx.reply().Verbatim(DescribeClient(ctx.client(), base::UnixTimeMs()) + "\n");
 }
 
+// A TYPE filter's class: normal or pubsub in `type`, nothing for master/replica/slave (no
+// such clients yet); false for an unknown name.
+bool ParseClientType(std::string_view name, std::optional<engine::ClientClass>* type) {
+  type->reset();
+  if (Is(name, "normal")) {
+    *type = engine::ClientClass::kNormal;
+  } else if (Is(name, "pubsub")) {
+    *type = engine::ClientClass::kPubSub;
+  } else if (!Is(name, "master") && !Is(name, "replica") && !Is(name, "slave")) {
+    return false;
+  }
+  return true;
+}
+
 // CLIENT LIST [TYPE normal|master|replica|pubsub] | [ID id [id ...]]
 void ClientList(CommandContext& ctx) {
   std::vector<uint64_t> ids;
-  bool only_other_types = false;
+  std::optional<engine::ClientClass> type;
   // Redis compat (7.0): TYPE only as the one option (CLIENT LIST TYPE t), ID only first,
   // taking every argument after it; anything else is a syntax error.
   if (ctx.argc() == 4 && Is(ctx.arg(2), "TYPE")) {
     std::string_view t = ctx.arg(3);
-    if (Is(t, "master") || Is(t, "replica") || Is(t, "slave") || Is(t, "pubsub")) {
-      only_other_types = true;  // no such clients yet
-    } else if (!Is(t, "normal")) {
-      return ctx.ReplyError(errors::UnknownClientType(t));
-    }
+    if (!ParseClientType(t, &type)) return ctx.ReplyError(errors::UnknownClientType(t));
+    if (!type) return ctx.reply().Verbatim("");  // no replicas or masters yet
   } else if (ctx.argc() > 3 && Is(ctx.arg(2), "ID")) {
     for (size_t i = 3; i < ctx.argc(); ++i) {
       int64_t id;
@@ -87,14 +99,14 @@ void ClientList(CommandContext& ctx) {
   } else if (ctx.argc() != 2) {
     return ctx.ReplyError(errors::kSyntax);
   }
-  if (only_other_types) return ctx.reply().Verbatim("");
   using Lines = std::vector<std::pair<uint64_t, std::string>>;  // (client id, line)
   ctx.GatherFromWorkers<Lines>(
-      [ids](Worker& w) {
+      [ids, type](Worker& w) {
         Lines out;
         int64_t now = base::UnixTimeMs();
         for (Client* c : w.clients()) {
           if (!ids.empty() && std::find(ids.begin(), ids.end(), c->id()) == ids.end()) continue;
+          if (type && c->output_class() != *type) continue;
           out.emplace_back(c->id(), DescribeClient(*c, now));
         }
         return out;
@@ -120,8 +132,8 @@ struct KillFilter {
   std::string addr;
   std::string laddr;
   bool skip_me = true;
-  bool normal_only = false;  // TYPE normal
-  bool none = false;         // a filter no client can match (TYPE pubsub, USER other)
+  std::optional<engine::ClientClass> type;  // TYPE normal|pubsub
+  bool none = false;  // a filter no client can match (TYPE replica, USER other)
   uint64_t self = 0;
 };
 
@@ -131,6 +143,7 @@ bool Matches(const KillFilter& f, Client& c) {
   if (!f.addr.empty() && c.peer().addr != f.addr) return false;
   if (!f.laddr.empty() && c.peer().laddr != f.laddr) return false;
   if (f.skip_me && c.id() == f.self) return false;
+  if (f.type && c.output_class() != *f.type) return false;
   return true;
 }
 
@@ -159,14 +172,8 @@ void ClientKill(CommandContext& ctx) {
       } else if (Is(opt, "LADDR")) {
         f.laddr.assign(val);
       } else if (Is(opt, "TYPE")) {
-        if (Is(val, "normal")) {
-          f.normal_only = true;
-        } else if (Is(val, "master") || Is(val, "replica") || Is(val, "slave") ||
-                   Is(val, "pubsub")) {
-          f.none = true;
-        } else {
-          return ctx.ReplyError(errors::UnknownClientType(val));
-        }
+        if (!ParseClientType(val, &f.type)) return ctx.ReplyError(errors::UnknownClientType(val));
+        if (!f.type) f.none = true;
       } else if (Is(opt, "USER")) {
         if (val != "default") return ctx.ReplyError(errors::NoSuchUser(val));
       } else if (Is(opt, "SKIPME")) {

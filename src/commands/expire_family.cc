@@ -5,6 +5,7 @@
 
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
 #include "engine/command_context.h"
 #include "protocol/errors.h"
 
@@ -107,16 +108,20 @@ using engine::kWrite;
 
 constexpr CommandSpec kExpireCommands[] = {
     {.name = "EXPIRE", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = Expire,
+     .notice = {engine::kNotifyGeneric, "expire"},
      .summary = "Sets the expiration time of a key in seconds.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "PEXPIRE", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1},
-     .handler = PExpire, .summary = "Sets the expiration time of a key in milliseconds.",
+     .handler = PExpire,
+     .notice = {engine::kNotifyGeneric, "expire"}, .summary = "Sets the expiration time of a key in milliseconds.",
      .since = "2.6.0", .complexity = "O(1)"},
     {.name = "EXPIREAT", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1},
-     .handler = ExpireAt, .summary = "Sets the expiration time of a key to a Unix timestamp.",
+     .handler = ExpireAt,
+     .notice = {engine::kNotifyGeneric, "expire"}, .summary = "Sets the expiration time of a key to a Unix timestamp.",
      .since = "1.2.0", .complexity = "O(1)"},
     {.name = "PEXPIREAT", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1},
      .handler = PExpireAt,
+     .notice = {engine::kNotifyGeneric, "expire"},
      .summary = "Sets the expiration time of a key to a Unix milliseconds timestamp.",
      .since = "2.6.0", .complexity = "O(1)"},
     {.name = "TTL", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = Ttl,
@@ -133,7 +138,8 @@ constexpr CommandSpec kExpireCommands[] = {
      .summary = "Returns the expiration time of a key as a Unix milliseconds timestamp.",
      .since = "7.0.0", .complexity = "O(1)"},
     {.name = "PERSIST", .arity = 2, .flags = kWrite | kFast, .keys = {1, 1, 1},
-     .handler = Persist, .summary = "Removes the expiration time of a key.", .since = "2.2.0",
+     .handler = Persist,
+     .notice = {engine::kNotifyGeneric, "persist"}, .summary = "Removes the expiration time of a key.", .since = "2.2.0",
      .complexity = "O(1)"},
 };
 

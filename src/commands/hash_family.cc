@@ -9,6 +9,7 @@
 
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
 #include "commands/scan_args.h"
 #include "core/hash_value.h"
 #include "engine/command_context.h"
@@ -352,16 +353,19 @@ using engine::kWrite;
 
 constexpr CommandSpec kHashCommands[] = {
     {.name = "HSET", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = HSet, .summary = "Creates or modifies the value of a field in a hash.",
+     .handler = HSet,
+     .notice = {engine::kNotifyHash, "hset"}, .summary = "Creates or modifies the value of a field in a hash.",
      .since = "2.0.0",
      .complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs "
                    "when the command is called with multiple field/value pairs."},
     {.name = "HSETNX", .arity = 4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = HSetNx,
+     .notice = {engine::kNotifyHash, "hset"},
      .summary = "Sets the value of a field in a hash only when the field doesn't exist.",
      .since = "2.0.0", .complexity = "O(1)"},
     {.name = "HMSET", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = HMSet, .summary = "Sets the values of multiple fields.", .since = "2.0.0",
+     .handler = HMSet,
+     .notice = {engine::kNotifyHash, "hset"}, .summary = "Sets the values of multiple fields.", .since = "2.0.0",
      .complexity = "O(N) where N is the number of fields being set."},
     {.name = "HGET", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = HGet,
      .summary = "Returns the value of a field in a hash.", .since = "2.0.0",
@@ -379,6 +383,7 @@ constexpr CommandSpec kHashCommands[] = {
      .summary = "Returns all values in a hash.", .since = "2.0.0",
      .complexity = "O(N) where N is the size of the hash."},
     {.name = "HDEL", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = HDel,
+     .notice = {engine::kNotifyHash, "hdel"},
      .summary = "Deletes one or more fields and their values from a hash. Deletes the hash if "
                 "no fields remain.",
      .since = "2.0.0", .complexity = "O(N) where N is the number of fields to be removed."},
@@ -393,11 +398,13 @@ constexpr CommandSpec kHashCommands[] = {
      .since = "3.2.0", .complexity = "O(1)"},
     {.name = "HINCRBY", .arity = 4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = HIncrBy,
+     .notice = {engine::kNotifyHash, "hincrby"},
      .summary = "Increments the integer value of a field in a hash by a number. Uses 0 as "
                 "initial value if the field doesn't exist.",
      .since = "2.0.0", .complexity = "O(1)"},
     {.name = "HINCRBYFLOAT", .arity = 4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = HIncrByFloat,
+     .notice = {engine::kNotifyHash, "hincrbyfloat"},
      .summary = "Increments the floating point value of a field by a number. Uses 0 as "
                 "initial value if the field doesn't exist.",
      .since = "2.6.0", .complexity = "O(1)"},

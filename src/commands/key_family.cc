@@ -2,6 +2,8 @@
 
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
+#include "commands/notices.h"
 #include "core/value_ops.h"
 #include "engine/command_context.h"
 #include "engine/shard.h"
@@ -116,9 +118,11 @@ using engine::kWrite;
 
 constexpr CommandSpec kKeyCommands[] = {
     {.name = "DEL", .arity = -2, .flags = kWrite, .keys = {1, -1, 1}, .handler = Del,
+     .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Deletes one or more keys.", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys that will be removed."},
     {.name = "UNLINK", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1}, .handler = Del,
+     .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Asynchronously deletes one or more keys.", .since = "4.0.0",
      .complexity = "O(1) for each key removed regardless of its size."},
     {.name = "EXISTS", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1},
@@ -133,16 +137,20 @@ constexpr CommandSpec kKeyCommands[] = {
      .summary = "Determines the type of value stored at a key.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "RENAME", .arity = 3, .flags = kWrite, .keys = {1, 2, 1}, .handler = Rename,
+     .notice_hook = NoticeRename,
      .summary = "Renames a key and overwrites the destination.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "RENAMENX", .arity = 3, .flags = kWrite | kFast, .keys = {1, 2, 1},
-     .handler = RenameNx, .summary = "Renames a key only when the target key name doesn't exist.",
+     .handler = RenameNx,
+     .notice_hook = NoticeRename, .summary = "Renames a key only when the target key name doesn't exist.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "COPY", .arity = -3, .flags = kWrite | engine::kDenyOom, .keys = {1, 2, 1},
-     .handler = Copy, .summary = "Copies the value of a key to a new key.", .since = "6.2.0",
+     .handler = Copy,
+     .notice_hook = NoticeCopy, .summary = "Copies the value of a key to a new key.", .since = "6.2.0",
      .complexity = "O(N) worst case for collections, where N is the number of nested items. "
                    "O(1) for string values."},
     {.name = "MOVE", .arity = 3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = Move,
+     .notice_hook = NoticeMove,
      .summary = "Moves a key to another database.", .since = "1.0.0", .complexity = "O(1)"},
 };
 

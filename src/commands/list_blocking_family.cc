@@ -9,6 +9,8 @@
 #include "commands/args.h"
 #include "commands/blocking_args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
+#include "commands/notices.h"
 #include "commands/list_ops.h"
 #include "commands/mpop_args.h"
 #include "engine/blocking.h"
@@ -200,23 +202,28 @@ using engine::kWrite;
 constexpr CommandSpec kListBlockingCommands[] = {
     {.name = "BLPOP", .arity = -3, .flags = kWrite | kNoScript | kBlocking, .keys = {1, -2, 1},
      .handler = BLPop,
+     .notice = {engine::kNotifyList, "lpop"},
      .summary = "Remove and get the first element in a list, or block until one is available",
      .since = "2.0.0", .complexity = "O(N) where N is the number of provided keys."},
     {.name = "BRPOP", .arity = -3, .flags = kWrite | kNoScript | kBlocking, .keys = {1, -2, 1},
      .handler = BRPop,
+     .notice = {engine::kNotifyList, "rpop"},
      .summary = "Remove and get the last element in a list, or block until one is available",
      .since = "2.0.0", .complexity = "O(N) where N is the number of provided keys."},
     {.name = "BLMOVE", .arity = 6, .flags = kWrite | kDenyOom | kNoScript | kBlocking, .keys = {1, 2, 1},
      .handler = BLMove,
+     .notice_hook = NoticeListMove,
      .summary = "Pop an element from a list, push it to another list and return it; or block "
                 "until one is available",
      .since = "6.2.0", .complexity = "O(1)"},
     {.name = "BRPOPLPUSH", .arity = 4, .flags = kWrite | kDenyOom | kNoScript | kBlocking,
      .keys = {1, 2, 1}, .handler = BRPopLPush,
+     .notice_hook = NoticeListMove,
      .summary = "Pop an element from a list, push it to another list and return it; or block "
                 "until one is available",
      .since = "2.2.0", .complexity = "O(1)"},
     {.name = "BLMPOP", .arity = -5, .flags = kWrite | kBlocking, .handler = BLMPop,
+     .notice_hook = NoticeListMPop,
      .find_keys = BLMPopKeys,
      .summary = "Pop elements from a list, or block until one is available", .since = "7.0.0",
      .complexity = "O(N+M) where N is the number of provided keys and M is the number of "

@@ -7,6 +7,8 @@
 #include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
+#include "commands/notices.h"
 #include "commands/list_ops.h"
 #include "commands/mpop_args.h"
 #include "core/list_value.h"
@@ -141,9 +143,11 @@ void LSet(CommandContext& ctx) {
   OpResult<int64_t> index = ParseInt64Arg(ctx.arg(2));
   if (!index) return ctx.ReplyError(index.status());
   ListValue list = ListValue::Of(ref->entry);
-  bool ok = list.Set(*index, ctx.arg(3), ListFill(ctx.config()));
+  if (!list.Set(*index, ctx.arg(3), ListFill(ctx.config()))) {
+    db.RecordEncoding(*ref, list.encoding(), list.pointer());  // Redis compat: no change
+    return ctx.ReplyError(errors::kIndexOutOfRange);
+  }
   db.UpdateObject(*ref, list.encoding(), list.pointer());
-  if (!ok) return ctx.ReplyError(errors::kIndexOutOfRange);
   ctx.reply().Ok();
 }
 
@@ -309,21 +313,27 @@ constexpr std::string_view kPushComplexity =
 
 constexpr CommandSpec kListCommands[] = {
     {.name = "LPUSH", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = LPush, .summary = "Prepend one or multiple elements to a list",
+     .handler = LPush,
+     .notice = {engine::kNotifyList, "lpush"}, .summary = "Prepend one or multiple elements to a list",
      .since = "1.0.0", .complexity = kPushComplexity},
     {.name = "RPUSH", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = RPush, .summary = "Append one or multiple elements to a list", .since = "1.0.0",
+     .handler = RPush,
+     .notice = {engine::kNotifyList, "rpush"}, .summary = "Append one or multiple elements to a list", .since = "1.0.0",
      .complexity = kPushComplexity},
     {.name = "LPUSHX", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = LPushX, .summary = "Prepend an element to a list, only if the list exists",
+     .handler = LPushX,
+     .notice = {engine::kNotifyList, "lpush"}, .summary = "Prepend an element to a list, only if the list exists",
      .since = "2.2.0", .complexity = kPushComplexity},
     {.name = "RPUSHX", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = RPushX, .summary = "Append an element to a list, only if the list exists",
+     .handler = RPushX,
+     .notice = {engine::kNotifyList, "rpush"}, .summary = "Append an element to a list, only if the list exists",
      .since = "2.2.0", .complexity = kPushComplexity},
     {.name = "LPOP", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = LPop,
+     .notice = {engine::kNotifyList, "lpop"},
      .summary = "Remove and get the first elements in a list", .since = "1.0.0",
      .complexity = "O(N) where N is the number of elements returned"},
     {.name = "RPOP", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = RPop,
+     .notice = {engine::kNotifyList, "rpop"},
      .summary = "Remove and get the last elements in a list", .since = "1.0.0",
      .complexity = "O(N) where N is the number of elements returned"},
     {.name = "LLEN", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = LLen,
@@ -339,21 +349,25 @@ constexpr CommandSpec kListCommands[] = {
                    "at index. This makes asking for the first or the last element of the list "
                    "O(1)."},
     {.name = "LSET", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = LSet,
+     .notice = {engine::kNotifyList, "lset"},
      .summary = "Set the value of an element in a list by its index", .since = "1.0.0",
      .complexity = "O(N) where N is the length of the list. Setting either the first or the "
                    "last element of the list is O(1)."},
     {.name = "LINSERT", .arity = 5, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
-     .handler = LInsert, .summary = "Insert an element before or after another element in a list",
+     .handler = LInsert,
+     .notice = {engine::kNotifyList, "linsert"}, .summary = "Insert an element before or after another element in a list",
      .since = "2.2.0",
      .complexity = "O(N) where N is the number of elements to traverse before seeing the value "
                    "pivot. This means that inserting somewhere on the left end on the list "
                    "(head) can be considered O(1) and inserting somewhere on the right end "
                    "(tail) is O(N)."},
     {.name = "LREM", .arity = 4, .flags = kWrite, .keys = {1, 1, 1}, .handler = LRem,
+     .notice = {engine::kNotifyList, "lrem"},
      .summary = "Remove elements from a list", .since = "1.0.0",
      .complexity = "O(N+M) where N is the length of the list and M is the number of elements "
                    "removed."},
     {.name = "LTRIM", .arity = 4, .flags = kWrite, .keys = {1, 1, 1}, .handler = LTrim,
+     .notice = {engine::kNotifyList, "ltrim"},
      .summary = "Trim a list to the specified range", .since = "1.0.0",
      .complexity = "O(N) where N is the number of elements to be removed by the operation."},
     {.name = "LPOS", .arity = -3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = LPos,
@@ -363,13 +377,16 @@ constexpr CommandSpec kListCommands[] = {
                    "the MAXLEN option is provided, the command may run in constant time."},
     {.name = "LMOVE", .arity = 5, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
      .handler = LMove,
+     .notice_hook = NoticeListMove,
      .summary = "Pop an element from a list, push it to another list and return it",
      .since = "6.2.0", .complexity = "O(1)"},
     {.name = "RPOPLPUSH", .arity = 3, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
      .handler = RPopLPush,
+     .notice_hook = NoticeListMove,
      .summary = "Remove the last element in a list, prepend it to another list and return it",
      .since = "1.2.0", .complexity = "O(1)"},
-    {.name = "LMPOP", .arity = -4, .flags = kWrite, .handler = LMPop, .find_keys = LMPopKeys,
+    {.name = "LMPOP", .arity = -4, .flags = kWrite, .handler = LMPop,
+     .notice_hook = NoticeListMPop, .find_keys = LMPopKeys,
      .summary = "Pop elements from a list", .since = "7.0.0",
      .complexity = "O(N+M) where N is the number of provided keys and M is the number of "
                    "elements returned."},

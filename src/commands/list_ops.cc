@@ -90,11 +90,13 @@ OpResult<std::string> MoveElement(Database& src_db, std::string_view src, Databa
   Database::Ref dst_ref = dst_db.Find(dst);
   if (dst_ref && dst_ref.entry->type() != ObjType::kList) return OpStatus::kWrongType;
   src_list.Pop(from, 1, fill, take);
-  // Source first: adding the destination key may reorganise the table (and src_ref with
-  // it) when both live in one database.
-  StoreListOrDelete(src_db, src_ref, src_list);
+  // Redis compat: the destination's push is reported before the source's pop. Adding the
+  // destination key may reorganise the table when both live in one database, so the
+  // source is found again before its list is stored back.
   std::string_view one[] = {value};
   (void)PushElements(dst_db, dst, one, to, false, fill);
+  src_ref = src_db.Find(src);
+  StoreListOrDelete(src_db, src_ref, src_list);
   return value;
 }
 

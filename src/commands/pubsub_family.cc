@@ -102,7 +102,7 @@ void PublishCommand(CommandContext& ctx) {
 // PUBSUB CHANNELS / SHARDCHANNELS [pattern]
 template <ChannelKind Kind>
 void PubSubChannels(CommandContext& ctx) {
-  if (ctx.argc() > 3) return ctx.ReplyError(errors::UnknownSubcommand(ctx.arg(0), ctx.arg(1)));
+  if (ctx.argc() > 3) return ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
   std::string_view pattern;
   if (ctx.argc() == 3) pattern = ctx.arg(2);
   std::vector<std::string> names =

@@ -12,6 +12,8 @@
 
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
+#include "commands/notices.h"
 #include "commands/scan_args.h"
 #include "core/set_value.h"
 #include "engine/command_context.h"
@@ -218,8 +220,8 @@ void SMove(CommandContext& ctx) {
   core::SetLimits limits = Limits(ctx);
   if (dref) {
     SetValue to = ValueOf(dref);
-    to.Add(member, limits);
-    dst_db.UpdateObject(dref, to.encoding(), to.pointer());
+    // Redis compat: a member the destination already has is no change to it.
+    if (to.Add(member, limits)) dst_db.UpdateObject(dref, to.encoding(), to.pointer());
   } else {
     SetValue to = SetValue::Create(member, 1, limits);
     to.Add(member, limits);
@@ -313,9 +315,12 @@ void SetOpStoreGeneric(CommandContext& ctx, SetOp op) {
   std::vector<std::string> members = Compute(op, *sets);
   std::string_view dst = ctx.arg(1);
   Database& db = ctx.db_for(dst);
-  Database::Ref existing = db.Find(dst);
-  if (existing) db.Erase(existing);  // sources may include dst: the result is copied out
-  if (!members.empty()) db.Add(dst, existing.hash, AsValue(BuildSet(members, Limits(ctx))), 0);
+  // The result is copied out, so dst (maybe one of the sources) may be overwritten.
+  if (!members.empty()) {
+    db.Set(dst, AsValue(BuildSet(members, Limits(ctx))), 0);
+  } else {
+    db.Delete(dst);
+  }
   ctx.reply().Integer(static_cast<int64_t>(members.size()));
 }
 
@@ -403,11 +408,13 @@ constexpr std::string_view kScanComplexity =
 constexpr CommandSpec kSetCommands[] = {
     {.name = "SADD", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = SAdd,
+     .notice = {engine::kNotifySet, "sadd"},
      .summary = "Adds one or more members to a set. Creates the key if it doesn't exist.",
      .since = "1.0.0",
      .complexity = "O(1) for each element added, so O(N) to add N elements when the command "
                    "is called with multiple arguments."},
     {.name = "SREM", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = SRem,
+     .notice = {engine::kNotifySet, "srem"},
      .summary = "Removes one or more members from a set. Deletes the set if the last member "
                 "was removed.",
      .since = "1.0.0", .complexity = "O(N) where N is the number of members to be removed."},
@@ -425,6 +432,7 @@ constexpr CommandSpec kSetCommands[] = {
      .handler = SCard, .summary = "Returns the number of members in a set.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "SPOP", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = SPop,
+     .notice = {engine::kNotifySet, "spop"},
      .summary = "Returns one or more random members from a set after removing them. Deletes "
                 "the set if the last member was popped.",
      .since = "1.0.0", .complexity = "Without the count argument O(1), otherwise O(N) where N "
@@ -434,6 +442,7 @@ constexpr CommandSpec kSetCommands[] = {
      .since = "1.0.0", .complexity = "Without the count argument O(1), otherwise O(N) where N "
                                      "is the absolute value of the passed count."},
     {.name = "SMOVE", .arity = 4, .flags = kWrite | kFast, .keys = {1, 2, 1}, .handler = SMove,
+     .notice_hook = NoticeSMove,
      .summary = "Moves a member from one set to another.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "SINTER", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SInter,
@@ -441,7 +450,8 @@ constexpr CommandSpec kSetCommands[] = {
      .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is "
                    "the number of sets."},
     {.name = "SINTERSTORE", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 1},
-     .handler = SInterStore, .summary = "Stores the intersect of multiple sets in a key.",
+     .handler = SInterStore,
+     .notice = {engine::kNotifySet, "sinterstore"}, .summary = "Stores the intersect of multiple sets in a key.",
      .since = "1.0.0",
      .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is "
                    "the number of sets."},
@@ -455,14 +465,16 @@ constexpr CommandSpec kSetCommands[] = {
      .summary = "Returns the union of multiple sets.", .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets."},
     {.name = "SUNIONSTORE", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 1},
-     .handler = SUnionStore, .summary = "Stores the union of multiple sets in a key.",
+     .handler = SUnionStore,
+     .notice = {engine::kNotifySet, "sunionstore"}, .summary = "Stores the union of multiple sets in a key.",
      .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets."},
     {.name = "SDIFF", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SDiff,
      .summary = "Returns the difference of multiple sets.", .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets."},
     {.name = "SDIFFSTORE", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 1},
-     .handler = SDiffStore, .summary = "Stores the difference of multiple sets in a key.",
+     .handler = SDiffStore,
+     .notice = {engine::kNotifySet, "sdiffstore"}, .summary = "Stores the difference of multiple sets in a key.",
      .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets."},
     {.name = "SSCAN", .arity = -3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = SScan,

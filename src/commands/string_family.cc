@@ -7,6 +7,8 @@
 #include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
+#include "commands/notices.h"
 #include "core/string_value.h"
 #include "engine/command_context.h"
 #include "protocol/errors.h"
@@ -411,66 +413,81 @@ constexpr CommandSpec kStringCommands[] = {
     {.name = "GET", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = Get,
      .summary = "Returns the string value of a key.", .since = "1.0.0", .complexity = "O(1)"},
     {.name = "SET", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = Set,
+     .notice_hook = NoticeSet,
      .summary = "Sets the string value of a key, ignoring its type. The key is created if it "
                 "doesn't exist.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "SETNX", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = SetNx, .summary = "Set the string value of a key only when the key doesn't exist.",
+     .handler = SetNx,
+     .notice = {engine::kNotifyString, "set"}, .summary = "Set the string value of a key only when the key doesn't exist.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "SETEX", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = SetEx,
+     .notice_hook = NoticeSetEx,
      .summary = "Sets the string value and expiration time of a key.", .since = "2.0.0",
      .complexity = "O(1)"},
     {.name = "PSETEX", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = PSetEx,
+     .notice_hook = NoticeSetEx,
      .summary = "Sets both string value and expiration time in milliseconds of a key.",
      .since = "2.6.0", .complexity = "O(1)"},
     {.name = "GETSET", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = GetSet, .summary = "Returns the previous string value of a key after setting it.",
+     .handler = GetSet,
+     .notice = {engine::kNotifyString, "set"}, .summary = "Returns the previous string value of a key after setting it.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "GETDEL", .arity = 2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = GetDel,
+     .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Returns the string value of a key after deleting the key.", .since = "6.2.0",
      .complexity = "O(1)"},
     {.name = "GETEX", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = GetEx,
+     .notice_hook = NoticeGetEx,
      .summary = "Returns the string value of a key after setting its expiration time.",
      .since = "6.2.0", .complexity = "O(1)"},
     {.name = "MGET", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1}, .handler = MGet,
      .summary = "Atomically returns the string values of one or more keys.", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys to retrieve."},
     {.name = "MSET", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 2}, .handler = MSet,
+     .notice = {engine::kNotifyString, "set"},
      .summary = "Atomically creates or modifies the string values of one or more keys.",
      .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set."},
     {.name = "MSETNX", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 2},
      .handler = MSetNx,
+     .notice = {engine::kNotifyString, "set"},
      .summary = "Atomically modifies the string values of one or more keys only when all keys "
                 "don't exist.",
      .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set."},
     {.name = "INCR", .arity = 2, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = Incr,
+     .notice = {engine::kNotifyString, "incrby"},
      .summary = "Increments the integer value of a key by one. Uses 0 as initial value if the "
                 "key doesn't exist.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "DECR", .arity = 2, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = Decr,
+     .notice = {engine::kNotifyString, "incrby"},
      .summary = "Decrements the integer value of a key by one. Uses 0 as initial value if the "
                 "key doesn't exist.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "INCRBY", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = IncrBy,
+     .notice = {engine::kNotifyString, "incrby"},
      .summary = "Increments the integer value of a key by a number. Uses 0 as initial value if "
                 "the key doesn't exist.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "DECRBY", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = DecrBy,
+     .notice = {engine::kNotifyString, "incrby"},
      .summary = "Decrements a number from the integer value of a key. Uses 0 as initial value "
                 "if the key doesn't exist.",
      .since = "1.0.0", .complexity = "O(1)"},
     {.name = "INCRBYFLOAT", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = IncrByFloat,
+     .notice = {engine::kNotifyString, "incrbyfloat"},
      .summary = "Increment the floating point value of a key by a number. Uses 0 as initial "
                 "value if the key doesn't exist.",
      .since = "2.6.0", .complexity = "O(1)"},
     {.name = "APPEND", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = Append,
+     .notice = {engine::kNotifyString, "append"},
      .summary = "Appends a string to the value of a key. Creates the key if it doesn't exist.",
      .since = "2.0.0", .complexity = "O(1)."},
     {.name = "STRLEN", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
@@ -484,6 +501,7 @@ constexpr CommandSpec kStringCommands[] = {
      .complexity = "O(N) where N is the length of the returned string."},
     {.name = "SETRANGE", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = SetRange,
+     .notice = {engine::kNotifyString, "setrange"},
      .summary = "Overwrites a part of a string value with another by an offset. Creates the "
                 "key if it doesn't exist.",
      .since = "2.2.0", .complexity = "O(1), not counting the time taken to copy the new string "

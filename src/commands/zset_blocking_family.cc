@@ -9,6 +9,8 @@
 #include "commands/args.h"
 #include "commands/blocking_args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
+#include "commands/notices.h"
 #include "commands/mpop_args.h"
 #include "commands/zset_ops.h"
 #include "engine/blocking.h"
@@ -116,17 +118,20 @@ using engine::kWrite;
 constexpr CommandSpec kZSetBlockingCommands[] = {
     {.name = "BZPOPMIN", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMin,
+     .notice = {engine::kNotifyZSet, "zpopmin"},
      .summary = "Remove and return the member with the lowest score from one or more sorted "
                 "sets, or block until one is available",
      .since = "5.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
                                      "sorted set."},
     {.name = "BZPOPMAX", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMax,
+     .notice = {engine::kNotifyZSet, "zpopmax"},
      .summary = "Remove and return the member with the highest score from one or more sorted "
                 "sets, or block until one is available",
      .since = "5.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
                                      "sorted set."},
     {.name = "BZMPOP", .arity = -5, .flags = kWrite | kBlocking, .handler = BZMPop,
+     .notice_hook = NoticeZMPop,
      .find_keys = BZMPopKeys,
      .summary = "Remove and return members with scores in a sorted set or block until one is "
                 "available",

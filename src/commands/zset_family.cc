@@ -11,6 +11,9 @@
 #include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "core/value_ops.h"
+#include "engine/notify_flags.h"
+#include "commands/notices.h"
 #include "commands/mpop_args.h"
 #include "commands/scan_args.h"
 #include "commands/zset_ops.h"
@@ -47,14 +50,18 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   Database::Ref ref = *found;
   core::ZSetLimits limits = ZSetLimitsOf(ctx);
   const bool created = !ref;
-  if (!ref) {
-    if (flags & ZSetValue::kXx) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
-    ZSetValue fresh = ZSetValue::CreateForAdd(ctx.arg(first + 1).size(), limits);
-    db.Add(key, ref.hash,
-           core::Value::OutOfLine(core::ObjType::kZSet, fresh.encoding(), fresh.pointer()), 0);
-    ref = db.Find(key);
-  }
-  ZSetValue z = ZSetOf(ref);
+  if (created && (flags & ZSetValue::kXx)) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
+  // A new key is added once it has its members: one write, as Redis reports it.
+  ZSetValue z = created ? ZSetValue::CreateForAdd(ctx.arg(first + 1).size(), limits) : ZSetOf(ref);
+  auto commit = [&] {
+    if (!created) return CommitZSet(db, ref, z);
+    core::Value v = core::Value::OutOfLine(core::ObjType::kZSet, z.encoding(), z.pointer());
+    if (z.size() > 0) {
+      db.Add(key, ref.hash, v, 0);
+    } else {
+      core::DestroyValue(v);
+    }
+  };
   int64_t added = 0, updated = 0, processed = 0;
   double score = 0;
   for (size_t j = 0; j < pairs; ++j) {
@@ -62,7 +69,7 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
     ZSetValue::AddResult r =
         z.Add(ctx.arg(first + 2 * j + 1), scores[j], flags, &new_score, limits);
     if (r == ZSetValue::AddResult::kNan) {
-      CommitZSet(db, ref, z);
+      commit();
       return ctx.ReplyError(errors::kZScoreNan);
     }
     if (r == ZSetValue::AddResult::kAdded) ++added;
@@ -73,7 +80,7 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
     }
   }
   // Redis compat: a ZADD that added and changed nothing is no change (WATCH, dirty).
-  if (created || added > 0 || updated > 0) CommitZSet(db, ref, z);
+  if (created || added > 0 || updated > 0) commit();
   if (incr) return processed > 0 ? ctx.reply().Double(score) : ctx.reply().Null();
   ctx.reply().Integer(ch ? added + updated : added);
 }
@@ -328,15 +335,18 @@ using engine::kWrite;
 constexpr CommandSpec kZSetCommands[] = {
     {.name = "ZADD", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = ZAdd,
+     .notice_hook = NoticeZAdd,
      .summary = "Adds one or more members to a sorted set, or updates their scores. Creates the "
                 "key if it doesn't exist.",
      .since = "1.2.0", .complexity = "O(log(N)) for each item added, where N is the number of "
                                      "elements in the sorted set."},
     {.name = "ZINCRBY", .arity = 4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
-     .handler = ZIncrBy, .summary = "Increments the score of a member in a sorted set.",
+     .handler = ZIncrBy,
+     .notice = {engine::kNotifyZSet, "zincr"}, .summary = "Increments the score of a member in a sorted set.",
      .since = "1.2.0",
      .complexity = "O(log(N)) where N is the number of elements in the sorted set."},
     {.name = "ZREM", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = ZRem,
+     .notice = {engine::kNotifyZSet, "zrem"},
      .summary = "Removes one or more members from a sorted set. Deletes the sorted set if all "
                 "members were removed.",
      .since = "1.2.0", .complexity = "O(M*log(N)) with N being the number of elements in the "
@@ -360,17 +370,20 @@ constexpr CommandSpec kZSetCommands[] = {
      .since = "2.0.0", .complexity = "O(log(N))"},
     {.name = "ZPOPMIN", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1},
      .handler = ZPopMin,
+     .notice = {engine::kNotifyZSet, "zpopmin"},
      .summary = "Returns the lowest-scoring members from a sorted set after removing them. "
                 "Deletes the sorted set if the last member was popped.",
      .since = "5.0.0", .complexity = "O(log(N)*M) with N being the number of elements in the "
                                      "sorted set, and M being the number of elements popped."},
     {.name = "ZPOPMAX", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1},
      .handler = ZPopMax,
+     .notice = {engine::kNotifyZSet, "zpopmax"},
      .summary = "Returns the highest-scoring members from a sorted set after removing them. "
                 "Deletes the sorted set if the last member was popped.",
      .since = "5.0.0", .complexity = "O(log(N)*M) with N being the number of elements in the "
                                      "sorted set, and M being the number of elements popped."},
-    {.name = "ZMPOP", .arity = -4, .flags = kWrite, .handler = ZMPop, .find_keys = ZMPopKeys,
+    {.name = "ZMPOP", .arity = -4, .flags = kWrite, .handler = ZMPop,
+     .notice_hook = NoticeZMPop, .find_keys = ZMPopKeys,
      .summary = "Returns the highest- or lowest-scoring members from one or more sorted sets "
                 "after removing them. Deletes the sorted set if the last member was popped.",
      .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided "

@@ -94,6 +94,7 @@ size_t ZPopAndReply(Database& db, Database::Ref& ref, std::string_view key, bool
   z.ForRange(first, last, max, [&](std::string_view member, double score) {
     rb.Scored(member, score, true, pairs);
   });
+  if (take == 0) return 0;  // Redis compat: COUNT 0 changes nothing
   z.DeleteRange(first, last);
   CommitZSet(db, ref, z);
   return take;

@@ -13,6 +13,7 @@
 #include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
 #include "commands/zset_ops.h"
 #include "core/zset_value.h"
 #include "engine/command_context.h"
@@ -277,7 +278,8 @@ constexpr CommandSpec kZSetRangeCommands[] = {
      .summary = "Returns members in a sorted set within a range of indexes.", .since = "1.2.0",
      .complexity = kRangeComplexity},
     {.name = "ZRANGESTORE", .arity = -5, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
-     .handler = ZRangeStore, .summary = "Stores a range of members from sorted set in a key.",
+     .handler = ZRangeStore,
+     .notice = {engine::kNotifyZSet, "zrangestore"}, .summary = "Stores a range of members from sorted set in a key.",
      .since = "6.2.0",
      .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the "
                    "number of elements stored into the destination key."},
@@ -313,6 +315,7 @@ constexpr CommandSpec kZSetRangeCommands[] = {
                                      "sorted set."},
     {.name = "ZREMRANGEBYRANK", .arity = 4, .flags = kWrite, .keys = {1, 1, 1},
      .handler = ZRemRangeByRank,
+     .notice = {engine::kNotifyZSet, "zremrangebyrank"},
      .summary = "Removes members in a sorted set within a range of indexes. Deletes the sorted "
                 "set if all members were removed.",
      .since = "2.0.0", .complexity = "O(log(N)+M) with N being the number of elements in the "
@@ -320,6 +323,7 @@ constexpr CommandSpec kZSetRangeCommands[] = {
                                      "operation."},
     {.name = "ZREMRANGEBYSCORE", .arity = 4, .flags = kWrite, .keys = {1, 1, 1},
      .handler = ZRemRangeByScore,
+     .notice = {engine::kNotifyZSet, "zremrangebyscore"},
      .summary = "Removes members in a sorted set within a range of scores. Deletes the sorted "
                 "set if all members were removed.",
      .since = "1.2.0", .complexity = "O(log(N)+M) with N being the number of elements in the "
@@ -327,6 +331,7 @@ constexpr CommandSpec kZSetRangeCommands[] = {
                                      "operation."},
     {.name = "ZREMRANGEBYLEX", .arity = 4, .flags = kWrite, .keys = {1, 1, 1},
      .handler = ZRemRangeByLex,
+     .notice = {engine::kNotifyZSet, "zremrangebylex"},
      .summary = "Removes members in a sorted set within a lexicographical range. Deletes the "
                 "sorted set if all members were removed.",
      .since = "2.8.9", .complexity = "O(log(N)+M) with N being the number of elements in the "

@@ -13,6 +13,7 @@
 #include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "engine/notify_flags.h"
 #include "commands/zset_ops.h"
 #include "core/set_value.h"
 #include "core/zset_index.h"
@@ -265,18 +266,21 @@ constexpr CommandSpec kZSetStoreCommands[] = {
                    "all the sets, N is the size of the first set, and K is the size of the "
                    "result set."},
     {.name = "ZUNIONSTORE", .arity = -4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
-     .handler = ZUnionStore, .find_keys = StoreKeys,
+     .handler = ZUnionStore,
+     .notice = {engine::kNotifyZSet, "zunionstore"}, .find_keys = StoreKeys,
      .summary = "Stores the union of multiple sorted sets in a key.", .since = "2.0.0",
      .complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted "
                    "sets, and M being the number of elements in the resulting sorted set."},
     {.name = "ZINTERSTORE", .arity = -4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
-     .handler = ZInterStore, .find_keys = StoreKeys,
+     .handler = ZInterStore,
+     .notice = {engine::kNotifyZSet, "zinterstore"}, .find_keys = StoreKeys,
      .summary = "Stores the intersect of multiple sorted sets in a key.", .since = "2.0.0",
      .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, "
                    "K being the number of input sorted sets and M being the number of elements "
                    "in the resulting sorted set."},
     {.name = "ZDIFFSTORE", .arity = -4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
-     .handler = ZDiffStore, .find_keys = StoreKeys,
+     .handler = ZDiffStore,
+     .notice = {engine::kNotifyZSet, "zdiffstore"}, .find_keys = StoreKeys,
      .summary = "Stores the difference of multiple sorted sets in a key.", .since = "6.2.0",
      .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in "
                    "all the sets, N is the size of the first set, and K is the size of the "

@@ -88,16 +88,10 @@ using KeyFinder = bool (*)(std::span<const std::string_view> args, std::vector<i
 using AllShardsTest = bool (*)(Worker& w, std::span<const std::string_view> args);
 
 // Keyspace notifications (engine/notify.h): the event a command's writes report. `type` is a
-// NotifyClass (engine/notify_flags.h).
-enum class NoticeOnDelete : uint8_t {
-  kEventThenDel,  // a collection lost its last element: the event, then "del" (LPOP, SREM)
-  kDel,           // the key went: just "del" (EXPIRE with a past time, an empty STORE result)
-  kSilent,        // nothing (a destination overwritten: the new value's event says it)
-};
+// NotifyClass (engine/notify_flags.h). A key the command deletes reports "del" instead.
 struct Notice {
   uint32_t type = 0;
   std::string_view event{};  // empty: the command reports nothing
-  NoticeOnDelete on_delete = NoticeOnDelete::kEventThenDel;
 };
 // For commands whose event depends on the key or the arguments (LMOVE's pop and push,
 // RENAME's from and to, SET ... EX's extra "expire"): reports one key event to `out`.
@@ -109,12 +103,12 @@ struct CommandSpec {
   uint32_t flags = 0;
   KeyRange keys{};
   Handler handler = nullptr;
+  Notice notice{};                   // keyspace notifications: what its writes report
+  NoticeHook notice_hook = nullptr;  // ... or a hook that decides per key
   uint64_t acl = 0;  // categories beyond those the flags and the family imply
   KeyFinder find_keys = nullptr;
   AllShardsTest needs_all_shards = nullptr;
   std::span<const CommandSpec> subcommands{};
-  Notice notice{};
-  NoticeHook notice_hook = nullptr;
   // COMMAND DOCS
   std::string_view summary{};
   std::string_view since{};

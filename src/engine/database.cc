@@ -144,9 +144,13 @@ void Database::CommitStringEdit(Ref& ref, const core::StringEdit& edit) {
 }
 
 void Database::UpdateObject(Ref& ref, uint8_t encoding, void* pointer) {
+  RecordEncoding(ref, encoding, pointer);
+  Publish(KeyEvent::kModified, ref.entry->key());
+}
+
+void Database::RecordEncoding(Ref& ref, uint8_t encoding, void* pointer) {
   ref.entry->set_encoding(encoding);
   ref.entry->set_pointer(pointer);
-  Publish(KeyEvent::kModified, ref.entry->key());
 }
 
 void Database::Erase(Ref& ref) {

@@ -74,6 +74,9 @@ class Database {
   // [write] A collection changed in place: records its (possibly moved) pointer and (possibly
   // converted) encoding. The old pointer is not freed; the collection code did that.
   void UpdateObject(Ref& ref, uint8_t encoding, void* pointer);
+  // Not a write: a collection was re-encoded with its contents unchanged (LSET out of range,
+  // after Redis's growth conversion). Records the pointer and encoding; publishes nothing.
+  void RecordEncoding(Ref& ref, uint8_t encoding, void* pointer);
   // [write] Removes the key at `ref` and frees it.
   void Erase(Ref& ref);
   // [write] Moves the key at `ref` (value and expiry) to `dst` as `new_key`, which must be absent

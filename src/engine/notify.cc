@@ -30,21 +30,10 @@ void NoticeSink::Emit(uint32_t type, std::string_view event, std::string_view ke
 
 void ReportNotice(const Notice& notice, KeyEvent event, NoticeSink& out) {
   if (notice.event.empty()) return;
-  if (event != KeyEvent::kDeleted) {
-    out.Emit(notice.type, notice.event);
-    return;
-  }
-  switch (notice.on_delete) {
-    case NoticeOnDelete::kEventThenDel:
-      out.Emit(notice.type, notice.event);
-      if (notice.event != "del") out.Emit(kNotifyGeneric, "del");
-      break;
-    case NoticeOnDelete::kDel:
-      out.Emit(kNotifyGeneric, "del");
-      break;
-    case NoticeOnDelete::kSilent:
-      break;
-  }
+  // A collection that lost its last element was committed first (its event went then); a
+  // key the command removes outright says only that.
+  if (event == KeyEvent::kDeleted) return out.Emit(kNotifyGeneric, "del");
+  out.Emit(notice.type, notice.event);
 }
 
 void Notifier::OnKeyEvent(KeyEvent event, Database& db, std::string_view key) {
