@@ -19,6 +19,7 @@
 #include "commands/families.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
+#include "engine/pubsub.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
 
@@ -175,6 +176,10 @@ void StatsSection(CommandContext& ctx, std::string& out) {
   out += "evicted_keys:0\r\n";
   out += fmt::format("keyspace_hits:{}\r\n", s(&engine::ShardStats::keyspace_hits));
   out += fmt::format("keyspace_misses:{}\r\n", s(&engine::ShardStats::keyspace_misses));
+  const engine::PubSubDirectory& subs = ctx.engine().pubsub();
+  out += fmt::format("pubsub_channels:{}\r\n", subs.NameCount(engine::ChannelKind::kChannel));
+  out += fmt::format("pubsub_patterns:{}\r\n", subs.NameCount(engine::ChannelKind::kPattern));
+  out += fmt::format("pubsubshard_channels:{}\r\n", subs.NameCount(engine::ChannelKind::kShard));
   out += fmt::format("total_error_replies:{}\r\n", w(&engine::WorkerStats::error_replies));
   out += fmt::format("total_reads_processed:{}\r\n", w(&engine::WorkerStats::reads_processed));
   out += fmt::format("total_writes_processed:{}\r\n", w(&engine::WorkerStats::writes_processed));

@@ -136,8 +136,11 @@ void Worker::SampleClientBuffers() {
   for (Client* c : clients_) {
     if (Transport* t = c->transport()) {
       max_in = std::max<int64_t>(max_in, static_cast<int64_t>(t->input().capacity()));
-      max_out = std::max<int64_t>(max_out, static_cast<int64_t>(t->output().size()));
+      max_out = std::max<int64_t>(max_out, static_cast<int64_t>(t->pending_output()));
     }
+    // Redis compat (clientsCron): a client that stays past its soft limit, or whose limit
+    // was lowered under it, is closed though nothing more is written to it.
+    c->EnforceOutputLimit();
   }
   stats_.recent_max_input.Set(max_in);
   stats_.recent_max_output.Set(max_out);
