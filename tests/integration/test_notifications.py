@@ -85,15 +85,19 @@ class Watcher:
         self.decode = decode
         self.conn = server.client(decode_responses=decode, socket_timeout=10, db=db)
         self.ps = self.conn.pubsub()
-        if patterns:
-            self.ps.psubscribe(*patterns)
-        self.ps.subscribe(SENTINEL, *channels)
-        want = len(patterns) + 1 + len(channels)
-        deadline = time.time() + 5
-        while want:
-            msg = self._next(deadline)
-            assert msg["type"] in ("subscribe", "psubscribe"), msg
-            want -= 1
+        try:
+            if patterns:
+                self.ps.psubscribe(*patterns)
+            self.ps.subscribe(SENTINEL, *channels)
+            want = len(patterns) + 1 + len(channels)
+            deadline = time.time() + 5
+            while want:
+                msg = self._next(deadline)
+                assert msg["type"] in ("subscribe", "psubscribe"), msg
+                want -= 1
+        except redis.RedisError as e:
+            self.close()
+            pytest.fail(f"subscribing failed: {e}", pytrace=False)
 
     def _next(self, deadline):
         while True:
@@ -107,23 +111,28 @@ class Watcher:
     def _text(self, value):
         return value.decode("utf-8", "surrogateescape") if isinstance(value, bytes) else value
 
-    def collect(self, writer, timeout=5):
-        """Publishes a sentinel on `writer` (the connection that ran the commands) and returns
-        the (channel, payload) messages received before it, in order."""
-        token = uuid.uuid4().hex
-        writer.publish(SENTINEL, token)
+    def collect(self, *writers, timeout=5):
+        """Each of `writers` (the connections that ran the commands) publishes a sentinel;
+        returns the (channel, payload) messages received before the last sentinel, in order.
+        Only one connection's own events are ordered before its sentinel, so a test with
+        several writers passes them all."""
+        tokens = set()
+        for writer in writers:
+            token = uuid.uuid4().hex
+            tokens.add(token)
+            writer.publish(SENTINEL, token)
         out = []
         deadline = time.time() + timeout
-        while True:
+        while tokens:
             msg = self._next(deadline)
             if msg["type"] not in ("message", "pmessage"):
                 continue
             channel = msg["channel"]
             if self._text(channel) == SENTINEL:
-                if self._text(msg["data"]) == token:
-                    return out
-                continue  # an earlier collection's sentinel
+                tokens.discard(self._text(msg["data"]))  # or an earlier collection's
+                continue
             out.append((channel, msg["data"]))
+        return out
 
     def wait_for(self, count, timeout=5):
         """The first `count` event messages, however long (up to `timeout`) they take."""
@@ -146,13 +155,17 @@ class Watcher:
 def notify(r):
     """Sets notify-keyspace-events on the shared server; back to "" after the test."""
     def set_flags(flags):
-        assert r.config_set("notify-keyspace-events", flags)
+        try:
+            assert r.config_set("notify-keyspace-events", flags)
+        except redis.RedisError as e:
+            # A one-line report (a traceback through redis-py is slow to render, times 1000).
+            pytest.fail(f"CONFIG SET notify-keyspace-events {flags!r}: {e}", pytrace=False)
 
     try:
         set_flags("")
         yield set_flags
     finally:
-        r.config_set("notify-keyspace-events", "")
+        set_flags("")
 
 
 @pytest.fixture
@@ -567,19 +580,29 @@ def test_write_events(r, notify, watch, flags, case_id, setup, commands, events)
     assert got == messages(flags, events)
 
 
+def dump_or_skip(r, key):
+    try:
+        return r.dump(key)
+    except redis.ResponseError as e:
+        if "unknown command" in str(e):
+            pytest.skip("no DUMP/RESTORE on this server")
+        raise
+
+
 def test_restore(r, notify, watch):
     r.set("src", "value")
-    payload = r.dump("src")
+    payload = dump_or_skip(r, "src")
     r.set("old", "x")
     w = watch()
-    notify("KEAn")
+    notify("KEAnm")
+    assert r.dump("missing") is None  # DUMP of a missing key is a keymiss
     r.restore("r1", 0, payload)
     r.restore("r2", 100000, payload)  # with a TTL: no "expire"
     r.restore("old", 0, payload, replace=True)  # REPLACE: "new" again, no "del"
     with pytest.raises(redis.ResponseError):
         r.restore("old", 0, payload)  # BUSYKEY: nothing
-    assert w.collect(r) == messages("KEAn", ["new:r1", "restore:r1", "new:r2", "restore:r2",
-                                             "new:old", "restore:old"])
+    assert w.collect(r) == messages("KEAnm", ["keymiss:missing", "new:r1", "restore:r1",
+                                              "new:r2", "restore:r2", "new:old", "restore:old"])
 
 
 def test_move_between_other_databases(server, r, notify, watch):
@@ -611,11 +634,11 @@ def test_pattern_messages_carry_the_pattern(server, r, notify):
     ps = c.pubsub()
     try:
         ps.psubscribe("__keyspace@0__:*")
-        deadline = time.time() + 5
         assert ps.get_message(timeout=5)["type"] == "psubscribe"
         notify("K$")
         r.set("k", "v")
         msg = None
+        deadline = time.time() + 5
         while msg is None and time.time() < deadline:
             msg = ps.get_message(timeout=1)
         assert msg == {"type": "pmessage", "pattern": "__keyspace@0__:*",
@@ -673,13 +696,16 @@ def test_events_from_several_writers_each_in_order(server, r, notify, watch):
         for i, c in enumerate(writers):
             for j in range(20):
                 c.set(f"w{i}:{j}", "v")
-        # Each writer's sentinel comes after its own events; with the writes done in turn,
-        # the last writer's sentinel comes after everything.
-        got = w.collect(writers[-1])
-        assert got == [ke(f"w{i}:{j}", "set") for i in range(3) for j in range(20)]
+        got = w.collect(*writers)
     finally:
         for c in writers:
             c.close()
+    # Redis sends them in the order the writes ran (one writer after the other); what every
+    # placement of keys and clients on threads keeps is each writer's own order.
+    assert sorted(got) == sorted(ke(f"w{i}:{j}", "set") for i in range(3) for j in range(20))
+    for i in range(3):
+        mine = [m for m in got if m[1].startswith(f"w{i}:")]
+        assert mine == [ke(f"w{i}:{j}", "set") for j in range(20)]
 
 
 def test_concurrent_writers_keep_their_own_order(server, r, notify, watch):
@@ -689,7 +715,7 @@ def test_concurrent_writers_keep_their_own_order(server, r, notify, watch):
 
     def write(c, i):
         for j in range(50):
-            c.incr(f"c{i}")
+            c.set(f"c{i}:{j}", "v")
 
     threads = [threading.Thread(target=write, args=(c, i)) for i, c in enumerate(writers)]
     try:
@@ -698,11 +724,14 @@ def test_concurrent_writers_keep_their_own_order(server, r, notify, watch):
         for t in threads:
             t.join(10)
         assert not any(t.is_alive() for t in threads)
-        got = w.collect(r)
+        got = w.collect(*writers)
     finally:
         for c in writers:
             c.close()
-    assert sorted(got) == sorted(ke(f"c{i}", "incrby") for i in range(4) for _ in range(50))
+    assert sorted(got) == sorted(ke(f"c{i}:{j}", "set") for i in range(4) for j in range(50))
+    for i in range(4):
+        mine = [m for m in got if m[1].startswith(f"c{i}:")]
+        assert mine == [ke(f"c{i}:{j}", "set") for j in range(50)]
 
 
 # --- Classes: n (new), A, K and E alone ---
@@ -808,7 +837,6 @@ KEYMISS_CASES = [
     (("TTL", "m"), ["keymiss:m"]),
     (("PTTL", "m"), ["keymiss:m"]),
     (("TOUCH", "m"), ["keymiss:m"]),
-    (("DUMP", "m"), ["keymiss:m"]),
     # OBJECT does not.
     (("OBJECT", "ENCODING", "m"), []),
     # Commands that read before they write: GETDEL, GETEX, GETSET (then new + set), COPY, and
@@ -861,7 +889,7 @@ def test_keymiss_channels(r, notify, watch, flags):
     assert w.collect(r) == expected
 
 
-def test_keymiss_from_a_blocking_pop_timeout_is_none(r, notify, watch):
+def test_blocking_pop_timeout_emits_nothing(r, notify, watch):
     w = watch()
     notify("KEAm")
     assert r.blpop("m", timeout=0.01) is None
@@ -955,11 +983,10 @@ def test_active_expiry(r, notify, watch):
     got = w.wait_for(2 * len(keys), timeout=5)
     assert sorted(got) == sorted([ks(k, "expired") for k in keys] +
                                  [ke(k, "expired") for k in keys])
-    # Each key's keyspace message comes right before its keyevent message.
-    for i in range(0, len(got), 2):
-        channel, event = got[i]
-        assert event == "expired"
-        assert got[i + 1] == ke(channel.split(":", 1)[1], "expired")
+    # Each key's keyspace message comes before its keyevent message (in Redis, right before;
+    # with several threads expiring keys, other keys' messages may come between).
+    for k in keys:
+        assert got.index(ks(k, "expired")) < got.index(ke(k, "expired"))
     assert r.exists(*keys) == 0
     assert w.collect(r) == []  # no "del" or anything else follows
 
@@ -981,7 +1008,11 @@ def test_active_expiry_other_types_and_databases(server, r, notify, watch):
 
 # --- e: evicted ---
 
-def test_evicted_events(start_server, watch):
+def test_evicted_events(start_server, watch, is_redis):
+    if not is_redis:
+        # Eviction (maxmemory) arrives with issue [7 of 8]; until then Cinnabar refuses the
+        # directive at startup, and the notifier's `evicted` path has nothing to report.
+        pytest.skip("maxmemory is not implemented yet")
     s = start_server("--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru",
                      "--notify-keyspace-events", "Ee")
     c = s.client()
@@ -1300,7 +1331,6 @@ class Blocked:
     def join(self):
         self.thread.join(10)
         assert not self.thread.is_alive(), "the blocked call never returned"
-        self.conn.close()
         return self.result
 
 
@@ -1357,9 +1387,33 @@ def test_blocked_client_served(server, r, notify, watch, case_id, command, write
         pipe.execute()
     else:
         run_all(r, writes)
-    assert blocked.join() is not None
-    # The waiter has its reply, so its pop's events were sent before the sentinel.
-    assert w.collect(r) == messages("KEAn", events)
+    try:
+        assert blocked.join() is not None
+        # The waiter has its reply; the sentinels of both connections follow all the events.
+        got = w.collect(r, blocked.conn)
+        expected = messages("KEAn", events)
+        if case_id in ACROSS_SHARDS_CASES:
+            # docs/compatibility.md: a waiter served across shards reports the source's pop
+            # before the destination's push. Each key's own events keep Redis's order.
+            assert per_key(got) == per_key(expected)
+        else:
+            assert got == expected
+    finally:
+        blocked.conn.close()
+
+
+# The waiter moves an element between two keys, which may live on two shards.
+ACROSS_SHARDS_CASES = {"blmove", "brpoplpush"}
+
+
+def per_key(events):
+    """The events grouped by the key (or, for keyevent channels, the payload) they concern,
+    each group in arrival order."""
+    groups = {}
+    for channel, payload in events:
+        key = channel.split(":", 1)[1] if channel.startswith("__keyspace@") else payload
+        groups.setdefault(key, []).append((channel, payload))
+    return groups
 
 
 # --- Unusual key names ---
