@@ -16,7 +16,14 @@ namespace cinnabar::engine {
 
 Batch::Batch(Client& c)
     : client_(&c), engine_(c.worker().engine()), home_(c.worker().index()), db_(c.db),
-      resp_(c.resp) {}
+      resp_(c.resp),
+      reply_cap_(static_cast<size_t>(c.worker().config().output_limit(c.output_class()).hard)) {}
+
+bool Batch::PastReplyCap(const base::IoBuf& replies) {
+  if (reply_cap_ == 0 || replies.size() < reply_cap_) return false;
+  cut_.store(true, std::memory_order_relaxed);
+  return true;
+}
 
 void Batch::Add(const CommandEntry& cmd, std::span<const std::string_view> args,
                 std::span<const unsigned> shards, bool all_shards) {
@@ -29,6 +36,7 @@ void Batch::Add(const CommandEntry& cmd, std::span<const std::string_view> args,
   }
   single_shard_commands_ = single_shard_commands_ && single;
   blocks_ = blocks_ || (cmd.spec->flags & kBlocking);
+  writes_ = writes_ || !(cmd.spec->flags & kReadOnly);
   if (all_shards) {
     shards_.resize(engine_.shard_count());
     for (unsigned i = 0; i < shards_.size(); ++i) shards_[i] = i;
@@ -90,10 +98,12 @@ void Batch::RunRemote(const std::shared_ptr<Batch>& b, unsigned target) {
       for (const Item& it : b->items_) {
         waiter = ExecuteRemote(w, *it.cmd, b->ArgsOf(it), &b->reply_, b->resp_, b->db_,
                                b->client_, b->home_);
+        if (b->PastReplyCap(b->reply_)) break;
       }
       b->engine_.Post(b->home_, [b, waiter = std::move(waiter)]() mutable {
         Client& c = *b->client_;
         if (c.alive()) c.Reply().Raw(b->reply_.view());
+        if (b->cut_.load(std::memory_order_relaxed)) c.CloseOverOutputLimit();
         Done(c, std::move(waiter));
       });
     });
@@ -159,13 +169,17 @@ void Batch::Arrive(const std::shared_ptr<Batch>& b, unsigned s) {
 // On the share's shard thread, once the shard is free.
 void Batch::RunShare(const std::shared_ptr<Batch>& b, Share& share) {
   Worker& w = b->engine_.worker(share.shard);
+  bool stopped = false;
   for (uint32_t i : share.items) {
     Item& it = b->items_[i];
     it.reply_begin = share.reply.size();
+    it.reply_end = it.reply_begin;
+    if (stopped) continue;
     // Waiters on a key a command filled are served before the next one (Redis's order).
     ExecuteRemote(w, *it.cmd, b->ArgsOf(it), &share.reply, b->resp_, b->db_, b->client_,
                   b->home_);
     it.reply_end = share.reply.size();
+    stopped = !b->writes_ && b->PastReplyCap(share.reply);
   }
   w.shard().ShareDone();
   b->engine_.Post(b->home_, [b] {
@@ -183,6 +197,7 @@ void Batch::FinishSpread(const std::shared_ptr<Batch>& b) {
       rb.Raw(share.reply.view().substr(it.reply_begin, it.reply_end - it.reply_begin));
     }
   }
+  if (b->cut_.load(std::memory_order_relaxed)) c.CloseOverOutputLimit();
   c.EndAwait();
 }
 
@@ -213,6 +228,7 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
       Caller caller{.db = b->db_, .resp = b->resp_, .client = &c, .origin = &c, .home = b->home_};
       waiter = Invoke(w, caller, *it.cmd, args, rb,
                       {.mode = ExecMode::kLocked, .shard = own, .held = b->shards_}, now);
+      if (!c.EnforceOutputLimit()) break;  // closing: the rest does not run
       // Redis compat: waiters on a key a command filled are served before the next command.
       for (unsigned s : b->shards_) {
         Shard& shard = eng.shard(s);

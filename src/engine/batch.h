@@ -34,6 +34,7 @@
 #pragma once
 
 #include <cstddef>
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -114,6 +115,8 @@ class Batch : public LockOwner {
   static void RunShare(const std::shared_ptr<Batch>& b, Share& share);
   static void FinishSpread(const std::shared_ptr<Batch>& b);
   static void RunHeld(const std::shared_ptr<Batch>& b);
+  // Whether `replies` reached reply_cap_ (then the batch is cut).
+  bool PastReplyCap(const base::IoBuf& replies);
 
   Client* const client_;  // touched only on the home thread
   Engine& engine_;
@@ -132,6 +135,13 @@ class Batch : public LockOwner {
   std::shared_ptr<WatchSet> watch_;     // a transaction's watched keys, or null
   std::vector<Share> shares_;           // a spread batch's, by ascending shard
   base::IoBuf reply_;                   // a remote batch's replies, carried home
+  // The client's hard output limit when the batch started (0: none). A run whose replies
+  // pass it stops there, as Redis stops reading a client it will close: the client is
+  // closed when the replies arrive. Only where stopping keeps the run's order: on one
+  // shard, or when the commands write nothing.
+  size_t reply_cap_ = 0;
+  bool writes_ = false;                 // a command of the batch may write
+  std::atomic<bool> cut_{false};        // a run stopped at reply_cap_: the client closes
   unsigned pending_ = 0;                // shares still running or locks still to come
 };
 

@@ -47,7 +47,13 @@ bool Client::EnforceOutputLimit() {
   if (transport_ == nullptr) return true;
   const OutputLimit& limit = worker_->config().output_limit(output_class());
   if (limit.hard == 0 && limit.soft == 0) return true;
-  auto used = static_cast<int64_t>(transport_->pending_output());
+  uint64_t used = transport_->pending_output();
+  if ((limit.hard > 0 && used >= limit.hard) || (limit.soft > 0 && used >= limit.soft)) {
+    // What counts is what the kernel will not take: output waiting only for the end of
+    // this loop turn (several messages delivered in one turn) is offered to it first.
+    transport_->SendNow();
+    used = transport_->pending_output();
+  }
   bool over = limit.hard > 0 && used >= limit.hard;
   if (!over && limit.soft > 0 && used >= limit.soft) {
     int64_t now = base::UnixTimeMs();
@@ -60,11 +66,16 @@ bool Client::EnforceOutputLimit() {
     over_soft_limit_since_ms_ = 0;
   }
   if (!over) return true;
+  CloseOverOutputLimit();
+  return false;
+}
+
+void Client::CloseOverOutputLimit() {
+  if (over_output_limit_ || transport_ == nullptr) return;
   over_output_limit_ = true;
   base::LogWarning("Client {} scheduled to be closed ASAP for overcoming of output buffer limits.",
                    DescribeClient(*this, base::UnixTimeMs()));
   Kill();
-  return false;
 }
 
 bool Client::AuthRequired() const {

@@ -39,6 +39,8 @@ class Transport {
   // Output not yet sent: output() and whatever the connection has handed to the kernel
   // but not yet seen go.
   virtual size_t pending_output() const = 0;
+  // Hands what the kernel takes of output() to it now (see Client::EnforceOutputLimit).
+  virtual void SendNow() = 0;
 };
 
 struct PeerInfo {
@@ -85,6 +87,8 @@ class Client {
   // client-output-buffer-limit: at once past the hard limit, or once it has stayed past the
   // soft limit for longer than the limit's seconds (Redis's rules). False if it did.
   bool EnforceOutputLimit();
+  // Closes the client for being over its output limit, logging it (once).
+  void CloseOverOutputLimit();
   ClientClass output_class() const;
 
   Worker& worker() { return *worker_; }

@@ -130,10 +130,24 @@ std::string SetThreads(ServerConfig& cfg, std::span<const std::string> args) {
   return {};
 }
 
+// A limit's seconds as Redis reads them (strtoll of the whole word): an optional sign,
+// digits, leading zeros allowed; never negative.
+bool ParseSeconds(std::string_view s, int64_t* out) {
+  bool negative = !s.empty() && s[0] == '-';
+  if (!s.empty() && (s[0] == '+' || s[0] == '-')) s.remove_prefix(1);
+  while (s.size() > 1 && s[0] == '0') s.remove_prefix(1);
+  int64_t v;
+  if (s.empty() || s[0] == '+' || s[0] == '-' || !base::ParseInt64(s, &v)) return false;
+  if (negative && v != 0) return false;
+  *out = v;
+  return true;
+}
+
 // client-output-buffer-limit <class> <hard> <soft> <soft seconds> [<class> ...]: sets the
 // classes named, keeping the others.
 std::string SetOutputLimits(ServerConfig& cfg, std::span<const std::string> args) {
-  if (args.empty() || args.size() % 4 != 0) return std::string(errors::kConfigOutputLimitArity);
+  // Redis compat: an empty value names no class and changes nothing.
+  if (args.size() % 4 != 0) return std::string(errors::kConfigOutputLimitArity);
   OutputLimit next[3];
   std::copy(std::begin(cfg.output_limits), std::end(cfg.output_limits), next);
   for (size_t i = 0; i < args.size(); i += 4) {
@@ -152,10 +166,10 @@ std::string SetOutputLimits(ServerConfig& cfg, std::span<const std::string> args
     int64_t seconds;
     if (!ParseMemory(errors::CutAtNul(args[i + 1]), &hard) ||
         !ParseMemory(errors::CutAtNul(args[i + 2]), &soft) ||
-        !base::ParseInt64(args[i + 3], &seconds) || seconds < 0) {
+        !ParseSeconds(args[i + 3], &seconds)) {
       return std::string(errors::kConfigOutputLimitValue);
     }
-    next[cls] = {static_cast<int64_t>(hard), static_cast<int64_t>(soft), seconds};
+    next[cls] = {hard, soft, seconds};
   }
   std::copy(std::begin(next), std::end(next), cfg.output_limits);
   return {};

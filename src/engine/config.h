@@ -26,8 +26,8 @@ enum class DebugCommandPolicy { kNo, kYes, kLocal };
 // client-output-buffer-limit, per class of client.
 enum class ClientClass { kNormal, kReplica, kPubSub };
 struct OutputLimit {
-  int64_t hard = 0;  // bytes; 0 = none
-  int64_t soft = 0;  // bytes; 0 = none
+  uint64_t hard = 0;  // bytes; 0 = none
+  uint64_t soft = 0;  // bytes; 0 = none
   int64_t soft_seconds = 0;  // how long a client may stay over `soft`
 };
 
@@ -51,7 +51,7 @@ struct ServerConfig {
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;
   // By ClientClass: normal 0 0 0, replica 256mb 64mb 60, pubsub 32mb 8mb 60.
   OutputLimit output_limits[3] = {
-      {0, 0, 0}, {256LL << 20, 64LL << 20, 60}, {32LL << 20, 8LL << 20, 60}};
+      {0, 0, 0}, {256ULL << 20, 64ULL << 20, 60}, {32ULL << 20, 8ULL << 20, 60}};
   const OutputLimit& output_limit(ClientClass c) const {
     return output_limits[static_cast<int>(c)];
   }

@@ -145,6 +145,10 @@ bool EpollLoop::Write(Connection* c) {
   return true;
 }
 
+void EpollLoop::SendNow(Connection* c) {
+  if (!Write(c)) c->Close();
+}
+
 void EpollLoop::Finalize(Connection* c) {
   if (c->finalized_) return;
   if (nested_) {  // PollIo: closes wait for the next turn

@@ -31,6 +31,7 @@ class EpollLoop final : public EventLoop {
   void HandleEvents(struct epoll_event* events, int n);
   // Writes what it can; returns false if the connection must close.
   bool Write(Connection* c);
+  void SendNow(Connection* c) override;
   void Finalize(Connection* c);
   void SetWritable(Connection* c, bool want);
 

@@ -34,6 +34,10 @@ base::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(LoopKind kind) {
   return EpollLoop::Create();
 }
 
+void Connection::SendNow() {
+  if (!closing() && !output_.empty()) loop_->SendNow(this);
+}
+
 void EventLoop::Post(base::Task task) {
   if (tasks_.Push(std::move(task))) Wake();
 }

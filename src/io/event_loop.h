@@ -59,6 +59,9 @@ class Connection {
   void CloseAfterFlush();
   // Closes at the end of this loop turn, dropping unsent output.
   void Close();
+  // Hands what the kernel takes of output() to it now, without waiting for the end of the
+  // turn (a client about to be judged by its output limit).
+  void SendNow();
 
   bool closing() const { return close_now_ || close_after_flush_; }
   // Output not yet sent: output() and what a send under way still carries.
@@ -157,6 +160,8 @@ class EventLoop {
   }
   // Wakes the loop from another thread; implemented by each engine.
   virtual void Wake() = 0;
+  // Connection::SendNow, by each engine.
+  virtual void SendNow(Connection* c) = 0;
 
   base::TaskQueue tasks_;
   std::vector<base::Task> running_tasks_;

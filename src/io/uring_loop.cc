@@ -271,6 +271,19 @@ void UringLoop::OnRecv(UringConnection* c, io_uring_cqe* cqe) {
   MaybeFinalize(c);
 }
 
+void UringLoop::SendNow(Connection* conn) {
+  auto* c = static_cast<UringConnection*>(conn);
+  // Only between sends: a send under way goes first, and its completion sends the rest.
+  if (c->sending || c->shut || !c->in_flight.empty()) return;
+  ssize_t n = send(c->fd_, c->output_.data(), c->output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (n > 0) {
+    c->output_.Consume(static_cast<size_t>(n));
+    c->handler_->OnSent(c, static_cast<size_t>(n));
+  } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+    c->Close();
+  }
+}
+
 void UringLoop::OnSend(UringConnection* c, int res) {
   c->sending = false;
   --c->inflight;

@@ -34,6 +34,7 @@ class UringLoop final : public EventLoop {
   void ArmAccept(struct Listener* l);
   void ArmRecv(struct UringConnection* c);
   void StartSend(struct UringConnection* c);
+  void SendNow(Connection* c) override;
   void HandleCqe(io_uring_cqe* cqe);
   // Handles every completion ready now.
   void HandleCompletions();

@@ -26,6 +26,7 @@ class Session final : public io::ConnectionHandler, public engine::Transport {
   void CloseAfterFlush() override { conn_->CloseAfterFlush(); }
   void Close() override { conn_->Close(); }
   size_t pending_output() const override { return conn_->pending_output(); }
+  void SendNow() override { conn_->SendNow(); }
 
  private:
   explicit Session(engine::Worker* worker) : worker_(worker) {}

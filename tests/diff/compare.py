@@ -1,6 +1,6 @@
 """How a reply of Cinnabar is compared with Redis's: exact bytes, unless the command's reply
 is legitimately random, unordered or time-dependent. THE table is CHECKS below, keyed by
-command name (for OBJECT/CONFIG/CLIENT: "OBJECT ENCODING" etc. first, then "OBJECT").
+command name (for OBJECT/CONFIG/CLIENT/PUBSUB: "OBJECT ENCODING" etc. first, then "OBJECT").
 
 A check may also ask for
 - a probe: commands run on the fuzz connection just before the command (its batch then
@@ -23,7 +23,7 @@ def command_name(args):
     if not args:
         return b""
     name = upper(args[0])
-    if name in (b"OBJECT", b"CONFIG", b"CLIENT") and len(args) > 1:
+    if name in (b"OBJECT", b"CONFIG", b"CLIENT", b"PUBSUB") and len(args) > 1:
         return name + b" " + upper(args[1])
     return name
 
@@ -419,6 +419,7 @@ CHECKS = {
     # unordered: hash order is the server's own
     b"SMEMBERS": UNORDERED, b"SINTER": UNORDERED, b"SUNION": UNORDERED, b"SDIFF": UNORDERED,
     b"KEYS": UNORDERED, b"HKEYS": UNORDERED, b"HVALS": UNORDERED,
+    b"PUBSUB CHANNELS": UNORDERED, b"PUBSUB SHARDCHANNELS": UNORDERED,
     b"HGETALL": UNORDERED_PAIRS,
     # random: shape and membership against the key's contents just before
     b"SRANDMEMBER": Random("set"), b"SPOP": Random("set"), b"HRANDFIELD": Random("hash"),

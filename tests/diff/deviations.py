@@ -6,6 +6,11 @@ are in known_open.py.)
    Redis 7.2; Redis 7.0 says `quicklist` (lists) and `hashtable` (sets of strings).
 2. CLIENT SETINFO exists (Redis 7.2); the generator does not send it, and it does not send
    CONFIG SET/GET of set-max-listpack-* (Redis 7.2 and Cinnabar only) either.
+3. Keyspace events of a blocked BLMOVE / BRPOPLPUSH served across shards (threads > 1):
+   the source's pop (and del) come before the destination's new and push; Redis reports
+   the push first (the element is taken on the source's shard, then delivered to the
+   destination's; the events of the pushing client's later commands on other shards may
+   come in between). `blocked_move_events_ok`.
 """
 
 # Cinnabar keeps a set of strings in a listpack while it has at most this many members of
@@ -26,4 +31,38 @@ def encoding_ok(type_, redis_enc, our_enc, members=None):
             return True
         return (len(members) <= SET_LISTPACK_ENTRIES
                 and all(len(m) <= SET_LISTPACK_VALUE for m in members))
+    return False
+
+
+_PUSHED = {b"new", b"lpush", b"rpush"}
+_POPPED = {b"lpop", b"rpop", b"del"}
+
+
+def blocked_move_events_ok(blocking, threads, ref, other):
+    """Whether `other` is Redis's event sequence `ref` with the destination's events of the
+    blocked move `blocking` (BLMOVE / BRPOPLPUSH src dst ...) moved after the source's (3.)."""
+    import notify
+    name = blocking[0].upper() if blocking else b""
+    if threads <= 1 or name not in (b"BLMOVE", b"BRPOPLPUSH") or len(blocking) < 3:
+        return False
+    src, dst = blocking[1], blocking[2]
+    if src == dst:
+        return False
+
+    def run(i, key, names):
+        while i < len(ref) and notify.key_of(ref[i]) == key and notify.name(ref[i]) in names:
+            i += 1
+        return i
+
+    for i in range(len(ref)):
+        j = run(i, dst, _PUSHED)
+        k = run(j, src, _POPPED) if j > i else j
+        if k == j:
+            continue
+        # The destination's events after the source's; other shards' events of later
+        # commands (the pushing client's pipeline) may come between.
+        block, rest = ref[i:j], ref[:i] + ref[j:]
+        for at in range(i + k - j, len(rest) + 1):
+            if rest[:at] + block + rest[at:] == other:
+                return True
     return False

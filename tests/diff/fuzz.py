@@ -35,6 +35,8 @@ def parse_args(argv):
     p.add_argument("--shrink-seconds", type=float, default=120)
     p.add_argument("--keep-going", action="store_true",
                    help="after a divergence, report it and carry on (exit status still 1)")
+    p.add_argument("--pending", action="store_true",
+                   help="put known_open.PENDING in effect (reported divergences, not triaged)")
     p.add_argument("-v", "--verbose", action="store_true")
     return p.parse_args(argv)
 
@@ -47,6 +49,8 @@ def main(argv=None):
     opts = parse_args(argv if argv is not None else sys.argv[1:])
     signal.signal(signal.SIGTERM, _stop_on_signal)
     seed = opts.seed if opts.seed is not None else random.SystemRandom().randrange(1 << 31)
+    if opts.pending:
+        known_open.enable_pending()
     print(f"diff fuzzer: seed {seed} (re-run: tests/diff/run --seed {seed} "
           f"--seconds {opts.seconds:g})", flush=True)
     threads = [int(t) for t in opts.threads.split(",") if t]
@@ -80,6 +84,7 @@ def main(argv=None):
                     if hasattr(sc, "shrink") and not opts.no_shrink:
                         print(f"case {n}: divergence ({d.kind} on {d.server}) in a two-client "
                               f"scenario; shrinking {len(sc.steps)} steps...", flush=True)
+                        runner.release()  # the shrinker's PUBSUB must not count ours
                         sc, d = sc.shrink(servers, d, opts.shrink_seconds)
                     print(scenarios.divergence_text(d, sc, servers, seed), flush=True)
                     if not opts.keep_going:
@@ -102,6 +107,7 @@ def main(argv=None):
             if not opts.no_shrink:
                 print(f"case {n}: divergence ({d.kind} on {d.server}); shrinking "
                       f"{len(case.cmds)} commands...", flush=True)
+                runner.release()
                 case, d = shrink.shrink(runner, servers, case, d, opts.shrink_seconds)
             print(report.divergence_text(d, case, servers, seed), flush=True)
             if not opts.keep_going:
@@ -119,6 +125,12 @@ def main(argv=None):
           f"(Redis's answers, threads 1 and 4 compared with each)")
     print(f"  scripts: {stats.get('scripts', 0)} EVAL/EVALSHA/FCALL sent (+_RO), "
           f"{stats.get('script_errors', 0)} answered an error by Redis")
+    print(f"  notifications: {stats.get('events', 0)} keyspace events compared (Redis's count); "
+          f"pub/sub: {stats.get('sub_steps', 0)} subscriber steps, "
+          f"{stats.get('sub_items', 0)} replies and messages received by subscribers compared")
+    if stats.get("dev_blocked_move"):
+        print(f"  deviations.py: blocked BLMOVE/BRPOPLPUSH events across shards accepted "
+              f"{stats['dev_blocked_move']}x")
     if known_open.hits:
         print("known-open items hit (tests/diff/known_open.py, temporary):")
         for item in known_open.ITEMS:

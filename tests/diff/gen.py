@@ -1,5 +1,6 @@
 """The seeded generator: random cases over the family tables in families/."""
 import known_open
+import subscribers
 import tx
 from args import BLOCKING, Gen
 from families import FAMILIES
@@ -77,6 +78,8 @@ class Generator:
         """Sometimes the wrong number of arguments; always a random case for the name."""
         rng, g = self.rng, self.g
         args = list(args)
+        if subscribers.marker(args) is not None:  # a subscriber's step: its command
+            return args[:1] + self.mutate(args[1:]) if len(args) > 1 else args
         r = rng.random()
         if args[0] in NEVER_MUTATE:
             pass

@@ -11,6 +11,8 @@ Each item keeps its divergence out of the way in one or more of these ways:
 - serialize_other_client(server): in the two-client scenarios the pushing client's
   pipeline is sent one command at a time to this server;
 - avoid_scenario(sc): such a two-client scenario is not generated;
+- late_delivery(server): a pub/sub subscriber that received less than Redis's by the
+  answer to the fuzzer's PING is read again (PINGs), a second at most, before comparing;
 - tolerate(kind, args, ref, other, ctx): a divergence found is counted as this item and
   ignored (kind "reply": ref/other are (raw, node); kind "state": (what, value) pairs; kind
   "scan": the collected element maps).
@@ -47,6 +49,9 @@ class Item:
         return False
 
     def avoid_scenario(self, sc):
+        return False
+
+    def late_delivery(self, server):
         return False
 
 
@@ -87,9 +92,100 @@ def _script_body(args):
     return b""
 
 
+_UNKNOWN = (b"ERR unknown command", b"ERR unknown subcommand")
+
+
+class UnsupportedCommandEvents(Item):
+    id = "events-unsupported-command"
+    owner = "not yet implemented (docs/compatibility.md): the command's family arrives later"
+    text = ("keyspace notifications of a span in which Cinnabar answered a command as unknown "
+            "(DUMP, RESTORE, SORT...) and Redis did not: the events it would report are "
+            "missing, so the span's events are not compared")
+
+    def tolerate(self, kind, args, ref, other, ctx):
+        if kind != "events":
+            return False
+        return any(any(u in o for u in _UNKNOWN) and not any(u in r for u in _UNKNOWN)
+                   for _, r, o in ctx.span)
+
+
+class NoEviction(Item):
+    id = "events-evicted"
+    owner = "not yet implemented: maxmemory (no eviction, so no `evicted` events)"
+    text = "`evicted` keyspace events: Cinnabar never sends them (it has no maxmemory yet)"
+
+    def tolerate(self, kind, args, ref, other, ctx):
+        if kind != "events":
+            return False
+        import notify
+        keep = (lambda evs: [e for e in evs if notify.name(e) != b"evicted"])
+        return keep(ref) == keep(other) and len(keep(ref)) != len(ref)
+
+
+class LateDelivery(Item):
+    id = "pubsub-late-delivery"
+    owner = "pending: found by the pub/sub family, reported, not triaged"
+    text = ("a message (or keyspace event) for a subscriber on another thread may arrive after "
+            "the reply to a PING the subscriber sent once the PUBLISH (or write) had answered; "
+            "Redis has it in the subscriber's output before. Such a subscriber is read again "
+            "until it received as much as Redis's (1 s at most), then compared")
+
+    def late_delivery(self, server):
+        return server.threads > 1
+
+
+class ReadOnlyScriptPublish(ScriptItem):
+    id = "ro-script-publish"
+    owner = "pending: found by the pub/sub family, reported, not triaged"
+    text = ("PUBLISH / SPUBLISH in a read-only script (EVAL_RO, EVALSHA_RO, a no-writes "
+            "shebang): Redis refuses them (may-replicate: \"Write commands are not allowed "
+            "from read-only scripts\"), Cinnabar runs them; such scripts are not generated")
+
+    def matches(self, args):
+        import lua
+        body = lua.body_of(args)
+        if not body or b"publish" not in body.lower():
+            return False
+        first = body.split(b"\n", 1)[0]
+        return upper(args[0]) in (b"EVAL_RO", b"EVALSHA_RO") or (
+            first.startswith(b"#!") and b"no-writes" in first)
+
+
+class SpreadBatchEventOrder(Item):
+    id = "events-spread-batch-order"
+    owner = "pending: found by the notification check, reported, not triaged"
+    text = ("keyspace notifications of a pipeline whose commands run on several shards "
+            "(threads > 1) arrive shard by shard, not in request order: accepted when every "
+            "key's events are in Redis's order and the events are the same as a multiset")
+
+    def tolerate(self, kind, args, ref, other, ctx):
+        import notify
+        if kind != "events" or getattr(ctx, "threads", 1) <= 1:
+            return False
+        if sorted(ref) != sorted(other):
+            return False
+        per_key = (lambda evs, k: [e for e in evs if notify.key_of(e) == k])
+        return all(per_key(ref, k) == per_key(other, k) for k in {notify.key_of(e) for e in ref})
+
+
 ITEMS = [
     RefcountInsideExec(),
+    UnsupportedCommandEvents(),
+    NoEviction(),
 ]
+
+# Divergences this fuzzer found that are reported but not triaged yet: NOT in effect by
+# default (the fuzzer reports them, and `make test` fails on them until they are fixed or
+# moved to ITEMS / deviations.py); `--pending` puts them in effect, to look past them.
+PENDING = [
+    LateDelivery(),
+    ReadOnlyScriptPublish(),
+    SpreadBatchEventOrder(),
+]
+
+
+def enable_pending():
+    ITEMS.extend(PENDING)
 
 hits = {}
 
@@ -112,6 +208,10 @@ def split_after(args, server):
 
 def serialize_other_client(server):
     return _count(next((i for i in ITEMS if i.serialize_other_client(server)), None))
+
+
+def late_delivery(server):
+    return _count(next((i for i in ITEMS if i.late_delivery(server)), None))
 
 
 def _count(item):

@@ -33,6 +33,8 @@ SCRIPTED = {b"EVAL", b"EVAL_RO", b"SCRIPT", b"FUNCTION"}
 
 
 def command_line(args, limit=400):
+    if args and isinstance(args[0], bytes) and args[0][:1] == b"@" and args[0][1:].isdigit():
+        return f"[subscriber {args[0][1:].decode()}] " + command_line(args[1:], limit)
     text = " ".join(quote(a) for a in args)
     if args and args[0].upper() in SCRIPTED:
         limit = max(limit, 6000)
@@ -46,6 +48,8 @@ def raw_text(raw, limit=1500):
         return "(none)"
     if isinstance(raw, (bytes, bytearray)):
         text = quote(bytes(raw))
+    elif isinstance(raw, str):  # already text (events, a subscriber's messages)
+        return raw if len(raw) <= limit * 4 else raw[:limit * 4] + "\n      ..."
     else:
         text = repr(raw)
     if len(text) > limit:

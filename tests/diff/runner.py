@@ -10,12 +10,16 @@ import selectors
 import time
 
 import compare
+import deviations
 import known_open
 import lua
+import notify
 import script_check
 import state
+import subscribers
 import tx
-from compare import command_name
+from args import DBS
+from compare import command_name, items
 from families.config import RESTORE
 from resp import Closed, Timeout, encode
 
@@ -43,10 +47,16 @@ class Case:
     def batches(self):
         """Lists of command indexes sent as one write. A command whose check probes first
         starts a batch; one whose check has a post step ends its batch (neither inside a
-        transaction: there they are only queued)."""
+        transaction: there they are only queued); a subscriber's step is alone."""
         out, cur, prev = [], [], None
         roles = self.roles()
         for i, (args, bid) in enumerate(zip(self.cmds, self.batch_ids)):
+            if roles[i] == tx.SUB:  # a subscriber's step is a batch of its own
+                if cur:
+                    out.append(cur)
+                out.append([i])
+                cur, prev = [], None
+                continue
             check = compare.check_for(args) if roles[i] == tx.PLAIN else compare.EXACT
             if cur and (bid != prev or check.probe and check.probe(args)):
                 out.append(cur)
@@ -73,8 +83,9 @@ class Divergence:
     """What differed. kind: reply, probe, scan, state, noreply, closed, crash, leftover."""
 
     def __init__(self, kind, server, index=None, args=None, ref=None, other=None, detail="",
-                 what=None, key=None):
+                 what=None, key=None, sig=None):
         self.kind = kind
+        self.sig = sig
         self.server = server
         self.index = index
         self.args = args
@@ -86,6 +97,8 @@ class Divergence:
 
     def signature(self):
         """What a smaller case must still show to count as the same divergence."""
+        if self.sig is not None:
+            return self.sig
         if self.kind == "state":
             return (self.kind, self.what)
         return (self.kind, command_name(self.args) if self.args else None)
@@ -109,6 +122,12 @@ class Runner:
         self.read_timeout = READ_TIMEOUT
         # Keys whose encoding a random choice decided in this case (see compare.Random).
         self.random_encoding = set()
+        # Keyspace notifications (notify.py): a subscriber per server, numbered sentinels.
+        self.notifiers = {}
+        self.tokens = 0
+        # The pub/sub family's subscriber connections of the case: (server name, k) -> Conn.
+        self.subs = {}
+        self.case_resp = 2
 
     # --- connections --------------------------------------------------------------
     def checker(self, s):
@@ -123,9 +142,35 @@ class Runner:
             c = pool.pop(s.name, None)
             if c:
                 c.close()
+        n = self.notifiers.pop(s.name, None)
+        if n:
+            n.conn.close()
+        for key in [key for key in self.subs if key[0] == s.name]:
+            self.subs.pop(key).close()
+
+    def token(self):
+        """The next sentinel (one for all servers: pattern subscribers receive it too)."""
+        self.tokens += 1
+        return b"t%d" % self.tokens
+
+    def notifier(self, s):
+        n = self.notifiers.get(s.name)
+        if n is None:
+            n = notify.Subscriber(s, READ_TIMEOUT)
+            self.notifiers[s.name] = n
+        return n
+
+    def release(self):
+        """Ends this runner's subscriptions (confirmed): before another runner (the
+        shrinker's) uses the servers, whose PUBSUB answers would count them."""
+        self.close_subs()
+        for n in self.notifiers.values():
+            n.close()
+        self.notifiers = {}
 
     def reset(self, resp):
         """Fresh state on every server and a new fuzz connection speaking `resp`."""
+        self.close_subs()
         for s in self.servers:
             self.reset_one(s, resp)
 
@@ -139,11 +184,14 @@ class Runner:
         try:
             ch = self.checker(s)
             ch.call(b"FLUSHALL")
-            ch.call(*RESTORE)
+            raw, node = ch.call(*RESTORE, b"notify-keyspace-events", notify.FLAGS)
+            if node.is_error():
+                raise FuzzerError(f"{s.name}: CONFIG SET failed: {raw!r}")
             for args in lua.RESET:
                 raw, node = ch.call(*args)
                 if node.is_error():
                     raise FuzzerError(f"{s.name}: {args[:2]!r} failed: {raw!r}")
+            self.drain_notifier(s, ch)
             c = s.connect(timeout=READ_TIMEOUT)
             if resp == 3:
                 raw, node = c.call(b"HELLO", b"3")
@@ -156,6 +204,23 @@ class Runner:
             s.restart()
             return self.reset_one(s, resp)
         self.conns[s.name] = c
+
+    def drain_notifier(self, s, conn):
+        """Reads the notification subscriber of s up to a new sentinel PUBLISHed on `conn`;
+        returns the events (a subscriber that was lost or cut off is replaced)."""
+        for attempt in (0, 1):
+            tok = self.token()
+            try:
+                n = self.notifier(s)
+                conn.call(b"PUBLISH", notify.SENTINEL, tok)
+                return n.read_until(tok, READ_TIMEOUT)
+            except (Closed, Timeout, OSError):
+                old = self.notifiers.pop(s.name, None)
+                if old:
+                    old.conn.close()
+                if attempt:
+                    raise
+        return []
 
     def call_quiet(self, name, args):
         """Runs a command on the fuzz connection of server `name`, reply unchecked."""
@@ -195,10 +260,28 @@ class Runner:
         return c
 
     def run_case(self, case):
+        try:
+            return self._run_case(case)
+        finally:
+            self.close_subs()
+
+    def _run_case(self, case):
         self.reset(case.resp)
         self.random_encoding = set()
         self.roles = case.roles()
         self.tracker = tx.Tracker()
+        self.case_resp = case.resp
+        # Notifications: whether a transaction is open after each command (no sentinel
+        # then), the first command whose events are not read yet, the replies since (for
+        # known_open), and the expired events of the case (compared at its end).
+        sim = tx.Sim()
+        self.open_after = []
+        for args in case.cmds:
+            sim.step(args)
+            self.open_after.append(sim.open)
+        self.ev_from = 0
+        self.span = {s.name: [] for s in self.servers}
+        self.expired = {s.name: [] for s in self.servers}
         history = []
         for batch in case.batches():
             d = self.run_batch(case, batch, history)
@@ -215,7 +298,20 @@ class Runner:
             if left:
                 return Divergence("leftover", s.name, detail=f"replies nobody asked for: "
                                   f"{left[:300]!r}")
-        return self.compare_state(case, history)
+        if self.ev_from < len(case.cmds):  # the case ended inside MULTI: events since then
+            tok = self.token()
+            sentinel = {s.name: self.call_quiet(s.name, [b"PUBLISH", notify.SENTINEL, tok])
+                        for s in self.servers}
+            d = self.check_events(case, len(case.cmds) - 1, tok, sentinel, history)
+            if d:
+                return d
+        d = self.sync_subs(case, len(case.cmds) - 1)
+        if d:
+            return d
+        d = self.compare_state(case, history)
+        if d:
+            return d
+        return self.compare_expired(case, history)
 
     def discard_open(self, case, history):
         """A case that ends inside MULTI: DISCARD on every server, compared, so the state
@@ -231,6 +327,8 @@ class Runner:
         return None
 
     def run_batch(self, case, batch, history):
+        if self.roles[batch[0]] == tx.SUB:
+            return self.run_sub_step(case, batch[0], history)
         cmds = [case.cmds[i] for i in batch]
         roles = [self.roles[i] for i in batch]
         first_check = (compare.check_for(cmds[0]) if roles[0] == tx.PLAIN
@@ -255,9 +353,16 @@ class Runner:
                         return Divergence("probe", s.name, batch[0], p, ref[0], other[0],
                                           f"the key's contents before {command_name(cmds[0])!r}"
                                           f" differ: {why}")
-        replies = self.exchange(cmds, batch)
+        # The notification sentinel goes in the same write, unless a transaction stays
+        # open (it would be queued): then the events are read after a later batch.
+        tok = None if self.open_after[batch[-1]] else self.token()
+        extra = [[b"PUBLISH", notify.SENTINEL, tok]] if tok else []
+        replies = self.exchange(cmds + extra, batch + [batch[-1]] * len(extra))
         if isinstance(replies, Divergence):
             return replies
+        sentinel = {name: got.pop() for name, got in replies.items()} if tok else None
+        for s in self.servers:
+            self.span[s.name] += [(args, got[0]) for args, got in zip(cmds, replies[s.name])]
         self.stats["commands"] = self.stats.get("commands", 0) + len(cmds)
         for j, args in enumerate(cmds):
             ref = replies[self.ref.name][j]
@@ -277,6 +382,13 @@ class Runner:
             self.tracker.after(roles[j], args, ref[0])
             tx.count(self.stats, roles[j], args, ref)
             history.append(args)
+        if tok:
+            d = self.check_events(case, batch[-1], tok, sentinel, history)
+            if d:
+                return d
+        d = self.sync_subs(case, batch[-1])
+        if d:
+            return d
         last = cmds[-1]
         check = compare.check_for(last) if roles[-1] == tx.PLAIN else compare.EXACT
         if check.post:
@@ -294,7 +406,294 @@ class Runner:
                 ref, other = detail if detail else (None, None)
                 if detail is None or not known_open.tolerated("scan", last, ref, other, ctx):
                     return Divergence("scan", name, batch[-1], last, ref, other, why)
+            # What the post step itself published (SPOP's re-sync writes to Cinnabar only)
+            # is not compared: read past it (expired events kept).
+            try:
+                for s in self.servers:
+                    self.expired[s.name] += notify.split(
+                        self.drain_notifier(s, self.conns[s.name]))[1]
+                self.sync_subs(case, batch[-1], compare_streams=False)
+            except (Closed, Timeout) as e:
+                return Divergence("closed", "?", batch[-1], last, detail=str(e))
         return None
+
+    # --- keyspace notifications -----------------------------------------------------
+    def check_events(self, case, last, tok, sentinel, history):
+        """Reads every server's notification subscriber up to the sentinel `tok` and compares
+        the events of the commands since the last sentinel (up to index `last`)."""
+        got = {}
+        for s in self.servers:
+            try:
+                evs = self.notifier(s).read_until(tok, self.read_timeout)
+            except (Timeout, Closed) as e:
+                if s is self.ref:
+                    raise FuzzerError(f"redis: the notification subscriber: {e}")
+                kind = "noreply" if isinstance(e, Timeout) else (
+                    "crash" if not s.alive() else "closed")
+                return Divergence(kind, s.name, last, case.cmds[last],
+                                  detail=f"the notification subscriber: {e}")
+            ordered, later = notify.split(evs)
+            self.expired[s.name] += later
+            got[s.name] = ordered
+        first, self.ev_from = self.ev_from, last + 1
+        span = {name: spanned for name, spanned in self.span.items()}
+        self.span = {s.name: [] for s in self.servers}
+        ref = got[self.ref.name]
+        self.stats["events"] = self.stats.get("events", 0) + len(ref)
+        cmds = [case.cmds[i] for i in range(first, last + 1) if self.roles[i] != tx.SUB]
+        where = (f"command {last + 1}" if first == last
+                 else f"commands {first + 1}-{last + 1}")
+        for s in self.servers[1:]:
+            if sentinel[s.name][0] != sentinel[self.ref.name][0]:
+                return Divergence("events", s.name, last, case.cmds[last],
+                                  sentinel[self.ref.name][0], sentinel[s.name][0],
+                                  f"the notification sentinel's PUBLISH (after {where}) reached "
+                                  "another number of receivers", sig=("events", "sentinel"))
+            d = notify.diff(ref, got[s.name])
+            if d is None:
+                continue
+            why, sig, at = d
+            ctx = self.ctx(s.name, case, history)
+            ctx.span = [(args, r, o) for (args, r), (_, o)
+                        in zip(span[self.ref.name], span[s.name])]
+            ctx.threads = s.threads
+            if known_open.tolerated("events", cmds, ref, got[s.name], ctx):
+                continue
+            return Divergence("events", s.name, last, case.cmds[last], notify.text(ref, at),
+                              notify.text(got[s.name], at),
+                              f"keyspace notifications of {where} differ: {why}",
+                              sig=("events",) + sig)
+        return None
+
+    def settle_expired(self, s):
+        """Makes s expire every key that is due (a full SCAN of the fuzzer's databases
+        expires what it meets, in Redis and in Cinnabar) and returns the expired events
+        received up to a sentinel after that."""
+        ch = self.checker(s)
+        cmds = []
+        for db in DBS:
+            cmds += [[b"SELECT", str(db).encode()], [b"SCAN", b"0", b"COUNT", b"100000"]]
+        ch.send_commands(cmds)
+        for i, db in enumerate(DBS):
+            ch.read_reply()
+            _, node = ch.read_reply()
+            cursor = (items(node) or [None])[0]
+            while cursor is not None and cursor.value not in (None, b"0"):
+                _, node = ch.call(b"SCAN", cursor.value, b"COUNT", b"100000")
+                cursor = (items(node) or [None])[0]
+        return notify.split(self.drain_notifier(s, ch))[1]
+
+    def compare_expired(self, case, history):
+        """The case's expired events as multisets (notify.py: not after a flush)."""
+        mode = notify.expiry_mode(history)
+        try:
+            for s in self.servers:
+                self.expired[s.name] += self.settle_expired(s)
+        except (Closed, Timeout) as e:
+            return Divergence("closed", "?", detail=f"settling expiry: {e}")
+        if mode == "skip":
+            return None
+        ref = self.expired[self.ref.name]
+        for s in self.servers[1:]:
+            why = notify.multiset_diff(ref, self.expired[s.name], keys_only=mode == "keys")
+            if why:
+                return Divergence("events", s.name, None, None, notify.text(sorted(ref)),
+                                  notify.text(sorted(self.expired[s.name])), why,
+                                  sig=("events", "expired"))
+        return None
+
+    def scenario_events(self, s):
+        """After a two-client scenario ran on s (alone, from its reset): its events up to a
+        sentinel (PUBLISHed by the checker connection once every client had its replies),
+        as (ordered, expired)."""
+        return notify.split(self.drain_notifier(s, self.checker(s)))
+
+    def compare_scenario_events(self, events, commands, blocking=None):
+        """A two-client scenario's events ({server: (ordered, expired)}, the expired ones
+        after settle_expired) against Redis's: a Divergence or None."""
+        ref, ref_later = events[self.ref.name]
+        self.stats["events"] = self.stats.get("events", 0) + len(ref)
+        mode = notify.expiry_mode(commands)
+        for s in self.servers[1:]:
+            other, later = events[s.name]
+            d = notify.diff(ref, other)
+            if d:
+                why, sig, at = d
+                if blocking is not None and deviations.blocked_move_events_ok(
+                        blocking, s.threads, ref, other):
+                    self.stats["dev_blocked_move"] = self.stats.get("dev_blocked_move", 0) + 1
+                else:
+                    ctx = compare.Ctx(s.name, self.ref.name, 2, [])
+                    ctx.span, ctx.threads = [], s.threads
+                    if not known_open.tolerated("events", commands, ref, other, ctx):
+                        return Divergence("events", s.name, None, None, notify.text(ref, at),
+                                          notify.text(other, at),
+                                          f"keyspace notifications differ: {why}",
+                                          sig=("events",) + sig)
+            if mode != "skip":
+                why = notify.multiset_diff(ref_later, later, keys_only=mode == "keys")
+                if why:
+                    return Divergence("events", s.name, None, None,
+                                      notify.text(sorted(ref_later)), notify.text(sorted(later)),
+                                      why, sig=("events", "expired"))
+        return None
+
+    # --- the pub/sub family's subscribers -------------------------------------------
+    def sub_conn(self, s, k):
+        c = self.subs.get((s.name, k))
+        if c is None:
+            c = s.connect(timeout=READ_TIMEOUT)
+            if subscribers.resp_of(k, self.case_resp) == 3:
+                c.call(b"HELLO", b"3")
+            self.subs[(s.name, k)] = c
+        return c
+
+    def close_subs(self):
+        """RESET (its subscriptions end, confirmed) and close every subscriber."""
+        for c in self.subs.values():
+            try:
+                c.send(encode([b"RESET"]))
+                while True:
+                    _, node = c.read_reply(3.0)
+                    if node.kind == "+" and node.value == b"RESET":
+                        break
+            except (Closed, Timeout, OSError):
+                pass
+            c.close()
+        self.subs = {}
+
+    def read_sub(self, s, c, tok, index, args, who):
+        """What subscriber connection c of s received before the answer to PING tok."""
+        out = []
+        deadline = time.monotonic() + self.read_timeout
+        while True:
+            try:
+                raw, node = c.read_reply(max(0.001, deadline - time.monotonic()))
+            except (Timeout, Closed) as e:
+                if s is self.ref:
+                    raise FuzzerError(f"redis: {who}: {e}")
+                kind = "noreply" if isinstance(e, Timeout) else (
+                    "crash" if not s.alive() else "closed")
+                detail = f"{who}: {e}"
+                if kind == "crash":
+                    detail += "\n--- server log (tail) ---\n" + s.read_log()[-3000:]
+                return Divergence(kind, s.name, index, args, detail=detail)
+            if subscribers.is_token(node, tok):
+                return out
+            out.append((raw, node))
+
+    def catch_up(self, got, k, index, args):
+        """known_open.late_delivery: a subscriber of a server that received less than Redis's
+        is read again (PING, a second at most) until it has as many items."""
+        def count(stream):
+            return sum(1 for _, n in stream if not subscribers.is_async(n))
+        want = count(got[self.ref.name])
+        for s in self.servers[1:]:
+            if count(got[s.name]) >= want or not known_open.late_delivery(s):
+                continue
+            deadline = time.monotonic() + 1.0
+            while count(got[s.name]) < want and time.monotonic() < deadline:
+                time.sleep(0.001)
+                tok = self.token()
+                c = self.subs[(s.name, k)]
+                c.send(encode([b"PING", tok]))
+                r = self.read_sub(s, c, tok, index, args, f"subscriber {k}")
+                if isinstance(r, Divergence):
+                    return r
+                got[s.name] += r
+        return None
+
+    def compare_sub(self, got, k, index, args, step):
+        """Compares what subscriber k received on every server with Redis's."""
+        d = self.catch_up(got, k, index, args)
+        if d:
+            return d
+        ref = got[self.ref.name]
+        self.stats["sub_items"] = self.stats.get("sub_items", 0) + len(ref)
+        unsub_all = step is not None and subscribers.unsub_all(step)
+        a = subscribers.canonical([n for _, n in ref], unsub_all)
+        resp = subscribers.resp_of(k, self.case_resp)
+        for s in self.servers[1:]:
+            other = got[s.name]
+            b = subscribers.canonical([n for _, n in other], unsub_all)
+            if a == b:
+                continue
+            at = subscribers.first_difference(a, b)
+            what = (f"subscriber {k} (RESP{resp}): the replies to its step and what it "
+                    f"received with them differ" if step is not None else
+                    f"subscriber {k} (RESP{resp}): the messages it received differ")
+            name = command_name(step[1:]) if step is not None and len(step) > 1 else b"sync"
+            return Divergence("pubsub", s.name, index, args,
+                              subscribers.stream_text([r for r, _ in ref]),
+                              subscribers.stream_text([r for r, _ in other]),
+                              f"{what} (from item {at + 1} on)", sig=("pubsub", k, name))
+        return None
+
+    def sync_subs(self, case, index, skip=None, compare_streams=True):
+        """PING <token> to every open subscriber (but `skip`) and compares what each received
+        before the answer."""
+        ks = sorted({k for _, k in self.subs if k != skip})
+        if not ks:
+            return None
+        tok = self.token()
+        try:
+            for s in self.servers:
+                for k in ks:
+                    c = self.subs.get((s.name, k))
+                    if c is not None:
+                        c.send(encode([b"PING", tok]))
+        except OSError as e:
+            return Divergence("closed", "?", index, case.cmds[index], detail=str(e))
+        for k in ks:
+            got = {}
+            for s in self.servers:
+                c = self.subs.get((s.name, k))
+                if c is None:
+                    got[s.name] = []
+                    continue
+                r = self.read_sub(s, c, tok, index, case.cmds[index], f"subscriber {k}")
+                if isinstance(r, Divergence):
+                    return r
+                got[s.name] = r
+            if compare_streams:
+                d = self.compare_sub(got, k, index, case.cmds[index], None)
+            else:
+                d = self.catch_up(got, k, index, case.cmds[index])
+            if d:
+                return d
+        return None
+
+    def run_sub_step(self, case, i, history):
+        """A subscriber's step: its command and PING <token> in one write, on every server;
+        what came back compared; then the other subscribers synced."""
+        args = case.cmds[i]
+        k = subscribers.marker(args)
+        cmd = args[1:]
+        if not cmd:
+            return None  # an argument-less marker (left by the shrinker): nothing to send
+        tok = self.token()
+        for s in self.servers:
+            try:
+                c = self.sub_conn(s, k)
+                c.send_commands([cmd, [b"PING", tok]])
+            except (Closed, Timeout, OSError) as e:
+                if s is self.ref:
+                    raise FuzzerError(f"redis: subscriber {k}: {e}")
+                return Divergence("crash" if not s.alive() else "closed", s.name, i, args,
+                                  detail=f"subscriber {k}: {e}")
+        got = {}
+        for s in self.servers:
+            r = self.read_sub(s, self.subs[(s.name, k)], tok, i, args, f"subscriber {k}")
+            if isinstance(r, Divergence):
+                return r
+            got[s.name] = r
+        self.stats["commands"] = self.stats.get("commands", 0) + 1
+        self.stats["sub_steps"] = self.stats.get("sub_steps", 0) + 1
+        history.append(args)
+        d = self.compare_sub(got, k, i, args, args)
+        if d:
+            return d
+        return self.sync_subs(case, i, skip=k)
 
     def exchange(self, cmds, batch):
         """Sends `cmds` to every server (as one pipeline, unless a known-open item cuts it

@@ -57,13 +57,15 @@ class Scenario:
     # --- running --------------------------------------------------------------------
     def run(self, runner):
         runner.stats["scenarios"] = runner.stats.get("scenarios", 0) + 1
-        transcripts, dumps = {}, {}
+        transcripts, dumps, events = {}, {}, {}
         for s in runner.servers:
             got = self.run_on(runner, s)
             if isinstance(got, Divergence):
                 return got
             transcripts[s.name] = got
+            ordered, later = runner.scenario_events(s)
             dumps[s.name] = state.dump(runner.checker(s))
+            events[s.name] = (ordered, later + runner.settle_expired(s))
         ref_t = transcripts[runner.ref.name]
         for s in runner.servers[1:]:
             t = transcripts[s.name]
@@ -80,7 +82,9 @@ class Scenario:
                 return Divergence("state", s.name, None, None, a, b,
                                   f"db {db} key {key!r}: {what} differs", what=what)
         runner.stats["commands"] = runner.stats.get("commands", 0) + len(ref_t)
-        return None
+        commands = self.setup + [self.blocking] + ([self.second] if self.second else []) \
+            + self.pushes
+        return runner.compare_scenario_events(events, commands, self.blocking)
 
     def run_on(self, runner, s):
         """This scenario on server s: [(label, args, (raw, node)), ...] or a Divergence."""

@@ -109,5 +109,6 @@ def _variant(case, pipelined=True, flip_resp=False):
 
 
 def close(r):
+    r.release()
     for c in list(r.conns.values()) + list(r.checkers.values()):
         c.close()

@@ -12,9 +12,13 @@ would be queued too). Which commands an EXEC runs is read from Redis's replies (
 answered +QUEUED, `Tracker`); EXEC's array is then compared element by element with each
 queued command's own check from compare.CHECKS."""
 import compare
+import subscribers
 from compare import Exact, command_name, items, upper
 
 PLAIN, MULTI, INSIDE, END, RESET = "plain", "multi", "inside", "end", "reset"
+# A step of a pub/sub subscriber connection (subscribers.py): not on the fuzz connection, so
+# it neither opens, ends nor joins a transaction.
+SUB = "sub"
 
 QUEUED = b"+QUEUED\r\n"
 
@@ -26,6 +30,8 @@ class Sim:
         self.open = False
 
     def step(self, args):
+        if subscribers.marker(args) is not None:
+            return SUB
         name, n = upper(args[0]), len(args)
         if not self.open:
             if name == b"MULTI" and n == 1:

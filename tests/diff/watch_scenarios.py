@@ -86,16 +86,19 @@ class WatchScenario:
 
     def run(self, runner):
         runner.stats["scenarios"] = runner.stats.get("scenarios", 0) + 1
-        transcripts, dumps = {}, {}
+        transcripts, dumps, events = {}, {}, {}
         for s in runner.servers:
             got = self.run_on(runner, s)
             if isinstance(got, Divergence):
                 return got
             transcripts[s.name] = got
+            ordered, later = runner.scenario_events(s)
             dumps[s.name] = state.dump(runner.checker(s))
+            events[s.name] = (ordered, later + runner.settle_expired(s))
         runner.stats["commands"] = runner.stats.get("commands", 0) + len(
             transcripts[runner.ref.name])
-        return self.compare(runner, transcripts, dumps)
+        return self.compare(runner, transcripts, dumps) or runner.compare_scenario_events(
+            events, [args for who, args in self.steps if who != "sleep"])
 
     def run_on(self, runner, s):
         """[(who, args, (raw, node)), ...] on server s, or a Divergence."""
@@ -166,6 +169,7 @@ class WatchScenario:
                 steps, best = trial.steps, got
             else:
                 i += 1
+        r.release()
         for c in list(r.conns.values()) + list(r.checkers.values()):
             c.close()
         return WatchScenario(self.label, steps, self.a_resp), best

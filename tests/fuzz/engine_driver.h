@@ -57,6 +57,7 @@ class EngineDriver final : engine::Messenger, engine::ServerHooks {
     void CloseAfterFlush() override;
     void Close() override;
     size_t pending_output() const override { return out_.size(); }
+    void SendNow() override {}
     void CloseSoon();
 
     EngineDriver* driver_;

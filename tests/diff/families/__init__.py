@@ -6,7 +6,7 @@ generator picks a family, then a command by weight, then mutates the arity somet
 randomises the case of the name. See tests/diff/README.md for adding a family.
 """
 from families import (blocking, config, connection, expire, functions, hashes, keyspace,
-                      lists, objects, scripting, sets, strings, transactions, zsets)
+                      lists, objects, pubsub, scripting, sets, strings, transactions, zsets)
 
 # (module, weight): how often the generator draws from each family.
 FAMILIES = [
@@ -24,4 +24,5 @@ FAMILIES = [
     (transactions, 4),
     (scripting, 5),
     (functions, 2),
+    (pubsub, 4),
 ]

@@ -232,6 +232,7 @@ struct TestConnection::State final : engine::Transport {
     MarkClosed();
   }
   size_t pending_output() const override { return out.size(); }
+  void SendNow() override {}
   // As a real connection does, the client hears of the close later, never synchronously.
   void MarkClosed() {
     if (closing) return;

@@ -1,0 +1,123 @@
+"""The pub/sub family's subscriber connections (families/pubsub.py generates their steps).
+
+A case may hold steps for up to three extra connections per server: a command whose first
+element is the marker b"@1" .. b"@3" runs on that subscriber connection, not on the fuzz
+connection (SUBSCRIBE, PSUBSCRIBE, SSUBSCRIBE and their UNSUBSCRIBEs, PING, RESET, and
+commands a RESP2 subscriber may not send). Subscriber k speaks RESP3 when k + the case's
+RESP version is odd, RESP2 otherwise; it is opened at its first step and, at the end of the
+case, RESET (which drops its subscriptions, confirmed) and closed.
+
+After every step and every batch of the fuzz connection, each open subscriber gets a
+`PING <token>`; what it received before the token's answer (the step's replies, the
+messages, the keyspace events its patterns match) is compared with Redis's, item by item,
+exactly, except where Redis's order is its hash tables': a PUBLISH reaching one connection
+through several patterns sends the pmessages in pattern-table order (a run of pmessages of
+one channel and payload is compared sorted), and UNSUBSCRIBE without arguments confirms the
+channels in the client's table order (the names compared sorted, the counts in order).
+Keyspace `expired` events a pattern subscriber gets are left out (their moment is active
+expiry's; notify.py compares them).
+from compare import canon, items, upper
+
+MAX_SUBS = 3
+UNSUB_VERBS = {b"unsubscribe", b"punsubscribe", b"sunsubscribe"}
+
+
+def marker(args):
+    """The subscriber number of a step (1..3), or None for a fuzz-connection command."""
+    if args and isinstance(args[0], bytes) and len(args[0]) == 2 and args[0][:1] == b"@" \
+            and args[0][1:].isdigit():
+        return int(args[0][1:])
+    return None
+
+
+def resp_of(k, case_resp):
+    return 3 if (k + case_resp) % 2 else 2
+
+
+def is_token(node, token):
+    """The answer to PING <token>: a bulk string, or ["pong", token] in a RESP2 subscriber."""
+    if node.kind == "$" and node.value == token:
+        return True
+    xs = items(node)
+    return (xs is not None and len(xs) == 2 and xs[0].value == b"pong"
+            and xs[1].value == token)
+
+
+def _message_key(node):
+    """(channel, payload) of a pmessage, or None."""
+    xs = items(node)
+    if xs and len(xs) == 4 and xs[0].value == b"pmessage":
+        return (xs[2].value, xs[3].value)
+    return None
+
+
+def _unsub(node):
+    """(verb, name, count) of an unsubscribe confirmation, or None."""
+    xs = items(node)
+    if xs and len(xs) == 3 and xs[0].value in UNSUB_VERBS:
+        return xs[0].value, xs[1].value, xs[2].value
+    return None
+
+
+def is_async(node):
+    """A keyspace `expired` event (a message or pmessage): its moment is active expiry's, so
+    it is not compared here (the notification check compares them per case)."""
+    xs = items(node)
+    if not xs or len(xs) not in (3, 4) or xs[0].value not in (b"message", b"pmessage"):
+        return False
+    channel, payload = xs[-2].value, xs[-1].value
+    return (channel.startswith(b"__keyspace@") and payload == b"expired"
+            or channel.startswith(b"__keyevent@") and channel.endswith(b"__:expired"))
+
+
+def canonical(nodes, unsub_all=False):
+    """A comparable form of what a subscriber received (see the module's doc)."""
+    nodes = [n for n in nodes if not is_async(n)]
+    out, i = [], 0
+    while i < len(nodes):
+        key = _message_key(nodes[i])
+        if key is not None:
+            j = i
+            while j < len(nodes) and _message_key(nodes[j]) == key:
+                j += 1
+            out.append(("pmessages", nodes[i].kind, key,
+                        tuple(sorted(items(n)[1].value for n in nodes[i:j]))))
+            i = j
+            continue
+        u = _unsub(nodes[i]) if unsub_all else None
+        if u is not None:
+            j = i
+            while j < len(nodes) and _unsub(nodes[j]) and _unsub(nodes[j])[0] == u[0]:
+                j += 1
+            run = [_unsub(n) for n in nodes[i:j]]
+            out.append(("unsubscribed", nodes[i].kind, u[0],
+                        tuple(sorted((n for _, n, _ in run), key=lambda x: (x is None, x))),
+                        tuple(c for _, _, c in run)))
+            i = j
+            continue
+        out.append(canon(nodes[i]))
+        i += 1
+    return out
+
+
+def unsub_all(args):
+    """Whether a step is an UNSUBSCRIBE-family command without arguments."""
+    return len(args) == 2 and upper(args[1]) in (b"UNSUBSCRIBE", b"PUNSUBSCRIBE",
+                                                 b"SUNSUBSCRIBE")
+
+
+def stream_text(raws, limit=40):
+    from report import quote
+    if not raws:
+        return "(nothing)"
+    lines = [f"\n      {i + 1:3d}. {quote(r)[:300]}" for i, r in enumerate(raws[:limit])]
+    if len(raws) > limit:
+        lines.append(f"\n      ... {len(raws) - limit} more")
+    return "".join(lines)
+
+
+def first_difference(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
