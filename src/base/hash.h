@@ -16,6 +16,14 @@ uint64_t HashBytes(std::string_view bytes);
 // precomputed collisions.
 void SetHashSeed(uint64_t seed);
 
+// For string-keyed hash maps that find by string_view without building a string
+// (std::unordered_map<std::string, V, StringHash, std::equal_to<>>). Seeded: names that
+// come from clients (channels) cannot be chosen to collide.
+struct StringHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return static_cast<size_t>(HashBytes(s)); }
+};
+
 // The shard of `key` among `shard_count` shards.
 inline unsigned ShardOf(std::string_view key, unsigned shard_count) {
   if (shard_count == 1) return 0;

@@ -30,6 +30,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/hash.h"
+
 namespace cinnabar::engine {
 
 class Client;
@@ -43,14 +45,9 @@ enum class ChannelKind : uint8_t {
 };
 inline constexpr size_t kChannelKinds = 3;
 
-// A string-keyed hash map that finds by string_view without building a string.
-struct NameHash {
-  using is_transparent = void;
-  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
 template <typename V>
-using NameMap = std::unordered_map<std::string, V, NameHash, std::equal_to<>>;
-using NameSet = std::unordered_set<std::string, NameHash, std::equal_to<>>;
+using NameMap = std::unordered_map<std::string, V, base::StringHash, std::equal_to<>>;
+using NameSet = std::unordered_set<std::string, base::StringHash, std::equal_to<>>;
 
 // One client's subscriptions (Client::subs, present once it subscribed).
 struct Subscriptions {

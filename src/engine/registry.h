@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "base/hash.h"
 #include "engine/command_spec.h"
 
 namespace cinnabar::engine {
@@ -62,11 +63,8 @@ class Registry {
 
   std::vector<std::unique_ptr<CommandEntry>> entries_;
   std::vector<const CommandEntry*> top_;
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-  };
-  std::unordered_map<std::string, const CommandEntry*, NameHash, std::equal_to<>> by_name_;
+  std::unordered_map<std::string, const CommandEntry*, base::StringHash, std::equal_to<>>
+      by_name_;
 };
 
 // Flag and category names, as COMMAND and ACL print them.

@@ -18,6 +18,7 @@ Inside MULTI no sentinel is sent (it would be queued): the events of the queued 
 are read after EXEC, and a case that ends with a transaction open gets its last sentinel
 after the runner's DISCARD."""
 import difflib
+import socket
 
 from compare import items
 from resp import Closed, Timeout
@@ -73,32 +74,52 @@ def text(events, around=None, limit=60):
     return "".join(lines)
 
 
+def signature(ref, other):
+    """What a smaller case must still show to count as the same divergence, stable however
+    the events interleave: ("order",) when only their order differs, ("keys",) when the
+    event names agree, else the names (without keys, as sets: one command showing it is
+    enough) only Redis sent and only the other server sent."""
+    if sorted(ref) == sorted(other):
+        return ("order",)
+    a, b = sorted(map(name, ref)), sorted(map(name, other))
+    only_a, rest = [], list(b)
+    for n in a:
+        if n in rest:
+            rest.remove(n)
+        else:
+            only_a.append(n)
+    if not only_a and not rest:  # the same names, other keys or databases
+        return ("keys",)
+    return ("names", tuple(sorted(set(only_a))), tuple(sorted(set(rest))))
+
+
 def diff(ref, other):
-    """None if the sequences are equal, else (why, signature, index of the first difference).
-    The signature (what a smaller case must still show) names the events of the first
-    region that differs, without their keys: ("missing", (b"del",)), ("extra", ...), or
-    ("differ", ref's, other's)."""
+    """None if the sequences are equal, else (why, signature, index of the first
+    difference)."""
     if ref == other:
         return None
+    sig = signature(ref, other)
+    if sig == ("order",):
+        i = next(i for i, (a, b) in enumerate(zip(ref, other)) if a != b)
+        return (f"the same events in another order, from event {i + 1} on: Redis "
+                f"{fmt(ref[i])}, got {fmt(other[i])}"), sig, i
     sm = difflib.SequenceMatcher(a=[tuple(e) for e in ref], b=[tuple(e) for e in other],
                                  autojunk=False)
     for tag, i1, i2, j1, j2 in sm.get_opcodes():
         if tag == "equal":
             continue
-        rn = tuple(name(e) for e in ref[i1:i2])
-        on = tuple(name(e) for e in other[j1:j2])
         if tag == "delete":
             why = (f"{i2 - i1} event(s) from event {i1 + 1} on missing: "
                    + ", ".join(fmt(e) for e in ref[i1:i2][:6]))
-            return why, ("missing", rn), i1
+            return why, sig, i1
         if tag == "insert":
             why = (f"{j2 - j1} event(s) more at event {j1 + 1}: "
                    + ", ".join(fmt(e) for e in other[j1:j2][:6]))
-            return why, ("extra", on), j1
+            return why, sig, j1
         why = (f"event {i1 + 1} on differs: Redis {', '.join(fmt(e) for e in ref[i1:i2][:4])}; "
                f"got {', '.join(fmt(e) for e in other[j1:j2][:4])}")
-        return why, ("differ", rn, on), i1
-    return "the events differ", ("differ",), 0
+        return why, sig, i1
+    return "the events differ", sig, 0
 
 
 def multiset_diff(ref, other, keys_only=False):
@@ -120,6 +141,27 @@ def multiset_diff(ref, other, keys_only=False):
             f"here only: {', '.join(map(show, extra[:8])) or '-'}")
 
 
+def parse_events(raw):
+    """The (channel, payload) events in a notification subscriber's bytes."""
+    from resp import parse
+    events, i = [], 0
+    while i < len(raw):
+        node, i = parse(raw, i)
+        xs = items(node) or []
+        kind = xs[0].value if xs else None
+        if kind == b"pmessage" and len(xs) == 4:
+            events.append((xs[2].value, xs[3].value))
+        elif kind == b"message" and len(xs) == 3 and xs[1].value == SENTINEL:
+            continue  # an older sentinel
+        else:
+            events.append((b"?unexpected", repr(node).encode()))
+    return events
+
+
+def count(raw):
+    return raw.count(b"\r\npmessage\r\n")
+
+
 class Subscriber:
     """The notification subscriber of one server."""
 
@@ -129,27 +171,41 @@ class Subscriber:
         for _ in range(2):
             self.conn.read_reply()
 
-    def read_until(self, token, timeout):
-        """The events received before the sentinel message `token` (older sentinels, left
-        by an earlier divergence, are skipped). Raises Timeout or Closed."""
+    def read_raw(self, token, timeout):
+        """The bytes received before the sentinel message `token` (the buffer keeps what
+        follows). Raises Timeout or Closed."""
         import time
+        marker = b"*3\r\n$7\r\nmessage\r\n$%d\r\n%s\r\n$%d\r\n%s\r\n" % (
+            len(SENTINEL), SENTINEL, len(token), token)
+        c = self.conn
         deadline = time.monotonic() + timeout
-        events = []
+        start = 0
         while True:
+            at = c.buf.find(marker, start)
+            if at >= 0:
+                raw = bytes(c.buf[:at])
+                del c.buf[:at + len(marker)]
+                return raw
+            start = max(0, len(c.buf) - len(marker))
             left = deadline - time.monotonic()
             if left <= 0:
                 raise Timeout(f"the sentinel {token!r} never arrived at the notification "
-                              f"subscriber ({len(events)} events before)")
-            _, node = self.conn.read_reply(left)
-            xs = items(node) or []
-            kind = xs[0].value if xs else None
-            if kind == b"pmessage" and len(xs) == 4:
-                events.append((xs[2].value, xs[3].value))
-            elif kind == b"message" and len(xs) == 3 and xs[1].value == SENTINEL:
-                if xs[2].value == token:
-                    return events
-            else:
-                events.append((b"?unexpected", repr(node).encode()))
+                              f"subscriber ({len(c.buf)} bytes before)")
+            c.sock.settimeout(left)
+            try:
+                chunk = c.sock.recv(1 << 20)
+            except socket.timeout:
+                continue
+            except ConnectionError:
+                chunk = b""
+            if not chunk:
+                raise Closed("the notification subscriber's connection closed")
+            c.buf += chunk
+
+    def read_until(self, token, timeout):
+        """The events received before the sentinel message `token` (older sentinels, left
+        by an earlier divergence, are skipped). Raises Timeout or Closed."""
+        return parse_events(self.read_raw(token, timeout))
 
     def close(self):
         """Unsubscribes (confirmed, so the servers' counts drop before anything else runs),
@@ -172,14 +228,16 @@ def expiry_mode(history):
     key that is due without an event, unless active expiry got to it first), "keys" after
     SWAPDB (the database a due key expires in is timing), "exact" otherwise. Script bodies
     count by their text."""
+    import re
+
     import lua
     from compare import upper
     mode = "exact"
     for args in history:
         name = upper(args[0]) if args else b""
-        body = upper(lua.body_of(args) or b"")
-        if name in (b"FLUSHDB", b"FLUSHALL") or b"FLUSH" in body:
+        body = lua.body_of(args) or b""
+        if name in (b"FLUSHDB", b"FLUSHALL") or re.search(rb"(?i)flush", body):
             return "skip"
-        if name == b"SWAPDB" or b"SWAPDB" in body:
+        if name == b"SWAPDB" or re.search(rb"(?i)swapdb", body):
             mode = "keys"
     return mode

@@ -175,11 +175,16 @@ class Conn:
         del self.buf[:end]
         return raw, node
 
-    def fill(self):
-        """One recv() into the buffer (call when the socket is readable); raises Closed."""
-        self.sock.settimeout(self.timeout)
+    def fill(self, timeout=None):
+        """One recv() into the buffer (call when the socket is readable, or give a timeout:
+        then Timeout if nothing came); raises Closed."""
+        self.sock.settimeout(self.timeout if timeout is None else timeout)
         try:
             chunk = self.sock.recv(1 << 16)
+        except socket.timeout:
+            if timeout is None:
+                raise
+            raise Timeout("no data within the deadline")
         except ConnectionError:
             chunk = b""
         if not chunk:

@@ -169,41 +169,73 @@ class Runner:
         self.notifiers = {}
 
     def reset(self, resp):
-        """Fresh state on every server and a new fuzz connection speaking `resp`."""
+        """Fresh state on every server and a new fuzz connection speaking `resp` (the
+        servers' resets sent first, then read: they work at the same time)."""
         self.close_subs()
+        pending = {}
+        try:
+            for s in self.servers:
+                if s.alive():
+                    pending[s.name] = self.reset_send(s)
+        except (Closed, Timeout, OSError):
+            pending = {}
         for s in self.servers:
+            if s.name in pending:
+                try:
+                    self.reset_finish(s, resp, pending[s.name])
+                    continue
+                except (Closed, Timeout, OSError):
+                    self.drop(s)
             self.reset_one(s, resp)
+
+    def reset_send(self, s):
+        """Sends a server's reset in one write on its checker connection: FLUSHALL, the
+        default limits and the notification classes, the script and function reset, and a
+        notification sentinel (the subscriber is read up to it: nothing of an earlier case
+        is left in it)."""
+        old = self.conns.pop(s.name, None)
+        if old:
+            old.close()
+        ch = self.checker(s)
+        self.notifier(s)
+        tok = self.token()
+        cmds = [[b"FLUSHALL"], [*RESTORE, b"notify-keyspace-events", notify.FLAGS],
+                *lua.RESET, [b"PUBLISH", notify.SENTINEL, tok]]
+        ch.send_commands(cmds)
+        return ch, tok, cmds
+
+    def reset_finish(self, s, resp, pending):
+        ch, tok, cmds = pending
+        for args in cmds:
+            raw, node = ch.read_reply()
+            if node.is_error():
+                raise FuzzerError(f"{s.name}: {args[:2]!r} failed: {raw!r}")
+        try:
+            self.notifier(s).read_raw(tok, READ_TIMEOUT)
+        except (Closed, Timeout, OSError):  # lost or cut off: a new one, read up to a sentinel
+            n = self.notifiers.pop(s.name, None)
+            if n:
+                n.conn.close()
+            self.drain_notifier(s, ch)
+        c = s.connect(timeout=READ_TIMEOUT)
+        if resp == 3:
+            raw, node = c.call(b"HELLO", b"3")
+            if node.is_error():
+                raise FuzzerError(f"{s.name}: HELLO 3 failed: {raw!r}")
+        self.conns[s.name] = c
 
     def reset_one(self, s, resp):
         if not s.alive():
             self.drop(s)
             s.restart()
-        old = self.conns.pop(s.name, None)
-        if old:
-            old.close()
         try:
-            ch = self.checker(s)
-            ch.call(b"FLUSHALL")
-            raw, node = ch.call(*RESTORE, b"notify-keyspace-events", notify.FLAGS)
-            if node.is_error():
-                raise FuzzerError(f"{s.name}: CONFIG SET failed: {raw!r}")
-            for args in lua.RESET:
-                raw, node = ch.call(*args)
-                if node.is_error():
-                    raise FuzzerError(f"{s.name}: {args[:2]!r} failed: {raw!r}")
-            self.drain_notifier(s, ch)
-            c = s.connect(timeout=READ_TIMEOUT)
-            if resp == 3:
-                raw, node = c.call(b"HELLO", b"3")
-                if node.is_error():
-                    raise FuzzerError(f"{s.name}: HELLO 3 failed: {raw!r}")
+            self.reset_finish(s, resp, self.reset_send(s))
         except (Closed, Timeout, OSError):
             self.drop(s)
             if s.alive():
                 raise
             s.restart()
             return self.reset_one(s, resp)
-        self.conns[s.name] = c
 
     def drain_notifier(self, s, conn):
         """Reads the notification subscriber of s up to a new sentinel PUBLISHed on `conn`;
@@ -280,6 +312,7 @@ class Runner:
             sim.step(args)
             self.open_after.append(sim.open)
         self.ev_from = 0
+        self.sub_from = 0  # the first command whose messages the subscribers were not read for
         self.span = {s.name: [] for s in self.servers}
         self.expired = {s.name: [] for s in self.servers}
         history = []
@@ -386,12 +419,13 @@ class Runner:
             d = self.check_events(case, batch[-1], tok, sentinel, history)
             if d:
                 return d
-        d = self.sync_subs(case, batch[-1])
-        if d:
-            return d
         last = cmds[-1]
         check = compare.check_for(last) if roles[-1] == tx.PLAIN else compare.EXACT
         if check.post:
+            # Subscribers are read before the post step (what it writes is not compared).
+            d = self.sync_subs(case, batch[-1])
+            if d:
+                return d
             ctx = self.ctx(None, case, history)
             ctx.probes = probe_replies if len(cmds) == 1 else {}
             last_replies = {s.name: replies[s.name][-1] for s in self.servers}
@@ -421,10 +455,10 @@ class Runner:
     def check_events(self, case, last, tok, sentinel, history):
         """Reads every server's notification subscriber up to the sentinel `tok` and compares
         the events of the commands since the last sentinel (up to index `last`)."""
-        got = {}
+        raws, got = {}, {}
         for s in self.servers:
             try:
-                evs = self.notifier(s).read_until(tok, self.read_timeout)
+                raws[s.name] = raw = self.notifier(s).read_raw(tok, self.read_timeout)
             except (Timeout, Closed) as e:
                 if s is self.ref:
                     raise FuzzerError(f"redis: the notification subscriber: {e}")
@@ -432,14 +466,13 @@ class Runner:
                     "crash" if not s.alive() else "closed")
                 return Divergence(kind, s.name, last, case.cmds[last],
                                   detail=f"the notification subscriber: {e}")
-            ordered, later = notify.split(evs)
-            self.expired[s.name] += later
-            got[s.name] = ordered
+            if b"expired" in raw:  # parsed only when it may hold expired events
+                got[s.name], later = notify.split(notify.parse_events(raw))
+                self.expired[s.name] += later
         first, self.ev_from = self.ev_from, last + 1
-        span = {name: spanned for name, spanned in self.span.items()}
+        span = self.span
         self.span = {s.name: [] for s in self.servers}
-        ref = got[self.ref.name]
-        self.stats["events"] = self.stats.get("events", 0) + len(ref)
+        self.stats["events"] = self.stats.get("events", 0) + notify.count(raws[self.ref.name])
         cmds = [case.cmds[i] for i in range(first, last + 1) if self.roles[i] != tx.SUB]
         where = (f"command {last + 1}" if first == last
                  else f"commands {first + 1}-{last + 1}")
@@ -449,6 +482,15 @@ class Runner:
                                   sentinel[self.ref.name][0], sentinel[s.name][0],
                                   f"the notification sentinel's PUBLISH (after {where}) reached "
                                   "another number of receivers", sig=("events", "sentinel"))
+        if all(raws[s.name] == raws[self.ref.name] for s in self.servers[1:]):
+            return None  # the same bytes: the same events
+        for s in self.servers:
+            if s.name not in got:
+                got[s.name] = notify.parse_events(raws[s.name])
+        ref = got[self.ref.name]
+        for s in self.servers[1:]:
+            if raws[s.name] == raws[self.ref.name]:
+                continue
             d = notify.diff(ref, got[s.name])
             if d is None:
                 continue
@@ -563,12 +605,25 @@ class Runner:
         self.subs = {}
 
     def read_sub(self, s, c, tok, index, args, who):
-        """What subscriber connection c of s received before the answer to PING tok."""
-        out = []
+        """The bytes subscriber connection c of s received before the answer to PING tok."""
+        marker = b"$%d\r\n%s\r\n" % (len(tok), tok)
         deadline = time.monotonic() + self.read_timeout
+        start = 0
         while True:
+            at = c.buf.find(marker, start)
+            if at >= 0:
+                raw = bytes(c.buf[:at])
+                del c.buf[:at + len(marker)]
+                if raw.endswith(subscribers.PONG_HEAD):  # ["pong", tok] in a RESP2 subscriber
+                    raw = raw[:-len(subscribers.PONG_HEAD)]
+                return raw
+            start = max(0, len(c.buf) - len(marker))
             try:
-                raw, node = c.read_reply(max(0.001, deadline - time.monotonic()))
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    raise Timeout(f"no answer to PING {tok!r} within {self.read_timeout:.0f} s; "
+                                  f"have {bytes(c.buf[:200])!r}")
+                c.fill(left)
             except (Timeout, Closed) as e:
                 if s is self.ref:
                     raise FuzzerError(f"redis: {who}: {e}")
@@ -578,17 +633,18 @@ class Runner:
                 if kind == "crash":
                     detail += "\n--- server log (tail) ---\n" + s.read_log()[-3000:]
                 return Divergence(kind, s.name, index, args, detail=detail)
-            if subscribers.is_token(node, tok):
-                return out
-            out.append((raw, node))
 
     def catch_up(self, got, k, index, args):
         """known_open.late_delivery: a subscriber of a server that received less than Redis's
         is read again (PING, a second at most) until it has as many items."""
-        def count(stream):
-            return sum(1 for _, n in stream if not subscribers.is_async(n))
-        want = count(got[self.ref.name])
+        def count(raw):
+            return sum(1 for _, n in subscribers.split(raw) if not subscribers.is_async(n))
+        want = None
         for s in self.servers[1:]:
+            if got[s.name] == got[self.ref.name]:
+                continue
+            if want is None:
+                want = count(got[self.ref.name])
             if count(got[s.name]) >= want or not known_open.late_delivery(s):
                 continue
             deadline = time.monotonic() + 1.0
@@ -603,25 +659,36 @@ class Runner:
                 got[s.name] += r
         return None
 
-    def compare_sub(self, got, k, index, args, step):
-        """Compares what subscriber k received on every server with Redis's."""
+    def compare_sub(self, got, k, index, args, step, where=""):
+        """Compares what subscriber k received on every server (bytes) with Redis's."""
         d = self.catch_up(got, k, index, args)
         if d:
             return d
-        ref = got[self.ref.name]
+        ref = subscribers.split(got[self.ref.name])
         self.stats["sub_items"] = self.stats.get("sub_items", 0) + len(ref)
         unsub_all = step is not None and subscribers.unsub_all(step)
-        a = subscribers.canonical([n for _, n in ref], unsub_all)
+        a = None
         resp = subscribers.resp_of(k, self.case_resp)
         for s in self.servers[1:]:
-            other = got[s.name]
+            if got[s.name] == got[self.ref.name]:
+                continue
+            other = subscribers.split(got[s.name])
+            if a is None:
+                a = subscribers.canonical([n for _, n in ref], unsub_all)
             b = subscribers.canonical([n for _, n in other], unsub_all)
             if a == b:
+                continue
+            ctx = compare.Ctx(s.name, self.ref.name, resp, [])
+            ctx.threads = s.threads
+            if known_open.tolerated("pubsub", args,
+                                    [n for _, n in ref if not subscribers.is_async(n)],
+                                    [n for _, n in other if not subscribers.is_async(n)], ctx):
                 continue
             at = subscribers.first_difference(a, b)
             what = (f"subscriber {k} (RESP{resp}): the replies to its step and what it "
                     f"received with them differ" if step is not None else
-                    f"subscriber {k} (RESP{resp}): the messages it received differ")
+                    f"subscriber {k} (RESP{resp}): the messages it received with {where} "
+                    "differ")
             name = command_name(step[1:]) if step is not None and len(step) > 1 else b"sync"
             return Divergence("pubsub", s.name, index, args,
                               subscribers.stream_text([r for r, _ in ref]),
@@ -629,10 +696,11 @@ class Runner:
                               f"{what} (from item {at + 1} on)", sig=("pubsub", k, name))
         return None
 
-    def sync_subs(self, case, index, skip=None, compare_streams=True):
-        """PING <token> to every open subscriber (but `skip`) and compares what each received
-        before the answer."""
-        ks = sorted({k for _, k in self.subs if k != skip})
+    def sync_subs(self, case, index, compare_streams=True):
+        """PING <token> to every open subscriber and compares what each received before the
+        answer (the messages of the commands since the last sync, up to `index`)."""
+        ks = sorted({k for _, k in self.subs})
+        first, self.sub_from = self.sub_from, index + 1
         if not ks:
             return None
         tok = self.token()
@@ -649,14 +717,16 @@ class Runner:
             for s in self.servers:
                 c = self.subs.get((s.name, k))
                 if c is None:
-                    got[s.name] = []
+                    got[s.name] = b""
                     continue
                 r = self.read_sub(s, c, tok, index, case.cmds[index], f"subscriber {k}")
                 if isinstance(r, Divergence):
                     return r
                 got[s.name] = r
             if compare_streams:
-                d = self.compare_sub(got, k, index, case.cmds[index], None)
+                where = (f"command {index + 1}" if first >= index
+                         else f"commands {first + 1}-{index + 1}")
+                d = self.compare_sub(got, k, index, case.cmds[index], None, where)
             else:
                 d = self.catch_up(got, k, index, case.cmds[index])
             if d:
@@ -671,6 +741,11 @@ class Runner:
         cmd = args[1:]
         if not cmd:
             return None  # an argument-less marker (left by the shrinker): nothing to send
+        if i > 0:
+            # Everything published so far reaches the subscribers before the step is sent.
+            d = self.sync_subs(case, i - 1)
+            if d:
+                return d
         tok = self.token()
         for s in self.servers:
             try:
@@ -690,10 +765,8 @@ class Runner:
         self.stats["commands"] = self.stats.get("commands", 0) + 1
         self.stats["sub_steps"] = self.stats.get("sub_steps", 0) + 1
         history.append(args)
-        d = self.compare_sub(got, k, i, args, args)
-        if d:
-            return d
-        return self.sync_subs(case, i, skip=k)
+        self.sub_from = i  # the others are read at the next sync (a step may publish)
+        return self.compare_sub(got, k, i, args, args)
 
     def exchange(self, cmds, batch):
         """Sends `cmds` to every server (as one pipeline, unless a known-open item cuts it

@@ -93,7 +93,13 @@ def shrink(runner, servers, case, d, seconds):
     for label, variant in (("sequentially", _variant(best_case, pipelined=False)),
                            ("in the other RESP version", _variant(best_case, flip_resp=True))):
         if variant is not None:
-            notes.append(f"{'also' if fails(variant) else 'not'} {label}")
+            got = fails(variant)
+            notes.append(f"{'also' if got else 'not'} {label}")
+            if (got and label == "sequentially" and best.kind in ("events", "pubsub")
+                    and got.index is not None and got.args is not None):
+                # Sequentially, the events are read after each command: the one they are of.
+                notes[-1] += (f" (there: after command {got.index + 1}, "
+                              f"{got.args[0].decode(errors='replace')})")
     best.detail += f"  [shrunk in {runs[0]} replays; diverges {', '.join(notes)}]"
     close(r)
     return best_case, best

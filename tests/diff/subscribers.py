@@ -15,7 +15,7 @@ through several patterns sends the pmessages in pattern-table order (a run of pm
 one channel and payload is compared sorted), and UNSUBSCRIBE without arguments confirms the
 channels in the client's table order (the names compared sorted, the counts in order).
 Keyspace `expired` events a pattern subscriber gets are left out (their moment is active
-expiry's; notify.py compares them).
+expiry's; notify.py compares them)."""
 from compare import canon, items, upper
 
 MAX_SUBS = 3
@@ -30,17 +30,23 @@ def marker(args):
     return None
 
 
+# The head of a RESP2 subscriber's answer to PING <token>: ["pong", token].
+PONG_HEAD = b"*2\r\n$4\r\npong\r\n"
+
+
+def split(raw):
+    """The replies and messages in a subscriber's bytes, as (raw, Reply) each."""
+    from resp import parse
+    out, i = [], 0
+    while i < len(raw):
+        node, j = parse(raw, i)
+        out.append((raw[i:j], node))
+        i = j
+    return out
+
+
 def resp_of(k, case_resp):
     return 3 if (k + case_resp) % 2 else 2
-
-
-def is_token(node, token):
-    """The answer to PING <token>: a bulk string, or ["pong", token] in a RESP2 subscriber."""
-    if node.kind == "$" and node.value == token:
-        return True
-    xs = items(node)
-    return (xs is not None and len(xs) == 2 and xs[0].value == b"pong"
-            and xs[1].value == token)
 
 
 def _message_key(node):
@@ -68,6 +74,20 @@ def is_async(node):
     channel, payload = xs[-2].value, xs[-1].value
     return (channel.startswith(b"__keyspace@") and payload == b"expired"
             or channel.startswith(b"__keyevent@") and channel.endswith(b"__:expired"))
+
+
+def event_key(node):
+    """The key of a keyspace event a subscriber received (a message or pmessage on a
+    __keyspace@/__keyevent@ channel), or None."""
+    xs = items(node)
+    if not xs or len(xs) not in (3, 4) or xs[0].value not in (b"message", b"pmessage"):
+        return None
+    channel, payload = xs[-2].value, xs[-1].value
+    if channel.startswith(b"__keyevent@"):
+        return payload
+    if channel.startswith(b"__keyspace@"):
+        return channel.split(b"__:", 1)[-1]
+    return None
 
 
 def canonical(nodes, unsub_all=False):

@@ -34,6 +34,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -209,7 +210,7 @@ std::string CutNul(std::string_view s) { return std::string(s.substr(0, s.find('
 
 // ---- The directives, as Redis (and Cinnabar's README) describe them --------------------
 
-enum class Kind { kInt, kMemory, kBool, kEnum, kString, kBind, kDir, kHz };
+enum class Kind { kInt, kMemory, kBool, kEnum, kString, kBind, kDir, kHz, kOutputLimits, kNotify };
 struct Model {
   std::string_view name;
   std::string_view field;  // the value it names (an old alias names its new name's)
@@ -243,6 +244,8 @@ const std::vector<Model>& Models() {
     add({"maxclients", "", Kind::kInt, 1, UINT_MAX});
     add({"proto-max-bulk-len", "", Kind::kMemory, 1024 * 1024, INT64_MAX});
     add({"client-query-buffer-limit", "", Kind::kMemory, 1024 * 1024, INT64_MAX});
+    add({"client-output-buffer-limit", "", Kind::kOutputLimits});
+    add({"notify-keyspace-events", "", Kind::kNotify});
     add({"hz", "", Kind::kHz, 0, INT_MAX});
     add({"threads", "", Kind::kInt, 0, 256, {}, true});
     add({"busy-reply-threshold", "", Kind::kInt, 0, INT64_MAX});
@@ -270,6 +273,9 @@ const std::vector<Model>& Models() {
   return kModels;
 }
 
+// Directives whose value is several arguments.
+bool MultiArg(const Model& m) { return m.kind == Kind::kBind || m.kind == Kind::kOutputLimits; }
+
 const Model* FindModel(std::string_view name) {
   for (const Model& m : Models()) {
     if (IEquals(m.name, name)) return &m;
@@ -292,7 +298,7 @@ void CheckTables() {
     CHECK(m->name == d.name);
     CHECK(m->immutable == ((d.flags & engine::kImmutable) != 0));
     CHECK(m->is_protected == ((d.flags & engine::kProtectedConfig) != 0));
-    CHECK((m->kind == Kind::kBind) == ((d.flags & engine::kMultiArg) != 0));
+    CHECK(MultiArg(*m) == ((d.flags & engine::kMultiArg) != 0));
     CHECK((m->field != m->name) == ((d.flags & engine::kAlias) != 0));
   }
 }
@@ -335,6 +341,74 @@ struct State {
   }
 };
 
+// client-output-buffer-limit (Redis 7.0): groups of class, hard, soft (memtoull), seconds
+// (strtoll of the whole word, not negative); the classes named change, the others stay.
+// `v` is CONFIG GET's "normal h s n slave h s n pubsub h s n".
+bool ModelOutputLimits(const std::vector<std::string>& args, std::string* v) {
+  if (args.size() % 4 != 0) return false;
+  std::vector<std::string> cur;
+  std::string_view rest = *v;
+  while (!rest.empty()) {
+    size_t sp = std::min(rest.find(' '), rest.size());
+    cur.emplace_back(rest.substr(0, sp));
+    rest.remove_prefix(std::min(sp + 1, rest.size()));
+  }
+  CHECK(cur.size() == 12);
+  for (size_t i = 0; i < args.size(); i += 4) {
+    std::string cls = Lower(CutNul(args[i]));
+    size_t at = cls == "normal" ? 0 : (cls == "replica" || cls == "slave") ? 4 : cls == "pubsub" ? 8 : 12;
+    if (at == 12) return false;
+    uint64_t hard, soft;
+    if (!RedisMemory(args[i + 1], &hard) || !RedisMemory(args[i + 2], &soft)) return false;
+    std::string_view secs = args[i + 3];
+    bool negative = !secs.empty() && secs[0] == '-';
+    if (!secs.empty() && (secs[0] == '-' || secs[0] == '+')) secs.remove_prefix(1);
+    if (secs.empty() || secs.size() > 40) return false;
+    __int128 n = 0;
+    for (char c : secs) {
+      if (c < '0' || c > '9') return false;
+      n = n * 10 + (c - '0');
+      if (n > INT64_MAX) return false;
+    }
+    if (negative && n != 0) return false;
+    cur[at + 1] = std::to_string(hard);
+    cur[at + 2] = std::to_string(soft);
+    cur[at + 3] = std::to_string(static_cast<int64_t>(n));
+  }
+  v->clear();
+  for (size_t i = 0; i < cur.size(); ++i) *v += (i ? " " : "") + cur[i];
+  return true;
+}
+
+// notify-keyspace-events: letters of "Ag$lshzxeKEtmdn"; CONFIG GET prints A (which hides
+// n) or the classes in "g$lshzxetdn" order, then K, E, m.
+bool ModelNotify(const std::string& a, std::string* v) {
+  std::set<char> on;
+  for (char c : a) {
+    if (c == 'A') {
+      for (char k : std::string_view("g$lshzxetd")) on.insert(k);
+    } else if (std::string_view("g$lshzxeKEtmdn").find(c) != std::string_view::npos) {
+      on.insert(c);
+    } else {
+      return false;
+    }
+  }
+  v->clear();
+  bool all = true;
+  for (char k : std::string_view("g$lshzxetd")) all = all && on.count(k);
+  if (all) {
+    *v += 'A';
+  } else {
+    for (char k : std::string_view("g$lshzxetdn")) {
+      if (on.count(k)) *v += k;
+    }
+  }
+  for (char k : std::string_view("KEm")) {
+    if (on.count(k)) *v += k;
+  }
+  return true;
+}
+
 // Sets one directive in the model from its arguments; false if Redis refuses them.
 bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
   std::string& v = s->values[std::string(m.field)];
@@ -345,10 +419,15 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
     for (size_t i = 0; i < args.size(); ++i) v += (i ? " " : "") + args[i];
     return true;
   }
+  if (m.kind == Kind::kOutputLimits) return ModelOutputLimits(args, &v);
   CHECK(args.size() == 1);
   const std::string& a = args[0];
   int64_t n;
   switch (m.kind) {
+    case Kind::kNotify:
+      return ModelNotify(a, &v);
+    case Kind::kOutputLimits:
+      break;
     case Kind::kInt:
     case Kind::kHz:
       if (!RedisInt(a, &n) || n < m.min || n > m.max) return false;
@@ -562,11 +641,11 @@ class ModelLoader {
         continue;
       }
       const Model* m = FindModel(name);
-      if (m == nullptr || args.empty() || (m->kind != Kind::kBind && args.size() != 1)) {
+      if (m == nullptr || args.empty() || (!MultiArg(*m) && args.size() != 1)) {
         return Fail(out, source, line_no, line);
       }
       // A multi-argument directive given as one argument is split as a line would be.
-      if (m->kind == Kind::kBind && args.size() == 1 && !args[0].empty()) {
+      if (MultiArg(*m) && args.size() == 1 && !args[0].empty()) {
         std::vector<std::string> split;
         if (!RedisSplit(args[0], &split) || split.empty()) return Fail(out, source, line_no, line);
         args = split;
@@ -707,7 +786,7 @@ SetOutcome ModelConfigSet(const SetCall& call, State* state) {
   for (size_t i = 0; i < call.args.size(); i += 2) {
     const Model* m = models[i / 2];
     std::vector<std::string> args;
-    if (m->kind == Kind::kBind) {
+    if (MultiArg(*m)) {
       // Multi-argument values are split on single spaces.
       std::string_view v = call.args[i + 1];
       while (!v.empty()) {
