@@ -79,7 +79,10 @@ void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::
   if (!cmd->ArityOk(args.size())) return rb.Error(errors::kScriptWrongArity);
   const uint32_t flags = cmd->spec->flags;
   if (flags & engine::kNoScript) return rb.Error(errors::kScriptNotAllowed);
-  if ((flags & engine::kWrite) && read_only_) return rb.Error(errors::kScriptReadOnly);
+  // Redis compat: what may replicate (PUBLISH) counts as a write for a read-only script.
+  if ((flags & (engine::kWrite | engine::kMayReplicate)) && read_only_) {
+    return rb.Error(errors::kScriptReadOnly);
+  }
   if (!Reachable(*cmd, args)) {
     strayed_ = true;
     return rb.Error(errors::kScriptStrayKey);

@@ -17,7 +17,8 @@ namespace cinnabar::engine {
 Batch::Batch(Client& c)
     : client_(&c), engine_(c.worker().engine()), home_(c.worker().index()), db_(c.db),
       resp_(c.resp),
-      reply_cap_(static_cast<size_t>(c.worker().config().output_limit(c.output_class()).hard)) {}
+      reply_cap_(static_cast<size_t>(c.worker().config().output_limit(c.output_class()).hard)),
+      notifies_(c.worker().config().notify_keyspace_events != 0) {}
 
 bool Batch::PastReplyCap(const base::IoBuf& replies) {
   if (reply_cap_ == 0 || replies.size() < reply_cap_) return false;
@@ -132,7 +133,7 @@ void Batch::PostToShards(const std::shared_ptr<Batch>& b) {
         bool spanning = std::any_of(b->shards_.begin(), b->shards_.end(), [&eng](unsigned s) {
           return eng.shard(s).has_spanning_waiters();
         });
-        b->locked_ = b->transaction_ || !b->single_shard_commands_ || spanning;
+        b->locked_ = b->transaction_ || !b->single_shard_commands_ || spanning || b->notifies_;
         for (unsigned s : b->shards_) {
           if (!b->locked_) {
             eng.shard(s).ShareComing();

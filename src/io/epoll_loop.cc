@@ -253,6 +253,8 @@ void EpollLoop::Run() {
       base::LogWarning("epoll_wait: {}", std::strerror(errno));
       continue;
     }
+    // Tasks posted before these events were seen run first (see EventLoop).
+    RunTasks();
     HandleEvents(events, n);
   }
   RunTasks();

@@ -3,6 +3,11 @@
 // one interface: io_uring (multishot accept and receive with provided buffers, sends
 // batched into one submission per loop turn) and epoll.
 //
+// Order: a task posted to a loop runs before the loop handles any socket event it sees
+// after the post. A thread that hands a client something (a pub/sub message) before
+// answering another client therefore has it delivered before anything that answer
+// causes, as in a single-threaded server.
+//
 // Threading: everything runs on the loop's thread except Post() and Stop().
 #pragma once
 

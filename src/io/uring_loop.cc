@@ -381,6 +381,8 @@ void UringLoop::HandleCompletions() {
   io_uring_cqe* cqes[kBatch];
   while (true) {
     if (next_taken_ == taken_.size()) {
+      // Tasks posted before the next completions are seen run first (see EventLoop).
+      if (!nested_ && RunTasks() && next_taken_ != taken_.size()) continue;
       taken_.clear();
       next_taken_ = 0;
       unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, kBatch);

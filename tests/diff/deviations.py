@@ -35,7 +35,7 @@ def encoding_ok(type_, redis_enc, our_enc, members=None):
 
 
 _PUSHED = {b"new", b"lpush", b"rpush"}
-_POPPED = {b"lpop", b"rpop", b"del"}
+_POPPED = {b"lpop", b"rpop", b"del"}  # the source's pop, and its del if it emptied
 
 
 def blocked_move_events_ok(blocking, threads, ref, other):
@@ -56,7 +56,9 @@ def blocked_move_events_ok(blocking, threads, ref, other):
 
     for i in range(len(ref)):
         j = run(i, dst, _PUSHED)
-        k = run(j, src, _POPPED) if j > i else j
+        if j == i or j == len(ref) or notify.name(ref[j]) not in _POPPED - {b"del"}:
+            continue
+        k = run(run(j, src, {notify.name(ref[j])}), src, {b"del"})  # its pop, and a del
         if k == j:
             continue
         # The destination's events after the source's; other shards' events of later

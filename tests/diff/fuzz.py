@@ -125,7 +125,8 @@ def main(argv=None):
           f"(Redis's answers, threads 1 and 4 compared with each)")
     print(f"  scripts: {stats.get('scripts', 0)} EVAL/EVALSHA/FCALL sent (+_RO), "
           f"{stats.get('script_errors', 0)} answered an error by Redis")
-    print(f"  notifications: {stats.get('events', 0)} keyspace events compared (Redis's count); "
+    print(f"  notifications: {stats.get('events', 0)} keyspace events compared in order, "
+          f"{stats.get('expired_events', 0)} expired ones as multisets (Redis's counts); "
           f"pub/sub: {stats.get('sub_steps', 0)} subscriber steps, "
           f"{stats.get('sub_items', 0)} replies and messages received by subscribers compared")
     if stats.get("dev_blocked_move"):

@@ -122,61 +122,6 @@ class NoEviction(Item):
         return keep(ref) == keep(other) and len(keep(ref)) != len(ref)
 
 
-class LateDelivery(Item):
-    id = "pubsub-late-delivery"
-    owner = "pending: found by the pub/sub family, reported, not triaged"
-    text = ("a message (or keyspace event) for a subscriber on another thread may arrive after "
-            "the reply to a PING the subscriber sent once the PUBLISH (or write) had answered; "
-            "Redis has it in the subscriber's output before. Such a subscriber is read again "
-            "until it received as much as Redis's (1 s at most), then compared")
-
-    def late_delivery(self, server):
-        return server.threads > 1
-
-
-class ReadOnlyScriptPublish(ScriptItem):
-    id = "ro-script-publish"
-    owner = "pending: found by the pub/sub family, reported, not triaged"
-    text = ("PUBLISH / SPUBLISH in a read-only script (EVAL_RO, EVALSHA_RO, a no-writes "
-            "shebang): Redis refuses them (may-replicate: \"Write commands are not allowed "
-            "from read-only scripts\"), Cinnabar runs them; such scripts are not generated")
-
-    def matches(self, args):
-        import lua
-        body = lua.body_of(args)
-        if not body or b"publish" not in body.lower():
-            return False
-        first = body.split(b"\n", 1)[0]
-        return upper(args[0]) in (b"EVAL_RO", b"EVALSHA_RO") or (
-            first.startswith(b"#!") and b"no-writes" in first)
-
-
-class SpreadBatchEventOrder(Item):
-    id = "events-spread-batch-order"
-    owner = "pending: found by the notification check, reported, not triaged"
-    text = ("keyspace notifications of a pipeline whose commands run on several shards "
-            "(threads > 1) arrive shard by shard, not in request order: accepted when every "
-            "key's events are in Redis's order and the events are the same as a multiset "
-            "(at the notification subscriber, and in a pub/sub subscriber's stream)")
-
-    def tolerate(self, kind, args, ref, other, ctx):
-        import notify
-        import subscribers
-        from compare import canon
-        if kind not in ("events", "pubsub") or getattr(ctx, "threads", 1) <= 1:
-            return False
-        if kind == "pubsub":  # a subscriber's stream: its keyspace events by key, the rest
-            ref = [(subscribers.event_key(n), canon(n)) for n in ref]
-            other = [(subscribers.event_key(n), canon(n)) for n in other]
-            key = (lambda e: e[0])
-        else:
-            key = notify.key_of
-        if sorted(ref, key=repr) != sorted(other, key=repr):
-            return False
-        per_key = (lambda evs, k: [e for e in evs if key(e) == k])
-        return all(per_key(ref, k) == per_key(other, k) for k in {key(e) for e in ref})
-
-
 ITEMS = [
     RefcountInsideExec(),
     UnsupportedCommandEvents(),
@@ -186,15 +131,12 @@ ITEMS = [
 # Divergences this fuzzer found that are reported but not triaged yet: NOT in effect by
 # default (the fuzzer reports them, and `make test` fails on them until they are fixed or
 # moved to ITEMS / deviations.py); `--pending` puts them in effect, to look past them.
-PENDING = [
-    LateDelivery(),
-    ReadOnlyScriptPublish(),
-    SpreadBatchEventOrder(),
-]
+PENDING = []
 
 
 def enable_pending():
     ITEMS.extend(PENDING)
+
 
 hits = {}
 

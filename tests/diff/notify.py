@@ -13,10 +13,17 @@ exceptions:
   once per case, after a full SCAN of databases 0-2 made every server expire what is due
   (not when the case flushed a database: a flush drops a due key unreported; with SWAPDB
   the database in the channel name is timing too, so then only the key names count);
-- the known items: deviations.events_ok (documented deviations) and known_open (temporary).
+- deviations.blocked_move_events_ok (a documented deviation, two-client scenarios) and the
+  known_open items of kind "events" (Item.tolerate gets the commands of the span, both
+  event lists, and ctx.span: (command, Redis's raw reply, the server's) of each).
 Inside MULTI no sentinel is sent (it would be queued): the events of the queued commands
 are read after EXEC, and a case that ends with a transaction open gets its last sentinel
-after the runner's DISCARD."""
+after the runner's DISCARD. What a post step writes (SPOP's re-sync, on Cinnabar only) is
+read past, not compared. The two-client scenarios take one sentinel at their end (from the
+checker connection, once every client had its replies).
+
+Fast path: the subscriber's bytes up to the sentinel are compared first; only when they
+differ (or may hold `expired` events) are they parsed."""
 import difflib
 import socket
 

@@ -413,6 +413,9 @@ class Runner:
                 if why and not known_open.tolerated("reply", args, ref, other, ctx):
                     return Divergence("reply", s.name, batch[j], args, ref[0], other[0], why)
             self.tracker.after(roles[j], args, ref[0])
+            if (len(args) > 2 and args[1] in self.random_encoding
+                    and command_name(args) in (b"RENAME", b"RENAMENX", b"COPY")):
+                self.random_encoding.add(args[2])  # the random encoding goes with the value
             tx.count(self.stats, roles[j], args, ref)
             history.append(args)
         if tok:
@@ -536,6 +539,7 @@ class Runner:
         if mode == "skip":
             return None
         ref = self.expired[self.ref.name]
+        self.stats["expired_events"] = self.stats.get("expired_events", 0) + len(ref)
         for s in self.servers[1:]:
             why = notify.multiset_diff(ref, self.expired[s.name], keys_only=mode == "keys")
             if why:
@@ -573,6 +577,9 @@ class Runner:
                                           f"keyspace notifications differ: {why}",
                                           sig=("events",) + sig)
             if mode != "skip":
+                if s is self.servers[1]:
+                    self.stats["expired_events"] = (self.stats.get("expired_events", 0)
+                                                    + len(ref_later))
                 why = notify.multiset_diff(ref_later, later, keys_only=mode == "keys")
                 if why:
                     return Divergence("events", s.name, None, None,

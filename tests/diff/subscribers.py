@@ -7,9 +7,12 @@ commands a RESP2 subscriber may not send). Subscriber k speaks RESP3 when k + th
 RESP version is odd, RESP2 otherwise; it is opened at its first step and, at the end of the
 case, RESET (which drops its subscriptions, confirmed) and closed.
 
-After every step and every batch of the fuzz connection, each open subscriber gets a
-`PING <token>`; what it received before the token's answer (the step's replies, the
-messages, the keyspace events its patterns match) is compared with Redis's, item by item,
+A step goes out with `PING <token>` in the same write; before each step (so that what was
+published earlier has arrived), before a post step (runner.py: what it writes is not
+compared) and at the end of the case, every open subscriber gets a `PING <token>` too.
+What a subscriber received before the token's answer (the step's replies, the messages,
+the keyspace events and sentinels its patterns match) is compared with Redis's (the bytes
+first; parsed only when they differ), item by item,
 exactly, except where Redis's order is its hash tables': a PUBLISH reaching one connection
 through several patterns sends the pmessages in pattern-table order (a run of pmessages of
 one channel and payload is compared sorted), and UNSUBSCRIBE without arguments confirms the

@@ -24,6 +24,7 @@ from that (`kernel_slack`) and RSS bounds are far below what an unlimited server
 
 Each test runs on a server of its own (start_server) so the limits set do not leak.
 """
+import os
 import random
 import socket
 import threading
@@ -226,6 +227,13 @@ class RssSampler:
     def growth(self):
         return self.peak - self.start
 
+    def assert_below(self, limit):
+        # Under AddressSanitizer (make test-asan sets ASAN_OPTIONS) freed memory sits in its
+        # quarantine, up to 256 MB: RSS says nothing about what the server keeps.
+        if "ASAN_OPTIONS" in os.environ:
+            return
+        assert self.growth < limit, f"RSS grew by {self.growth / MB:.1f} MB"
+
 
 # --- pubsub: hard limit ---
 
@@ -276,7 +284,7 @@ def test_slow_subscriber_is_closed_at_its_limit_and_fast_one_gets_everything(sta
         got, closed = read_until_closed(slow)
         assert closed
         assert_prefix(got, stream)
-        assert rss.growth < 16 * MB, f"RSS grew by {rss.growth / MB:.1f} MB"
+        rss.assert_below(16 * MB)
         assert srv.client().ping()
     finally:
         slow.close()
@@ -405,7 +413,7 @@ def test_normal_client_pipelining_big_reads_is_closed(start_server):
         assert closed
         assert_prefix(got, bulk(value) * 100)
         rss.sample()
-        assert rss.growth < 24 * MB, f"RSS grew by {rss.growth / MB:.1f} MB"
+        rss.assert_below(24 * MB)
     finally:
         piper.close()
 
