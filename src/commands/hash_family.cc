@@ -354,7 +354,8 @@ using engine::kWrite;
 constexpr CommandSpec kHashCommands[] = {
     {.name = "HSET", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = HSet,
-     .notice = {engine::kNotifyHash, "hset"}, .summary = "Creates or modifies the value of a field in a hash.",
+     .notice = {engine::kNotifyHash, "hset"},
+     .summary = "Creates or modifies the value of a field in a hash.",
      .since = "2.0.0",
      .complexity = "O(1) for each field/value pair added, so O(N) to add N field/value pairs "
                    "when the command is called with multiple field/value pairs."},
@@ -365,7 +366,8 @@ constexpr CommandSpec kHashCommands[] = {
      .since = "2.0.0", .complexity = "O(1)"},
     {.name = "HMSET", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = HMSet,
-     .notice = {engine::kNotifyHash, "hset"}, .summary = "Sets the values of multiple fields.", .since = "2.0.0",
+     .notice = {engine::kNotifyHash, "hset"},
+     .summary = "Sets the values of multiple fields.", .since = "2.0.0",
      .complexity = "O(N) where N is the number of fields being set."},
     {.name = "HGET", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = HGet,
      .summary = "Returns the value of a field in a hash.", .since = "2.0.0",

@@ -50,9 +50,12 @@ void ZAddGeneric(CommandContext& ctx, int flags, bool ch, size_t first) {
   Database::Ref ref = *found;
   core::ZSetLimits limits = ZSetLimitsOf(ctx);
   const bool created = !ref;
-  if (created && (flags & ZSetValue::kXx)) return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
+  if (created && (flags & ZSetValue::kXx)) {
+    return incr ? ctx.reply().Null() : ctx.reply().Integer(0);
+  }
   // A new key is added once it has its members: one write, as Redis reports it.
-  ZSetValue z = created ? ZSetValue::CreateForAdd(ctx.arg(first + 1).size(), limits) : ZSetOf(ref);
+  ZSetValue z =
+      created ? ZSetValue::CreateForAdd(ctx.arg(first + 1).size(), limits) : ZSetOf(ref);
   auto commit = [&] {
     if (!created) return CommitZSet(db, ref, z);
     core::Value v = core::Value::OutOfLine(core::ObjType::kZSet, z.encoding(), z.pointer());
@@ -342,7 +345,8 @@ constexpr CommandSpec kZSetCommands[] = {
                                      "elements in the sorted set."},
     {.name = "ZINCRBY", .arity = 4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = ZIncrBy,
-     .notice = {engine::kNotifyZSet, "zincr"}, .summary = "Increments the score of a member in a sorted set.",
+     .notice = {engine::kNotifyZSet, "zincr"},
+     .summary = "Increments the score of a member in a sorted set.",
      .since = "1.2.0",
      .complexity = "O(log(N)) where N is the number of elements in the sorted set."},
     {.name = "ZREM", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = ZRem,

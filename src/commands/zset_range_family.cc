@@ -279,7 +279,8 @@ constexpr CommandSpec kZSetRangeCommands[] = {
      .complexity = kRangeComplexity},
     {.name = "ZRANGESTORE", .arity = -5, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
      .handler = ZRangeStore,
-     .notice = {engine::kNotifyZSet, "zrangestore"}, .summary = "Stores a range of members from sorted set in a key.",
+     .notice = {engine::kNotifyZSet, "zrangestore"},
+     .summary = "Stores a range of members from sorted set in a key.",
      .since = "6.2.0",
      .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the "
                    "number of elements stored into the destination key."},
