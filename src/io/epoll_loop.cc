@@ -253,8 +253,11 @@ void EpollLoop::Run() {
       base::LogWarning("epoll_wait: {}", std::strerror(errno));
       continue;
     }
-    // Tasks posted before these events were seen run first (see EventLoop).
-    RunTasks();
+    // Tasks posted before these events were seen run first (see EventLoop). They may have
+    // changed what the events refer to (a listener switched, a connection closed), so the
+    // (level-triggered) readiness is asked again after them.
+    if (RunTasks()) n = epoll_wait(epfd_, events, kMaxEvents, 0);
+    if (n < 0) continue;
     HandleEvents(events, n);
   }
   RunTasks();
