@@ -71,9 +71,10 @@ void Scan(CommandContext& ctx) {
           std::string_view key = e->key();
           if (!opts.Matches(key)) return;
           // Redis compat (scanGenericCommand): a key that passed the pattern is looked up,
-          // which expires it if due; with TYPE, the lookup counts a keyspace hit or miss.
+          // which expires it if due; with TYPE, the lookup is a read: a keyspace hit, or a
+          // miss (and its keymiss event) for a key that expired.
           bool is_expired = db.IsExpired(e);
-          if (opts.use_type) (is_expired ? stats.keyspace_misses : stats.keyspace_hits).Inc();
+          if (opts.use_type && !is_expired) stats.keyspace_hits.Inc();
           if (is_expired) {
             expired.emplace_back(key);
             return;
@@ -82,7 +83,9 @@ void Scan(CommandContext& ctx) {
           keys.push_back(key);
         },
         &done);
-    for (const std::string& key : expired) (void)db.Find(key);  // deletes it, as expired
+    for (const std::string& key : expired) {
+      (void)(opts.use_type ? db.FindRead(key) : db.Find(key));  // deletes it, as expired
+    }
     if (!done) {
       next = (uint64_t{shard} << kShardShift) | (pos >> 8);
       break;

@@ -158,7 +158,11 @@ std::string UnknownOptionGiven(std::string_view option) {
 }
 
 std::string UnknownArgument(std::string_view argument) {
-  return "ERR Unknown argument " + std::string(CutAtNul(argument));
+  std::string s = "ERR Unknown argument " + std::string(CutAtNul(argument));
+  // Redis compat: this error reaches the client through addReplyErrorSds, which turns CR
+  // and LF into spaces even at the end (ReplyBuilder::Error would drop trailing ones).
+  std::replace_if(s.begin(), s.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  return s;
 }
 
 std::string LibraryExists(std::string_view library) {
