@@ -5,6 +5,7 @@
 
 #include "commands/args.h"
 #include "commands/families.h"
+#include "commands/journal_forms.h"
 #include "engine/notify_flags.h"
 #include "engine/command_context.h"
 #include "protocol/errors.h"
@@ -63,8 +64,10 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   if ((flags & kGt) && (current == -1 || when <= current)) return ctx.reply().Integer(0);
   if ((flags & kLt) && current != -1 && when >= current) return ctx.reply().Integer(0);
   if (when <= ctx.now_ms()) {
+    RecordDel(ctx, ctx.arg(1));
     db.Erase(ref);
   } else {
+    RecordPExpireAt(ctx, ctx.arg(1), when);
     db.SetExpire(ref, when);
   }
   ctx.reply().Integer(1);

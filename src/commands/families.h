@@ -3,6 +3,10 @@
 
 #include "engine/registry.h"
 
+namespace cinnabar::engine {
+class Engine;
+}  // namespace cinnabar::engine
+
 namespace cinnabar::commands {
 
 void RegisterConnectionFamily(engine::Registry* r);
@@ -28,5 +32,10 @@ void RegisterTransactionFamily(engine::Registry* r);
 void RegisterScriptFamily(engine::Registry* r);
 void RegisterFunctionFamily(engine::Registry* r);
 void RegisterPubSubFamily(engine::Registry* r);
+void RegisterPersistenceFamily(engine::Registry* r);
+
+// Gives persistence (persistence/persistence.h) what it needs of the command layer: the
+// function libraries to save and the way to load one (function_family.cc).
+void ConnectPersistence(engine::Engine& eng);
 
 }  // namespace cinnabar::commands

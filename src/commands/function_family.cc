@@ -17,6 +17,7 @@
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/worker.h"
+#include "persistence/persistence.h"
 #include "persistence/rdb_string.h"
 #include "protocol/errors.h"
 #include "scripting/script_errors.h"
@@ -91,6 +92,7 @@ void FunctionLoad(CommandContext& ctx) {
                                                                   &log_host, &error);
   if (name.empty()) return ctx.ReplyError(error);
   Runtime(ctx.engine()).ForgetRouting();
+  ctx.RecordSelf();  // libraries are data: the AOF and replicas get them too
   ctx.reply().Bulk(name);
 }
 
@@ -99,6 +101,7 @@ void FunctionDelete(CommandContext& ctx) {
   if (!Runtime(ctx.engine()).functions().Delete(ctx.arg(2))) {
     return ctx.ReplyError(serrors::kLibraryNotFound);
   }
+  ctx.RecordSelf();
   ctx.reply().Ok();
 }
 
@@ -111,6 +114,7 @@ void FunctionFlush(CommandContext& ctx) {
   ScriptRuntime& rt = Runtime(ctx.engine());
   rt.functions().Flush();
   rt.ForgetRouting();
+  ctx.RecordSelf();
   ctx.reply().Ok();
 }
 
@@ -165,6 +169,31 @@ void FunctionList(CommandContext& ctx) {
     }
   }
 }
+
+}  // namespace
+
+void ConnectPersistence(engine::Engine& eng) {
+  persistence::Persistence::Functions f;
+  f.dump = [&eng] {
+    std::vector<std::string> codes;
+    for (const auto& lib : Runtime(eng).functions().Libraries()) codes.push_back(lib->code);
+    return codes;
+  };
+  // Runs on worker `thread`'s thread (the one loading), whose interpreter compiles it.
+  f.load = [&eng](unsigned thread, const std::string& code) {
+    engine::Worker& w = eng.worker(thread);
+    LoadHost log_host;
+    std::string error;
+    if (ThreadState(w).lua().FunctionLoad(code, false, &log_host, &error).empty()) {
+      return base::Status::Error("Failed loading library, " + error);
+    }
+    Runtime(eng).ForgetRouting();
+    return base::Status::Ok();
+  };
+  persistence::Persistence::Of(eng).SetFunctions(std::move(f));
+}
+
+namespace {
 
 // FUNCTION DUMP
 void FunctionDump(CommandContext& ctx) {
@@ -224,6 +253,7 @@ void FunctionRestore(CommandContext& ctx) {
     }
   }
   rt.ForgetRouting();
+  ctx.RecordSelf();
   ctx.reply().Ok();
 }
 

@@ -256,6 +256,7 @@ void HIncrByFloat(CommandContext& ctx) {
     return ctx.ReplyError(errors::kNanOrInfinity);
   }
   std::string text = base::FormatLongDouble(next);
+  ctx.RecordAs({"HSET", ctx.arg(1), ctx.arg(2), text});  // the sum, not the addition
   t->hash.Set(ctx.arg(2), text, Limits(ctx));
   Commit(db, ctx.arg(1), *t);
   ctx.reply().Bulk(text);

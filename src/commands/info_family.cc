@@ -22,6 +22,7 @@
 #include "engine/pubsub.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
+#include "persistence/persistence.h"
 
 namespace cinnabar::commands {
 namespace {
@@ -185,27 +186,9 @@ void StatsSection(CommandContext& ctx, std::string& out) {
   out += fmt::format("total_writes_processed:{}\r\n", w(&engine::WorkerStats::writes_processed));
 }
 
-// Nothing is saved yet (persistence comes with the journal): the fields read as they do on
-// a Redis that has not saved since it started, but for the changes counted by the write path.
+// INFO persistence comes from persistence/persistence.h.
 void PersistenceSection(CommandContext& ctx, std::string& out) {
-  Engine& eng = ctx.engine();
-  int64_t changes =
-      SumShards(eng, [](engine::Shard& sh) { return sh.dirty().changes(); });
-  out += "# Persistence\r\n";
-  out += "loading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\n"
-         "current_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\n"
-         "current_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\n";
-  out += fmt::format("rdb_changes_since_last_save:{}\r\n", changes);
-  out += "rdb_bgsave_in_progress:0\r\n";
-  out += fmt::format("rdb_last_save_time:{}\r\n", eng.start_ms() / 1000);
-  out += "rdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\n"
-         "rdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\n"
-         "rdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\n"
-         "aof_enabled:0\r\naof_rewrite_in_progress:0\r\naof_rewrite_scheduled:0\r\n"
-         "aof_last_rewrite_time_sec:-1\r\naof_current_rewrite_time_sec:-1\r\n"
-         "aof_last_bgrewrite_status:ok\r\naof_rewrites:0\r\n"
-         "aof_rewrites_consecutive_failures:0\r\naof_last_write_status:ok\r\n"
-         "aof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n";
+  persistence::Persistence::Of(ctx.engine()).AppendInfo(&out);
 }
 
 void CpuSection(std::string& out) {

@@ -31,6 +31,26 @@ using engine::CommandContext;
 using engine::Readiness;
 namespace errors = protocol::errors;
 
+std::string_view PopName(ListEnd end) { return end == ListEnd::kHead ? "LPOP" : "RPOP"; }
+std::string_view PushName(ListEnd end) { return end == ListEnd::kHead ? "LPUSH" : "RPUSH"; }
+std::string_view EndName(ListEnd end) { return end == ListEnd::kHead ? "LEFT" : "RIGHT"; }
+
+// The journal records what a blocking pop took as the plain pop (it must not block on
+// replay, and a served waiter's verbatim form could take from another of its keys).
+void RecordPop(CommandContext& ctx, ListEnd end, std::string_view key) {
+  ctx.RecordAs({PopName(end), key});
+}
+
+void RecordPopCount(CommandContext& ctx, ListEnd end, std::string_view key, int64_t count) {
+  std::string n = std::to_string(count);
+  ctx.RecordAs({PopName(end), key, n});
+}
+
+void RecordMove(CommandContext& ctx, std::string_view src, std::string_view dst, ListEnd from,
+                ListEnd to) {
+  ctx.RecordAs({"LMOVE", src, dst, EndName(from), EndName(to)});
+}
+
 Readiness ListReady(CommandContext& ctx, std::string_view key) {
   return ctx.db().FindOfType(key, ObjType::kList, false) ? Readiness::kReady
                                                           : Readiness::kNotReady;
@@ -40,6 +60,7 @@ Readiness ListReady(CommandContext& ctx, std::string_view key) {
 
 template <ListEnd kEnd>
 void ServeBPop(CommandContext& ctx, std::string_view key) {
+  RecordPop(ctx, kEnd, key);
   PopAndReply(ctx.db(), key, kEnd, 1, PopReply::kKeyAndElement, ListFill(ctx.config()),
               ctx.reply());
 }
@@ -57,6 +78,7 @@ void BPopGeneric(CommandContext& ctx, ListEnd end, const BlockingOps* ops) {
     OpStatus st =
         PopAndReply(ctx.db_for(key), key, end, 1, PopReply::kKeyAndElement, fill, ctx.reply());
     if (st == OpStatus::kNotFound) continue;
+    if (st == OpStatus::kOk) RecordPop(ctx, end, key);
     if (st != OpStatus::kOk) ctx.ReplyError(st);
     return;
   }
@@ -88,6 +110,7 @@ Readiness MoveReady(CommandContext& ctx, std::string_view key) {
 void ServeMove(CommandContext& ctx, std::string_view key) {
   ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
   MoveSides(ctx, &from, &to);
+  RecordMove(ctx, key, ctx.arg(2), from, to);
   OpResult<std::string> moved = MoveElement(ctx.db(), key, ctx.db_for(ctx.arg(2)), ctx.arg(2),
                                             from, to, ListFill(ctx.config()));
   if (!moved) return ctx.ReplyError(moved.status());
@@ -97,6 +120,7 @@ void ServeMove(CommandContext& ctx, std::string_view key) {
 std::string TakeMove(CommandContext& ctx, std::string_view key) {
   ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
   MoveSides(ctx, &from, &to);
+  RecordPop(ctx, from, key);
   OpResult<std::string> taken = PopOne(ctx.db(), key, from, ListFill(ctx.config()));
   return taken ? std::move(*taken) : std::string();  // MoveReady found a list: cannot fail
 }
@@ -105,6 +129,7 @@ OpStatus PutMove(CommandContext& ctx, std::string_view element) {
   ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
   MoveSides(ctx, &from, &to);
   std::string_view one[] = {element};
+  ctx.RecordAs({PushName(to), ctx.arg(2), element});
   OpResult<size_t> pushed = PushElements(ctx.db(), ctx.arg(2), one, to, false,
                                          ListFill(ctx.config()));
   if (!pushed) return pushed.status();
@@ -116,6 +141,7 @@ void GiveBackMove(CommandContext& ctx, std::string_view key, std::string_view el
   ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
   MoveSides(ctx, &from, &to);
   std::string_view one[] = {element};
+  ctx.RecordAs({PushName(from), key, element});
   (void)PushElements(ctx.db(), key, one, from, false, ListFill(ctx.config()));
 }
 
@@ -134,6 +160,7 @@ void BMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   std::string_view err = ParseBlockTimeout(ctx.arg(ctx.argc() - 1), &timeout_ms);
   if (!err.empty()) return ctx.ReplyError(err);
   std::string_view src = ctx.arg(1), dst = ctx.arg(2);
+  RecordMove(ctx, src, dst, from, to);
   OpResult<std::string> moved = MoveElement(ctx.db_for(src), src, ctx.db_for(dst), dst, from,
                                             to, ListFill(ctx.config()));
   if (moved) return ctx.reply().Bulk(*moved);
@@ -167,6 +194,7 @@ void ServeBLMPop(CommandContext& ctx, std::string_view key) {
   MPopArgs m;
   ListEnd end = ListEnd::kHead;
   ParseBLMPop(ctx, &m, &end);  // parsed once already: cannot fail
+  RecordPopCount(ctx, end, key, m.count);
   PopAndReply(ctx.db(), key, end, static_cast<size_t>(m.count), PopReply::kKeyAndArray,
               ListFill(ctx.config()), ctx.reply());
 }
@@ -187,6 +215,7 @@ void BLMPop(CommandContext& ctx) {
     OpStatus st = PopAndReply(ctx.db_for(key), key, end, static_cast<size_t>(m.count),
                               PopReply::kKeyAndArray, fill, ctx.reply());
     if (st == OpStatus::kNotFound) continue;
+    if (st == OpStatus::kOk) RecordPopCount(ctx, end, key, m.count);
     if (st != OpStatus::kOk) ctx.ReplyError(st);
     return;
   }

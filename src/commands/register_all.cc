@@ -28,6 +28,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterScriptFamily(r);
   RegisterFunctionFamily(r);
   RegisterPubSubFamily(r);
+  RegisterPersistenceFamily(r);
 }
 
 }  // namespace cinnabar::commands

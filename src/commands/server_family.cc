@@ -69,7 +69,7 @@ void Shutdown(CommandContext& ctx) {
     } else if (Is(opt, "SAVE")) {
       save = true;
     } else if (Is(opt, "NOW") || Is(opt, "FORCE")) {
-      // Nothing to wait for: there are no replicas to catch up and no snapshot to write.
+      // Nothing to wait for: there are no replicas to catch up.
     } else if (Is(opt, "ABORT")) {
       abort = true;
     } else {
@@ -87,11 +87,9 @@ void Shutdown(CommandContext& ctx) {
     }
     StopBusyScript(ctx.engine());
   }
-  if (save) {
-    base::LogWarning("SHUTDOWN SAVE refused: Cinnabar does not write snapshots yet");
-    return ctx.ReplyError(errors::kShutdownFailed);
-  }
-  ctx.engine().hooks().RequestShutdown();
+  using Save = engine::ServerHooks::ShutdownSave;
+  ctx.engine().hooks().RequestShutdown(save ? Save::kSave
+                                            : (nosave ? Save::kNoSave : Save::kAsConfigured));
   // Redis compat: no reply; the connection closes as the server exits.
 }
 

@@ -146,6 +146,14 @@ void SCard(CommandContext& ctx) {
   ctx.reply().Integer(s ? static_cast<int64_t>(s->Size()) : 0);
 }
 
+// The journal records SPOP as the removal of what it picked.
+void RecordPopped(const CommandContext& ctx, const std::vector<std::string>& popped) {
+  if (!ctx.journaling()) return;
+  std::vector<std::string_view> args = {"SREM", ctx.arg(1)};
+  args.insert(args.end(), popped.begin(), popped.end());
+  ctx.RecordAs(args);
+}
+
 // SPOP key [count]
 void SPop(CommandContext& ctx) {
   if (ctx.argc() > 3) return ctx.ReplyError(errors::kSyntax);
@@ -164,6 +172,7 @@ void SPop(CommandContext& ctx) {
   std::vector<std::string> popped =
       s.Random(count ? static_cast<size_t>(*count) : 1, false, [&ctx] { return ctx.shard().Random(); });
   for (const std::string& m : popped) s.Remove(m);
+  RecordPopped(ctx, popped);
   Commit(db, *ref, s);
   if (!count) return ctx.reply().Bulk(popped[0]);
   ReplyMembers(ctx, popped, true);

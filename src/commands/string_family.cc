@@ -7,6 +7,7 @@
 #include "commands/arg_parser.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "commands/journal_forms.h"
 #include "engine/notify_flags.h"
 #include "commands/notices.h"
 #include "core/string_value.h"
@@ -120,6 +121,7 @@ void SetGeneric(CommandContext& ctx, std::string_view key, std::string_view valu
     if (reply_int) return ctx.reply().Integer(0);
     return ctx.reply().Null();
   }
+  if (expire != 0) RecordSet(ctx, key, value, expire);  // relative times as absolute
   Value v = core::MakeStringValue(value);
   if (found) {
     db.Update(ref, v, o.keepttl ? Database::kKeepTtl : expire);
@@ -209,10 +211,13 @@ void GetEx(CommandContext& ctx) {
   ReplyStringOf(ctx, ref->entry);
   bool absolute = o.kind == ExpireKind::kExAt || o.kind == ExpireKind::kPxAt;
   if (absolute && expire <= ctx.now_ms()) {
+    RecordDel(ctx, ctx.arg(1));
     db.Erase(*ref);  // Redis compat: an absolute time already past deletes the key
   } else if (o.kind != ExpireKind::kNone) {
+    RecordPExpireAt(ctx, ctx.arg(1), expire);
     db.SetExpire(*ref, expire);
   } else if (o.persist && ref->entry->has_expire()) {
+    ctx.RecordAs({"PERSIST", ctx.arg(1)});
     db.SetExpire(*ref, 0);
   }
 }
@@ -308,6 +313,7 @@ void IncrByFloat(CommandContext& ctx) {
   if (std::isnan(next) || std::isinf(next)) return ctx.ReplyError(OpStatus::kNanOrInfinity);
   std::string text = base::FormatLongDouble(next);
   // Redis compat: the result is stored as text, never int-encoded.
+  RecordSet(ctx, ctx.arg(1), text, Database::kKeepTtl);  // the sum, not the addition
   Value v = core::MakeTextValue(text);
   if (ref) {
     db.Update(ref, v, Database::kKeepTtl);

@@ -30,6 +30,13 @@ Readiness ZSetReady(CommandContext& ctx, std::string_view key) {
   return found && *found ? Readiness::kReady : Readiness::kNotReady;
 }
 
+// The journal records what a blocking pop took as the plain ZPOPMIN / ZPOPMAX (it must not
+// block on replay, and a served waiter's verbatim form could take from another key).
+void RecordPop(CommandContext& ctx, std::string_view key, bool max, uint64_t count) {
+  std::string n = std::to_string(count);
+  ctx.RecordAs({max ? "ZPOPMAX" : "ZPOPMIN", key, n});
+}
+
 // Pops from the first non-empty key; false when every key is missing (nothing written).
 bool PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool max,
               uint64_t count, ZPopReply shape) {
@@ -41,6 +48,7 @@ bool PopFirst(CommandContext& ctx, std::span<const std::string_view> keys, bool 
       return true;
     }
     if (!*found) continue;
+    RecordPop(ctx, key, max, count);
     ZPopAndReply(db, *found, key, max, count, shape, ctx.reply());
     return true;
   }
@@ -51,6 +59,7 @@ void ServeOne(CommandContext& ctx, std::string_view key, bool max, uint64_t coun
               ZPopReply shape) {
   Database& db = ctx.db();
   OpResult<Database::Ref> found = FindZSet(db, key, false);
+  RecordPop(ctx, key, max, count);
   ZPopAndReply(db, *found, key, max, count, shape, ctx.reply());
 }
 

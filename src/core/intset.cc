@@ -1,5 +1,6 @@
 #include "core/intset.h"
 
+#include <bit>
 #include <cstring>
 
 #include "base/memory.h"
@@ -29,6 +30,35 @@ IntSet* IntSet::Clone(const IntSet* s) {
 }
 
 size_t IntSet::AllocatedBytes() const { return base::UsableSize(this); }
+
+// Blob() and FromBlob() rely on the layout being Redis's byte for byte.
+static_assert(std::endian::native == std::endian::little, "intset layout is little-endian");
+static_assert(sizeof(IntSet) == 8, "intset header is two uint32s");
+
+std::string_view IntSet::Blob() const {
+  return {reinterpret_cast<const char*>(this), sizeof(IntSet) + size_t{width_} * length_};
+}
+
+IntSet* IntSet::FromBlob(std::string_view blob) {
+  if (blob.size() < sizeof(IntSet)) return nullptr;
+  uint32_t width, length;
+  std::memcpy(&width, blob.data(), 4);
+  std::memcpy(&length, blob.data() + 4, 4);
+  if (width != 2 && width != 4 && width != 8) return nullptr;
+  if ((blob.size() - sizeof(IntSet)) / width != length ||
+      (blob.size() - sizeof(IntSet)) % width != 0) {
+    return nullptr;
+  }
+  auto* s = static_cast<IntSet*>(base::Allocate(blob.size()));
+  std::memcpy(s, blob.data(), blob.size());
+  for (size_t i = 1; i < length; ++i) {
+    if (s->Get(i - 1) >= s->Get(i)) {
+      Free(s);
+      return nullptr;
+    }
+  }
+  return s;
+}
 
 IntSet* IntSet::Resize(IntSet* s, size_t length) {
   return static_cast<IntSet*>(base::Reallocate(s, sizeof(IntSet) + size_t{s->width_} * length));

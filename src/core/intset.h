@@ -11,6 +11,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 namespace cinnabar::core {
 
@@ -38,6 +39,15 @@ class IntSet {
 
   // The width `v` needs.
   static uint32_t WidthFor(int64_t v);
+
+  // The set in Redis's intset layout, which is this object's own memory: the width as a
+  // uint32, the length as a uint32, then the elements, all little-endian. Valid until the
+  // next change.
+  std::string_view Blob() const;
+  // A new set holding a copy of `blob` in that layout (an RDB file's), or null unless it
+  // is well-formed: width 2, 4 or 8, the size that width and length make, and elements
+  // strictly ascending (sorted, no duplicates).
+  static IntSet* FromBlob(std::string_view blob);
 
  private:
   IntSet() = default;

@@ -393,24 +393,32 @@ uint8_t* Find(uint8_t* lp, uint8_t* p, std::string_view s, unsigned skip) {
 }
 
 bool Validate(const uint8_t* lp, size_t size) {
+  // Outside input: every length is checked against the bytes left before it is used, and
+  // each backlen must be exactly the bytes PutBacklen writes, so nothing here (or in a
+  // later walk in either direction) reads outside the `size` bytes.
   if (size < kHeader + 1 || Bytes(lp) != size || lp[size - 1] != kEof) return false;
-  const uint8_t* p = lp + kHeader;
-  const uint8_t* end = lp + size - 1;
+  size_t pos = kHeader;
+  const size_t end = size - 1;
   size_t count = 0;
-  while (p < end) {
+  while (pos < end) {
+    const uint8_t* p = lp + pos;
+    size_t left = end - pos;
     uint8_t b = p[0];
     if (b == kEof) return false;
     size_t need = 1;
     if ((b & k12BitStrMask) == k12BitStr || (b & k13BitIntMask) == k13BitInt) need = 2;
     if (b == k32BitStr) need = 5;
-    if (p + need > end) return false;
+    if (need > left) return false;
     size_t len = EncodedLength(p);
-    if (len == 0 || p + len + BacklenSize(len) > end) return false;
-    if (GetBacklen(p + len + BacklenSize(len)) != len) return false;
-    p += len + BacklenSize(len);
+    if (len == 0 || len > left) return false;
+    size_t backlen = BacklenSize(len);
+    if (backlen > left - len) return false;
+    uint8_t expected[5];
+    PutBacklen(expected, len);
+    if (std::memcmp(p + len, expected, backlen) != 0) return false;
+    pos += len + backlen;
     ++count;
   }
-  if (p != end) return false;
   uint16_t header_count = GetCount(lp);
   return header_count == kCountUnknown || header_count == count;
 }

@@ -74,7 +74,10 @@ uint8_t* DeleteRange(uint8_t* lp, int64_t index, size_t count);
 // (skip+1)-th element (skip=1 searches the keys of key/value pairs). Null if none.
 uint8_t* Find(uint8_t* lp, uint8_t* p, std::string_view s, unsigned skip);
 
-// Checks that `size` bytes at `lp` form a well-formed listpack (for data from outside).
+// Checks that `size` bytes at `lp` form a well-formed listpack (for data from outside, such
+// as an RDB file): the header's size, every element's encoding, length and backlen, the
+// terminator, and the header's count (unless 65535, "unknown"). Reads only those bytes.
+// A listpack that passes can be walked both ways and changed by every function here.
 bool Validate(const uint8_t* lp, size_t size);
 
 }  // namespace cinnabar::core::lp

@@ -74,6 +74,12 @@ Quicklist* Quicklist::Clone() const {
   return ql;
 }
 
+void Quicklist::AppendNode(uint8_t* lp) {
+  size_t n = lp::Length(lp);
+  LinkAfter(tail_, NewNode(lp, static_cast<uint32_t>(n)));
+  count_ += n;
+}
+
 size_t Quicklist::AllocatedBytes() const {
   size_t total = base::UsableSize(this);
   for (Node* n = head_; n != nullptr; n = n->next) {

@@ -60,6 +60,9 @@ class Quicklist {
   uint8_t* ReleaseListpack();
   // A deep copy.
   Quicklist* Clone() const;
+  // Adds `lp` as a new node after the tail, whatever its size (an RDB loader adopting the
+  // nodes it read). Ownership moves. REQUIRES: `lp` is valid and not empty.
+  void AppendNode(uint8_t* lp);
 
   size_t count() const { return count_; }
   size_t node_count() const { return nodes_; }

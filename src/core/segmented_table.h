@@ -71,6 +71,13 @@ class SegmentedTable {
   // returns the position to continue from; `*done` is set when the table was finished.
   uint64_t Scan(uint64_t cursor, size_t count, base::FunctionRef<void(Element*)> visit,
                 bool* done) const;
+  // Visits every element of the segment whose hash range covers `hash`, and returns that
+  // range: [*begin, *end), where `*last` says the range ends the hash space (*end is then
+  // 0). Segments only ever split into halves of their range, never merge, so a range once
+  // visited stays a union of whole segments (snapshots rely on it). The visitor must not
+  // change the table.
+  void VisitSegment(uint64_t hash, base::FunctionRef<void(Element*)> visit, uint64_t* begin,
+                    uint64_t* end, bool* last) const;
   // Visits every element. The visitor must not change the table.
   void ForEach(base::FunctionRef<void(Element*)> visit) const;
   // A random element, or null when empty. `random` is any 64-bit random value source.

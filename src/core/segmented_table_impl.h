@@ -367,6 +367,17 @@ uint64_t SegmentedTable<T>::Scan(uint64_t cursor, size_t count,
 }
 
 template <typename T>
+void SegmentedTable<T>::VisitSegment(uint64_t hash, base::FunctionRef<void(Element*)> visit,
+                                     uint64_t* begin, uint64_t* end, bool* last) const {
+  size_t di = DirIndex(hash);
+  const Segment* s = dir_[di];
+  SegmentRange(di, begin, end, last);
+  for (uint32_t j = 0; j < s->capacity; ++j) {
+    if (s->full(j)) visit(detail::Untag<T>(s->slots()[j]));
+  }
+}
+
+template <typename T>
 void SegmentedTable<T>::ForEach(base::FunctionRef<void(Element*)> visit) const {
   for (size_t i = 0; i < dir_.size();) {
     const Segment* s = dir_[i];

@@ -10,6 +10,7 @@
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
 #include "engine/invoke.h"
+#include "engine/journal.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -280,6 +281,7 @@ void Batch::RunTransaction(Client& c, protocol::ReplyBuilder& rb, ExecMode mode)
   w.shard().set_now_ms(now);
   for (unsigned s : shards_) engine_.shard(s).set_now_ms(now);
   rb.ArrayHeader(items_.size());
+  JournalScope journal(engine_.journal());  // one MULTI/EXEC for all its writes
   Caller caller{.db = c.db, .resp = c.resp, .flags = kCallInMulti, .client = &c, .origin = &c,
                 .home = home_};
   for (const Item& it : items_) {

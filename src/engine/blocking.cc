@@ -7,6 +7,7 @@
 #include "engine/command_context.h"
 #include "engine/database.h"
 #include "engine/engine.h"
+#include "engine/journal.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
 
@@ -132,6 +133,7 @@ void OnTimeout(const std::shared_ptr<Waiter>& w) {
 void OnServed(const std::shared_ptr<Waiter>& w, const base::IoBuf& reply) {
   Client& c = *w->client;
   if (c.alive()) c.Reply().Raw(reply.view());
+  c.MarkWrote();  // what served it was journaled on another thread
   LeaveBlocked(c, w);
   c.EndAwait();
 }
@@ -166,7 +168,11 @@ void MoveAcross(Engine& eng, unsigned from, const std::shared_ptr<Waiter>& w,
     protocol::ReplyBuilder rb(reply.get(), w->resp, &worker);
     CommandContext ctx(w->cmd, w->args, &rb, &worker, nullptr, &shard, w->db,
                        ExecMode::kRemote, shard.now_ms());
-    base::OpStatus st = w->ops->put(ctx, element);
+    base::OpStatus st;
+    {
+      JournalFrame journal(eng.journal(), ctx);
+      st = w->ops->put(ctx, element);
+    }
     if (st == base::OpStatus::kOk) {
       if (shard.has_ready_keys()) ServeReadyKeys(shard, worker);
     } else {
@@ -177,7 +183,10 @@ void MoveAcross(Engine& eng, unsigned from, const std::shared_ptr<Waiter>& w,
         protocol::ReplyBuilder rb_back(&unused, w->resp);
         CommandContext back(w->cmd, w->args, &rb_back, &src_worker, nullptr, &src, w->db,
                             ExecMode::kRemote, src.now_ms());
-        w->ops->give_back(back, key, element);
+        {
+          JournalFrame journal(src_worker.engine().journal(), back);
+          w->ops->give_back(back, key, element);
+        }
         if (src.has_ready_keys()) ServeReadyKeys(src, src_worker);
       });
     }
@@ -213,10 +222,18 @@ void ServeKey(Shard& shard, Worker& worker, std::span<const unsigned> held, int 
     }
     list->pop_front();
     if (readiness == Readiness::kReady) {
-      w->ops->serve(ctx, key);
+      {
+        JournalFrame journal(eng.journal(), ctx);
+        w->ops->serve(ctx, key);
+      }
       eng.Post(w->home, [w, reply] { OnServed(w, *reply); });
     } else {
-      MoveAcross(eng, shard.index(), w, key, w->ops->take(ctx, key));
+      std::string taken;
+      {
+        JournalFrame journal(eng.journal(), ctx);
+        taken = w->ops->take(ctx, key);
+      }
+      MoveAcross(eng, shard.index(), w, key, std::move(taken));
     }
   }
   db.waiters()->EraseIfEmpty(key);

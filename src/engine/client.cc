@@ -5,6 +5,7 @@
 #include "engine/blocking.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
+#include "engine/journal.h"
 #include "engine/pipeline_run.h"
 #include "engine/transaction.h"
 #include "engine/batch.h"
@@ -142,9 +143,30 @@ void Client::ProcessInput() {
   if (transport_ != nullptr) {
     // Keep a large idle query buffer from pinning memory (Redis's clientsCron does this).
     if (!awaiting_) transport_->input().ShrinkIfIdle(32 * 1024);
-    transport_->Flush();
+    FlushReplies();
   }
   Unref();
+}
+
+void Client::FlushReplies() {
+  if (transport_ == nullptr) return;
+  Journal& journal = worker_->engine().journal();
+  if (wrote_ && journal.sync_acks()) {
+    uint64_t target = journal.appended();
+    if (journal.durable() < target) {
+      held_for_sync_ = true;
+      worker_->HoldUntilDurable(this, target);
+      return;
+    }
+  }
+  wrote_ = false;
+  if (!held_for_sync_) transport_->Flush();
+}
+
+void Client::ReleaseHeldOutput() {
+  held_for_sync_ = false;
+  wrote_ = false;
+  if (transport_ != nullptr) transport_->Flush();
 }
 
 void Client::OnPeerClosed() {

@@ -89,6 +89,14 @@ class Client {
   bool EnforceOutputLimit();
   // Closes the client for being over its output limit, logging it (once).
   void CloseOverOutputLimit();
+  // --- Acknowledged once durable (engine/journal.h, appendfsync always) ---
+  // The client ran something that may have written (or got a reply from another thread):
+  // its next replies wait for the journal to be durable.
+  void MarkWrote() { wrote_ = true; }
+  // Sends the output at the end of this loop turn, or holds it until durable.
+  void FlushReplies();
+  // The journal is durable far enough: sends what was held.
+  void ReleaseHeldOutput();
   ClientClass output_class() const;
 
   Worker& worker() { return *worker_; }
@@ -136,6 +144,8 @@ class Client {
   base::IoBuf scratch_;  // replies to a closed connection go here and are dropped
   int refs_ = 1;         // the transport's
   bool awaiting_ = false;
+  bool wrote_ = false;        // since the last reply that was let go
+  bool held_for_sync_ = false;  // output held by the worker until durable
   bool close_after_reply_ = false;
   bool in_process_ = false;
   bool peer_closed_ = false;

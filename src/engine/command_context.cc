@@ -5,6 +5,7 @@
 
 #include "engine/blocking.h"
 #include "engine/engine.h"
+#include "engine/journal.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
@@ -57,6 +58,20 @@ bool CommandContext::HoldsAll() const {
 Shard& CommandContext::shard_at(unsigned i) { return worker_->engine().shard(i); }
 
 Engine& CommandContext::engine() { return worker_->engine(); }
+
+void CommandContext::RecordAs(std::span<const std::string_view> args) const {
+  if (JournalFrame* f = JournalFrame::Current()) f->RecordAs(args, db_index_);
+}
+
+void CommandContext::RecordAsIn(int db, std::span<const std::string_view> args) const {
+  if (JournalFrame* f = JournalFrame::Current()) f->RecordAs(args, db);
+}
+
+void CommandContext::RecordSelf() const {
+  if (JournalFrame* f = JournalFrame::Current()) f->RecordSelf();
+}
+
+bool CommandContext::journaling() const { return JournalFrame::Current() != nullptr; }
 
 const ServerConfig& CommandContext::config() const { return worker_->config(); }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string_view>
@@ -106,6 +107,21 @@ class CommandContext {
   bool deferred() const { return deferred_; }
   // The handler will reply later (the client awaits that); for EXEC's locked run.
   void Defer() { deferred_ = true; }
+
+  // --- The journal (engine/journal.h) ---
+  // Records `args` (in this command's database, or `db`) instead of the command itself: for
+  // commands whose verbatim form would replay to different data (relative times, random
+  // picks, served blocking pops). Several calls record several commands. No-op when
+  // nothing reads the journal.
+  void RecordAs(std::span<const std::string_view> args) const;
+  void RecordAs(std::initializer_list<std::string_view> args) const {
+    RecordAs(std::span<const std::string_view>(args.begin(), args.size()));
+  }
+  void RecordAsIn(int db, std::span<const std::string_view> args) const;
+  // Records the command itself although it changed no key (FUNCTION LOAD).
+  void RecordSelf() const;
+  // Whether anything reads the journal (to skip building what RecordAs would record).
+  bool journaling() const;
 
   // --- The caller (engine/invoke.h) ---
   uint32_t call_flags() const { return call_flags_; }

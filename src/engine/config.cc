@@ -198,6 +198,43 @@ std::string GetNotifyFlags(const ServerConfig& cfg) {
   return FormatNotifyFlags(cfg.notify_keyspace_events);
 }
 
+// save "<seconds> <changes> ..." (or "" for none).
+std::string SetSave(ServerConfig& cfg, std::span<const std::string> args) {
+  if (args.size() == 1 && args[0].empty()) args = {};
+  if (args.size() % 2 != 0) return std::string(errors::kConfigSaveParams);
+  std::vector<ServerConfig::SavePoint> points;
+  for (size_t i = 0; i < args.size(); i += 2) {
+    int64_t seconds, changes;
+    if (!base::ParseInt64(args[i], &seconds) || !base::ParseInt64(args[i + 1], &changes) ||
+        seconds < 0 || changes < 0) {
+      return std::string(errors::kConfigSaveParams);
+    }
+    points.push_back({seconds, changes});
+  }
+  cfg.save_points = std::move(points);
+  return {};
+}
+
+std::string GetSave(const ServerConfig& cfg) {
+  std::string out;
+  for (const ServerConfig::SavePoint& p : cfg.save_points) {
+    if (!out.empty()) out += ' ';
+    out += std::to_string(p.seconds) + ' ' + std::to_string(p.changes);
+  }
+  return out;
+}
+
+// A file name without a path (dbfilename, appendfilename), as Redis requires.
+template <auto Member, const std::string_view* Error>
+std::string SetFileName(ServerConfig& cfg, std::span<const std::string> args) {
+  if (args[0].find('/') != std::string::npos) return std::string(*Error);
+  cfg.*Member = args[0];
+  return {};
+}
+
+constexpr std::string_view kFsyncPolicies[] = {"always", "everysec", "no"};
+constexpr std::string_view kSanitizeModes[] = {"no", "yes", "clients"};
+
 constexpr Directive kDirectives[] = {
     {"port", 0, SetInt<&ServerConfig::port, 0, 65535>, GetInt<&ServerConfig::port>},
     {"bind", kMultiArg, SetBind, GetBind},
@@ -265,6 +302,48 @@ constexpr Directive kDirectives[] = {
      GetInt<&ServerConfig::zset_max_listpack_value>},
     {"list-max-ziplist-size", kAlias, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
+    {"save", kMultiArg | kAddsInFile, SetSave, GetSave},
+    {"dbfilename", kProtectedConfig, SetFileName<&ServerConfig::dbfilename, &errors::kConfigDbFileNamePath>,
+     GetString<&ServerConfig::dbfilename>},
+    {"rdbcompression", 0, SetBool<&ServerConfig::rdbcompression>,
+     GetBool<&ServerConfig::rdbcompression>},
+    {"rdbchecksum", kImmutable, SetBool<&ServerConfig::rdbchecksum>,
+     GetBool<&ServerConfig::rdbchecksum>},
+    {"stop-writes-on-bgsave-error", 0, SetBool<&ServerConfig::stop_writes_on_bgsave_error>,
+     GetBool<&ServerConfig::stop_writes_on_bgsave_error>},
+    {"rdb-del-sync-files", 0, SetBool<&ServerConfig::rdb_del_sync_files>,
+     GetBool<&ServerConfig::rdb_del_sync_files>},
+    {"rdb-save-incremental-fsync", 0, SetBool<&ServerConfig::rdb_save_incremental_fsync>,
+     GetBool<&ServerConfig::rdb_save_incremental_fsync>},
+    {"rdb-key-save-delay", 0, SetInt<&ServerConfig::rdb_key_save_delay, INT_MIN, INT_MAX>,
+     GetInt<&ServerConfig::rdb_key_save_delay>},
+    {"sanitize-dump-payload", 0,
+     SetEnum<int, &ServerConfig::sanitize_dump_payload, kSanitizeModes, 3>,
+     GetEnum<int, &ServerConfig::sanitize_dump_payload, kSanitizeModes>},
+    {"appendonly", 0, SetBool<&ServerConfig::appendonly>, GetBool<&ServerConfig::appendonly>},
+    {"appendfilename", kImmutable, SetFileName<&ServerConfig::appendfilename, &errors::kConfigAofFileNamePath>,
+     GetString<&ServerConfig::appendfilename>},
+    {"appenddirname", kImmutable, SetFileName<&ServerConfig::appenddirname, &errors::kConfigAofDirNamePath>,
+     GetString<&ServerConfig::appenddirname>},
+    {"appendfsync", 0,
+     SetEnum<ServerConfig::Fsync, &ServerConfig::appendfsync, kFsyncPolicies, 3>,
+     GetEnum<ServerConfig::Fsync, &ServerConfig::appendfsync, kFsyncPolicies>},
+    {"no-appendfsync-on-rewrite", 0, SetBool<&ServerConfig::no_appendfsync_on_rewrite>,
+     GetBool<&ServerConfig::no_appendfsync_on_rewrite>},
+    {"auto-aof-rewrite-percentage", 0,
+     SetInt<&ServerConfig::auto_aof_rewrite_percentage, 0, INT_MAX>,
+     GetInt<&ServerConfig::auto_aof_rewrite_percentage>},
+    {"auto-aof-rewrite-min-size", 0,
+     SetMemory<&ServerConfig::auto_aof_rewrite_min_size, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::auto_aof_rewrite_min_size>},
+    {"aof-load-truncated", 0, SetBool<&ServerConfig::aof_load_truncated>,
+     GetBool<&ServerConfig::aof_load_truncated>},
+    {"aof-use-rdb-preamble", 0, SetBool<&ServerConfig::aof_use_rdb_preamble>,
+     GetBool<&ServerConfig::aof_use_rdb_preamble>},
+    {"aof-timestamp-enabled", 0, SetBool<&ServerConfig::aof_timestamp_enabled>,
+     GetBool<&ServerConfig::aof_timestamp_enabled>},
+    {"aof-rewrite-incremental-fsync", 0, SetBool<&ServerConfig::aof_rewrite_incremental_fsync>,
+     GetBool<&ServerConfig::aof_rewrite_incremental_fsync>},
     {"enable-debug-command", kImmutable,
      SetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies, 3>,
      GetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies>},
@@ -278,48 +357,41 @@ constexpr Directive kDirectives[] = {
 constexpr std::string_view kRedisDirectives[] = {
     "unixsocket", "unixsocketperm", "supervised", "syslog-enabled", "syslog-ident",
     "syslog-facility", "crash-log-enabled", "crash-memcheck-enabled", "always-show-logo",
-    "set-proc-title", "proc-title-template", "locale-collate", "save", "stop-writes-on-bgsave-error",
-    "rdbcompression", "rdbchecksum", "sanitize-dump-payload", "dbfilename",
-    "rdb-del-sync-files", "replicaof", "slaveof", "masterauth", "masteruser",
-    "replica-serve-stale-data", "replica-read-only", "repl-diskless-sync",
+    "set-proc-title", "proc-title-template", "locale-collate", "replicaof", "slaveof", "masterauth",
+    "masteruser", "replica-serve-stale-data", "replica-read-only", "repl-diskless-sync",
     "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-diskless-load",
     "repl-ping-replica-period", "repl-timeout", "repl-disable-tcp-nodelay", "repl-backlog-size",
     "repl-backlog-ttl", "replica-priority", "propagation-error-behavior",
     "replica-ignore-disk-write-errors", "replica-announced", "min-replicas-to-write",
-    "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port", "tracking-table-max-keys",
-    "acllog-max-len", "aclfile", "rename-command", "maxmemory", "maxmemory-policy",
-    "maxmemory-samples", "maxmemory-eviction-tenacity", "replica-ignore-maxmemory",
-    "active-expire-effort", "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
-    "lazyfree-lazy-server-del", "replica-lazy-flush", "lazyfree-lazy-user-del",
-    "lazyfree-lazy-user-flush", "io-threads", "io-threads-do-reads", "oom-score-adj",
-    "oom-score-adj-values", "disable-thp", "appendonly", "appendfilename", "appenddirname",
-    "appendfsync", "no-appendfsync-on-rewrite", "auto-aof-rewrite-percentage",
-    "auto-aof-rewrite-min-size", "aof-load-truncated", "aof-use-rdb-preamble", "aof-timestamp-enabled",
-    "shutdown-timeout", "shutdown-on-sigint", "shutdown-on-sigterm",
-    "cluster-enabled", "cluster-config-file", "cluster-node-timeout",
-    "cluster-port", "cluster-replica-validity-factor", "cluster-migration-barrier",
-    "cluster-allow-replica-migration", "cluster-require-full-coverage",
+    "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port",
+    "tracking-table-max-keys", "acllog-max-len", "aclfile", "rename-command", "maxmemory",
+    "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity",
+    "replica-ignore-maxmemory", "active-expire-effort", "lazyfree-lazy-eviction",
+    "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "replica-lazy-flush",
+    "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "io-threads", "io-threads-do-reads",
+    "oom-score-adj", "oom-score-adj-values", "disable-thp", "shutdown-timeout",
+    "shutdown-on-sigint", "shutdown-on-sigterm", "cluster-enabled", "cluster-config-file",
+    "cluster-node-timeout", "cluster-port", "cluster-replica-validity-factor",
+    "cluster-migration-barrier", "cluster-allow-replica-migration", "cluster-require-full-coverage",
     "cluster-replica-no-failover", "cluster-allow-reads-when-down",
-    "cluster-allow-pubsubshard-when-down", "cluster-link-sendbuf-limit", "cluster-announce-hostname",
-    "cluster-preferred-endpoint-type", "cluster-announce-ip", "cluster-announce-port",
-    "cluster-announce-bus-port", "cluster-announce-tls-port", "slowlog-log-slower-than",
-    "slowlog-max-len", "latency-monitor-threshold",
-    "list-compress-depth", "hll-sparse-max-bytes",
-    "stream-node-max-bytes", "stream-node-max-entries", "activerehashing",
-    "max-new-connections-per-cycle", "dynamic-hz",
-    "aof-rewrite-incremental-fsync", "rdb-save-incremental-fsync", "lfu-log-factor",
-    "lfu-decay-time", "activedefrag", "active-defrag-ignore-bytes", "active-defrag-threshold-lower",
-    "active-defrag-threshold-upper", "active-defrag-cycle-min", "active-defrag-cycle-max",
-    "active-defrag-max-scan-fields", "jemalloc-bg-thread", "server_cpulist", "bio_cpulist",
-    "aof_rewrite_cpulist", "bgsave_cpulist", "ignore-warnings", "tls-port", "tls-cert-file",
-    "tls-key-file", "tls-key-file-pass", "tls-client-cert-file", "tls-client-key-file",
-    "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file", "tls-ca-cert-dir",
-    "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols", "tls-ciphers",
-    "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
-    "tls-session-cache-size", "tls-session-cache-timeout",
-    "enable-module-command", "loadmodule", "user", "maxmemory-clients", "lazyfree-lazy-user-flush",
-    "latency-tracking", "latency-tracking-info-percentiles",
-    "repl-diskless-sync-period", "socket-mark-id", "hide-user-data-from-log",
+    "cluster-allow-pubsubshard-when-down", "cluster-link-sendbuf-limit",
+    "cluster-announce-hostname", "cluster-preferred-endpoint-type", "cluster-announce-ip",
+    "cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-tls-port",
+    "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
+    "list-compress-depth", "hll-sparse-max-bytes", "stream-node-max-bytes",
+    "stream-node-max-entries", "activerehashing", "max-new-connections-per-cycle", "dynamic-hz",
+    "lfu-log-factor", "lfu-decay-time", "activedefrag", "active-defrag-ignore-bytes",
+    "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-defrag-cycle-min",
+    "active-defrag-cycle-max", "active-defrag-max-scan-fields", "jemalloc-bg-thread",
+    "server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist", "ignore-warnings",
+    "tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
+    "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file",
+    "tls-ca-cert-dir", "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols",
+    "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
+    "tls-session-cache-size", "tls-session-cache-timeout", "enable-module-command", "loadmodule",
+    "user", "maxmemory-clients", "lazyfree-lazy-user-flush", "latency-tracking",
+    "latency-tracking-info-percentiles", "repl-diskless-sync-period", "socket-mark-id",
+    "hide-user-data-from-log",
 };
 
 }  // namespace
@@ -414,6 +486,15 @@ Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string
   }
   std::lock_guard lock(mu_);
   ServerConfig next = *current_;
+  // Redis compat: a directive that adds in files (save) replaces its default at its first
+  // line and adds to what the lines before gave at each later one.
+  std::vector<std::string> added;
+  const bool reset = args.size() == 1 && args[0].empty();
+  if ((d->flags & kAddsInFile) && !seen_in_file_.insert(std::string(d->name)).second && !reset) {
+    if (!protocol::SplitArgs(d->get(next), &added)) return Status::Error("Invalid argument");
+    added.insert(added.end(), args.begin(), args.end());
+    args = added;
+  }
   std::string err = d->set(next, args);
   if (!err.empty()) return Status::Error(err);
   current_ = std::make_shared<const ServerConfig>(std::move(next));

@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -76,6 +77,33 @@ struct ServerConfig {
   // Positive: elements per list node; -1..-5: node size limit of 4, 8, 16, 32, 64 KB.
   int64_t list_max_listpack_size = -2;
 
+  // --- Persistence (persistence/) ---
+  // save <seconds> <changes> ...: a snapshot once that many changes are that old.
+  struct SavePoint {
+    int64_t seconds;
+    int64_t changes;
+  };
+  std::vector<SavePoint> save_points = {{3600, 1}, {300, 100}, {60, 10000}};
+  std::string dbfilename = "dump.rdb";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stop_writes_on_bgsave_error = true;
+  bool rdb_del_sync_files = false;
+  bool rdb_save_incremental_fsync = true;
+  int64_t rdb_key_save_delay = 0;  // microseconds per key (tests)
+  int sanitize_dump_payload = 0;   // no, yes, clients
+  bool appendonly = false;
+  std::string appendfilename = "appendonly.aof";
+  std::string appenddirname = "appendonlydir";
+  enum class Fsync { kAlways, kEverySec, kNo } appendfsync = Fsync::kEverySec;
+  bool no_appendfsync_on_rewrite = false;
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL * 1024 * 1024;
+  bool aof_load_truncated = true;
+  bool aof_use_rdb_preamble = true;
+  bool aof_timestamp_enabled = false;
+  bool aof_rewrite_incremental_fsync = true;
+
   // Not directives: where the configuration came from.
   std::string config_file;  // absolute path, or empty
 
@@ -96,6 +124,8 @@ enum DirectiveFlag : uint32_t {
   kMultiArg = 1u << 1,   // takes several arguments ("bind a b"); CONFIG SET splits on spaces
   kAlias = 1u << 2,      // an old name of another directive
   kProtectedConfig = 1u << 3,  // CONFIG SET only as enable-protected-configs allows
+  // Configuration files: the first line replaces the default, later ones add to it (save).
+  kAddsInFile = 1u << 4,
 };
 
 // The supported directives, and the Redis directives we recognise but do not support yet
@@ -140,6 +170,7 @@ class ConfigStore {
  private:
   mutable std::mutex mu_;
   std::shared_ptr<const ServerConfig> current_;
+  std::set<std::string> seen_in_file_;  // kAddsInFile directives applied by ApplyLine
 };
 
 }  // namespace cinnabar::engine

@@ -14,12 +14,13 @@ using core::Value;
 
 bool Database::IsExpired(const Entry* e) const {
   // Redis compat: a key expires once the clock is strictly past its time.
-  return e->has_expire() && shard_->now_ms() > e->expire_ms();
+  return e->has_expire() && shard_->now_ms() > e->expire_ms() && !shard_->expiry_paused();
 }
 
 Database::Ref Database::Find(std::string_view key) {
   Ref ref;
   ref.hash = KeyTable::Hash(key);
+  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeAccess(*this, ref.hash);
   Entry* e = table_.Find(key, ref.hash, &ref.where);
   if (e == nullptr) return ref;
   if (IsExpired(e)) {
@@ -34,6 +35,7 @@ Database::Ref Database::Find(std::string_view key) {
 Database::Ref Database::FindNoTouch(std::string_view key) {
   Ref ref;
   ref.hash = KeyTable::Hash(key);
+  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeAccess(*this, ref.hash);
   Entry* e = table_.Find(key, ref.hash, &ref.where);
   if (e == nullptr) return ref;
   if (IsExpired(e)) {
@@ -70,6 +72,7 @@ bool Database::ExistsNoTouch(std::string_view key) {
 
 Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
                      int64_t expire_ms) {
+  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeAccess(*this, hash);
   Entry* e = Entry::Create(key, expire_ms, value, shard_->lru_clock());
   table_.Insert(hash, e);
   Publish(KeyEvent::kAdded, e->key());
@@ -171,12 +174,14 @@ void Database::MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_
 }
 
 void Database::Clear() {
+  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeBulkChange(*this);
   if (table_.size() > 0) shard_->events().PublishFlush(*this);
   table_.Clear();
   ResetCursors();
 }
 
 core::KeyTable Database::TakeTable() {
+  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeBulkChange(*this);
   if (table_.size() > 0) shard_->events().PublishFlush(*this);
   core::KeyTable old(std::move(table_));
   ResetCursors();
@@ -191,6 +196,10 @@ void Database::ResetCursors() {
 }
 
 void Database::SwapContents(Database& other) {
+  if (SnapshotGuard* g = shard_->snapshot_guard()) {
+    g->BeforeBulkChange(*this);
+    g->BeforeBulkChange(other);
+  }
   std::swap(table_, other.table_);
   std::swap(expire_cursor, other.expire_cursor);
   std::swap(maintain_cursor, other.maintain_cursor);

@@ -12,6 +12,7 @@
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/invoke.h"
+#include "engine/journal.h"
 #include "engine/pipeline_run.h"
 #include "engine/transaction.h"
 #include "engine/shard.h"
@@ -49,6 +50,12 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
       text = c.worker().engine().busy_script.load() == Engine::kBusyFunction
                  ? errors::kBusyFunction
                  : errors::kBusyScript;
+      break;
+    case Verdict::kLoading:
+      text = errors::kLoading;
+      break;
+    case Verdict::kMisconf:
+      text = errors::kMisconfRdb;
       break;
     default:
       text = errors::kDebugNotAllowed;
@@ -110,6 +117,15 @@ Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
       !(cmd->spec->flags & kAllowBusy)) {
     return Verdict::kBusy;
   }
+  Engine& eng = c.worker().engine();
+  if (eng.loading.load(std::memory_order_relaxed) && !(cmd->spec->flags & kLoading)) {
+    return Verdict::kLoading;
+  }
+  // Redis compat: PING is refused too, so a health check notices.
+  if (eng.refuse_writes.load(std::memory_order_relaxed) &&
+      ((cmd->spec->flags & kWrite) || cmd->name == "ping")) {
+    return Verdict::kMisconf;
+  }
   return Verdict::kOk;
 }
 
@@ -154,7 +170,10 @@ std::shared_ptr<Waiter> ExecuteRemote(Worker& w, const CommandEntry& cmd,
 void Execute(CommandContext& ctx, Worker& w) {
   int64_t start = base::MonotonicUs();
   int64_t errors_before = w.stats().error_replies.Get();
-  ctx.command().spec->handler(ctx);
+  {
+    JournalFrame journal(w.engine().journal(), ctx);
+    ctx.command().spec->handler(ctx);
+  }
   int64_t elapsed = base::MonotonicUs() - start;
   CommandStats& cs = w.stats().commands[ctx.command().id];
   cs.calls.Inc();
@@ -170,6 +189,7 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
   if (!Admit(c, cmd, unknown_sub, args)) return;
   c.last_command = cmd;
+  if (!(cmd->spec->flags & kReadOnly)) c.MarkWrote();  // its reply may wait for an fsync
   ++c.commands_run;
   if (c.in_multi() && !(cmd->spec->flags & kRunsInMulti)) {
     if (cmd->spec->flags & kNoMulti) {

@@ -38,7 +38,9 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
 // --- The pieces Dispatch is made of, shared with batches and pipeline runs ---
 
 // Redis's checks before a command runs, in Redis's order.
-enum class Verdict { kOk, kUnknown, kArity, kNoAuth, kProtected, kSubscribed, kBusy };
+enum class Verdict {
+  kOk, kUnknown, kArity, kNoAuth, kProtected, kSubscribed, kBusy, kLoading, kMisconf
+};
 Verdict Check(Client& c, const CommandEntry* cmd, size_t argc);
 
 // Whether the command needs every shard locked: declared so (kAllShards), or its

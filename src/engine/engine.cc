@@ -14,6 +14,15 @@ Engine::Engine(ConfigStore* config, const Registry* registry, unsigned threads)
     workers_.push_back(std::make_unique<Worker>(this, i, cfg->databases, registry->size()));
     workers_.back()->SetConfig(cfg);
   }
+  // appendfsync always: each fsync releases the replies that waited for it, on every
+  // thread that has some.
+  journal_.SetDurableListener([this](uint64_t) {
+    for (auto& w : workers_) {
+      if (!w->has_sync_waiters()) continue;
+      Worker* worker = w.get();
+      Post(worker->index(), [worker] { worker->ReleaseSyncWaiters(); });
+    }
+  });
   std::random_device rd;
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
   static constexpr char kHex[] = "0123456789abcdef";

@@ -16,6 +16,7 @@
 #include "base/task.h"
 #include "engine/config.h"
 #include "engine/extension.h"
+#include "engine/journal.h"
 #include "engine/pubsub.h"
 #include "engine/registry.h"
 
@@ -43,8 +44,10 @@ class Messenger {
 class ServerHooks {
  public:
   virtual ~ServerHooks() = default;
-  // Stops the server (SHUTDOWN): stop accepting, finish, exit 0.
-  virtual void RequestShutdown() = 0;
+  // Stops the server (SHUTDOWN): stop accepting, finish, exit 0. Whether it saves first:
+  // as the save points say (SIGTERM's rule), or as SHUTDOWN SAVE / NOSAVE asked.
+  enum class ShutdownSave { kAsConfigured, kSave, kNoSave };
+  virtual void RequestShutdown(ShutdownSave save = ShutdownSave::kAsConfigured) = 0;
   // Applies configuration changes that involve the server (listeners, logging). Returns
   // an empty string, or the reason and the culprit directive.
   virtual std::string ApplyConfig(const ServerConfig& old, const ServerConfig& next,
@@ -101,6 +104,11 @@ class Engine {
   // kAllowBusy answer -BUSY (engine/dispatcher.h).
   enum BusyScript : int { kNotBusy = 0, kBusyEval = 1, kBusyFunction = 2 };
   std::atomic<int> busy_script{kNotBusy};
+  // Start-up loading (persistence/): commands not flagged kLoading answer -LOADING.
+  std::atomic<bool> loading{false};
+  // stop-writes-on-bgsave-error (persistence/): the last save failed, writes answer
+  // -MISCONF.
+  std::atomic<bool> refuse_writes{false};
   // DEBUG SET-ACTIVE-EXPIRE.
   std::atomic<bool> active_expire{true};
   const std::string& run_id() const { return run_id_; }
@@ -108,6 +116,8 @@ class Engine {
   ExtensionSlots& extensions() { return extensions_; }
   // Who subscribes to what, on which thread (engine/pubsub.h).
   PubSubDirectory& pubsub() { return pubsub_; }
+  // Every effect on the keyspace, for the AOF and replicas (engine/journal.h).
+  Journal& journal() { return journal_; }
 
  private:
   ConfigStore* config_;
@@ -116,6 +126,7 @@ class Engine {
   ServerHooks* hooks_ = nullptr;
   ExtensionSlots extensions_;  // outlives the workers, whose thread extensions use it
   PubSubDirectory pubsub_;     // outlives the workers, whose clients unsubscribe
+  Journal journal_;            // outlives the workers, whose shards record into it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};
   int64_t start_ms_;

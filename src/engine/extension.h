@@ -21,7 +21,7 @@ class Extension {
   virtual ~Extension() = default;
 };
 
-enum class ExtensionSlot : size_t { kScripting, kCount };
+enum class ExtensionSlot : size_t { kScripting, kPersistence, kCount };
 
 using MakeExtension = base::FunctionRef<std::unique_ptr<Extension>()>;
 

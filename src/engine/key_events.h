@@ -10,6 +10,7 @@
 // shard and are called only under that contract, so they need no locks of their own.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -77,8 +78,9 @@ class DirtyCounter : public KeyObserver {
   void OnFlush(Database& db) override;
   void OnSwap(Database&, Database&) override { changes_.Inc(); }
   int64_t changes() const { return changes_.Get(); }
-  // A save took everything so far.
+  // A save took everything so far / the first `n` changes.
   void Reset() { changes_.Set(0); }
+  void Subtract(int64_t n) { changes_.Set(std::max<int64_t>(0, changes_.Get() - n)); }
 
  private:
   base::Counter changes_;

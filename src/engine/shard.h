@@ -21,6 +21,7 @@
 #include "engine/blocking.h"
 #include "engine/database.h"
 #include "engine/key_events.h"
+#include "engine/snapshot_guard.h"
 #include "engine/watch.h"
 
 namespace cinnabar::engine {
@@ -55,6 +56,14 @@ class Shard {
   KeyEvents& events() { return events_; }
   DirtyCounter& dirty() { return dirty_; }
   WatchTable& watches() { return watches_; }
+
+  // --- A snapshot in progress (engine/snapshot_guard.h), or null ---
+  SnapshotGuard* snapshot_guard() const { return snapshot_guard_; }
+  void set_snapshot_guard(SnapshotGuard* g) { snapshot_guard_ = g; }
+  // While data is loaded (start-up, DEBUG RELOAD) keys do not expire: a replayed command
+  // must see what it saw when it first ran (Redis compat).
+  bool expiry_paused() const { return expiry_paused_; }
+  void set_expiry_paused(bool paused) { expiry_paused_ = paused; }
 
   // The time the running command sees; set by the dispatcher before each command.
   int64_t now_ms() const { return now_ms_; }
@@ -128,6 +137,8 @@ class Shard {
   WatchTable watches_;
   int64_t now_ms_ = 0;
   uint64_t rng_;
+  SnapshotGuard* snapshot_guard_ = nullptr;
+  bool expiry_paused_ = false;
 
   std::atomic<uint32_t> incoming_shares_{0};
   std::atomic<uint32_t> spanning_waiters_{0};

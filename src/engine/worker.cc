@@ -11,10 +11,12 @@
 namespace cinnabar::engine {
 
 Worker::Worker(Engine* engine, unsigned index, int databases, size_t command_count)
-    : engine_(engine), index_(index), notifier_(this), shard_(index, databases) {
+    : engine_(engine), index_(index), notifier_(this),
+      journal_observer_(&engine->journal()), shard_(index, databases) {
   stats_.commands = std::vector<CommandStats>(command_count);
   shard_.events().Subscribe(&notifier_);
   shard_.events().SubscribeMisses(&notifier_);
+  shard_.events().Subscribe(&journal_observer_);
 }
 
 Worker::~Worker() = default;
@@ -24,6 +26,42 @@ Client* Worker::FindClient(uint64_t id) const {
     if (c->id() == id) return c;
   }
   return nullptr;
+}
+
+void Worker::HoldUntilDurable(Client* c, uint64_t offset) {
+  bool found = false;
+  for (SyncWaiter& w : sync_waiters_) {
+    if (w.client == c) {
+      w.offset = offset;
+      found = true;
+    }
+  }
+  if (!found) {
+    c->Ref();
+    sync_waiters_.push_back({c, offset});
+  }
+  sync_waiting_.store(true, std::memory_order_release);
+  // The fsync may have happened between the client's look and the flag: look again.
+  if (engine_->journal().durable() >= offset) ReleaseSyncWaiters();
+}
+
+void Worker::ReleaseSyncWaiters() {
+  uint64_t durable = engine_->journal().durable();
+  std::vector<SyncWaiter> still;
+  std::vector<Client*> done;
+  for (const SyncWaiter& w : sync_waiters_) {
+    if (w.offset <= durable) {
+      done.push_back(w.client);
+    } else {
+      still.push_back(w);
+    }
+  }
+  sync_waiters_ = std::move(still);
+  sync_waiting_.store(!sync_waiters_.empty(), std::memory_order_release);
+  for (Client* c : done) {
+    c->ReleaseHeldOutput();
+    c->Unref();
+  }
 }
 
 bool Worker::RunDeferred() {
@@ -98,6 +136,7 @@ void Worker::Cron() {
     int64_t peak = engine_->peak_used_memory.load(std::memory_order_relaxed);
     if (used > peak) engine_->peak_used_memory.store(used, std::memory_order_relaxed);
   }
+  for (auto& task : cron_tasks_) task();
 }
 
 void Worker::SampleRates() {

@@ -5,6 +5,7 @@
 // from any thread; everything else is reached from other threads only by posting a task.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -18,6 +19,7 @@
 #include "base/task.h"
 #include "engine/config.h"
 #include "engine/extension.h"
+#include "engine/journal.h"
 #include "engine/notify.h"
 #include "engine/pubsub.h"
 #include "engine/shard.h"
@@ -80,6 +82,9 @@ class Worker : public protocol::ErrorObserver {
   // Runs deferred tasks; the loop calls it before it sleeps. Returns whether any ran.
   bool RunDeferred();
 
+  // More periodic work of the layers above (persistence's save points), run after the
+  // engine's own at each cron.
+  void AddCronTask(std::function<void()> task) { cron_tasks_.push_back(std::move(task)); }
   // Periodic work, hz times a second: expiry, idle clients, statistics samples.
   void Cron();
 
@@ -102,6 +107,14 @@ class Worker : public protocol::ErrorObserver {
   // This thread's pub/sub subscribers (engine/pubsub.h).
   PubSubHub& pubsub() { return pubsub_; }
 
+  // --- Replies waiting for the journal to be durable (engine/journal.h, sync_acks) ---
+  // Holds `c`'s output until the journal is durable up to `offset`.
+  void HoldUntilDurable(Client* c, uint64_t offset);
+  // Any thread: whether some client here waits.
+  bool has_sync_waiters() const { return sync_waiting_.load(std::memory_order_acquire); }
+  // Sends the output of every client whose wait is over.
+  void ReleaseSyncWaiters();
+
  private:
   void SampleRates();
   void CloseIdleClients();
@@ -110,6 +123,7 @@ class Worker : public protocol::ErrorObserver {
   Engine* engine_;
   unsigned index_;
   Notifier notifier_;  // keyspace notifications of the shard's key events
+  JournalObserver journal_observer_;  // the journal's view of the shard's key events
   Shard shard_;
   std::shared_ptr<const ServerConfig> config_;
   WorkerStats stats_;
@@ -119,6 +133,13 @@ class Worker : public protocol::ErrorObserver {
   ExtensionSlots extensions_;
   PubSubHub pubsub_;
   std::function<void()> poll_io_;
+  std::vector<std::function<void()>> cron_tasks_;
+  struct SyncWaiter {
+    Client* client;
+    uint64_t offset;
+  };
+  std::vector<SyncWaiter> sync_waiters_;
+  std::atomic<bool> sync_waiting_{false};
 
   // Rate sampling (Redis's 16-sample instantaneous metrics).
   static constexpr int kSamples = 16;

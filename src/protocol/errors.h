@@ -170,6 +170,27 @@ inline constexpr std::string_view kInvalidArgumentsForCommand =
 inline constexpr std::string_view kConfigNotInteger = "argument couldn't be parsed into an integer";
 inline constexpr std::string_view kConfigNotMemory = "argument must be a memory value";
 inline constexpr std::string_view kConfigNotYesNo = "argument must be 'yes' or 'no'";
+inline constexpr std::string_view kConfigSaveParams = "Invalid save parameters";
+inline constexpr std::string_view kLoading = "LOADING Redis is loading the dataset in memory";
+inline constexpr std::string_view kMisconfRdb =
+    "MISCONF Redis is configured to save RDB snapshots, but it's currently unable to persist "
+    "to disk. Commands that may modify the data set are disabled, because this instance is "
+    "configured to report errors during writes if RDB snapshotting fails "
+    "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
+    "RDB error.";
+inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
+inline constexpr std::string_view kBgsaveScheduled = "Background saving scheduled";
+inline constexpr std::string_view kBgsaveStarted = "Background saving started";
+inline constexpr std::string_view kAofRewriteScheduled =
+    "Background append only file rewriting scheduled";
+inline constexpr std::string_view kAofRewriteStarted =
+    "Background append only file rewriting started";
+inline constexpr std::string_view kConfigDbFileNamePath =
+    "dbfilename can't be a path, just a filename";
+inline constexpr std::string_view kConfigAofFileNamePath =
+    "appendfilename can't be a path, just a filename";
+inline constexpr std::string_view kConfigAofDirNamePath =
+    "appenddirname can't be a path, just a dirname";
 inline constexpr std::string_view kConfigOutputLimitArity =
     "Wrong number of arguments in buffer limit configuration.";
 inline constexpr std::string_view kConfigOutputLimitClass =

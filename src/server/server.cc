@@ -14,9 +14,11 @@
 #include "base/logging.h"
 #include "base/memory.h"
 #include "base/wait.h"
+#include "commands/families.h"
 #include "commands/register_all.h"
 #include "engine/worker.h"
 #include "io/socket.h"
+#include "persistence/persistence.h"
 #include "protocol/errors.h"
 #include "server/session.h"
 
@@ -66,7 +68,8 @@ void Server::RunAt(unsigned thread, int64_t when_us, base::Task task) {
   threads_[thread].loop->RunAt(when_us, std::move(task));
 }
 
-void Server::RequestShutdown() {
+void Server::RequestShutdown(ShutdownSave save) {
+  shutdown_save_.store(static_cast<int>(save));
   shutting_down_.store(true);
   uint64_t one = 1;
   ssize_t n = write(shutdown_fd_, &one, sizeof(one));
@@ -239,6 +242,7 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
     SwitchListeners(std::move(fds));
   }
   if (old.loglevel != next.loglevel) base::SetLogLevel(next.loglevel);
+  persistence::Persistence::Of(*engine_).OnConfigChanged(0, old, next);
   return {};
 }
 
@@ -261,6 +265,9 @@ void Server::WaitForShutdown() {
       break;
     }
     if (fds[1].revents & POLLIN) {
+      uint64_t count;
+      ssize_t r = read(shutdown_fd_, &count, sizeof(count));
+      (void)r;
       base::LogWarning("User requested shutdown...");
       break;
     }
@@ -290,6 +297,10 @@ int Server::Run() {
 
   engine_ = std::make_unique<engine::Engine>(config_, &registry_, n);
   engine_->Wire(this, this);
+  commands::ConnectPersistence(*engine_);
+  persistence::Persistence& persist = persistence::Persistence::Of(*engine_);
+  engine_->loading.store(true);  // until the data on disk is in
+  engine_->worker(0).AddCronTask([&persist] { persist.Cron(0); });
 
   base::Status st = OpenListeners(*cfg, &listen_fds_);
   if (!st.ok()) {
@@ -317,9 +328,21 @@ int Server::Run() {
   }
   base::WaitUntilAtLeast(started_, n);
   base::LogNotice("Server initialized");
-  base::LogNotice("Ready to accept connections tcp");
+  persist.LoadAtStartup(0, [] { base::LogNotice("Ready to accept connections tcp"); });
 
-  WaitForShutdown();
+  while (true) {
+    WaitForShutdown();
+    auto mode = static_cast<engine::ServerHooks::ShutdownSave>(shutdown_save_.exchange(0));
+    bool save = mode == engine::ServerHooks::ShutdownSave::kSave ||
+                (mode == engine::ServerHooks::ShutdownSave::kAsConfigured && !config_->snapshot()->save_points.empty());
+    if (save) base::LogNotice("Saving the final RDB snapshot before exiting.");
+    base::Status st = persist.PrepareShutdown(save);
+    if (st.ok()) break;
+    // Redis compat: a failed final save keeps the server running.
+    base::LogWarning("Error trying to save the DB, can't exit.");
+    base::LogWarning("Errors trying to shut down the server. Check the logs for more information.");
+    shutting_down_.store(false);
+  }
 
   // Stop accepting, let each loop finish its turn (in-flight commands and their replies),
   // then stop.
@@ -338,6 +361,7 @@ int Server::Run() {
     for (Thread& t : threads_) ran |= t.loop->RunPostedTasks();
     if (!ran) break;
   }
+  persist.Close();
   {
     std::lock_guard lock(listeners_mu_);
     for (int fd : listen_fds_) close(fd);

@@ -33,7 +33,7 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
                base::FunctionRef<void()> while_held) override;
   void RunAt(unsigned thread, int64_t when_us, base::Task task) override;
   // engine::ServerHooks
-  void RequestShutdown() override;
+  void RequestShutdown(ShutdownSave save) override;
   std::string ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
                           std::string_view* culprit) override;
   std::string_view IoEngineName() const override { return io_engine_name_; }
@@ -78,6 +78,7 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
 
   int shutdown_fd_ = -1;  // eventfd: SHUTDOWN wakes the main thread
   std::atomic<bool> shutting_down_{false};
+  std::atomic<int> shutdown_save_{0};  // ShutdownSave of the request
 };
 
 }  // namespace cinnabar::server

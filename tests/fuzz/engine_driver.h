@@ -85,7 +85,7 @@ class EngineDriver final : engine::Messenger, engine::ServerHooks {
                base::FunctionRef<void()> while_held) override;
   void RunAt(unsigned thread, int64_t when_us, base::Task task) override;
   // engine::ServerHooks: no listeners, no process to stop.
-  void RequestShutdown() override {}
+  void RequestShutdown(ShutdownSave) override {}
   std::string ApplyConfig(const engine::ServerConfig&, const engine::ServerConfig&,
                           std::string_view*) override {
     return {};

@@ -6,10 +6,16 @@ Options:
   --server-bin PATH         the cinnabar-server binary (default build/release/cinnabar-server)
   --threads N               Cinnabar's thread count (default 1)
   --io-engine auto|uring|epoll
+
+Every server starts with `--save "" --appendonly no` (no persistence) unless the test asks for
+it: later arguments win, so a test passes `--save "1 1"` or `--appendonly yes` itself. A server
+can reuse a data directory (`dir=`), be killed (SIGKILL of its process group) and restarted on
+the same directory.
 """
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -19,6 +25,10 @@ import pytest
 import redis
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+# >>> Flip to True once Cinnabar accepts `--save ""` and `--appendonly no` (persistence work):
+# the harness then passes them to Cinnabar too, as it always does to redis-server.
+PERSISTENCE_ARGS_FOR_CINNABAR = False
 
 
 def pytest_addoption(parser):
@@ -87,40 +97,102 @@ def read_exactly(sock, want):
     return got
 
 
-class ServerProcess:
-    """One running server. `args` are extra `--name value` options."""
+def _config_directive(config_text, name):
+    """The value of the last `name` line of a config text (unquoted), or None."""
+    value = None
+    for line in (config_text or "").splitlines():
+        parts = line.strip().split(None, 1)
+        if parts and parts[0].lower() == name:
+            value = parts[1].strip().strip('"\'') if len(parts) > 1 else ""
+    return value
 
-    def __init__(self, config, args=(), config_text=None, expect_start=True):
-        self.kind = config.getoption("--server")
+
+class ServerProcess:
+    """One running server. `args` are extra `--name value` options.
+
+    dir:  the data directory (--dir); the caller owns it and it is kept at stop. Without it the
+          server gets a fresh temp dir removed at stop. A config_text with its own `dir` line
+          gets no --dir argument (self.dir is then that line's value unless dir= is given).
+    kind: "redis" or "cinnabar" to override --server (e.g. to start Debian's redis-server next
+          to the server under test).
+    The log and the config file live in a separate harness-owned directory (self.workdir),
+    so a data directory holds only what the server wrote."""
+
+    def __init__(self, config, args=(), config_text=None, expect_start=True, dir=None,
+                 kind=None):
+        self.config = config
+        self.kind = kind or config.getoption("--server")
         self.port = free_port()
         self.host = "127.0.0.1"
-        self.dir = tempfile.mkdtemp(prefix="cinnabar-test-")
-        self.log_path = os.path.join(self.dir, "server.log")
+        self.workdir = tempfile.mkdtemp(prefix="cinnabar-test-")
+        self.own_dir = dir is None
+        conf_dir = _config_directive(config_text, "dir")
+        if dir is not None:
+            self.dir = os.path.abspath(str(dir))
+        elif conf_dir:
+            self.dir = os.path.abspath(os.path.join(self.workdir, conf_dir))
+            self.own_dir = False  # the caller's directory (or under the workdir, removed anyway)
+        else:
+            self.dir = self.workdir
+        # A relative `dir` in a config file is relative to the server's working directory.
+        self.cwd = self.workdir if (conf_dir and dir is None) else self.dir
+        self.log_path = os.path.join(self.workdir, "server.log")
+        self.config_text = config_text
+        self.conf_path = None
+        if config_text is not None:
+            self.conf_path = os.path.join(self.workdir, "server.conf")
+            with open(self.conf_path, "w") as f:
+                f.write(config_text)
+        self.args = list(args)
+        self.log = None
+        self.proc = None
+        self.log_offset = 0
+        try:
+            self.spawn(expect_start=expect_start)
+        except BaseException:
+            # Not started (or a skip): nobody else holds this object to stop it later.
+            self.stop()
+            raise
+
+    def build_cmd(self, args):
         cmd = []
         if self.kind == "redis":
             cmd.append(shutil.which("redis-server") or "/usr/bin/redis-server")
         else:
-            cmd.append(config.getoption("--server-bin"))
-        if config_text is not None:
-            path = os.path.join(self.dir, "server.conf")
-            with open(path, "w") as f:
-                f.write(config_text)
-            cmd.append(path)
-        cmd += ["--port", str(self.port), "--bind", "127.0.0.1", "--dir", self.dir,
-                "--enable-debug-command", "yes"]
-        if self.kind == "redis":
-            cmd += ["--save", "", "--appendonly", "no"]
-        else:
-            cmd += ["--threads", config.getoption("--threads"),
-                    "--io-engine", config.getoption("--io-engine")]
-        cmd += list(args)
-        self.cmd = cmd
-        self.log = open(self.log_path, "w")
-        self.proc = subprocess.Popen(cmd, stdout=self.log, stderr=subprocess.STDOUT, cwd=self.dir)
+            cmd.append(self.config.getoption("--server-bin"))
+        if self.conf_path is not None:
+            cmd.append(self.conf_path)
+        cmd += ["--port", str(self.port), "--bind", "127.0.0.1"]
+        if _config_directive(self.config_text, "dir") is None:
+            cmd += ["--dir", self.dir]
+        cmd += ["--enable-debug-command", "yes"]
+        if self.kind == "redis" or PERSISTENCE_ARGS_FOR_CINNABAR:
+            # No persistence unless asked for; a config file's own save/appendonly lines win
+            # (command-line options would override them).
+            if _config_directive(self.config_text, "save") is None:
+                cmd += ["--save", ""]
+            if _config_directive(self.config_text, "appendonly") is None:
+                cmd += ["--appendonly", "no"]
+        if self.kind != "redis":
+            cmd += ["--threads", self.config.getoption("--threads"),
+                    "--io-engine", self.config.getoption("--io-engine")]
+        return cmd + list(args)
+
+    def spawn(self, expect_start=True):
+        """Starts the process (the log is appended to; read_log() shows this run's part)."""
+        self.cmd = self.build_cmd(self.args)
+        if self.log is not None:
+            self.log.close()
+        self.log = open(self.log_path, "a")
+        self.log_offset = self.log.tell()
+        # A process group of its own, so kill() also takes a forked child (a BGSAVE).
+        self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
+                                     cwd=self.cwd, start_new_session=True)
         if expect_start:
             self.wait_ready()
 
     def wait_ready(self, timeout=10.0):
+        """Waits until the server answers PING (a -LOADING reply counts as not ready yet)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -133,16 +205,27 @@ class ServerProcess:
             try:
                 with socket.create_connection((self.host, self.port), timeout=0.5) as c:
                     c.sendall(b"PING\r\n")
-                    if c.recv(1):
+                    c.settimeout(2)
+                    got = b""
+                    while not got.endswith(b"\r\n"):
+                        chunk = c.recv(4096)
+                        if not chunk:
+                            break
+                        got += chunk
+                    if got and not got.startswith(b"-LOADING"):
                         return
             except OSError:
                 pass
             time.sleep(0.02)
         raise RuntimeError("server did not start:\n" + self.read_log())
 
-    def read_log(self):
-        self.log.flush()
-        with open(self.log_path) as f:
+    def read_log(self, all_runs=False):
+        """This run's log (since the last start), or every run's with all_runs."""
+        if self.log is not None and not self.log.closed:
+            self.log.flush()
+        with open(self.log_path, errors="replace") as f:
+            if not all_runs:
+                f.seek(self.log_offset)
             return f.read()
 
     def client(self, **kwargs):
@@ -150,16 +233,60 @@ class ServerProcess:
         kwargs.setdefault("socket_timeout", 10)
         return redis.Redis(host=self.host, port=self.port, **kwargs)
 
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    def terminate(self, timeout=30):
+        """Graceful stop (SIGTERM), waiting for the exit; the data dir stays. Returns the exit
+        status. A server that does not exit within `timeout` is killed and the test fails."""
+        if not self.running():
+            return self.proc.returncode if self.proc else None
+        self.proc.terminate()
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise RuntimeError("server did not exit on SIGTERM:\n" + self.read_log())
+
+    def kill(self):
+        """SIGKILL of the server's whole process group (a crash: forked children die too)."""
+        if self.proc is None or self.proc.returncode is not None:
+            return
+        # The leader is not reaped yet (returncode None), so the group id is still ours.
+        try:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            self.proc.kill()
+        self.proc.wait()
+
+    def restart(self, args=None, extra_args=(), expect_start=True, kill=False):
+        """Stops (SIGTERM, or SIGKILL with kill=True) if running, then starts again on the same
+        dir and port: with the same `args`, or the given ones, plus `extra_args`."""
+        if self.running():
+            if kill:
+                self.kill()
+            else:
+                self.terminate()
+        if args is not None:
+            self.args = list(args)
+        self.args = self.args + list(extra_args)
+        self.spawn(expect_start=expect_start)
+        return self
+
     def stop(self):
-        if self.proc.poll() is None:
+        if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-        shutil.rmtree(self.dir, ignore_errors=True)
+                self.kill()
+        if self.proc is not None and self.proc.returncode is None:
+            self.kill()
+        if self.log is not None:
+            self.log.close()
+        if self.own_dir and self.dir != self.workdir:
+            shutil.rmtree(self.dir, ignore_errors=True)
+        shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -170,12 +297,28 @@ def server(request):
 
 
 @pytest.fixture
-def start_server(request):
-    """Starts extra servers with custom options; they stop after the test."""
+def make_dir():
+    """Makes fresh temp directories, removed after the test (after its servers stopped)."""
+    made = []
+
+    def make(prefix="cinnabar-data-"):
+        d = tempfile.mkdtemp(prefix=prefix)
+        made.append(d)
+        return d
+
+    yield make
+    for d in made:
+        shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def start_server(request, make_dir):
+    """Starts extra servers with custom options; they stop after the test. dir= reuses a data
+    directory (kept at stop), kind= picks "redis" or "cinnabar" regardless of --server."""
     started = []
 
-    def start(*args, config_text=None, expect_start=True):
-        s = ServerProcess(request.config, args, config_text, expect_start)
+    def start(*args, config_text=None, expect_start=True, dir=None, kind=None):
+        s = ServerProcess(request.config, args, config_text, expect_start, dir=dir, kind=kind)
         started.append(s)
         return s
 

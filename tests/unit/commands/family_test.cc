@@ -359,7 +359,7 @@ struct EngineHarness::Impl final : engine::Messenger, engine::ServerHooks {
     loops[thread]->RunAt(when_us, std::move(task));
   }
   // engine::ServerHooks: no listeners, no process to stop.
-  void RequestShutdown() override {}
+  void RequestShutdown(ShutdownSave) override {}
   std::string ApplyConfig(const engine::ServerConfig&, const engine::ServerConfig&,
                           std::string_view*) override {
     return {};

@@ -1,0 +1,312 @@
+#include "persistence/aof.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <ctime>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "engine/engine.h"
+#include "persistence/snapshot.h"
+
+namespace cinnabar::persistence {
+
+using Fsync = engine::ServerConfig::Fsync;
+
+Aof::Aof(engine::Engine& eng, unsigned home, FunctionSource functions)
+    : eng_(eng), home_(home), functions_(std::move(functions)) {}
+
+Aof::~Aof() { Stop(); }
+
+base::Status Aof::OpenNewIncr(AofManifest* m, std::optional<AppendOnlyFile>* out) {
+  AofFile incr = AddNewIncr(m, filename_);
+  base::StatusOr<AppendOnlyFile> f = AppendOnlyFile::Open(MakePath(dir_, incr.name), true);
+  if (!f.ok()) return f.status();
+  out->emplace(std::move(*f));
+  return base::Status::Ok();
+}
+
+base::Status Aof::PersistManifest(const AofManifest& m) {
+  return WriteFileAtomically(dir_, ManifestFileName(filename_), FormatManifest(m));
+}
+
+base::Status Aof::Start(const engine::ServerConfig& cfg, const AofManifest* manifest,
+                        std::function<void(base::Status)> done) {
+  dir_ = cfg.appenddirname;
+  filename_ = cfg.appendfilename;
+  preamble_ = cfg.aof_use_rdb_preamble;
+  timestamps_ = cfg.aof_timestamp_enabled;
+  policy_.store(static_cast<int>(cfg.appendfsync), std::memory_order_relaxed);
+  if (mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) {
+    return base::Status::FromErrno("Can't create AOF directory " + dir_, errno);
+  }
+  std::optional<AppendOnlyFile> file;
+  if (manifest != nullptr) {
+    // Start-up: the AOF just loaded goes on, in its last incr file.
+    manifest_ = *manifest;
+    AofManifest m = manifest_;
+    bool had_incr = !m.incrs.empty();
+    AofFile incr = LastOrNewIncr(&m, filename_);
+    base::StatusOr<AppendOnlyFile> f = AppendOnlyFile::Open(MakePath(dir_, incr.name), false);
+    if (!f.ok()) return f.status();
+    if (!had_incr) {
+      if (base::Status st = PersistManifest(m); !st.ok()) return st;
+    }
+    manifest_ = m;
+    manifest_persisted_ = true;
+    file.emplace(std::move(*f));
+  } else {
+    // Turned on: the files of an earlier time AOF was on, if any, are continued in number.
+    base::StatusOr<std::string> text = ReadFileToString(MakePath(dir_, ManifestFileName(filename_)));
+    manifest_ = AofManifest{};
+    if (text.ok()) {
+      base::StatusOr<AofManifest> parsed = ParseManifest(*text);
+      if (parsed.ok()) manifest_ = std::move(*parsed);
+    }
+    manifest_persisted_ = false;
+    if (base::Status st = OpenNewIncr(&manifest_, &file); !st.ok()) return st;
+  }
+  file_size_.store(file->Size(), std::memory_order_relaxed);
+  file_ = std::move(file);
+  stop_ = false;
+  write_status_ = base::Status::Ok();
+  uint64_t start = eng_.journal().AddSink(this);
+  written_offset_ = synced_offset_ = start;
+  eng_.journal().MarkDurable(start);
+  eng_.journal().set_sync_acks(cfg.appendfsync == Fsync::kAlways);
+  enabled_ = true;
+  writer_ = std::thread([this] { WriterMain(); });
+  if (manifest != nullptr) {
+    stats_.base_size = 0;
+    if (manifest_.base) {
+      base::StatusOr<int64_t> size = FileSize(MakePath(dir_, manifest_.base->name));
+      if (size.ok()) stats_.base_size = *size;
+    }
+    done(base::Status::Ok());
+    return base::Status::Ok();
+  }
+  return StartRewrite(std::move(done));
+}
+
+base::Status Aof::StartRewrite(std::function<void(base::Status)> done) {
+  if (manifest_persisted_) {
+    // A new incr file takes everything from now on; the manifest names it at once.
+    AofManifest m = manifest_;
+    std::optional<AppendOnlyFile> next;
+    if (base::Status st = OpenNewIncr(&m, &next); !st.ok()) return st;
+    if (base::Status st = PersistManifest(m); !st.ok()) {
+      unlink(next->path().c_str());
+      return st;
+    }
+    manifest_ = m;
+    std::lock_guard lock(mu_);
+    Pending p;
+    p.switch_to = std::move(next);
+    p.end_offset = 0;
+    pending_.push_back(std::move(p));
+    cv_.notify_one();
+  }
+  AofManifest preview = manifest_;
+  rewrite_base_ = AddNewBase(&preview, filename_, preamble_).name;
+  std::shared_ptr<const engine::ServerConfig> cfg = eng_.config_store().snapshot();
+  SnapshotOptions opts;
+  opts.dir = dir_;
+  opts.file_name = rewrite_base_;
+  opts.temp_name = "temp-rewriteaof-bg-" + std::to_string(getpid()) + ".aof";
+  opts.compress = cfg->rdbcompression;
+  opts.checksum = cfg->rdbchecksum;
+  opts.key_delay_us = cfg->rdb_key_save_delay;
+  opts.aof_base = true;
+  opts.functions = functions_();
+  stats_.rewrite_in_progress = true;
+  stats_.rewrite_scheduled = false;
+  stats_.current_rewrite_start_ms = base::UnixTimeMs();
+  base::LogNotice("Background append only file rewriting started");
+  snapshot_ = Snapshot::Start(eng_, home_, std::move(opts),
+                              [this, done = std::move(done)](const SnapshotResult& r) mutable {
+                                FinishRewrite(r.status, std::move(done));
+                              });
+  return base::Status::Ok();
+}
+
+void Aof::FinishRewrite(const base::Status& result, std::function<void(base::Status)> done) {
+  snapshot_.reset();
+  stats_.rewrite_in_progress = false;
+  stats_.last_rewrite_time_sec = (base::UnixTimeMs() - stats_.current_rewrite_start_ms) / 1000;
+  base::Status st = result;
+  if (st.ok() && enabled_) {
+    AofManifest m = manifest_;
+    AddNewBase(&m, filename_, preamble_);
+    MarkRewrittenIncrsAsHistory(&m, true);
+    st = PersistManifest(m);
+    if (st.ok()) {
+      manifest_ = m;
+      manifest_persisted_ = true;
+      for (const AofFile& f : TakeHistory(&manifest_)) unlink(MakePath(dir_, f.name).c_str());
+      (void)PersistManifest(manifest_);
+      base::StatusOr<int64_t> size = FileSize(MakePath(dir_, rewrite_base_));
+      stats_.base_size = size.ok() ? *size : 0;
+    }
+  } else if (st.ok()) {
+    st = base::Status::Error("AOF was turned off during the rewrite");
+  }
+  if (st.ok()) {
+    ++stats_.rewrites;
+    stats_.consecutive_failures = 0;
+    stats_.last_rewrite_ok = true;
+    base::LogNotice("Background AOF rewrite finished successfully");
+  } else {
+    ++stats_.consecutive_failures;
+    stats_.last_rewrite_ok = false;
+    unlink(MakePath(dir_, rewrite_base_).c_str());
+    base::LogWarning("Background AOF rewrite failed: {}", st.message());
+  }
+  done(st);
+}
+
+bool Aof::WantsAutoRewrite(const engine::ServerConfig& cfg) const {
+  if (!enabled_ || rewriting() || cfg.auto_aof_rewrite_percentage == 0) return false;
+  int64_t size = file_size_.load(std::memory_order_relaxed) + stats_.base_size;
+  if (size < cfg.auto_aof_rewrite_min_size) return false;
+  int64_t base = stats_.base_size > 0 ? stats_.base_size : 1;
+  return (size - base) * 100 / base >= cfg.auto_aof_rewrite_percentage;
+}
+
+void Aof::SetFsyncPolicy(Fsync policy) {
+  policy_.store(static_cast<int>(policy), std::memory_order_relaxed);
+  if (enabled_) eng_.journal().set_sync_acks(policy == Fsync::kAlways);
+  std::lock_guard lock(mu_);
+  cv_.notify_one();
+}
+
+void Aof::Stop() {
+  if (!enabled_) return;
+  eng_.journal().RemoveSink(this);
+  eng_.journal().set_sync_acks(false);
+  if (snapshot_) snapshot_->Abort();
+  StopWriter();
+  enabled_ = false;
+}
+
+void Aof::StopWriter() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+    cv_.notify_one();
+  }
+  if (writer_.joinable()) writer_.join();
+}
+
+AofStats Aof::stats() const {
+  AofStats s = stats_;
+  s.current_size = stats_.base_size + file_size_.load(std::memory_order_relaxed);
+  s.delayed_fsync = delayed_fsync_.load(std::memory_order_relaxed);
+  return s;
+}
+
+void Aof::FlushAndSync() {
+  std::unique_lock lock(mu_);
+  if (!enabled_ || stop_) return;
+  uint64_t target = eng_.journal().appended();
+  sync_requested_ = true;
+  cv_.notify_one();
+  flushed_cv_.wait(lock, [&] { return synced_offset_ >= target || stop_; });
+}
+
+void Aof::OnRecords(std::string_view bytes, uint64_t end_offset) {
+  std::lock_guard lock(mu_);
+  const bool was_empty = pending_.empty();
+  if (pending_.empty()) pending_.emplace_back();
+  Pending& p = pending_.back();
+  if (timestamps_) {
+    int64_t now = time(nullptr);
+    if (now != last_timestamp_) {
+      last_timestamp_ = now;
+      p.bytes += "#TS:" + std::to_string(now) + "\r\n";
+    }
+  }
+  p.bytes.append(bytes);
+  p.end_offset = end_offset;
+  if (was_empty) cv_.notify_one();
+}
+
+void Aof::WriterMain() {
+  int64_t last_fsync_us = base::MonotonicUs();
+  while (true) {
+    std::deque<Pending> work;
+    bool sync_now, stopping;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait_for(lock, std::chrono::milliseconds(1000),
+                   [this] { return stop_ || !pending_.empty() || sync_requested_; });
+      work.swap(pending_);
+      sync_now = sync_requested_;
+      sync_requested_ = false;
+      stopping = stop_;
+    }
+    uint64_t end = written_offset_;
+    for (Pending& p : work) {
+      if (p.switch_to) {
+        (void)file_->Fsync();
+        (void)file_->Close();
+        file_ = std::move(*p.switch_to);
+      }
+      if (!p.bytes.empty()) {
+        base::Status st = file_->Write(p.bytes);
+        if (!st.ok() && write_status_.ok()) {
+          write_status_ = st;
+          base::LogWarning("Error writing to the AOF file: {}", st.message());
+        }
+      }
+      if (p.end_offset != 0) end = p.end_offset;
+    }
+    written_offset_ = end;
+    file_size_.store(file_->Size(), std::memory_order_relaxed);
+    const auto policy = static_cast<Fsync>(policy_.load(std::memory_order_relaxed));
+    const int64_t now = base::MonotonicUs();
+    bool synced = false;
+    if (synced_offset_ < written_offset_ || sync_now || stopping) {
+      if (policy == Fsync::kAlways || sync_now || stopping ||
+          (policy == Fsync::kEverySec && now - last_fsync_us >= 1000000)) {
+        base::Status st = file_->Fsync();
+        if (!st.ok()) {
+          base::LogWarning("Fsync of the AOF file failed: {}", st.message());
+          if (policy == Fsync::kAlways) {
+            // Redis compat: nothing acknowledged may be lost; there is no way on.
+            base::LogWarning("Can't recover from AOF write error when the AOF fsync policy is "
+                             "'always'. Exiting...");
+            std::_Exit(1);
+          }
+        }
+        last_fsync_us = now;
+        synced = true;
+      }
+    }
+    if (!write_status_.ok() && policy == Fsync::kAlways) {
+      base::LogWarning("Can't recover from AOF write error when the AOF fsync policy is "
+                       "'always'. Exiting...");
+      std::_Exit(1);
+    }
+    if (synced) {
+      {
+        std::lock_guard lock(mu_);
+        synced_offset_ = written_offset_;
+        flushed_cv_.notify_all();
+      }
+      eng_.journal().MarkDurable(written_offset_);
+    }
+    if (stopping) {
+      std::lock_guard lock(mu_);
+      if (pending_.empty()) break;
+    }
+  }
+  (void)file_->Close();
+  file_.reset();
+  std::lock_guard lock(mu_);
+  flushed_cv_.notify_all();
+}
+
+}  // namespace cinnabar::persistence

@@ -1,0 +1,498 @@
+#include "persistence/persistence.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <condition_variable>
+#include <optional>
+
+#include "base/clock.h"
+#include "base/logging.h"
+#include "engine/engine.h"
+#include "engine/hold_all.h"
+#include "engine/shard.h"
+#include "persistence/aof.h"
+#include "persistence/aof_manifest.h"
+#include "persistence/durable_file.h"
+#include "persistence/snapshot.h"
+#include "protocol/errors.h"
+
+namespace cinnabar::persistence {
+namespace {
+
+bool Exists(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0;
+}
+
+[[noreturn]] void Fatal(std::string_view what) {
+  base::LogWarning("Fatal error loading the DB: {}. Exiting.", what);
+  std::_Exit(1);
+}
+
+constexpr int64_t kBgsaveRetrySeconds = 5;  // Redis's CONFIG_BGSAVE_RETRY_DELAY
+
+}  // namespace
+
+Persistence& Persistence::Of(engine::Engine& eng) {
+  return static_cast<Persistence&>(eng.extensions().Shared(
+      engine::ExtensionSlot::kPersistence, [&eng] { return std::make_unique<Persistence>(eng); }));
+}
+
+Persistence::Persistence(engine::Engine& eng) : eng_(eng), lastsave_(eng.start_ms() / 1000) {}
+
+Persistence::~Persistence() = default;
+
+void Persistence::SetFunctions(Functions f) {
+  std::lock_guard lock(mu_);
+  functions_ = std::move(f);
+}
+
+std::shared_ptr<const engine::ServerConfig> Persistence::config() const {
+  return eng_.config_store().snapshot();
+}
+
+int64_t Persistence::Changes() const {
+  int64_t n = 0;
+  for (unsigned s = 0; s < eng_.shard_count(); ++s) n += eng_.shard(s).dirty().changes();
+  return n;
+}
+
+// --- Start-up ---
+
+void Persistence::LoadAtStartup(unsigned thread, std::function<void()> ready) {
+  std::shared_ptr<const engine::ServerConfig> cfg = config();
+  engine::HoldAllShards(eng_, thread, [this, thread, cfg, ready](engine::ReleaseShards release) {
+    LoadOptions opts;
+    opts.aof_load_truncated = cfg->aof_load_truncated;
+    opts.load_function = functions_.load;
+    std::optional<AofManifest> manifest;
+    if (cfg->appendonly) {
+      std::string path = MakePath(cfg->appenddirname, ManifestFileName(cfg->appendfilename));
+      if (Exists(path)) {
+        base::StatusOr<std::string> text = ReadFileToString(path);
+        if (!text.ok()) Fatal(text.status().message());
+        base::StatusOr<AofManifest> parsed = ParseManifest(*text);
+        if (!parsed.ok()) Fatal("Bad AOF manifest " + path + ": " + parsed.status().message());
+        manifest = std::move(*parsed);
+        if (manifest->base) {
+          opts.files.push_back({MakePath(cfg->appenddirname, manifest->base->name), true, false});
+        }
+        for (const AofFile& f : manifest->incrs) {
+          opts.files.push_back({MakePath(cfg->appenddirname, f.name), true, false});
+        }
+        if (!opts.files.empty()) opts.files.back().last = true;
+      }
+    }
+    if (!manifest && Exists(cfg->dbfilename)) opts.files.push_back({cfg->dbfilename, false, false});
+    auto finish = [this, thread, cfg, ready, release, manifest](const LoadResult& r) {
+      if (!r.status.ok()) Fatal(r.status.message());
+      if (r.keys_loaded + r.commands > 0 || r.keys_expired > 0) {
+        double seconds = static_cast<double>(base::UnixTimeMs() - progress_.start_ms.load()) / 1000;
+        if (manifest) {
+          base::LogNotice("DB loaded from append only file: {:.3f} seconds", seconds);
+        } else {
+          base::LogNotice("DB loaded from disk: {:.3f} seconds", seconds);
+        }
+      }
+      {
+        std::lock_guard lock(mu_);
+        last_load_keys_loaded_ = r.keys_loaded;
+        last_load_keys_expired_ = r.keys_expired;
+      }
+      if (cfg->appendonly) {
+        std::lock_guard lock(mu_);
+        aof_ = std::make_unique<Aof>(eng_, thread, functions_.dump);
+        if (!manifest) running_ = Running::kAofRewrite;
+        base::Status st = aof_->Start(*cfg, manifest ? &*manifest : nullptr,
+                                      [this, thread](base::Status s) { AofRewriteDone(thread, s); });
+        if (!st.ok()) Fatal(st.message());
+      }
+      eng_.loading.store(false);
+      release();
+      ready();
+    };
+    if (opts.files.empty()) return finish(LoadResult{});
+    StartLoad(eng_, thread, std::move(opts), &progress_, finish);
+  });
+}
+
+void Persistence::OnConfigChanged(unsigned thread, const engine::ServerConfig& old,
+                                  const engine::ServerConfig& next) {
+  if (old.appendonly != next.appendonly) TurnAof(thread, next.appendonly);
+  if (old.appendfsync != next.appendfsync) {
+    std::lock_guard lock(mu_);
+    if (aof_) aof_->SetFsyncPolicy(next.appendfsync);
+  }
+}
+
+void Persistence::TurnAof(unsigned thread, bool on) {
+  engine::HoldAllShards(eng_, thread, [this, thread, on](engine::ReleaseShards release) {
+    std::unique_lock lock(mu_);
+    if (!on) {
+      if (aof_) {
+        if (running_ == Running::kAofRewrite) running_ = Running::kNone;
+        aof_->Stop();
+        aof_.reset();
+      }
+      release();
+      return;
+    }
+    if (aof_ && aof_->enabled()) return release();
+    if (running_ != Running::kNone) {
+      // Redis compat: AOF waits for the running save, then starts with a rewrite.
+      rewrite_scheduled_ = true;
+      return release();
+    }
+    aof_ = std::make_unique<Aof>(eng_, thread, functions_.dump);
+    running_ = Running::kAofRewrite;
+    base::Status st = aof_->Start(*config(), nullptr, [this, thread](base::Status s) {
+      AofRewriteDone(thread, s);
+    });
+    if (!st.ok()) {
+      base::LogWarning("Redis needs to enable the AOF but can't open the append only file: {}",
+                       st.message());
+      running_ = Running::kNone;
+      aof_.reset();
+    }
+    release();
+  });
+}
+
+// --- Shutdown ---
+
+base::Status Persistence::PrepareShutdown(bool save) {
+  {
+    std::lock_guard lock(mu_);
+    if (running_ == Running::kRdb && snapshot_) snapshot_->Abort();
+  }
+  // Wait for whatever runs to stop (an aborted BGSAVE ends at its next slice).
+  for (int i = 0; i < 6000 && save_in_progress(); ++i) usleep(10000);
+  base::Status result;
+  if (save) {
+    std::mutex m;
+    std::condition_variable cv;
+    bool done = false;
+    eng_.Post(0, [&] {
+      std::string err = Save(0, [&](base::Status st) {
+        std::lock_guard l(m);
+        result = st;
+        done = true;
+        cv.notify_one();
+      });
+      if (!err.empty()) {
+        std::lock_guard l(m);
+        result = base::Status::Error(err);
+        done = true;
+        cv.notify_one();
+      }
+    });
+    std::unique_lock l(m);
+    cv.wait(l, [&] { return done; });
+  }
+  std::lock_guard lock(mu_);
+  if (aof_ && aof_->enabled()) {
+    base::LogNotice("Calling fsync() on the AOF file.");
+    aof_->FlushAndSync();
+  }
+  return result;
+}
+
+void Persistence::Close() {
+  std::lock_guard lock(mu_);
+  if (snapshot_) snapshot_->Abort();
+  if (aof_) aof_->Stop();
+  aof_.reset();
+}
+
+// --- Saving ---
+
+std::string Persistence::BgSave(unsigned thread, bool schedule) {
+  std::lock_guard lock(mu_);
+  if (running_ == Running::kRdb) return std::string(protocol::errors::kBgsaveInProgress);
+  if (running_ == Running::kAofRewrite) {
+    if (!schedule) {
+      return "ERR Background append only file rewriting in progress: can't BGSAVE right now. "
+             "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
+    }
+    bgsave_scheduled_ = true;
+    return "scheduled";
+  }
+  running_ = Running::kRdb;
+  StartRdbSnapshot(thread);
+  return {};
+}
+
+std::string Persistence::Save(unsigned thread, std::function<void(base::Status)> done) {
+  std::lock_guard lock(mu_);
+  if (running_ == Running::kRdb) return std::string(protocol::errors::kBgsaveInProgress);
+  if (running_ == Running::kAofRewrite) {
+    return "ERR Background append only file rewriting in progress: can't SAVE right now.";
+  }
+  running_ = Running::kRdb;
+  save_waiters_.push_back(std::move(done));
+  StartRdbSnapshot(thread);
+  return {};
+}
+
+// REQUIRES: mu_ held, running_ set to kRdb.
+void Persistence::StartRdbSnapshot(unsigned thread) {
+  save_start_ms_ = base::UnixTimeMs();
+  last_bgsave_try_ = save_start_ms_ / 1000;
+  engine::HoldAllShards(eng_, thread, [this, thread](engine::ReleaseShards release) {
+    std::shared_ptr<const engine::ServerConfig> cfg = config();
+    std::lock_guard lock(mu_);
+    dirty_at_start_.clear();
+    save_keys_total_ = 0;
+    for (unsigned s = 0; s < eng_.shard_count(); ++s) {
+      engine::Shard& shard = eng_.shard(s);
+      dirty_at_start_.push_back(shard.dirty().changes());
+      for (int d = 0; d < shard.db_count(); ++d) {
+        save_keys_total_ += static_cast<int64_t>(shard.db(d).size());
+      }
+    }
+    SnapshotOptions opts;
+    opts.dir = ".";  // `dir` is the working directory
+    opts.file_name = cfg->dbfilename;
+    opts.temp_name = "temp-" + std::to_string(getpid()) + ".rdb";
+    opts.compress = cfg->rdbcompression;
+    opts.checksum = cfg->rdbchecksum;
+    opts.key_delay_us = cfg->rdb_key_save_delay;
+    if (functions_.dump) opts.functions = functions_.dump();
+    base::LogNotice("Background saving started");
+    snapshot_ = Snapshot::Start(eng_, thread, std::move(opts),
+                                [this, thread](const SnapshotResult& r) {
+                                  RdbDone(thread, r.status, r.keys);
+                                });
+    release();
+  });
+}
+
+void Persistence::RdbDone(unsigned thread, const base::Status& st, int64_t keys) {
+  std::vector<std::function<void(base::Status)>> waiters;
+  std::shared_ptr<const engine::ServerConfig> cfg = config();
+  {
+    std::lock_guard lock(mu_);
+    snapshot_.reset();
+    running_ = Running::kNone;
+    last_bgsave_ok_ = st.ok();
+    last_bgsave_time_sec_ = (base::UnixTimeMs() - save_start_ms_) / 1000;
+    if (st.ok()) {
+      lastsave_ = base::UnixTimeMs() / 1000;
+      ++rdb_saves_;
+      base::LogNotice("DB saved on disk ({} keys)", keys);
+      // What changed since the save started is still to save (Redis's dirty_before_bgsave).
+      for (unsigned s = 0; s < eng_.shard_count() && s < dirty_at_start_.size(); ++s) {
+        int64_t saved = dirty_at_start_[s];
+        eng_.Post(s, [this, s, saved] { eng_.shard(s).dirty().Subtract(saved); });
+      }
+    } else {
+      base::LogWarning("Background saving error: {}", st.message());
+    }
+    eng_.refuse_writes.store(!st.ok() && cfg->stop_writes_on_bgsave_error &&
+                             !cfg->save_points.empty());
+    waiters.swap(save_waiters_);
+  }
+  for (auto& w : waiters) w(st);
+  std::lock_guard lock(mu_);
+  if (rewrite_scheduled_ && running_ == Running::kNone && aof_ && aof_->enabled()) {
+    rewrite_scheduled_ = false;
+    StartAofRewrite(thread);
+  }
+}
+
+std::string Persistence::BgRewriteAof(unsigned thread) {
+  std::lock_guard lock(mu_);
+  if (running_ == Running::kAofRewrite) {
+    return "ERR Background append only file rewriting already in progress";
+  }
+  if (running_ == Running::kRdb) {
+    rewrite_scheduled_ = true;
+    return "scheduled";
+  }
+  if (!aof_ || !aof_->enabled()) {
+    return "ERR Cinnabar rewrites the AOF only while appendonly is yes";
+  }
+  StartAofRewrite(thread);
+  return {};
+}
+
+// REQUIRES: mu_ held, AOF on, nothing running.
+void Persistence::StartAofRewrite(unsigned thread) {
+  running_ = Running::kAofRewrite;
+  engine::HoldAllShards(eng_, thread, [this, thread](engine::ReleaseShards release) {
+    std::lock_guard lock(mu_);
+    if (!aof_ || !aof_->enabled()) {
+      running_ = Running::kNone;
+      return release();
+    }
+    base::Status st =
+        aof_->StartRewrite([this, thread](base::Status s) { AofRewriteDone(thread, s); });
+    if (!st.ok()) {
+      base::LogWarning("Can't rewrite append only file in background: {}", st.message());
+      running_ = Running::kNone;
+    }
+    release();
+  });
+}
+
+void Persistence::AofRewriteDone(unsigned thread, const base::Status&) {
+  std::lock_guard lock(mu_);
+  if (running_ == Running::kAofRewrite) running_ = Running::kNone;
+  if (bgsave_scheduled_) {
+    bgsave_scheduled_ = false;
+    running_ = Running::kRdb;
+    StartRdbSnapshot(thread);
+  }
+}
+
+void Persistence::Reload(unsigned thread, std::function<void(base::Status)> done) {
+  std::string err = Save(thread, [this, thread, done](base::Status st) {
+    if (!st.ok()) return done(st);
+    std::shared_ptr<const engine::ServerConfig> cfg = config();
+    engine::HoldAllShards(eng_, thread, [this, thread, cfg, done](engine::ReleaseShards release) {
+      for (unsigned s = 0; s < eng_.shard_count(); ++s) {
+        engine::Shard& shard = eng_.shard(s);
+        for (int d = 0; d < shard.db_count(); ++d) shard.db(d).Clear();
+      }
+      LoadOptions opts;
+      opts.files.push_back({cfg->dbfilename, false, false});
+      opts.load_function = functions_.load;
+      StartLoad(eng_, thread, std::move(opts), &progress_,
+                [done, release](const LoadResult& r) {
+                  release();
+                  done(r.status);
+                });
+    });
+  });
+  if (!err.empty()) done(base::Status::Error(err));
+}
+
+// --- Cron ---
+
+void Persistence::Cron(unsigned thread) {
+  std::shared_ptr<const engine::ServerConfig> cfg = config();
+  int64_t now = base::UnixTimeMs() / 1000;
+  std::unique_lock lock(mu_);
+  if (eng_.loading.load(std::memory_order_relaxed)) return;
+  if (running_ == Running::kNone && bgsave_scheduled_) {
+    bgsave_scheduled_ = false;
+    running_ = Running::kRdb;
+    StartRdbSnapshot(thread);
+    return;
+  }
+  if (running_ == Running::kNone && rewrite_scheduled_) {
+    rewrite_scheduled_ = false;
+    if (aof_ && aof_->enabled()) {
+      StartAofRewrite(thread);
+    } else if (cfg->appendonly) {
+      lock.unlock();
+      TurnAof(thread, true);
+    }
+    return;
+  }
+  if (running_ != Running::kNone) return;
+  int64_t changes = Changes();
+  for (const engine::ServerConfig::SavePoint& p : cfg->save_points) {
+    if (changes >= p.changes && now - lastsave_ >= p.seconds &&
+        (last_bgsave_ok_ || now - last_bgsave_try_ > kBgsaveRetrySeconds)) {
+      base::LogNotice("{} changes in {} seconds. Saving...", p.changes, p.seconds);
+      running_ = Running::kRdb;
+      StartRdbSnapshot(thread);
+      return;
+    }
+  }
+  if (aof_ && aof_->WantsAutoRewrite(*cfg)) {
+    base::LogNotice("Starting automatic rewriting of AOF");
+    StartAofRewrite(thread);
+  }
+}
+
+// --- Introspection ---
+
+int64_t Persistence::lastsave() const {
+  std::lock_guard lock(mu_);
+  return lastsave_;
+}
+
+bool Persistence::save_in_progress() const {
+  std::lock_guard lock(mu_);
+  return running_ == Running::kRdb;
+}
+
+void Persistence::AppendInfo(std::string* out) const {
+  std::lock_guard lock(mu_);
+  const int64_t now_ms = base::UnixTimeMs();
+  const bool loading = progress_.loading.load();
+  const bool rdb = running_ == Running::kRdb;
+  AofStats aof = aof_ ? aof_->stats() : AofStats{};
+  const bool aof_on = aof_ && aof_->enabled();
+  auto line = [out](std::string_view name, auto value) {
+    out->append(name);
+    out->push_back(':');
+    if constexpr (std::is_convertible_v<decltype(value), std::string_view>) {
+      out->append(value);
+    } else {
+      out->append(std::to_string(value));
+    }
+    out->append("\r\n");
+  };
+  out->append("# Persistence\r\n");
+  line("loading", loading ? 1 : 0);
+  line("async_loading", 0);
+  line("current_cow_peak", 0);
+  line("current_cow_size", 0);
+  line("current_cow_size_age", 0);
+  out->append("current_fork_perc:0.00\r\n");
+  line("current_save_keys_processed", rdb && snapshot_ ? snapshot_->keys_written() : 0);
+  line("current_save_keys_total", rdb ? save_keys_total_ : 0);
+  line("rdb_changes_since_last_save", Changes());
+  line("rdb_bgsave_in_progress", rdb ? 1 : 0);
+  line("rdb_last_save_time", lastsave_);
+  line("rdb_last_bgsave_status", last_bgsave_ok_ ? "ok" : "err");
+  line("rdb_last_bgsave_time_sec", last_bgsave_time_sec_);
+  line("rdb_current_bgsave_time_sec", rdb ? (now_ms - save_start_ms_) / 1000 : -1);
+  line("rdb_saves", rdb_saves_);
+  line("rdb_last_cow_size", 0);
+  line("rdb_last_load_keys_expired", last_load_keys_expired_);
+  line("rdb_last_load_keys_loaded", last_load_keys_loaded_);
+  line("aof_enabled", aof_on ? 1 : 0);
+  line("aof_rewrite_in_progress", aof.rewrite_in_progress ? 1 : 0);
+  line("aof_rewrite_scheduled", rewrite_scheduled_ ? 1 : 0);
+  line("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
+  line("aof_current_rewrite_time_sec",
+       aof.rewrite_in_progress ? (now_ms - aof.current_rewrite_start_ms) / 1000 : -1);
+  line("aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
+  line("aof_rewrites", aof.rewrites);
+  line("aof_rewrites_consecutive_failures", aof.consecutive_failures);
+  line("aof_last_write_status", "ok");
+  line("aof_last_cow_size", 0);
+  line("module_fork_in_progress", 0);
+  line("module_fork_last_cow_size", 0);
+  if (aof_on) {
+    line("aof_current_size", aof.current_size);
+    line("aof_base_size", aof.base_size);
+    line("aof_pending_rewrite", 0);
+    line("aof_buffer_length", 0);
+    line("aof_pending_bio_fsync", 0);
+    line("aof_delayed_fsync", aof.delayed_fsync);
+  }
+  if (loading) {
+    int64_t start = progress_.start_ms.load();
+    int64_t total = progress_.total_bytes.load();
+    int64_t done = progress_.loaded_bytes.load();
+    double perc = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0;
+    int64_t elapsed = (now_ms - start) / 1000;
+    int64_t eta = done > 0 ? elapsed * (total - done) / done : 1;
+    line("loading_start_time", start / 1000);
+    line("loading_total_bytes", total);
+    line("loading_rdb_used_mem", 0);
+    line("loading_loaded_bytes", done);
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%.2f%%", perc);
+    line("loading_loaded_perc", std::string_view(buf));
+    line("loading_eta_seconds", eta);
+  }
+}
+
+}  // namespace cinnabar::persistence
