@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <climits>
 #include <cstring>
 
@@ -198,15 +200,42 @@ std::string GetNotifyFlags(const ServerConfig& cfg) {
   return FormatNotifyFlags(cfg.notify_keyspace_events);
 }
 
-// save "<seconds> <changes> ..." (or "" for none).
+// Redis compat: save's numbers are read as strtoll reads them: the text up to a NUL,
+// leading white space and a sign allowed, saturating at the 64-bit bounds; the text must
+// end with the digits (an empty text is 0).
+bool ParseSaveNumber(std::string_view s, int64_t* out) {
+  s = errors::CutAtNul(s);
+  if (s.empty()) return *out = 0, true;
+  size_t i = 0;
+  while (i < s.size() && std::isspace(static_cast<unsigned char>(s[i]))) ++i;
+  bool negative = false;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) negative = s[i++] == '-';
+  if (i == s.size()) return false;
+  unsigned __int128 v = 0;
+  for (; i < s.size(); ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = std::min<unsigned __int128>(v * 10 + static_cast<unsigned>(s[i] - '0'),
+                                    static_cast<unsigned __int128>(INT64_MAX) + 1);
+  }
+  if (negative) {
+    *out = v > static_cast<unsigned __int128>(INT64_MAX) ? INT64_MIN : -static_cast<int64_t>(v);
+  } else {
+    *out = v > static_cast<unsigned __int128>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(v);
+  }
+  return true;
+}
+
+// save "<seconds> <changes> ..." (or "" for none): seconds at least 1, changes at least 0.
+// (Redis keeps the low 32 bits of changes, which can turn a huge count negative and make
+// CONFIG GET's value unsettable; Cinnabar keeps all 64.)
 std::string SetSave(ServerConfig& cfg, std::span<const std::string> args) {
-  if (args.size() == 1 && args[0].empty()) args = {};
+  if (args.size() == 1 && errors::CutAtNul(args[0]).empty()) args = {};
   if (args.size() % 2 != 0) return std::string(errors::kConfigSaveParams);
   std::vector<ServerConfig::SavePoint> points;
   for (size_t i = 0; i < args.size(); i += 2) {
     int64_t seconds, changes;
-    if (!base::ParseInt64(args[i], &seconds) || !base::ParseInt64(args[i + 1], &changes) ||
-        seconds < 0 || changes < 0) {
+    if (!ParseSaveNumber(args[i], &seconds) || !ParseSaveNumber(args[i + 1], &changes) ||
+        seconds < 1 || changes < 0) {
       return std::string(errors::kConfigSaveParams);
     }
     points.push_back({seconds, changes});
@@ -224,11 +253,16 @@ std::string GetSave(const ServerConfig& cfg) {
   return out;
 }
 
-// A file name without a path (dbfilename, appendfilename), as Redis requires.
-template <auto Member, const std::string_view* Error>
+// A file or directory name without a path (dbfilename, appendfilename, appenddirname), read
+// as a C string, as Redis requires; `EmptyError` names the error for an empty one, if refused.
+template <auto Member, const std::string_view* PathError, const std::string_view* EmptyError>
 std::string SetFileName(ServerConfig& cfg, std::span<const std::string> args) {
-  if (args[0].find('/') != std::string::npos) return std::string(*Error);
-  cfg.*Member = args[0];
+  std::string_view name = errors::CutAtNul(args[0]);
+  if constexpr (EmptyError != nullptr) {
+    if (name.empty()) return std::string(*EmptyError);
+  }
+  if (name.find_first_of("/\\") != std::string_view::npos) return std::string(*PathError);
+  cfg.*Member = std::string(name);
   return {};
 }
 
@@ -303,7 +337,7 @@ constexpr Directive kDirectives[] = {
     {"list-max-ziplist-size", kAlias, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
     {"save", kMultiArg | kAddsInFile, SetSave, GetSave},
-    {"dbfilename", kProtectedConfig, SetFileName<&ServerConfig::dbfilename, &errors::kConfigDbFileNamePath>,
+    {"dbfilename", kProtectedConfig, SetFileName<&ServerConfig::dbfilename, &errors::kConfigDbFileNamePath, nullptr>,
      GetString<&ServerConfig::dbfilename>},
     {"rdbcompression", 0, SetBool<&ServerConfig::rdbcompression>,
      GetBool<&ServerConfig::rdbcompression>},
@@ -321,9 +355,11 @@ constexpr Directive kDirectives[] = {
      SetEnum<int, &ServerConfig::sanitize_dump_payload, kSanitizeModes, 3>,
      GetEnum<int, &ServerConfig::sanitize_dump_payload, kSanitizeModes>},
     {"appendonly", 0, SetBool<&ServerConfig::appendonly>, GetBool<&ServerConfig::appendonly>},
-    {"appendfilename", kImmutable, SetFileName<&ServerConfig::appendfilename, &errors::kConfigAofFileNamePath>,
+    {"appendfilename", kImmutable, SetFileName<&ServerConfig::appendfilename, &errors::kConfigAofFileNamePath,
+                 &errors::kConfigAofFileNameEmpty>,
      GetString<&ServerConfig::appendfilename>},
-    {"appenddirname", kImmutable, SetFileName<&ServerConfig::appenddirname, &errors::kConfigAofDirNamePath>,
+    {"appenddirname", kImmutable, SetFileName<&ServerConfig::appenddirname, &errors::kConfigAofDirNamePath,
+                 &errors::kConfigAofDirNameEmpty>,
      GetString<&ServerConfig::appenddirname>},
     {"appendfsync", 0,
      SetEnum<ServerConfig::Fsync, &ServerConfig::appendfsync, kFsyncPolicies, 3>,

@@ -191,6 +191,8 @@ inline constexpr std::string_view kConfigAofFileNamePath =
     "appendfilename can't be a path, just a filename";
 inline constexpr std::string_view kConfigAofDirNamePath =
     "appenddirname can't be a path, just a dirname";
+inline constexpr std::string_view kConfigAofFileNameEmpty = "appendfilename can't be empty";
+inline constexpr std::string_view kConfigAofDirNameEmpty = "appenddirname can't be empty";
 inline constexpr std::string_view kConfigOutputLimitArity =
     "Wrong number of arguments in buffer limit configuration.";
 inline constexpr std::string_view kConfigOutputLimitClass =

@@ -210,7 +210,11 @@ std::string CutNul(std::string_view s) { return std::string(s.substr(0, s.find('
 
 // ---- The directives, as Redis (and Cinnabar's README) describe them --------------------
 
-enum class Kind { kInt, kMemory, kBool, kEnum, kString, kBind, kDir, kHz, kOutputLimits, kNotify };
+enum class Kind {
+  kInt, kMemory, kBool, kEnum, kString, kBind, kDir, kHz, kOutputLimits, kNotify,
+  kSave,      // pairs of seconds and changes; in files the first line replaces, the next add
+  kFileName,  // a C string without '/' or '\\'; min 1: not empty
+};
 struct Model {
   std::string_view name;
   std::string_view field;  // the value it names (an old alias names its new name's)
@@ -266,6 +270,26 @@ const std::vector<Model>& Models() {
     add({"zset-max-ziplist-entries", "zset-max-listpack-entries", Kind::kInt, 0, INT64_MAX});
     add({"zset-max-ziplist-value", "zset-max-listpack-value", Kind::kMemory, 0, INT64_MAX});
     add({"list-max-ziplist-size", "list-max-listpack-size", Kind::kInt, INT_MIN, INT_MAX});
+    add({"save", "", Kind::kSave});
+    add({"dbfilename", "", Kind::kFileName, 0, 0, {}, false, true});
+    add({"rdbcompression", "", Kind::kBool});
+    add({"rdbchecksum", "", Kind::kBool, 0, 0, {}, true});
+    add({"stop-writes-on-bgsave-error", "", Kind::kBool});
+    add({"rdb-del-sync-files", "", Kind::kBool});
+    add({"rdb-save-incremental-fsync", "", Kind::kBool});
+    add({"rdb-key-save-delay", "", Kind::kInt, INT_MIN, INT_MAX});
+    add({"sanitize-dump-payload", "", Kind::kEnum, 0, 0, {"no", "yes", "clients"}});
+    add({"appendonly", "", Kind::kBool});
+    add({"appendfilename", "", Kind::kFileName, 1, 0, {}, true});
+    add({"appenddirname", "", Kind::kFileName, 1, 0, {}, true});
+    add({"appendfsync", "", Kind::kEnum, 0, 0, {"always", "everysec", "no"}});
+    add({"no-appendfsync-on-rewrite", "", Kind::kBool});
+    add({"auto-aof-rewrite-percentage", "", Kind::kInt, 0, INT_MAX});
+    add({"auto-aof-rewrite-min-size", "", Kind::kMemory, 0, INT64_MAX});
+    add({"aof-load-truncated", "", Kind::kBool});
+    add({"aof-use-rdb-preamble", "", Kind::kBool});
+    add({"aof-timestamp-enabled", "", Kind::kBool});
+    add({"aof-rewrite-incremental-fsync", "", Kind::kBool});
     add({"enable-debug-command", "", Kind::kEnum, 0, 0, policy, true});
     add({"enable-protected-configs", "", Kind::kEnum, 0, 0, policy, true});
     return m;
@@ -274,7 +298,9 @@ const std::vector<Model>& Models() {
 }
 
 // Directives whose value is several arguments.
-bool MultiArg(const Model& m) { return m.kind == Kind::kBind || m.kind == Kind::kOutputLimits; }
+bool MultiArg(const Model& m) {
+  return m.kind == Kind::kBind || m.kind == Kind::kOutputLimits || m.kind == Kind::kSave;
+}
 
 const Model* FindModel(std::string_view name) {
   for (const Model& m : Models()) {
@@ -409,6 +435,46 @@ bool ModelNotify(const std::string& a, std::string* v) {
   return true;
 }
 
+// save's numbers, as strtoll reads them for Redis's setConfigSaveOption: up to a NUL,
+// leading white space and a sign allowed, saturating; nothing may follow the digits, and an
+// empty text is 0.
+bool SaveNumber(std::string_view a, int64_t* out) {
+  std::string s = CutNul(a);
+  if (s.empty()) return *out = 0, true;
+  const char* p = s.c_str();
+  while (*p != 0 && std::isspace(static_cast<unsigned char>(*p))) ++p;
+  bool negative = *p == '-';
+  if (*p == '+' || *p == '-') ++p;
+  if (*p == 0) return false;
+  __int128 v = 0;
+  for (; *p != 0; ++p) {
+    if (*p < '0' || *p > '9') return false;
+    v = std::min<__int128>(v * 10 + (*p - '0'), static_cast<__int128>(INT64_MAX) + 1);
+  }
+  if (negative) v = -v;
+  *out = static_cast<int64_t>(std::clamp<__int128>(v, INT64_MIN, INT64_MAX));
+  return true;
+}
+
+// save: a single "" is none; otherwise pairs, seconds >= 1 and changes >= 0 (Redis keeps
+// the low 32 bits of changes, Cinnabar all 64, so what CONFIG GET shows can be set again).
+bool ModelSave(const std::vector<std::string>& args, std::string* v) {
+  if (args.size() == 1 && CutNul(args[0]).empty()) return v->clear(), true;
+  if (args.size() % 2 != 0) return false;
+  std::string out;
+  for (size_t i = 0; i < args.size(); i += 2) {
+    int64_t seconds, changes;
+    if (!SaveNumber(args[i], &seconds) || !SaveNumber(args[i + 1], &changes) || seconds < 1 ||
+        changes < 0) {
+      return false;
+    }
+    out += (out.empty() ? "" : " ") + std::to_string(seconds) + " " +
+           std::to_string(changes);
+  }
+  *v = out;
+  return true;
+}
+
 // Sets one directive in the model from its arguments; false if Redis refuses them.
 bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
   std::string& v = s->values[std::string(m.field)];
@@ -420,6 +486,7 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
     return true;
   }
   if (m.kind == Kind::kOutputLimits) return ModelOutputLimits(args, &v);
+  if (m.kind == Kind::kSave) return ModelSave(args, &v);
   CHECK(args.size() == 1);
   const std::string& a = args[0];
   int64_t n;
@@ -454,9 +521,18 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
     case Kind::kString:
       v = a;
       return true;
+    case Kind::kFileName: {
+      std::string name = CutNul(a);
+      if ((m.min > 0 && name.empty()) || name.find_first_of("/\\") != std::string::npos) {
+        return false;
+      }
+      v = name;
+      return true;
+    }
     case Kind::kDir:
       return chdir(a.c_str()) == 0;  // takes effect at once, as in Redis
     case Kind::kBind:
+    case Kind::kSave:
       break;
   }
   return false;
@@ -651,7 +727,19 @@ class ModelLoader {
         args = split;
       }
       State next = *state_;
+      // save: the first line (of the file or the command line) replaces the default, each
+      // later one adds to it; a line of "" empties it.
+      std::vector<std::string> added;
+      if (m->kind == Kind::kSave) {
+        bool reset = args.size() == 1 && CutNul(args[0]).empty();
+        if (save_seen_ && !reset) {
+          CHECK(RedisSplit(state_->values.at("save"), &added));
+          added.insert(added.end(), args.begin(), args.end());
+          args = added;
+        }
+      }
       if (!ModelSet(*m, args, &next)) return Fail(out, source, line_no, line);
+      if (m->kind == Kind::kSave) save_seen_ = true;
       *state_ = std::move(next);
     }
     return true;
@@ -659,6 +747,7 @@ class ModelLoader {
 
   MemoryFiles* files_;
   State* state_;
+  bool save_seen_ = false;
 };
 
 void CheckLoad(const Status& st, const LoadOutcome& want) {
