@@ -21,6 +21,7 @@ void RegisterListBlockingFamily(engine::Registry* r);
 void RegisterExpireFamily(engine::Registry* r);
 void RegisterKeyspaceFamily(engine::Registry* r);
 void RegisterServerFamily(engine::Registry* r);
+void RegisterDebugFamily(engine::Registry* r);
 void RegisterInfoFamily(engine::Registry* r);
 void RegisterConfigFamily(engine::Registry* r);
 void RegisterCommandFamily(engine::Registry* r);

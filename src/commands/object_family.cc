@@ -38,12 +38,7 @@ void ObjectFreq(CommandContext& ctx) {
 void ObjectIdleTime(CommandContext& ctx) {
   core::Entry* e = LookUp(ctx);
   if (!e) return;
-  // Seconds since the last access on the 24-bit LRU clock, which wraps (Redis's
-  // estimateObjectIdleTime).
-  uint32_t now = ctx.shard().lru_clock();
-  uint32_t then = e->lru();
-  uint32_t idle = now >= then ? now - then : (0xFFFFFF - then) + now;
-  ctx.reply().Integer(idle);
+  ctx.reply().Integer(core::LruIdleSeconds(ctx.shard().lru_clock(), e->lru()));
 }
 
 void ObjectRefCount(CommandContext& ctx) {

@@ -48,7 +48,8 @@ void BgSave(CommandContext& ctx) {
     if (ctx.argc() > 2 || !Is(ctx.arg(1), "SCHEDULE")) return ctx.ReplyError(errors::kSyntax);
     schedule = true;
   }
-  std::string r = Persistence::Of(ctx.engine()).BgSave(ctx.worker().index(), schedule);
+  std::string r = Persistence::Of(ctx.engine()).BgSave(ctx.worker().index(), schedule,
+                                                       ctx.call_flags() & engine::kCallInMulti);
   if (r == "scheduled") return ctx.reply().SimpleString(errors::kBgsaveScheduled);
   if (!r.empty()) return ctx.ReplyError(r);
   ctx.reply().SimpleString(errors::kBgsaveStarted);

@@ -17,6 +17,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterExpireFamily(r);
   RegisterKeyspaceFamily(r);
   RegisterServerFamily(r);
+  RegisterDebugFamily(r);
   RegisterInfoFamily(r);
   RegisterConfigFamily(r);
   RegisterCommandFamily(r);

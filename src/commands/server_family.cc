@@ -1,9 +1,6 @@
-// Server commands: TIME, DEBUG (SLEEP, SET-ACTIVE-EXPIRE, HELP), SHUTDOWN.
+// Server commands: TIME, SHUTDOWN (DEBUG is debug_family.cc).
 
-#include <chrono>
-#include <cstdlib>
 #include <string>
-#include <thread>
 
 #include "base/clock.h"
 #include "base/logging.h"
@@ -26,37 +23,6 @@ void Time(CommandContext& ctx) {
   ctx.reply().ArrayHeader(2);
   ctx.reply().BulkInteger(us / 1000000);
   ctx.reply().BulkInteger(us % 1000000);
-}
-
-// DEBUG SLEEP seconds | SET-ACTIVE-EXPIRE 0|1 | HELP. DEBUG runs with every shard locked,
-// so SLEEP stalls the keyspace as it stalls Redis.
-void Debug(CommandContext& ctx) {
-  std::string_view sub = ctx.arg(1);
-  if (Is(sub, "HELP") && ctx.argc() == 2) {
-    static constexpr std::string_view kLines[] = {
-        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "SET-ACTIVE-EXPIRE <0|1>",
-        "    Setting it to 0 disables expiring keys in background when they are not accessed.",
-        "SLEEP <seconds>",
-        "    Stop the server for <seconds>. Decimals allowed.",
-        "HELP",
-        "    Prints this help.",
-    };
-    return ReplyHelp(ctx.reply(), kLines);
-  }
-  if (Is(sub, "SLEEP") && ctx.argc() == 3) {
-    // Redis compat: atof, so garbage sleeps 0 seconds.
-    double secs = std::atof(std::string(ctx.arg(2)).c_str());
-    if (secs > 0) {
-      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(secs * 1e6)));
-    }
-    return ctx.reply().Ok();
-  }
-  if (Is(sub, "SET-ACTIVE-EXPIRE") && ctx.argc() == 3) {
-    ctx.engine().active_expire.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0);
-    return ctx.reply().Ok();
-  }
-  ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), sub));
 }
 
 // SHUTDOWN [NOSAVE | SAVE] [NOW] [FORCE] [ABORT]
@@ -95,7 +61,6 @@ void Shutdown(CommandContext& ctx) {
 
 using engine::CommandSpec;
 using engine::kAdmin;
-using engine::kAllShards;
 using engine::kFast;
 using engine::kLoading;
 using engine::kNoScript;
@@ -105,10 +70,6 @@ using engine::kStale;
 constexpr CommandSpec kServerCommands[] = {
     {.name = "TIME", .arity = 1, .flags = kLoading | kStale | kFast, .handler = Time,
      .summary = "Returns the server time.", .since = "2.6.0", .complexity = "O(1)"},
-    {.name = "DEBUG", .arity = -2,
-     .flags = kAdmin | kNoScript | kLoading | kStale | kProtected | kAllShards, .handler = Debug,
-     .summary = "A container for debugging commands.", .since = "1.0.0",
-     .complexity = "Depends on subcommand."},
     {.name = "SHUTDOWN", .arity = -1,
      .flags = kAdmin | kNoScript | kLoading | kStale | engine::kNoMulti | engine::kAllowBusy,
      .handler = Shutdown, .summary = "Synchronously saves the database(s) to disk and shuts down "

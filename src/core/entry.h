@@ -109,4 +109,10 @@ class Entry {
   static void WriteValue(uint8_t* p, const Value& v);
 };
 
+// Seconds since `lru` on the 24-bit LRU clock whose reading is now `now`; the clock wraps
+// (Redis's estimateObjectIdleTime).
+inline uint32_t LruIdleSeconds(uint32_t now, uint32_t lru) {
+  return now >= lru ? now - lru : (0xFFFFFF - lru) + now;
+}
+
 }  // namespace cinnabar::core

@@ -288,6 +288,10 @@ class Load : public std::enable_shared_from_this<Load>, public RdbHandler {
     }
     engine::Database& db = eng_.shard(eng_.ShardOf(it.key)).db(it.db);
     engine::Database::Ref ref = db.FindNoTouch(it.key);
+    if (ref && options_.merge) {
+      db.Erase(ref);
+      ref = db.FindNoTouch(it.key);
+    }
     if (ref) {
       core::DestroyValue(it.value);
       return base::Status::Error("RDB has duplicated key '" + it.key + "' in DB " +

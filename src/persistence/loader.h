@@ -32,6 +32,7 @@ struct LoadFile {
 struct LoadOptions {
   std::vector<LoadFile> files;
   bool aof_load_truncated = true;
+  bool merge = false;  // a key already in memory is replaced (DEBUG RELOAD MERGE), not an error
   // A function library found in an RDB: loads it (the scripting layer), on thread `home`
   // (its first argument).
   std::function<base::Status(unsigned thread, const std::string& code)> load_function;

@@ -117,8 +117,19 @@ void Persistence::LoadAtStartup(unsigned thread, std::function<void()> ready) {
   });
 }
 
+// REQUIRES: mu_ held. stop-writes-on-bgsave-error: writes are refused while the last
+// background save failed, the option is on and save points are set.
+void Persistence::UpdateWriteRefusal(const engine::ServerConfig& cfg) {
+  eng_.refuse_writes.store(!last_bgsave_ok_ && cfg.stop_writes_on_bgsave_error &&
+                           !cfg.save_points.empty());
+}
+
 void Persistence::OnConfigChanged(unsigned thread, const engine::ServerConfig& old,
                                   const engine::ServerConfig& next) {
+  {
+    std::lock_guard lock(mu_);
+    UpdateWriteRefusal(next);
+  }
   if (old.appendonly != next.appendonly) TurnAof(thread, next.appendonly);
   if (old.appendfsync != next.appendfsync) {
     std::lock_guard lock(mu_);
@@ -207,18 +218,17 @@ void Persistence::Close() {
 
 // --- Saving ---
 
-std::string Persistence::BgSave(unsigned thread, bool schedule) {
+std::string Persistence::BgSave(unsigned thread, bool schedule, bool in_exec) {
   std::lock_guard lock(mu_);
   if (running_ == Running::kRdb) return std::string(protocol::errors::kBgsaveInProgress);
-  if (running_ == Running::kAofRewrite) {
-    if (!schedule) {
-      return "ERR Background append only file rewriting in progress: can't BGSAVE right now. "
-             "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
-    }
+  // Redis compat: inside EXEC the save is scheduled, as Redis does not fork there.
+  if (running_ == Running::kAofRewrite || in_exec) {
+    if (!schedule && !in_exec) return std::string(protocol::errors::kBgsaveChildActive);
     bgsave_scheduled_ = true;
     return "scheduled";
   }
   running_ = Running::kRdb;
+  foreground_ = false;
   StartRdbSnapshot(thread);
   return {};
 }
@@ -226,11 +236,12 @@ std::string Persistence::BgSave(unsigned thread, bool schedule) {
 std::string Persistence::Save(unsigned thread, std::function<void(base::Status)> done) {
   std::lock_guard lock(mu_);
   if (running_ == Running::kRdb) return std::string(protocol::errors::kBgsaveInProgress);
-  if (running_ == Running::kAofRewrite) {
-    return "ERR Background append only file rewriting in progress: can't SAVE right now.";
-  }
-  running_ = Running::kRdb;
   save_waiters_.push_back(std::move(done));
+  // Redis refuses SAVE only while a save runs; during an AOF rewrite this one waits for the
+  // rewrite's snapshot to finish, then runs.
+  if (running_ == Running::kAofRewrite) return {};
+  running_ = Running::kRdb;
+  foreground_ = true;
   StartRdbSnapshot(thread);
   return {};
 }
@@ -238,7 +249,8 @@ std::string Persistence::Save(unsigned thread, std::function<void(base::Status)>
 // REQUIRES: mu_ held, running_ set to kRdb.
 void Persistence::StartRdbSnapshot(unsigned thread) {
   save_start_ms_ = base::UnixTimeMs();
-  last_bgsave_try_ = save_start_ms_ / 1000;
+  ++rdb_saves_;  // as Redis, counted when it starts
+  if (!foreground_) last_bgsave_try_ = save_start_ms_ / 1000;
   engine::HoldAllShards(eng_, thread, [this, thread](engine::ReleaseShards release) {
     std::shared_ptr<const engine::ServerConfig> cfg = config();
     std::lock_guard lock(mu_);
@@ -259,7 +271,7 @@ void Persistence::StartRdbSnapshot(unsigned thread) {
     opts.checksum = cfg->rdbchecksum;
     opts.key_delay_us = cfg->rdb_key_save_delay;
     if (functions_.dump) opts.functions = functions_.dump();
-    base::LogNotice("Background saving started");
+    if (!foreground_) base::LogNotice("Background saving started");
     snapshot_ = Snapshot::Start(eng_, thread, std::move(opts),
                                 [this, thread](const SnapshotResult& r) {
                                   RdbDone(thread, r.status, r.keys);
@@ -275,11 +287,15 @@ void Persistence::RdbDone(unsigned thread, const base::Status& st, int64_t keys)
     std::lock_guard lock(mu_);
     snapshot_.reset();
     running_ = Running::kNone;
-    last_bgsave_ok_ = st.ok();
-    last_bgsave_time_sec_ = (base::UnixTimeMs() - save_start_ms_) / 1000;
+    // Redis compat: a failed SAVE is not a background save error (no MISCONF after it).
+    if (!foreground_) {
+      last_bgsave_ok_ = st.ok();
+      last_bgsave_time_sec_ = (base::UnixTimeMs() - save_start_ms_) / 1000;
+    } else if (st.ok()) {
+      last_bgsave_ok_ = true;
+    }
     if (st.ok()) {
       lastsave_ = base::UnixTimeMs() / 1000;
-      ++rdb_saves_;
       base::LogNotice("DB saved on disk ({} keys)", keys);
       // What changed since the save started is still to save (Redis's dirty_before_bgsave).
       for (unsigned s = 0; s < eng_.shard_count() && s < dirty_at_start_.size(); ++s) {
@@ -289,8 +305,7 @@ void Persistence::RdbDone(unsigned thread, const base::Status& st, int64_t keys)
     } else {
       base::LogWarning("Background saving error: {}", st.message());
     }
-    eng_.refuse_writes.store(!st.ok() && cfg->stop_writes_on_bgsave_error &&
-                             !cfg->save_points.empty());
+    UpdateWriteRefusal(*cfg);
     waiters.swap(save_waiters_);
   }
   for (auto& w : waiters) w(st);
@@ -339,33 +354,49 @@ void Persistence::StartAofRewrite(unsigned thread) {
 void Persistence::AofRewriteDone(unsigned thread, const base::Status&) {
   std::lock_guard lock(mu_);
   if (running_ == Running::kAofRewrite) running_ = Running::kNone;
-  if (bgsave_scheduled_) {
+  if (!save_waiters_.empty()) {  // a SAVE waited for the rewrite
+    running_ = Running::kRdb;
+    foreground_ = true;
+    StartRdbSnapshot(thread);
+  } else if (bgsave_scheduled_) {
     bgsave_scheduled_ = false;
     running_ = Running::kRdb;
     StartRdbSnapshot(thread);
   }
 }
 
-void Persistence::Reload(unsigned thread, std::function<void(base::Status)> done) {
-  std::string err = Save(thread, [this, thread, done](base::Status st) {
-    if (!st.ok()) return done(st);
+void Persistence::Reload(unsigned thread, ReloadOptions options,
+                         std::function<void(base::Status, bool saved)> done) {
+  auto load = [this, thread, options, done] {
     std::shared_ptr<const engine::ServerConfig> cfg = config();
-    engine::HoldAllShards(eng_, thread, [this, thread, cfg, done](engine::ReleaseShards release) {
-      for (unsigned s = 0; s < eng_.shard_count(); ++s) {
-        engine::Shard& shard = eng_.shard(s);
-        for (int d = 0; d < shard.db_count(); ++d) shard.db(d).Clear();
+    engine::HoldAllShards(eng_, thread, [this, thread, cfg, options,
+                                         done](engine::ReleaseShards release) {
+      if (options.flush) {
+        for (unsigned s = 0; s < eng_.shard_count(); ++s) {
+          engine::Shard& shard = eng_.shard(s);
+          for (int d = 0; d < shard.db_count(); ++d) shard.db(d).Clear();
+        }
       }
       LoadOptions opts;
       opts.files.push_back({cfg->dbfilename, false, false});
       opts.load_function = functions_.load;
+      opts.merge = options.merge;
       StartLoad(eng_, thread, std::move(opts), &progress_,
                 [done, release](const LoadResult& r) {
+                  if (!r.status.ok()) {
+                    base::LogWarning("DEBUG RELOAD could not load the RDB: {}", r.status.message());
+                  }
                   release();
-                  done(r.status);
+                  done(r.status, true);
                 });
     });
+  };
+  if (!options.save) return load();
+  std::string err = Save(thread, [load, done](base::Status st) {
+    if (!st.ok()) return done(st, false);
+    load();
   });
-  if (!err.empty()) done(base::Status::Error(err));
+  if (!err.empty()) done(base::Status::Error(err), false);
 }
 
 // --- Cron ---
@@ -378,6 +409,7 @@ void Persistence::Cron(unsigned thread) {
   if (running_ == Running::kNone && bgsave_scheduled_) {
     bgsave_scheduled_ = false;
     running_ = Running::kRdb;
+    foreground_ = false;
     StartRdbSnapshot(thread);
     return;
   }
@@ -398,6 +430,7 @@ void Persistence::Cron(unsigned thread) {
         (last_bgsave_ok_ || now - last_bgsave_try_ > kBgsaveRetrySeconds)) {
       base::LogNotice("{} changes in {} seconds. Saving...", p.changes, p.seconds);
       running_ = Running::kRdb;
+      foreground_ = false;
       StartRdbSnapshot(thread);
       return;
     }

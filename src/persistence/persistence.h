@@ -29,6 +29,13 @@ namespace cinnabar::persistence {
 class Aof;
 class Snapshot;
 
+// DEBUG RELOAD's options.
+struct ReloadOptions {
+  bool save = true;    // not NOSAVE: save first
+  bool flush = true;   // not NOFLUSH: empty every database before loading
+  bool merge = false;  // MERGE: a key in the file replaces the one in memory
+};
+
 class Persistence : public engine::Extension {
  public:
   // The scripting layer's part: the function libraries a snapshot holds, and loading one
@@ -65,14 +72,17 @@ class Persistence : public engine::Extension {
   void Cron(unsigned thread);
 
   // --- Commands ---
-  // BGSAVE [SCHEDULE]: an empty string when started, "scheduled", or the error text.
-  std::string BgSave(unsigned thread, bool schedule);
+  // BGSAVE [SCHEDULE] (`in_exec`: inside MULTI/EXEC or a script, where it is scheduled):
+  // an empty string when started, "scheduled", or the error text.
+  std::string BgSave(unsigned thread, bool schedule, bool in_exec = false);
   // SAVE: `done` runs on `thread` when the file is in place (or failed).
   std::string Save(unsigned thread, std::function<void(base::Status)> done);
   // BGREWRITEAOF: an empty string when started, "scheduled", or the error text.
   std::string BgRewriteAof(unsigned thread);
-  // DEBUG RELOAD: saves, empties every database, loads the file back; `done` on `thread`.
-  void Reload(unsigned thread, std::function<void(base::Status)> done);
+  // DEBUG RELOAD: saves (unless told not to), empties every database (unless told not to),
+  // loads the file back; `done` on `thread`, with whether the save part succeeded.
+  void Reload(unsigned thread, ReloadOptions options,
+              std::function<void(base::Status, bool saved)> done);
   int64_t lastsave() const;
   bool save_in_progress() const;
   // INFO persistence, the whole section.
@@ -86,6 +96,7 @@ class Persistence : public engine::Extension {
   void StartAofRewrite(unsigned thread);
   void AofRewriteDone(unsigned thread, const base::Status& st);
   void TurnAof(unsigned thread, bool on);
+  void UpdateWriteRefusal(const engine::ServerConfig& cfg);
   std::shared_ptr<const engine::ServerConfig> config() const;
   int64_t Changes() const;
 
@@ -97,6 +108,7 @@ class Persistence : public engine::Extension {
   Running running_ = Running::kNone;
   bool bgsave_scheduled_ = false;
   bool rewrite_scheduled_ = false;
+  bool foreground_ = false;  // the running kRdb save is a SAVE (its waiters are told)
   std::shared_ptr<Snapshot> snapshot_;
   std::unique_ptr<Aof> aof_;
   std::vector<std::function<void(base::Status)>> save_waiters_;

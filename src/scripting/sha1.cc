@@ -49,7 +49,7 @@ void Block(uint32_t h[5], const unsigned char* p) {
 
 }  // namespace
 
-std::string Sha1Hex(std::string_view data) {
+Sha1Digest Sha1(std::string_view data) {
   uint32_t h[5] = {0x67452301, 0xEFCDAB89, 0x98BADCFE, 0x10325476, 0xC3D2E1F0};
   const auto* p = reinterpret_cast<const unsigned char*>(data.data());
   size_t n = data.size();
@@ -66,12 +66,21 @@ std::string Sha1Hex(std::string_view data) {
   Block(h, tail);
   if (tail_len == 128) Block(h, tail + 64);
 
+  Sha1Digest out;
+  for (int i = 0; i < 20; ++i) out[i] = static_cast<unsigned char>(h[i / 4] >> (24 - 8 * (i % 4)));
+  return out;
+}
+
+std::string HexDigest(const Sha1Digest& d) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out(40, '0');
-  for (int i = 0; i < 5; ++i) {
-    for (int j = 0; j < 8; ++j) out[i * 8 + j] = kHex[(h[i] >> (28 - 4 * j)) & 0xF];
+  for (int i = 0; i < 20; ++i) {
+    out[2 * i] = kHex[d[i] >> 4];
+    out[2 * i + 1] = kHex[d[i] & 0xF];
   }
   return out;
 }
+
+std::string Sha1Hex(std::string_view data) { return HexDigest(Sha1(data)); }
 
 }  // namespace cinnabar::scripting

@@ -9,7 +9,9 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 #include "base/logging.h"
 #include "base/memory.h"
@@ -303,6 +305,15 @@ int Server::Run() {
   engine_->worker(0).AddCronTask([&persist] { persist.Cron(0); });
 
   base::Status st = OpenListeners(*cfg, &listen_fds_);
+  // A previous instance killed with SIGKILL may still hold the port for a moment: the
+  // kernel tears an io_uring instance down asynchronously, and its listening socket stays
+  // until that finishes. Try again for up to two seconds before giving up.
+  for (int tries = 0; !st.ok() && st.message().find("Address already in use") != std::string::npos &&
+                      tries < 40;
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    st = OpenListeners(*cfg, &listen_fds_);
+  }
   if (!st.ok()) {
     base::LogWarning("Warning: {}", st.message());
     base::LogWarning("Failed listening on port {} (tcp), aborting.", cfg->port);
@@ -363,8 +374,14 @@ int Server::Run() {
   }
   persist.Close();
   {
+    // shutdown() first: it unhashes the listener at once, while close() alone leaves it
+    // listening until io_uring's asynchronous teardown drops the ring's last reference to
+    // it, and a restart on the same port (systemd, a test) would find the port in use.
     std::lock_guard lock(listeners_mu_);
-    for (int fd : listen_fds_) close(fd);
+    for (int fd : listen_fds_) {
+      shutdown(fd, SHUT_RDWR);
+      close(fd);
+    }
     listen_fds_.clear();
   }
   return 0;

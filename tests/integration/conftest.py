@@ -26,11 +26,6 @@ import redis
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 
-# >>> Flip to True once Cinnabar accepts `--save ""` and `--appendonly no` (persistence work):
-# the harness then passes them to Cinnabar too, as it always does to redis-server.
-PERSISTENCE_ARGS_FOR_CINNABAR = False
-
-
 def pytest_addoption(parser):
     parser.addoption("--server", default="cinnabar", choices=["cinnabar", "redis"])
     parser.addoption("--server-bin", default=os.path.join(ROOT, "build/release/cinnabar-server"))
@@ -166,13 +161,12 @@ class ServerProcess:
         if _config_directive(self.config_text, "dir") is None:
             cmd += ["--dir", self.dir]
         cmd += ["--enable-debug-command", "yes"]
-        if self.kind == "redis" or PERSISTENCE_ARGS_FOR_CINNABAR:
-            # No persistence unless asked for; a config file's own save/appendonly lines win
-            # (command-line options would override them).
-            if _config_directive(self.config_text, "save") is None:
-                cmd += ["--save", ""]
-            if _config_directive(self.config_text, "appendonly") is None:
-                cmd += ["--appendonly", "no"]
+        # No persistence unless asked for; a config file's own save/appendonly lines win
+        # (command-line options would override them).
+        if _config_directive(self.config_text, "save") is None:
+            cmd += ["--save", ""]
+        if _config_directive(self.config_text, "appendonly") is None:
+            cmd += ["--appendonly", "no"]
         if self.kind != "redis":
             cmd += ["--threads", self.config.getoption("--threads"),
                     "--io-engine", self.config.getoption("--io-engine")]
