@@ -34,7 +34,7 @@ base::Status Aof::PersistManifest(const AofManifest& m) {
 }
 
 base::Status Aof::Start(const engine::ServerConfig& cfg, const AofManifest* manifest,
-                        std::function<void(base::Status)> done) {
+                        std::function<void(base::Status)> done, bool fresh_start) {
   dir_ = cfg.appenddirname;
   filename_ = cfg.appendfilename;
   preamble_ = cfg.aof_use_rdb_preamble;
@@ -88,6 +88,7 @@ base::Status Aof::Start(const engine::ServerConfig& cfg, const AofManifest* mani
     done(base::Status::Ok());
     return base::Status::Ok();
   }
+  fresh_start_ = fresh_start;
   return StartRewrite(std::move(done));
 }
 
@@ -109,9 +110,10 @@ base::Status Aof::StartRewrite(std::function<void(base::Status)> done) {
     pending_.push_back(std::move(p));
     cv_.notify_one();
   }
+  std::shared_ptr<const engine::ServerConfig> cfg = eng_.config_store().snapshot();
+  preamble_ = cfg->aof_use_rdb_preamble;  // CONFIG SET applies from the next rewrite
   AofManifest preview = manifest_;
   rewrite_base_ = AddNewBase(&preview, filename_, preamble_).name;
-  std::shared_ptr<const engine::ServerConfig> cfg = eng_.config_store().snapshot();
   SnapshotOptions opts;
   opts.dir = dir_;
   opts.file_name = rewrite_base_;
@@ -120,6 +122,7 @@ base::Status Aof::StartRewrite(std::function<void(base::Status)> done) {
   opts.checksum = cfg->rdbchecksum;
   opts.key_delay_us = cfg->rdb_key_save_delay;
   opts.aof_base = true;
+  opts.commands = !preamble_;
   opts.functions = functions_();
   stats_.rewrite_in_progress = true;
   stats_.rewrite_scheduled = false;
@@ -153,7 +156,13 @@ void Aof::FinishRewrite(const base::Status& result, std::function<void(base::Sta
   } else if (st.ok()) {
     st = base::Status::Error("AOF was turned off during the rewrite");
   }
-  if (st.ok()) {
+  if (st.ok() && fresh_start_) {
+    // Redis compat: the empty base a first start creates is not a rewrite and its size is
+    // not counted until the next start.
+    fresh_start_ = false;
+    stats_.base_size = 0;
+    stats_.consecutive_failures = 0;
+  } else if (st.ok()) {
     ++stats_.rewrites;
     stats_.consecutive_failures = 0;
     stats_.last_rewrite_ok = true;

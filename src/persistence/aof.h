@@ -68,9 +68,10 @@ class Aof : public engine::JournalSink {
   // Turns AOF on: a rewrite makes the base of the data as it is now. `manifest`: the one
   // found at start-up after loading it (it is continued: its last incr is appended to and no
   // rewrite is needed), or null. `done` runs on `home` when the AOF is fully in place.
-  // REQUIRES: on `home`, every shard held.
+  // `fresh_start`: the server starts with no AOF yet (the base it writes is not counted as
+  // a rewrite). REQUIRES: on `home`, every shard held.
   base::Status Start(const engine::ServerConfig& cfg, const AofManifest* manifest,
-                     std::function<void(base::Status)> done);
+                     std::function<void(base::Status)> done, bool fresh_start = false);
   // Turns AOF off: flushes, fsyncs and closes; the journal loses its sink. REQUIRES: every
   // shard held (or the threads stopped).
   void Stop();
@@ -108,6 +109,7 @@ class Aof : public engine::JournalSink {
   engine::Engine& eng_;
   unsigned home_;
   FunctionSource functions_;
+  bool fresh_start_ = false;  // the running rewrite makes a first start's base
   std::string dir_;       // dir/appenddirname
   std::string filename_;  // appendfilename
   bool preamble_ = true;

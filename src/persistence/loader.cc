@@ -28,6 +28,12 @@
 namespace cinnabar::persistence {
 namespace {
 
+// Redis names an AOF part by its file name alone in messages, not by its path.
+std::string FileName(std::string_view path) {
+  size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
 // One thing the reader parsed, for the applying thread.
 struct Item {
   enum Kind { kKey, kCommand, kFunction } kind = kKey;
@@ -201,7 +207,7 @@ class Load : public std::enable_shared_from_this<Load>, public RdbHandler {
         case AofReadResult::kTruncated:
           return Truncated(fd, f, reader);
         case AofReadResult::kBadFormat:
-          return base::Status::Error("Bad file format reading the append only file " + f.path +
+          return base::Status::Error("Bad file format reading the append only file " + FileName(f.path) +
                                      ": make a backup of your AOF file, then use "
                                      "./redis-check-aof --fix <filename.manifest>");
         default:
@@ -213,17 +219,17 @@ class Load : public std::enable_shared_from_this<Load>, public RdbHandler {
   base::Status Truncated(int fd, const LoadFile& f, const AofReader& reader) {
     if (!reader.partial_tail()) {
       // Redis compat: a file that ends inside MULTI ... EXEC is reverted to before it.
-      base::LogWarning("Revert incomplete MULTI/EXEC transaction in AOF file {}", f.path);
+      base::LogWarning("Revert incomplete MULTI/EXEC transaction in AOF file {}", FileName(f.path));
     }
     if (!f.last || !options_.aof_load_truncated) {
       return base::Status::Error(
-          "Unexpected end of file reading the append only file " + f.path +
+          "Unexpected end of file reading the append only file " + FileName(f.path) +
           ". You can: 1) Make a backup of your AOF file, then use ./redis-check-aof --fix "
           "<filename.manifest>. 2) Alternatively you can set the 'aof-load-truncated' "
           "configuration option to yes and restart the server.");
     }
-    base::LogWarning("!!! Warning: short read while loading the AOF file {}!!!", f.path);
-    base::LogWarning("!!! Truncating the AOF {} at offset {} !!!", f.path,
+    base::LogWarning("!!! Warning: short read while loading the AOF file {}!!!", FileName(f.path));
+    base::LogWarning("!!! Truncating the AOF {} at offset {} !!!", FileName(f.path),
                      reader.truncate_offset());
     int wfd = open(f.path.c_str(), O_WRONLY | O_CLOEXEC);
     if (wfd < 0 || ftruncate(wfd, reader.truncate_offset()) != 0) {

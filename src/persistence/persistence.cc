@@ -3,7 +3,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <condition_variable>
+#include <cstring>
 #include <optional>
 
 #include "base/clock.h"
@@ -69,6 +71,27 @@ void Persistence::LoadAtStartup(unsigned thread, std::function<void()> ready) {
     std::optional<AofManifest> manifest;
     if (cfg->appendonly) {
       std::string path = MakePath(cfg->appenddirname, ManifestFileName(cfg->appendfilename));
+      if (!Exists(path) && Exists(cfg->appendfilename)) {
+        // Redis compat (aofUpgradePrepare): an old-style single AOF moves into the AOF
+        // directory, unrenamed, as the base of a new manifest.
+        AofManifest m;
+        AdoptOldStyleAof(&m, cfg->appendfilename);
+        if (mkdir(cfg->appenddirname.c_str(), 0755) != 0 && errno != EEXIST) {
+          Fatal("Can't create AOF directory " + cfg->appenddirname + ": " + std::strerror(errno));
+        }
+        std::string moved = MakePath(cfg->appenddirname, cfg->appendfilename);
+        if (rename(cfg->appendfilename.c_str(), moved.c_str()) != 0) {
+          Fatal("Error moving " + cfg->appendfilename + " into " + cfg->appenddirname + ": " +
+                std::strerror(errno));
+        }
+        if (base::Status st = WriteFileAtomically(cfg->appenddirname,
+                                                  ManifestFileName(cfg->appendfilename),
+                                                  FormatManifest(m));
+            !st.ok()) {
+          Fatal(st.message());
+        }
+        base::LogNotice("Successfully migrated an old-style AOF into the AOF directory");
+      }
       if (Exists(path)) {
         base::StatusOr<std::string> text = ReadFileToString(path);
         if (!text.ok()) Fatal(text.status().message());
@@ -84,7 +107,10 @@ void Persistence::LoadAtStartup(unsigned thread, std::function<void()> ready) {
         if (!opts.files.empty()) opts.files.back().last = true;
       }
     }
-    if (!manifest && Exists(cfg->dbfilename)) opts.files.push_back({cfg->dbfilename, false, false});
+    // Redis compat: with appendonly yes and no AOF yet, the RDB file is not loaded.
+    if (!cfg->appendonly && Exists(cfg->dbfilename)) {
+      opts.files.push_back({cfg->dbfilename, false, false});
+    }
     auto finish = [this, thread, cfg, ready, release, manifest](const LoadResult& r) {
       if (!r.status.ok()) Fatal(r.status.message());
       if (r.keys_loaded + r.commands > 0 || r.keys_expired > 0) {
@@ -104,8 +130,8 @@ void Persistence::LoadAtStartup(unsigned thread, std::function<void()> ready) {
         std::lock_guard lock(mu_);
         aof_ = std::make_unique<Aof>(eng_, thread, functions_.dump);
         if (!manifest) running_ = Running::kAofRewrite;
-        base::Status st = aof_->Start(*cfg, manifest ? &*manifest : nullptr,
-                                      [this, thread](base::Status s) { AofRewriteDone(thread, s); });
+        base::Status st = aof_->Start(*cfg, manifest ? &*manifest : nullptr, RewriteDoneOn(thread),
+                                    /*fresh_start=*/!manifest);
         if (!st.ok()) Fatal(st.message());
       }
       eng_.loading.store(false);
@@ -157,9 +183,7 @@ void Persistence::TurnAof(unsigned thread, bool on) {
     }
     aof_ = std::make_unique<Aof>(eng_, thread, functions_.dump);
     running_ = Running::kAofRewrite;
-    base::Status st = aof_->Start(*config(), nullptr, [this, thread](base::Status s) {
-      AofRewriteDone(thread, s);
-    });
+    base::Status st = aof_->Start(*config(), nullptr, RewriteDoneOn(thread));
     if (!st.ok()) {
       base::LogWarning("Redis needs to enable the AOF but can't open the append only file: {}",
                        st.message());
@@ -342,13 +366,21 @@ void Persistence::StartAofRewrite(unsigned thread) {
       return release();
     }
     base::Status st =
-        aof_->StartRewrite([this, thread](base::Status s) { AofRewriteDone(thread, s); });
+        aof_->StartRewrite(RewriteDoneOn(thread));
     if (!st.ok()) {
       base::LogWarning("Can't rewrite append only file in background: {}", st.message());
       running_ = Running::kNone;
     }
     release();
   });
+}
+
+// The AOF may report a rewrite done from inside Start (nothing to rewrite), where mu_ is
+// held: the report goes through the thread's queue.
+std::function<void(base::Status)> Persistence::RewriteDoneOn(unsigned thread) {
+  return [this, thread](base::Status st) {
+    eng_.Post(thread, [this, thread, st] { AofRewriteDone(thread, st); });
+  };
 }
 
 void Persistence::AofRewriteDone(unsigned thread, const base::Status&) {

@@ -95,6 +95,7 @@ class Persistence : public engine::Extension {
   void RdbDone(unsigned thread, const base::Status& st, int64_t keys);
   void StartAofRewrite(unsigned thread);
   void AofRewriteDone(unsigned thread, const base::Status& st);
+  std::function<void(base::Status)> RewriteDoneOn(unsigned thread);
   void TurnAof(unsigned thread, bool on);
   void UpdateWriteRefusal(const engine::ServerConfig& cfg);
   std::shared_ptr<const engine::ServerConfig> config() const;

@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "engine/shard.h"
 #include "persistence/durable_file.h"
+#include "persistence/aof_rewrite_encoder.h"
 #include "persistence/rdb_encoder.h"
 
 namespace cinnabar::persistence {
@@ -127,7 +128,11 @@ class Snapshot::ShardPart : public engine::SnapshotGuard {
       FlushChunk();
       chunk_.db = db;
     }
-    AppendRdbKey(&chunk_.bytes, e, RdbKeyMeta{}, owner_->options_.compress);
+    if (owner_->options_.commands) {
+      AppendAofKey(&chunk_.bytes, e);
+    } else {
+      AppendRdbKey(&chunk_.bytes, e, RdbKeyMeta{}, owner_->options_.compress);
+    }
     ++chunk_.keys;
     if (chunk_.bytes.size() >= kChunkBytes) FlushChunk();
   }
@@ -210,6 +215,9 @@ std::shared_ptr<Snapshot> Snapshot::Start(engine::Engine& eng, unsigned home,
   snap->parts_left_ = n;
 
   Chunk head{-1, {}, 0};
+  if (snap->options_.commands) {
+    for (const std::string& code : snap->options_.functions) AppendAofFunction(&head.bytes, code);
+  } else {
   AppendRdbHeader(&head.bytes);
   AppendRdbAux(&head.bytes, "redis-ver", "7.0.15");
   AppendRdbAux(&head.bytes, "redis-bits", int64_t{64});
@@ -218,6 +226,7 @@ std::shared_ptr<Snapshot> Snapshot::Start(engine::Engine& eng, unsigned home,
   AppendRdbAux(&head.bytes, "aof-base", int64_t{snap->options_.aof_base ? 1 : 0});
   for (const std::string& code : snap->options_.functions) {
     AppendRdbFunction(&head.bytes, code, snap->options_.compress);
+  }
   }
   snap->Push(std::move(head));
   snap->writer_ = std::thread([raw = snap.get()] { raw->WriterMain(); });
@@ -256,7 +265,10 @@ void Snapshot::PartDone() {
 base::Status Snapshot::WriteChunk(AppendOnlyFile& file, const Chunk& c) {
   static thread_local std::string prefix;
   prefix.clear();
-  if (c.db >= 0 && c.db != last_db_) {
+  if (c.db >= 0 && c.db != last_db_ && options_.commands) {
+    AppendAofSelect(&prefix, c.db);
+    last_db_ = c.db;
+  } else if (c.db >= 0 && c.db != last_db_) {
     AppendRdbSelectDb(&prefix, static_cast<uint64_t>(c.db));
     size_t d = static_cast<size_t>(c.db);
     if (!resized_[d]) {
@@ -312,9 +324,11 @@ void Snapshot::WriterMain() {
   }
   if (st.ok()) {
     std::string tail;
-    AppendRdbEof(&tail);
-    crc_ = base::Crc64(crc_, tail);
-    AppendRdbChecksum(&tail, options_.checksum ? crc_ : 0);
+    if (!options_.commands) {
+      AppendRdbEof(&tail);
+      crc_ = base::Crc64(crc_, tail);
+      AppendRdbChecksum(&tail, options_.checksum ? crc_ : 0);
+    }
     st = opened->Write(tail);
     if (st.ok()) st = opened->Fsync();
     result.bytes = opened->Size();

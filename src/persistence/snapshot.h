@@ -45,6 +45,7 @@ struct SnapshotOptions {
   bool checksum = true;   // rdbchecksum
   int64_t key_delay_us = 0;  // rdb-key-save-delay (tests): a pause per key written
   bool aof_base = false;     // the aof-base aux field: this is an AOF's base file
+  bool commands = false;     // an AOF base in command form (aof-use-rdb-preamble no), not RDB
   std::vector<std::string> functions;  // FUNCTION libraries' code, written first
 };
 
