@@ -61,7 +61,13 @@ def db_sizes(s):
     return [db_client(s, db).dbsize() for db in range(DATABASES)]
 
 
-def assert_loaded_same(reader, want, want_functions, want_sizes):
+def digest(s):
+    return s.client().execute_command("DEBUG", "DIGEST")
+
+
+def assert_loaded_same(reader, want, want_functions, want_sizes, want_digest):
+    # The whole dataset's signature (Redis's DEBUG DIGEST) matches across the servers too.
+    assert digest(reader) == want_digest
     assert_same_data(snapshot(reader), want)
     assert db_sizes(reader) == want_sizes
     assert assert_ttls_kept(reader, want) >= 20
@@ -84,6 +90,7 @@ def rdb_round(start_server, make_dir, writer_start, reader_start):
     writer = writer_start(start_server, dir=src)
     c = fill(writer)
     want, want_functions, want_sizes = snapshot(writer), functions(writer), db_sizes(writer)
+    want_digest = digest(writer)
     assert c.execute_command("SAVE")
     writer.stop()
     dump = os.path.join(src, "dump.rdb")
@@ -93,7 +100,7 @@ def rdb_round(start_server, make_dir, writer_start, reader_start):
     dst = make_dir()
     shutil.copy(dump, os.path.join(dst, "dump.rdb"))
     reader = reader_start(start_server, dir=dst)
-    assert_loaded_same(reader, want, want_functions, want_sizes)
+    assert_loaded_same(reader, want, want_functions, want_sizes, want_digest)
 
 
 def test_rdb_from_redis_loads_in_server_under_test(start_server, make_dir, redis_kind):
@@ -115,6 +122,7 @@ def aof_round(start_server, make_dir, writer_start, reader_start, preamble):
     relative_and_random_workload(writer)
     c.set("after:rewrite", "tail")
     want, want_functions, want_sizes = snapshot(writer), functions(writer), db_sizes(writer)
+    want_digest = digest(writer)
     writer.stop()
     result = redis_check_aof(manifest_path(src))
     assert result.returncode == 0, result.stdout + result.stderr
@@ -122,7 +130,7 @@ def aof_round(start_server, make_dir, writer_start, reader_start, preamble):
     dst = make_dir()
     shutil.copytree(os.path.join(src, "appendonlydir"), os.path.join(dst, "appendonlydir"))
     reader = reader_start(start_server, *args, dir=dst)
-    assert_loaded_same(reader, want, want_functions, want_sizes)
+    assert_loaded_same(reader, want, want_functions, want_sizes, want_digest)
     # The reader appends to what it loaded, and loads it again.
     reader.client().set("reader:write", "1")
     reader.restart()
@@ -149,6 +157,7 @@ def test_rdb_from_server_under_test_loads_as_aof_base_in_redis(start_server, mak
     writer = start_sut(start_server, dir=src)
     c = fill(writer)
     want, want_functions, want_sizes = snapshot(writer), functions(writer), db_sizes(writer)
+    want_digest = digest(writer)
     assert c.execute_command("SAVE")
     writer.stop()
     dst = make_dir()
@@ -160,4 +169,4 @@ def test_rdb_from_server_under_test_loads_as_aof_base_in_redis(start_server, mak
         f.write("file appendonly.aof.1.base.rdb seq 1 type b\n"
                 "file appendonly.aof.1.incr.aof seq 1 type i\n")
     reader = start_redis(start_server, "--appendonly", "yes", dir=dst)
-    assert_loaded_same(reader, want, want_functions, want_sizes)
+    assert_loaded_same(reader, want, want_functions, want_sizes, want_digest)

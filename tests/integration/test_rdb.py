@@ -690,3 +690,45 @@ def test_loading_error_while_a_big_dataset_loads(start_server, make_dir):
     p = persistence(c)
     assert p["loading"] == "0"
     assert p["rdb_last_load_keys_loaded"] == str(keys)
+
+
+# --- DEBUG DIGEST, DIGEST-VALUE, OBJECT ---
+
+def test_debug_digest_is_redis_signature(start_server):
+    s = start_server()
+    c = s.client()
+    assert c.execute_command("DEBUG", "DIGEST") == "0" * 40
+    c.zadd("z", {"a": 1.5, "b": 3})
+    c.set("s", "12")
+    # Redis 7.0's values for the same data (debug.c's mixDigest / xorDigest).
+    assert c.execute_command("DEBUG", "DIGEST-VALUE", "z", "s", "missing") == [
+        "45d6ad4927dfc6cebf79cc59126b1dd327889c17",
+        "655ac46b180ad2f61a3cee25f0b1780fa2ec879a",
+        "0" * 40]
+    assert c.execute_command("DEBUG", "DIGEST") == "82d489127cb08aa9bc19e9f42e831ac8660979b5"
+    fill_every_type(s)
+    before = c.execute_command("DEBUG", "DIGEST")
+    assert c.execute_command("DEBUG", "RELOAD") == "OK"
+    assert c.execute_command("DEBUG", "DIGEST") == before
+
+
+def test_debug_object_and_reload_options(start_server):
+    s = start_server()
+    c = s.client()
+    c.set("s", "12")
+    c.rpush("l", "a", "b", "c")
+    line = c.execute_command("DEBUG", "OBJECT", "s")
+    assert "refcount:2147483647 encoding:int serializedlength:2 " in line
+    line = c.execute_command("DEBUG", "OBJECT", "l")
+    assert "ql_nodes:1 ql_avg_node:3.00 ql_listpack_max:-2 ql_compressed:0" in line
+    with pytest.raises(redis.ResponseError, match="^no such key$"):
+        c.execute_command("DEBUG", "OBJECT", "nokey")
+    with pytest.raises(redis.ResponseError,
+                       match="^DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options."):
+        c.execute_command("DEBUG", "RELOAD", "foo")
+    assert c.execute_command("DEBUG", "RELOAD") == "OK"
+    c.set("s", "changed")
+    c.set("extra", "1")
+    # NOSAVE NOFLUSH MERGE: the file's keys replace those in memory, the others stay.
+    assert c.execute_command("DEBUG", "RELOAD", "NOSAVE", "NOFLUSH", "MERGE") == "OK"
+    assert c.get("s") == "12" and c.get("extra") == "1"
