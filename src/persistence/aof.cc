@@ -123,6 +123,7 @@ base::Status Aof::StartRewrite(std::function<void(base::Status)> done) {
   opts.key_delay_us = cfg->rdb_key_save_delay;
   opts.aof_base = true;
   opts.commands = !preamble_;
+  opts.incremental_fsync = cfg->aof_rewrite_incremental_fsync;
   opts.functions = functions_();
   stats_.rewrite_in_progress = true;
   stats_.rewrite_scheduled = false;
@@ -277,7 +278,16 @@ void Aof::WriterMain() {
     const auto policy = static_cast<Fsync>(policy_.load(std::memory_order_relaxed));
     const int64_t now = base::MonotonicUs();
     bool synced = false;
-    if (synced_offset_ < written_offset_ || sync_now || stopping) {
+    // no-appendfsync-on-rewrite: while a save or rewrite writes its file, the AOF is not
+    // fsynced (written is as good as it gets then, as in Redis).
+    const bool skip_fsync = background_active_.load(std::memory_order_relaxed) &&
+                            eng_.config_store().snapshot()->no_appendfsync_on_rewrite;
+    if (skip_fsync && !sync_now && !stopping && synced_offset_ < written_offset_) {
+      std::lock_guard lock(mu_);
+      synced_offset_ = written_offset_;
+      flushed_cv_.notify_all();
+      eng_.journal().MarkDurable(written_offset_);
+    } else if (synced_offset_ < written_offset_ || sync_now || stopping) {
       if (policy == Fsync::kAlways || sync_now || stopping ||
           (policy == Fsync::kEverySec && now - last_fsync_us >= 1000000)) {
         base::Status st = file_->Fsync();

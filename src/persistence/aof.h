@@ -82,6 +82,8 @@ class Aof : public engine::JournalSink {
   bool rewriting() const { return snapshot_ != nullptr; }
   // The cron's check for auto-aof-rewrite-percentage / min-size.
   bool WantsAutoRewrite(const engine::ServerConfig& cfg) const;
+  // Whether a save or rewrite is writing its file (no-appendfsync-on-rewrite). Any thread.
+  void set_background_active(bool on) { background_active_.store(on, std::memory_order_relaxed); }
   // appendfsync changed (CONFIG SET).
   void SetFsyncPolicy(engine::ServerConfig::Fsync policy);
 
@@ -109,6 +111,7 @@ class Aof : public engine::JournalSink {
   engine::Engine& eng_;
   unsigned home_;
   FunctionSource functions_;
+  std::atomic<bool> background_active_{false};
   bool fresh_start_ = false;  // the running rewrite makes a first start's base
   std::string dir_;       // dir/appenddirname
   std::string filename_;  // appendfilename

@@ -274,6 +274,7 @@ std::string Persistence::Save(unsigned thread, std::function<void(base::Status)>
 void Persistence::StartRdbSnapshot(unsigned thread) {
   save_start_ms_ = base::UnixTimeMs();
   ++rdb_saves_;  // as Redis, counted when it starts
+  if (aof_) aof_->set_background_active(true);
   if (!foreground_) last_bgsave_try_ = save_start_ms_ / 1000;
   engine::HoldAllShards(eng_, thread, [this, thread](engine::ReleaseShards release) {
     std::shared_ptr<const engine::ServerConfig> cfg = config();
@@ -294,6 +295,7 @@ void Persistence::StartRdbSnapshot(unsigned thread) {
     opts.compress = cfg->rdbcompression;
     opts.checksum = cfg->rdbchecksum;
     opts.key_delay_us = cfg->rdb_key_save_delay;
+    opts.incremental_fsync = cfg->rdb_save_incremental_fsync;
     if (functions_.dump) opts.functions = functions_.dump();
     if (!foreground_) base::LogNotice("Background saving started");
     snapshot_ = Snapshot::Start(eng_, thread, std::move(opts),
@@ -311,6 +313,7 @@ void Persistence::RdbDone(unsigned thread, const base::Status& st, int64_t keys)
     std::lock_guard lock(mu_);
     snapshot_.reset();
     running_ = Running::kNone;
+    if (aof_) aof_->set_background_active(false);
     // Redis compat: a failed SAVE is not a background save error (no MISCONF after it).
     if (!foreground_) {
       last_bgsave_ok_ = st.ok();
@@ -359,6 +362,7 @@ std::string Persistence::BgRewriteAof(unsigned thread) {
 // REQUIRES: mu_ held, AOF on, nothing running.
 void Persistence::StartAofRewrite(unsigned thread) {
   running_ = Running::kAofRewrite;
+  if (aof_) aof_->set_background_active(true);
   engine::HoldAllShards(eng_, thread, [this, thread](engine::ReleaseShards release) {
     std::lock_guard lock(mu_);
     if (!aof_ || !aof_->enabled()) {
@@ -386,6 +390,7 @@ std::function<void(base::Status)> Persistence::RewriteDoneOn(unsigned thread) {
 void Persistence::AofRewriteDone(unsigned thread, const base::Status&) {
   std::lock_guard lock(mu_);
   if (running_ == Running::kAofRewrite) running_ = Running::kNone;
+  if (aof_) aof_->set_background_active(false);
   if (!save_waiters_.empty()) {  // a SAVE waited for the rewrite
     running_ = Running::kRdb;
     foreground_ = true;

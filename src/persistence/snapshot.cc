@@ -283,6 +283,12 @@ base::Status Snapshot::WriteChunk(AppendOnlyFile& file, const Chunk& c) {
   }
   crc_ = base::Crc64(crc_, c.bytes);
   if (base::Status st = file.Write(c.bytes); !st.ok()) return st;
+  // Redis compat (REDIS_AUTOSYNC_BYTES): the kernel is not left a whole dump to flush at once.
+  constexpr int64_t kAutoSyncBytes = 4 << 20;
+  if (options_.incremental_fsync && file.Size() - synced_at_ >= kAutoSyncBytes) {
+    if (base::Status st = file.Fsync(); !st.ok()) return st;
+    synced_at_ = file.Size();
+  }
   keys_written_.fetch_add(c.keys, std::memory_order_relaxed);
   if (options_.key_delay_us > 0 && c.keys > 0) {
     // Redis compat (rdb-key-save-delay, for tests): the pause is per key; long pauses are

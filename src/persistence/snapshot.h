@@ -45,6 +45,7 @@ struct SnapshotOptions {
   bool checksum = true;   // rdbchecksum
   int64_t key_delay_us = 0;  // rdb-key-save-delay (tests): a pause per key written
   bool aof_base = false;     // the aof-base aux field: this is an AOF's base file
+  bool incremental_fsync = false;  // fsync every 4 MB written (rdb-save-/aof-rewrite-incremental-fsync)
   bool commands = false;     // an AOF base in command form (aof-use-rdb-preamble no), not RDB
   std::vector<std::string> functions;  // FUNCTION libraries' code, written first
 };
@@ -109,6 +110,7 @@ class Snapshot {
   int last_db_ = -1;
   std::vector<bool> resized_;
   uint64_t crc_ = 0;
+  int64_t synced_at_ = 0;  // file size at the last incremental fsync (writer thread)
 };
 
 }  // namespace cinnabar::persistence

@@ -288,13 +288,37 @@ TEST_F(ConfigStoreTest, ApplyLineAtStartup) {
   std::vector<std::string> args{"4"};
   ASSERT_TRUE(store_.ApplyLine("databases", args).ok());  // immutable only for CONFIG SET
   EXPECT_EQ(cfg()->databases, 4);
-  EXPECT_EQ(store_.ApplyLine("save", args).message(),
-            "Unsupported directive 'save': Cinnabar does not implement it yet");
+  EXPECT_EQ(store_.ApplyLine("maxmemory", args).message(),
+            "Unsupported directive 'maxmemory': Cinnabar does not implement it yet");
   EXPECT_EQ(store_.ApplyLine("nonsense", args).message(),
             "Bad directive or wrong number of arguments");
   std::vector<std::string> two{"1", "2"};
   EXPECT_EQ(store_.ApplyLine("port", two).message(), "wrong number of arguments");
   ASSERT_TRUE(store_.ApplyLine("bind", two).ok());
+}
+
+// Redis compat: the first save line of a file replaces the default points, each later one
+// adds to them, and "" empties them; CONFIG SET replaces.
+TEST_F(ConfigStoreTest, SaveLinesAddInFiles) {
+  auto get = [this] {
+    const std::string_view name[] = {"save"};
+    return store_.Get(name)[0].second;
+  };
+  EXPECT_EQ(get(), "3600 1 300 100 60 10000");
+  ASSERT_TRUE(store_.ApplyLine("save", std::vector<std::string>{"900", "1"}).ok());
+  ASSERT_TRUE(store_.ApplyLine("save", std::vector<std::string>{"300 10"}).ok());
+  EXPECT_EQ(get(), "900 1 300 10");
+  EXPECT_EQ(store_.ApplyLine("save", std::vector<std::string>{"0", "1"}).message(),
+            "Invalid save parameters");
+  EXPECT_EQ(store_.ApplyLine("save", std::vector<std::string>{"5", "x"}).message(),
+            "Invalid save parameters");
+  ASSERT_TRUE(store_.ApplyLine("save", std::vector<std::string>{""}).ok());
+  EXPECT_EQ(get(), "");
+  ASSERT_TRUE(store_.ApplyLine("save", std::vector<std::string>{"+60", " 7", "1", ""}).ok());
+  EXPECT_EQ(get(), "60 7 1 0");
+  const std::string_view pair[] = {"save", "10 2"};
+  ASSERT_TRUE(store_.Set(pair, {}, false).ok());
+  EXPECT_EQ(get(), "10 2");
 }
 
 }  // namespace
