@@ -8,7 +8,7 @@ DIFF_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build run test test-unit test-integration test-asan bench fuzz clean
+.PHONY: all deps build run test test-unit test-integration test-asan bench bench-persistence fuzz clean
 
 all: build
 
@@ -48,6 +48,9 @@ fuzz: deps build
 bench: deps build
 	bench/compare
 	bench/pipelines
+
+bench-persistence: deps build
+	bench/persistence
 
 clean:
 	rm -rf build
