@@ -130,7 +130,11 @@ base::Status Aof::StartRewrite(std::function<void(base::Status)> done) {
   stats_.rewrite_in_progress = true;
   stats_.rewrite_scheduled = false;
   stats_.current_rewrite_start_ms = base::UnixTimeMs();
-  base::LogNotice("Background append only file rewriting started");
+  if (fresh_start_) {
+    base::LogNotice("Creating AOF base file {} on server start", rewrite_base_);
+  } else {
+    base::LogNotice("Background append only file rewriting started");
+  }
   snapshot_ = Snapshot::Start(eng_, home_, std::move(opts),
                               [this, done = std::move(done)](const SnapshotResult& r) mutable {
                                 FinishRewrite(r.status, std::move(done));
