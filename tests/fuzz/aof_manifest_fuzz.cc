@@ -25,6 +25,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "persistence/aof_manifest.h"
 
 namespace {
@@ -35,14 +36,7 @@ using cinnabar::persistence::AofManifest;
 using cinnabar::persistence::ManifestErrorLocation;
 namespace p = cinnabar::persistence;
 
-[[noreturn]] void Die(const char* what) {
-  std::fprintf(stderr, "aof_manifest_fuzz: invariant violated: %s\n", what);
-  std::abort();
-}
-#define CHECK(cond)          \
-  do {                       \
-    if (!(cond)) Die(#cond); \
-  } while (0)
+constexpr const char* kFuzzTarget = "aof_manifest_fuzz";
 
 struct Outcome {
   std::optional<AofManifest> manifest;

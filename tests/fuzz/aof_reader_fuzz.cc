@@ -27,6 +27,7 @@
 #include <string_view>
 #include <vector>
 
+#include "fuzz_check.h"
 #include "persistence/aof_reader.h"
 
 namespace {
@@ -36,14 +37,7 @@ using cinnabar::persistence::AofReadResult;
 using cinnabar::persistence::AofTimestamp;
 namespace p = cinnabar::persistence;
 
-[[noreturn]] void Die(const char* what) {
-  std::fprintf(stderr, "aof_reader_fuzz: invariant violated: %s\n", what);
-  std::abort();
-}
-#define CHECK(cond)          \
-  do {                       \
-    if (!(cond)) Die(#cond); \
-  } while (0)
+constexpr const char* kFuzzTarget = "aof_reader_fuzz";
 
 struct Outcome {
   std::vector<std::vector<std::string>> commands;

@@ -34,6 +34,7 @@
 #include "core/string_value.h"
 #include "core/value_ops.h"
 #include "core/zset_value.h"
+#include "fuzz_check.h"
 #include "persistence/rdb_encoder.h"
 #include "persistence/rdb_input.h"
 #include "persistence/rdb_loader.h"
@@ -44,14 +45,7 @@ namespace core = cinnabar::core;
 namespace persistence = cinnabar::persistence;
 using cinnabar::base::Status;
 
-[[noreturn]] void Die(const char* what, int line) {
-  std::fprintf(stderr, "rdb_load_fuzz: invariant violated (line %d): %s\n", line, what);
-  std::abort();
-}
-#define CHECK(cond)                    \
-  do {                                 \
-    if (!(cond)) Die(#cond, __LINE__); \
-  } while (0)
+constexpr const char* kFuzzTarget = "rdb_load_fuzz";
 
 void AppendItem(std::string* out, std::string_view s) {
   *out += std::to_string(s.size());
