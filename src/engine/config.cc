@@ -253,14 +253,15 @@ std::string GetSave(const ServerConfig& cfg) {
   return out;
 }
 
+constexpr std::string_view kEmptyAllowed;
+
 // A file or directory name without a path (dbfilename, appendfilename, appenddirname), read
-// as a C string, as Redis requires; `EmptyError` names the error for an empty one, if refused.
+// as a C string, as Redis requires; `EmptyError` is the error for an empty one (none when
+// it is itself empty).
 template <auto Member, const std::string_view* PathError, const std::string_view* EmptyError>
 std::string SetFileName(ServerConfig& cfg, std::span<const std::string> args) {
   std::string_view name = errors::CutAtNul(args[0]);
-  if constexpr (EmptyError != nullptr) {
-    if (name.empty()) return std::string(*EmptyError);
-  }
+  if (name.empty() && !EmptyError->empty()) return std::string(*EmptyError);
   if (name.find_first_of("/\\") != std::string_view::npos) return std::string(*PathError);
   cfg.*Member = std::string(name);
   return {};
@@ -337,7 +338,7 @@ constexpr Directive kDirectives[] = {
     {"list-max-ziplist-size", kAlias, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
     {"save", kMultiArg | kAddsInFile, SetSave, GetSave},
-    {"dbfilename", kProtectedConfig, SetFileName<&ServerConfig::dbfilename, &errors::kConfigDbFileNamePath, nullptr>,
+    {"dbfilename", kProtectedConfig, SetFileName<&ServerConfig::dbfilename, &errors::kConfigDbFileNamePath, &kEmptyAllowed>,
      GetString<&ServerConfig::dbfilename>},
     {"rdbcompression", 0, SetBool<&ServerConfig::rdbcompression>,
      GetBool<&ServerConfig::rdbcompression>},
