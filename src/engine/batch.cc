@@ -76,9 +76,10 @@ void Batch::Start(std::shared_ptr<Batch> b) {
 
 namespace {
 
-// Back on the home thread with the batch done: the client reads on, or waits on when the
-// last command blocked.
-void Done(Client& c, std::shared_ptr<Waiter> waiter) {
+// Back on the home thread with the batch's replies placed: the client reads on, or waits
+// on when the last command blocked. Replies of writes wait for the journal like local ones.
+void Done(Client& c, bool writes, std::shared_ptr<Waiter> waiter) {
+  if (writes) c.MarkWrote();
   if (waiter) {
     EnterBlocked(c, std::move(waiter));
   } else {
@@ -106,7 +107,7 @@ void Batch::RunRemote(const std::shared_ptr<Batch>& b, unsigned target) {
         Client& c = *b->client_;
         if (c.alive()) c.Reply().Raw(b->reply_.view());
         if (b->cut_.load(std::memory_order_relaxed)) c.CloseOverOutputLimit();
-        Done(c, std::move(waiter));
+        Done(c, b->writes_, std::move(waiter));
       });
     });
   });
@@ -200,7 +201,7 @@ void Batch::FinishSpread(const std::shared_ptr<Batch>& b) {
     }
   }
   if (b->cut_.load(std::memory_order_relaxed)) c.CloseOverOutputLimit();
-  c.EndAwait();
+  Done(c, b->writes_, nullptr);
 }
 
 // On the home thread, holding every shard of the batch.
@@ -217,7 +218,7 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
     for (unsigned s : b->shards_) {
       eng.Post(s, [b, s] { b->engine_.shard(s).Unlock(b.get()); });
     }
-    c.EndAwait();
+    Done(c, b->writes_, nullptr);
     return;
   }
   {
@@ -249,7 +250,7 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
   for (unsigned s : b->shards_) {
     eng.Post(s, [b, s] { b->engine_.shard(s).Unlock(b.get()); });
   }
-  Done(c, std::move(waiter));
+  Done(c, b->writes_, std::move(waiter));
 }
 
 }  // namespace cinnabar::engine

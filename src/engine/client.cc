@@ -1,5 +1,7 @@
 #include "engine/client.h"
 
+#include <algorithm>
+
 #include "base/clock.h"
 #include "base/logging.h"
 #include "engine/blocking.h"
@@ -148,25 +150,36 @@ void Client::ProcessInput() {
   Unref();
 }
 
+void Client::MarkWrote() {
+  wrote_ = true;
+  // Not a byte goes until FlushReplies has looked at the journal (a reply sent early by an
+  // output limit or a push would be an acknowledgement before the fsync).
+  if (transport_ != nullptr && worker_->engine().journal().sync_acks()) {
+    transport_->HoldOutput(true);
+  }
+}
+
 void Client::FlushReplies() {
   if (transport_ == nullptr) return;
   Journal& journal = worker_->engine().journal();
-  if (wrote_ && journal.sync_acks()) {
-    uint64_t target = journal.appended();
-    if (journal.durable() < target) {
-      held_for_sync_ = true;
-      worker_->HoldUntilDurable(this, target);
-      return;
-    }
+  if (wrote_) {
+    // Every write whose reply is in the output was appended by now (a local one before its
+    // reply, a remote one before its reply came back): the journal's end covers them all.
+    wrote_ = false;
+    if (journal.sync_acks()) sync_target_ = std::max(sync_target_, journal.appended());
   }
-  wrote_ = false;
-  if (!held_for_sync_) transport_->Flush();
+  if (journal.durable() < sync_target_) {
+    transport_->HoldOutput(true);
+    worker_->HoldUntilDurable(this, sync_target_);
+    return;
+  }
+  transport_->HoldOutput(false);
+  transport_->Flush();
 }
 
 void Client::ReleaseHeldOutput() {
-  held_for_sync_ = false;
-  wrote_ = false;
-  if (transport_ != nullptr) transport_->Flush();
+  // Replies of writes that came in since the hold began need their own look.
+  FlushReplies();
 }
 
 void Client::OnPeerClosed() {

@@ -41,6 +41,8 @@ class Transport {
   virtual size_t pending_output() const = 0;
   // Hands what the kernel takes of output() to it now (see Client::EnforceOutputLimit).
   virtual void SendNow() = 0;
+  // While held, output() is not sent at all (replies waiting for the journal).
+  virtual void HoldOutput(bool held) = 0;
 };
 
 struct PeerInfo {
@@ -90,9 +92,10 @@ class Client {
   // Closes the client for being over its output limit, logging it (once).
   void CloseOverOutputLimit();
   // --- Acknowledged once durable (engine/journal.h, appendfsync always) ---
-  // The client ran something that may have written (or got a reply from another thread):
-  // its next replies wait for the journal to be durable.
-  void MarkWrote() { wrote_ = true; }
+  // A reply of something that may have written is in the output (placed by this thread, or
+  // come back from another): the output waits until the journal is durable as far as it
+  // stands at the next FlushReplies. Every path that places such a reply calls it.
+  void MarkWrote();
   // Sends the output at the end of this loop turn, or holds it until durable.
   void FlushReplies();
   // The journal is durable far enough: sends what was held.
@@ -145,7 +148,7 @@ class Client {
   int refs_ = 1;         // the transport's
   bool awaiting_ = false;
   bool wrote_ = false;        // since the last reply that was let go
-  bool held_for_sync_ = false;  // output held by the worker until durable
+  uint64_t sync_target_ = 0;    // journal offset the output waits for (sync_acks)
   bool close_after_reply_ = false;
   bool in_process_ = false;
   bool peer_closed_ = false;

@@ -114,15 +114,17 @@ void CommandContext::StartGather(std::function<void(unsigned, Worker&)> per_thre
       std::move(per_thread));
   auto shared_finish =
       std::make_shared<std::function<void(Client&, protocol::ReplyBuilder&)>>(std::move(finish));
+  const bool writes = !(cmd_.spec->flags & kReadOnly);
   for (unsigned i = 0; i < n; ++i) {
-    eng.Post(i, [&eng, i, home, c, remaining, shared_per_thread, shared_finish] {
+    eng.Post(i, [&eng, i, home, c, writes, remaining, shared_per_thread, shared_finish] {
       (*shared_per_thread)(i, eng.worker(i));
       if (remaining->fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-      eng.Post(home, [c, shared_finish] {
+      eng.Post(home, [c, writes, shared_finish] {
         if (c->alive()) {
           protocol::ReplyBuilder rb = c->Reply();
           (*shared_finish)(*c, rb);
         }
+        if (writes) c->MarkWrote();  // what the threads wrote is journaled by now
         c->EndAwait();
       });
     });

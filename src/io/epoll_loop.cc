@@ -124,7 +124,7 @@ void EpollLoop::OnReadable(Connection* c) {
 }
 
 bool EpollLoop::Write(Connection* c) {
-  while (!c->output_.empty()) {
+  while (!c->output_.empty() && !c->output_held_) {
     ssize_t n = send(c->fd_, c->output_.data(), c->output_.size(), MSG_NOSIGNAL);
     if (n > 0) {
       c->output_.Consume(static_cast<size_t>(n));

@@ -35,7 +35,7 @@ base::StatusOr<std::unique_ptr<EventLoop>> EventLoop::Create(LoopKind kind) {
 }
 
 void Connection::SendNow() {
-  if (!closing() && !output_.empty()) loop_->SendNow(this);
+  if (!closing() && !output_held_ && !output_.empty()) loop_->SendNow(this);
 }
 
 void EventLoop::Post(base::Task task) {

@@ -67,6 +67,9 @@ class Connection {
   // Hands what the kernel takes of output() to it now, without waiting for the end of the
   // turn (a client about to be judged by its output limit).
   void SendNow();
+  // While held, nothing of output() is sent (a send already under way finishes): replies
+  // that wait for the journal to be durable (engine/client.h). Flush() after letting go.
+  void HoldOutput(bool held) { output_held_ = held; }
 
   bool closing() const { return close_now_ || close_after_flush_; }
   // Output not yet sent: output() and what a send under way still carries.
@@ -87,6 +90,7 @@ class Connection {
   bool close_now_ = false;
   bool peer_closed_ = false;
   bool finalized_ = false;
+  bool output_held_ = false;
   // The loop's list of open connections.
   Connection* prev_ = nullptr;
   Connection* next_ = nullptr;

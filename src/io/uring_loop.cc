@@ -207,7 +207,7 @@ void UringLoop::StartSend(UringConnection* c) {
   if (c->sending) return;
   // in_flight keeps what a short send left over; it goes out before newer output.
   if (c->in_flight.empty()) {
-    if (c->output_.empty()) return;
+    if (c->output_.empty() || c->output_held_) return;
     c->in_flight.Swap(c->output_);
   }
   io_uring_sqe* sqe = GetSqe();
@@ -274,7 +274,7 @@ void UringLoop::OnRecv(UringConnection* c, io_uring_cqe* cqe) {
 void UringLoop::SendNow(Connection* conn) {
   auto* c = static_cast<UringConnection*>(conn);
   // Only between sends: a send under way goes first, and its completion sends the rest.
-  if (c->sending || c->shut || !c->in_flight.empty()) return;
+  if (c->sending || c->shut || !c->in_flight.empty() || c->output_held_) return;
   ssize_t n = send(c->fd_, c->output_.data(), c->output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n > 0) {
     c->output_.Consume(static_cast<size_t>(n));
@@ -305,7 +305,7 @@ void UringLoop::OnSend(UringConnection* c, int res) {
   }
   if (c->in_flight.empty()) c->in_flight.ShrinkIfIdle(64 * 1024);
   StartSend(c);
-  if (!c->sending && c->close_after_flush_) BeginClose(c);
+  if (!c->sending && c->close_after_flush_ && c->output_.empty()) BeginClose(c);
 }
 
 void UringLoop::HandleCqe(io_uring_cqe* cqe) {

@@ -27,6 +27,7 @@ class Session final : public io::ConnectionHandler, public engine::Transport {
   void Close() override { conn_->Close(); }
   size_t pending_output() const override { return conn_->pending_output(); }
   void SendNow() override { conn_->SendNow(); }
+  void HoldOutput(bool held) override { conn_->HoldOutput(held); }
 
  private:
   explicit Session(engine::Worker* worker) : worker_(worker) {}

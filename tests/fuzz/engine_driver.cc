@@ -36,6 +36,7 @@ std::string EngineDriver::Connection::Call(std::span<const std::string_view> arg
 }
 
 void EngineDriver::Connection::Flush() {
+  if (held_) return;
   received_.append(out_.view());
   out_.Clear();
 }

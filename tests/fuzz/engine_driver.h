@@ -58,11 +58,13 @@ class EngineDriver final : engine::Messenger, engine::ServerHooks {
     void Close() override;
     size_t pending_output() const override { return out_.size(); }
     void SendNow() override {}
+    void HoldOutput(bool held) override { held_ = held; }
     void CloseSoon();
 
     EngineDriver* driver_;
     engine::Client* client_ = nullptr;
     base::IoBuf in_, out_;
+    bool held_ = false;
     std::string received_;
     bool closing_ = false;
     bool client_closed_ = false;

@@ -5,6 +5,7 @@ MOVE, COPY, RENAME); BGREWRITEAOF; CONFIG SET appendonly at runtime; appendfsync
 preamble; timestamp annotations; truncated and corrupt files; redis-check-aof; automatic
 rewrites; INFO persistence aof_* fields."""
 import os
+import threading
 import time
 
 import pytest
@@ -370,6 +371,60 @@ def test_appendfsync_modes(start_server, mode):
     c.set("after", "switch")
     s.kill()
     assert restart(s).get("after") == "switch"
+
+
+def acked_writes(c, round_):
+    """Writes of every way a reply can come back (a command on another thread, a pipeline whose
+    first command is a read, MULTI/EXEC, a blocking pop served by a push, a script); returns
+    the markers each acknowledged write put in the AOF."""
+    kind = round_ % 5
+    marker = f"m{round_:05d}"
+    if kind == 0:
+        c.set(f"single:{round_}", marker)
+    elif kind == 1:
+        p = c.pipeline(transaction=False)
+        p.get("nothing").set(f"pipe:{round_}", marker).get("nothing").rpush(f"pl:{round_ % 7}", marker)
+        p.execute()
+    elif kind == 2:
+        p = c.pipeline(transaction=True)
+        p.set(f"tx:{round_}", marker).incr(f"txc:{round_ % 3}")
+        p.execute()
+    elif kind == 3:
+        c.rpush(f"q:{round_}", marker)
+        assert c.blpop([f"q:{round_}"], timeout=1) == (f"q:{round_}", marker)
+    else:
+        c.eval("return redis.call('SET', KEYS[1], ARGV[1])", 1, f"lua:{round_}", marker)
+    return [marker.encode()]
+
+
+@pytest.mark.parametrize("mode", ["always", "everysec"])
+def test_acknowledged_write_is_already_in_the_file(start_server, mode):
+    # Redis writes the AOF before it replies (and with `always` fsyncs too): whatever a client
+    # saw acknowledged is in the file by then, on whichever thread it ran and however its
+    # reply came back. Another client keeps the AOF writer busy meanwhile.
+    s = aof_server(start_server, "--appendfsync", mode)
+    c = s.client()
+    stop = False
+
+    def background():
+        b = s.client()
+        i = 0
+        while not stop:
+            b.set(f"bg:{i % 500}", "x" * 200)
+            i += 1
+        b.close()
+
+    t = threading.Thread(target=background, daemon=True)
+    t.start()
+    try:
+        for r in range(300):
+            markers = acked_writes(c, r)
+            data = incr_bytes(s)
+            for m in markers:
+                assert m in data, f"round {r}: {m!r} acknowledged but not in the AOF"
+    finally:
+        stop = True
+        t.join(10)
 
 
 # --- aof-use-rdb-preamble, aof-timestamp-enabled ---

@@ -206,6 +206,7 @@ struct TestConnection::State final : engine::Transport {
   engine::Client* client = nullptr;
   base::IoBuf in, out;
   bool closing = false;        // loop thread
+  bool held = false;           // replies waiting for the journal (Transport::HoldOutput)
   bool client_closed = false;  // loop thread: OnClosed has been called
 
   std::mutex mu;
@@ -216,6 +217,7 @@ struct TestConnection::State final : engine::Transport {
   base::IoBuf& input() override { return in; }
   base::IoBuf& output() override { return out; }
   void Flush() override {
+    if (held) return;
     {
       std::lock_guard lock(mu);
       received.append(out.view());
@@ -233,6 +235,7 @@ struct TestConnection::State final : engine::Transport {
   }
   size_t pending_output() const override { return out.size(); }
   void SendNow() override {}
+  void HoldOutput(bool h) override { held = h; }
   // As a real connection does, the client hears of the close later, never synchronously.
   void MarkClosed() {
     if (closing) return;

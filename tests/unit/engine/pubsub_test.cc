@@ -187,6 +187,7 @@ class FakeTransport final : public Transport {
   void Close() override { closed = true; }
   size_t pending_output() const override { return out_.size(); }
   void SendNow() override {}  // the peer reads nothing until the test takes it
+  void HoldOutput(bool) override {}  // no journal here
 
   // The bytes written so far; forgets them.
   std::string Take() {
