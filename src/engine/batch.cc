@@ -38,7 +38,7 @@ void Batch::Add(const CommandEntry& cmd, std::span<const std::string_view> args,
   }
   single_shard_commands_ = single_shard_commands_ && single;
   blocks_ = blocks_ || (cmd.spec->flags & kBlocking);
-  writes_ = writes_ || !(cmd.spec->flags & kReadOnly);
+  writes_ = writes_ || MayWrite(cmd.spec->flags);
   if (all_shards) {
     shards_.resize(engine_.shard_count());
     for (unsigned i = 0; i < shards_.size(); ++i) shards_[i] = i;

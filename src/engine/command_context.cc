@@ -114,7 +114,7 @@ void CommandContext::StartGather(std::function<void(unsigned, Worker&)> per_thre
       std::move(per_thread));
   auto shared_finish =
       std::make_shared<std::function<void(Client&, protocol::ReplyBuilder&)>>(std::move(finish));
-  const bool writes = !(cmd_.spec->flags & kReadOnly);
+  const bool writes = MayWrite(cmd_.spec->flags);
   for (unsigned i = 0; i < n; ++i) {
     eng.Post(i, [&eng, i, home, c, writes, remaining, shared_per_thread, shared_finish] {
       (*shared_per_thread)(i, eng.worker(i));

@@ -46,6 +46,12 @@ enum CommandFlag : uint32_t {
                        // COMMAND, never routed on
 };
 
+// Whether running a command may change data, so that its reply waits for the journal to
+// cover it (engine/journal.h, sync_acks): Redis's write and may_replicate commands, and EXEC.
+constexpr bool MayWrite(uint32_t flags) {
+  return (flags & (kWrite | kMayReplicate | kEndsMulti)) != 0;
+}
+
 // ACL categories (Redis's names, in Redis's bit order).
 enum AclCategory : uint64_t {
   kAclKeyspace = 1ull << 0,

@@ -57,6 +57,9 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
     case Verdict::kMisconf:
       text = errors::kMisconfRdb;
       break;
+    case Verdict::kMisconfAof:
+      text = errors::MisconfAof(c.worker().engine().aof_write_errno.load());
+      break;
     default:
       text = errors::kDebugNotAllowed;
       break;
@@ -122,9 +125,12 @@ Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
     return Verdict::kLoading;
   }
   // Redis compat: PING is refused too, so a health check notices.
-  if (eng.refuse_writes.load(std::memory_order_relaxed) &&
-      ((cmd->spec->flags & kWrite) || cmd->name == "ping")) {
+  const bool write_or_ping = (cmd->spec->flags & kWrite) || cmd->name == "ping";
+  if (eng.refuse_writes.load(std::memory_order_relaxed) && write_or_ping) {
     return Verdict::kMisconf;
+  }
+  if (eng.aof_write_errno.load(std::memory_order_relaxed) != 0 && write_or_ping) {
+    return Verdict::kMisconfAof;
   }
   return Verdict::kOk;
 }
@@ -189,7 +195,7 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
   if (!Admit(c, cmd, unknown_sub, args)) return;
   c.last_command = cmd;
-  if (!(cmd->spec->flags & kReadOnly)) c.MarkWrote();  // its reply may wait for an fsync
+  if (MayWrite(cmd->spec->flags)) c.MarkWrote();  // its reply may wait for an fsync
   ++c.commands_run;
   if (c.in_multi() && !(cmd->spec->flags & kRunsInMulti)) {
     if (cmd->spec->flags & kNoMulti) {

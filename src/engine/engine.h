@@ -109,6 +109,9 @@ class Engine {
   // stop-writes-on-bgsave-error (persistence/): the last save failed, writes answer
   // -MISCONF.
   std::atomic<bool> refuse_writes{false};
+  // The AOF's last write or fsync failed with this errno (0: it works): writes answer
+  // -MISCONF Errors writing to the AOF file until one succeeds again (persistence/aof.h).
+  std::atomic<int> aof_write_errno{0};
   // DEBUG SET-ACTIVE-EXPIRE.
   std::atomic<bool> active_expire{true};
   const std::string& run_id() const { return run_id_; }

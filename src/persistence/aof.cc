@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 
 #include "base/clock.h"
@@ -72,7 +73,8 @@ base::Status Aof::Start(const engine::ServerConfig& cfg, const AofManifest* mani
   file_size_.store(file->Size(), std::memory_order_relaxed);
   file_ = std::move(file);
   stop_ = false;
-  write_status_ = base::Status::Ok();
+  io_errno_.store(0, std::memory_order_relaxed);
+  eng_.aof_write_errno.store(0, std::memory_order_relaxed);
   uint64_t start = eng_.journal().AddSink(this);
   written_offset_ = synced_offset_ = start;
   eng_.journal().MarkDurable(start);
@@ -204,6 +206,7 @@ void Aof::Stop() {
   eng_.journal().set_sync_acks(false);
   if (snapshot_) snapshot_->Abort();
   StopWriter();
+  eng_.aof_write_errno.store(0, std::memory_order_relaxed);  // AOF off: nothing to refuse for
   enabled_ = false;
 }
 
@@ -220,6 +223,7 @@ AofStats Aof::stats() const {
   AofStats s = stats_;
   s.current_size = stats_.base_size + file_size_.load(std::memory_order_relaxed);
   s.delayed_fsync = delayed_fsync_.load(std::memory_order_relaxed);
+  s.last_write_ok = io_errno_.load(std::memory_order_relaxed) == 0;
   return s;
 }
 
@@ -227,9 +231,14 @@ void Aof::FlushAndSync() {
   std::unique_lock lock(mu_);
   if (!enabled_ || stop_) return;
   uint64_t target = eng_.journal().appended();
+  const uint64_t round = sync_rounds_;
   sync_requested_ = true;
   cv_.notify_one();
-  flushed_cv_.wait(lock, [&] { return synced_offset_ >= target || stop_; });
+  // A write that fails ends the wait after one try (a shutdown goes on, as Redis's).
+  flushed_cv_.wait(lock, [&] {
+    return synced_offset_ >= target || stop_ ||
+           (sync_rounds_ > round && io_errno_.load(std::memory_order_relaxed) != 0);
+  });
 }
 
 void Aof::OnRecords(std::string_view bytes, uint64_t end_offset) {
@@ -249,83 +258,116 @@ void Aof::OnRecords(std::string_view bytes, uint64_t end_offset) {
   if (was_empty) cv_.notify_one();
 }
 
+// Writes `work` from the front into the AOF; stops at the first failure and leaves what is
+// not yet in the file (a cut-back record whole). Returns the errno that stopped it, or 0.
+int Aof::WriteOut(std::deque<Pending>* work) {
+  while (!work->empty()) {
+    Pending& p = work->front();
+    if (p.switch_to) {
+      (void)file_->TryFsync();
+      (void)file_->Close();
+      file_ = std::move(*p.switch_to);
+      p.switch_to.reset();
+    }
+    if (!p.bytes.empty()) {
+      AppendOnlyFile::Appended r = file_->TryAppend(p.bytes);
+      if (r.err != 0) {
+        p.bytes.erase(0, r.kept);
+        // Redis compat: what stopped a short write is told as a full disk.
+        return r.kept > 0 || r.cut > 0 ? ENOSPC : r.err;
+      }
+    }
+    if (p.end_offset != 0) written_offset_ = p.end_offset;
+    work->pop_front();
+  }
+  return 0;
+}
+
+// A failed write or fsync: writes answer -MISCONF until one succeeds again (Redis's
+// aof_last_write_status and aof_bio_fsync_status). With `always` there is no way on.
+void Aof::NoteIoResult(int write_err, int fsync_err, Fsync policy) {
+  const int err = write_err != 0 ? write_err : fsync_err;
+  const int before = io_errno_.load(std::memory_order_relaxed);
+  if (err != 0 && policy == Fsync::kAlways) {
+    base::LogWarning("{} the AOF file: {}", write_err != 0 ? "Error writing to" : "Can't fsync",
+                     std::strerror(err));
+    base::LogWarning("Can't recover from AOF write error when the AOF fsync policy is "
+                     "'always'. Exiting...");
+    std::_Exit(1);
+  }
+  const int64_t now = base::MonotonicUs();
+  if (err != 0 && (before == 0 || now - last_error_log_us_ >= 30'000'000)) {
+    // Redis compat: logged once, then at most every 30 seconds while it lasts.
+    base::LogWarning("{} the AOF file: {}",
+                     write_err != 0 ? "Error writing to" : "Fail to fsync", std::strerror(err));
+    last_error_log_us_ = now;
+  }
+  if (err == 0 && before != 0 && write_err == 0) {
+    base::LogWarning("AOF write error looks solved, Redis can write again.");
+  }
+  if (err != before) {
+    io_errno_.store(err, std::memory_order_relaxed);
+    eng_.aof_write_errno.store(err, std::memory_order_relaxed);
+  }
+}
+
 void Aof::WriterMain() {
   int64_t last_fsync_us = base::MonotonicUs();
+  std::deque<Pending> work;  // not yet in the file, oldest first
   while (true) {
-    std::deque<Pending> work;
     bool sync_now, stopping;
+    const bool failing = !work.empty();
     {
       std::unique_lock lock(mu_);
-      cv_.wait_for(lock, std::chrono::milliseconds(1000),
-                   [this] { return stop_ || !pending_.empty() || sync_requested_; });
-      work.swap(pending_);
+      if (failing) {
+        // The last write failed: it is tried again 10 times a second (Redis's cron).
+        cv_.wait_for(lock, std::chrono::milliseconds(100),
+                     [this] { return stop_ || sync_requested_; });
+      } else {
+        cv_.wait_for(lock, std::chrono::milliseconds(1000),
+                     [this] { return stop_ || !pending_.empty() || sync_requested_; });
+      }
+      for (Pending& p : pending_) work.push_back(std::move(p));
+      pending_.clear();
       sync_now = sync_requested_;
       sync_requested_ = false;
       stopping = stop_;
     }
-    uint64_t end = written_offset_;
-    for (Pending& p : work) {
-      if (p.switch_to) {
-        (void)file_->Fsync();
-        (void)file_->Close();
-        file_ = std::move(*p.switch_to);
-      }
-      if (!p.bytes.empty()) {
-        base::Status st = file_->Write(p.bytes);
-        if (!st.ok() && write_status_.ok()) {
-          write_status_ = st;
-          base::LogWarning("Error writing to the AOF file: {}", st.message());
-        }
-      }
-      if (p.end_offset != 0) end = p.end_offset;
-    }
-    written_offset_ = end;
+    const uint64_t before = written_offset_;
+    const int write_err = WriteOut(&work);
     file_size_.store(file_->Size(), std::memory_order_relaxed);
     const auto policy = static_cast<Fsync>(policy_.load(std::memory_order_relaxed));
     // everysec and no promise what Redis does: a reply leaves once its write is in the
     // kernel (a process crash loses nothing acknowledged).
-    if (policy != Fsync::kAlways && !work.empty()) eng_.journal().MarkDurable(written_offset_);
+    if (policy != Fsync::kAlways && written_offset_ != before) {
+      eng_.journal().MarkDurable(written_offset_);
+    }
     const int64_t now = base::MonotonicUs();
     bool synced = false;
+    int fsync_err = 0;
     // no-appendfsync-on-rewrite: while a save or rewrite writes its file, the AOF is not
     // fsynced (written is as good as it gets then, as in Redis).
     const bool skip_fsync = background_active_.load(std::memory_order_relaxed) &&
                             eng_.config_store().snapshot()->no_appendfsync_on_rewrite;
-    if (skip_fsync && !sync_now && !stopping && synced_offset_ < written_offset_) {
-      std::lock_guard lock(mu_);
-      synced_offset_ = written_offset_;
-      flushed_cv_.notify_all();
-      eng_.journal().MarkDurable(written_offset_);
+    if (write_err == 0 && skip_fsync && !sync_now && !stopping &&
+        synced_offset_ < written_offset_) {
+      synced = true;
     } else if (synced_offset_ < written_offset_ || sync_now || stopping) {
       if (policy == Fsync::kAlways || sync_now || stopping ||
           (policy == Fsync::kEverySec && now - last_fsync_us >= 1000000)) {
-        base::Status st = file_->Fsync();
-        if (!st.ok()) {
-          base::LogWarning("Fsync of the AOF file failed: {}", st.message());
-          if (policy == Fsync::kAlways) {
-            // Redis compat: nothing acknowledged may be lost; there is no way on.
-            base::LogWarning("Can't recover from AOF write error when the AOF fsync policy is "
-                             "'always'. Exiting...");
-            std::_Exit(1);
-          }
-        }
+        fsync_err = file_->TryFsync();
         last_fsync_us = now;
-        synced = true;
+        synced = fsync_err == 0;
       }
     }
-    if (!write_status_.ok() && policy == Fsync::kAlways) {
-      base::LogWarning("Can't recover from AOF write error when the AOF fsync policy is "
-                       "'always'. Exiting...");
-      std::_Exit(1);
+    NoteIoResult(write_err, fsync_err, policy);
+    {
+      std::lock_guard lock(mu_);
+      if (synced) synced_offset_ = written_offset_;
+      if (sync_now) ++sync_rounds_;
+      flushed_cv_.notify_all();
     }
-    if (synced) {
-      {
-        std::lock_guard lock(mu_);
-        synced_offset_ = written_offset_;
-        flushed_cv_.notify_all();
-      }
-      eng_.journal().MarkDurable(written_offset_);
-    }
+    if (synced) eng_.journal().MarkDurable(written_offset_);
     if (stopping) {
       std::lock_guard lock(mu_);
       if (pending_.empty()) break;

@@ -55,6 +55,7 @@ struct AofStats {
   int64_t current_size = 0;
   int64_t base_size = 0;
   int64_t delayed_fsync = 0;
+  bool last_write_ok = true;  // the last write and fsync succeeded
 };
 
 class Aof : public engine::JournalSink {
@@ -106,6 +107,8 @@ class Aof : public engine::JournalSink {
   base::Status PersistManifest(const AofManifest& m);
   void FinishRewrite(const base::Status& st, std::function<void(base::Status)> done);
   void WriterMain();
+  int WriteOut(std::deque<Pending>* work);
+  void NoteIoResult(int write_err, int fsync_err, engine::ServerConfig::Fsync policy);
   void StopWriter();
 
   engine::Engine& eng_;
@@ -137,7 +140,9 @@ class Aof : public engine::JournalSink {
   uint64_t synced_offset_ = 0;
   std::atomic<int64_t> file_size_{0};
   std::atomic<int64_t> delayed_fsync_{0};
-  base::Status write_status_;
+  uint64_t sync_rounds_ = 0;         // requested syncs the writer has tried
+  std::atomic<int> io_errno_{0};     // the last write's or fsync's error, 0 when it worked
+  int64_t last_error_log_us_ = 0;    // the writer thread's
   std::optional<AppendOnlyFile> file_;  // the writer thread's
   std::thread writer_;
 };

@@ -147,25 +147,32 @@ AppendOnlyFile::~AppendOnlyFile() {
   if (fd_ >= 0) CloseRetryless(fd_);
 }
 
+AppendOnlyFile::Appended AppendOnlyFile::TryAppend(std::string_view data) {
+  if (fd_ < 0) return {0, EBADF};
+  int err = 0;
+  size_t written = WriteAll(fd_, data, &err);
+  if (err == 0 || written == 0) {
+    size_ += static_cast<int64_t>(written);
+    return {written, err};
+  }
+  if (::ftruncate(fd_, size_) == 0) return {0, err, written};
+  // The partial bytes stay: the caller goes on after them.
+  size_ += static_cast<int64_t>(written);
+  return {written, err};
+}
+
 base::Status AppendOnlyFile::Write(std::string_view data) {
   if (!error_.ok()) return error_;
   if (fd_ < 0) return base::Status::Error("write " + path_ + ": the file is closed");
-  int err = 0;
-  size_t written = WriteAll(fd_, data, &err);
-  if (err == 0) {
-    size_ += static_cast<int64_t>(written);
-    return base::Status::Ok();
-  }
-  std::string message = Errno("write", path_, err).message();
-  if (written > 0) {
-    message += " (short write: " + std::to_string(written) + " of " +
+  Appended r = TryAppend(data);
+  if (r.err == 0) return base::Status::Ok();
+  std::string message = Errno("write", path_, r.err).message();
+  if (r.cut > 0) {
+    message += " (short write: " + std::to_string(r.cut) + " of " +
                std::to_string(data.size()) + " bytes)";
-    if (::ftruncate(fd_, size_) != 0) {
-      // The partial bytes stay: a load will see a truncated tail.
-      message += "; could not remove the short write: ftruncate: ";
-      message += std::strerror(errno);
-      size_ += static_cast<int64_t>(written);
-    }
+  } else if (r.kept > 0) {
+    message += " (short write: " + std::to_string(r.kept) + " of " +
+               std::to_string(data.size()) + " bytes; could not remove the short write)";
   }
   error_ = base::Status::Error(std::move(message));
   return error_;
@@ -176,6 +183,11 @@ base::Status AppendOnlyFile::Fsync() {
   if (fd_ < 0) return base::Status::Error("fsync " + path_ + ": the file is closed");
   if (::fdatasync(fd_) != 0) error_ = Errno("fsync", path_, errno);
   return error_;
+}
+
+int AppendOnlyFile::TryFsync() {
+  if (fd_ < 0) return EBADF;
+  return ::fdatasync(fd_) == 0 ? 0 : errno;
 }
 
 base::Status AppendOnlyFile::Truncate(int64_t offset) {

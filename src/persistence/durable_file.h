@@ -50,10 +50,23 @@ class AppendOnlyFile {
   AppendOnlyFile& operator=(const AppendOnlyFile&) = delete;
   ~AppendOnlyFile();
 
-  // Writes all of `data` at the end, retrying short writes and EINTR.
+  // Writes all of `data` at the end, retrying short writes and EINTR. An error sticks: every
+  // later call returns it.
   base::Status Write(std::string_view data);
+  // One append that may be tried again (the AOF's writes, Redis's flushAppendOnlyFile): on
+  // an error a partial write is cut off again so the file ends where it did, and nothing
+  // sticks. `kept` is what of `data` stayed in the file: all of it, or after an error 0, or
+  // the partial write when the cut failed; `err` the errno that stopped the rest (0: none).
+  struct Appended {
+    size_t kept = 0;
+    int err = 0;
+    size_t cut = 0;  // bytes of a partial write that were cut off again
+  };
+  Appended TryAppend(std::string_view data);
   // fdatasync (Redis's redis_fsync on Linux): the data written so far is on disk.
   base::Status Fsync();
+  // fdatasync that may be tried again: the errno, 0 when it worked. Nothing sticks.
+  int TryFsync();
   // Cuts the file to `offset` bytes (aof-load-truncated, or a caller's own recovery). Works
   // after a sticky error too, and does not clear it.
   base::Status Truncate(int64_t offset);

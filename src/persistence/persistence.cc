@@ -535,7 +535,7 @@ void Persistence::AppendInfo(std::string* out) const {
   line("aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
   line("aof_rewrites", aof.rewrites);
   line("aof_rewrites_consecutive_failures", aof.consecutive_failures);
-  line("aof_last_write_status", "ok");
+  line("aof_last_write_status", aof.last_write_ok ? "ok" : "err");
   line("aof_last_cow_size", 0);
   line("module_fork_in_progress", 0);
   line("module_fork_last_cow_size", 0);

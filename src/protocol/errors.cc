@@ -1,6 +1,7 @@
 #include "protocol/errors.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "base/string_util.h"
 
@@ -174,6 +175,10 @@ std::string NotInMultiYet(std::string_view command) {
   std::replace(name.begin(), name.end(), '|', ' ');
   return "ERR " + name +
          " is not supported inside MULTI by this server: it waits for every thread";
+}
+
+std::string MisconfAof(int err) {
+  return std::string("MISCONF Errors writing to the AOF file: ") + std::strerror(err);
 }
 
 }  // namespace cinnabar::protocol::errors

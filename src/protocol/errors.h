@@ -185,6 +185,8 @@ inline constexpr std::string_view kMisconfRdb =
     "configured to report errors during writes if RDB snapshotting fails "
     "(stop-writes-on-bgsave-error option). Please check the Redis logs for details about the "
     "RDB error.";
+// A write or fsync of the AOF failed with `err` (an errno); Redis's text names it.
+std::string MisconfAof(int err);
 inline constexpr std::string_view kBgsaveInProgress = "ERR Background save already in progress";
 inline constexpr std::string_view kBgsaveScheduled = "Background saving scheduled";
 inline constexpr std::string_view kBgsaveStarted = "Background saving started";

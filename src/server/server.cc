@@ -329,6 +329,9 @@ int Server::Run() {
   sigaddset(&mask, SIGINT);
   pthread_sigmask(SIG_BLOCK, &mask, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file size limit (ulimit -f) makes writes fail with EFBIG, handled as any write error
+  // (the AOF's -MISCONF), instead of killing the server.
+  signal(SIGXFSZ, SIG_IGN);
 
   base::LogNotice("Cinnabar {} (Redis {} compatible) port={} threads={} io-engine={} config={}",
                   CINNABAR_VERSION, "7.0.15", cfg->port, n, io_engine_name_,

@@ -180,8 +180,12 @@ class ServerProcess:
         self.log = open(self.log_path, "a")
         self.log_offset = self.log.tell()
         # A process group of its own, so kill() also takes a forked child (a BGSAVE).
+        # Python's ignored SIGPIPE and SIGXFSZ stay ignored (restore_signals=False): a file
+        # size limit set by a test then fails writes with EFBIG, as a full disk does, in
+        # redis-server too instead of killing it.
         self.proc = subprocess.Popen(self.cmd, stdout=self.log, stderr=subprocess.STDOUT,
-                                     cwd=self.cwd, start_new_session=True)
+                                     cwd=self.cwd, start_new_session=True,
+                                     restore_signals=False)
         if expect_start:
             self.wait_ready()
 

@@ -5,6 +5,7 @@ MOVE, COPY, RENAME); BGREWRITEAOF; CONFIG SET appendonly at runtime; appendfsync
 preamble; timestamp annotations; truncated and corrupt files; redis-check-aof; automatic
 rewrites; INFO persistence aof_* fields."""
 import os
+import resource
 import threading
 import time
 
@@ -425,6 +426,69 @@ def test_acknowledged_write_is_already_in_the_file(start_server, mode):
     finally:
         stop = True
         t.join(10)
+
+
+# --- Write errors (a full disk, here a file size limit) ---
+
+def file_size_limit(server, size):
+    """Sets a file size limit (RLIMIT_FSIZE) on a running server: its writes past it fail
+    with EFBIG (SIGXFSZ is ignored in servers the tests start, see conftest)."""
+    hard = resource.prlimit(server.proc.pid, resource.RLIMIT_FSIZE)[1]
+    resource.prlimit(server.proc.pid, resource.RLIMIT_FSIZE, (size, hard))
+
+
+def limit_to_incr_file(s, c, room=40):
+    """A file size limit `room` bytes past the AOF's incr file, after a write that makes it
+    larger than the server's log (which must still fit)."""
+    c.set("padding", "p" * 65536)
+    wait_for(lambda: persistence(c)["aof_pending_bio_fsync"] == "0", what="the write")
+    file_size_limit(s, os.path.getsize(incr_files(s.dir)[-1]) + room)
+
+
+def test_write_error_refuses_writes_until_it_clears(start_server):
+    s = aof_server(start_server, "--appendfsync", "everysec")
+    c = s.client()
+    c.set("before", "1")
+    limit_to_incr_file(s, c)
+    # A write that does not fit: the AOF write fails (and is cut back off the file).
+    big = RawConnection(s.host, s.port)
+    big.send(encode("SET", "big", "x" * 1000))
+    wait_for(lambda: persistence(c)["aof_last_write_status"] == "err", what="the write error")
+    # Redis compat: a short write is told as ENOSPC.
+    error = "MISCONF Errors writing to the AOF file: No space left on device"
+    for cmd in (("SET", "k", "v"), ("PING",), ("DEL", "before")):
+        with pytest.raises(redis.ResponseError, match=error):
+            c.execute_command(*cmd)
+    assert c.get("before") == "1"  # reads go on
+    assert c.dbsize() == 3
+    # Room again: the write is tried again and goes in; so do the next.
+    file_size_limit(s, resource.RLIM_INFINITY)
+    wait_for(lambda: persistence(c)["aof_last_write_status"] == "ok", what="the retry")
+    assert big.read() == b"+OK\r\n"
+    big.close()
+    assert c.set("after", "1") is True
+    assert c.ping() is True
+    wait_for(lambda: persistence(c)["aof_pending_bio_fsync"] == "0", what="the write")
+    c = restart(s, kill=True)
+    assert c.get("big") == "x" * 1000
+    assert c.get("after") == "1"
+    check_aof_ok(s)
+
+
+def test_write_error_with_always_stops_the_server(start_server):
+    s = aof_server(start_server, "--appendfsync", "always")
+    c = s.client()
+    c.set("before", "1")
+    limit_to_incr_file(s, c)
+    with pytest.raises(redis.ConnectionError):
+        c.set("big", "x" * 1000)  # never acknowledged: the server exits instead
+    assert s.proc.wait(10) == 1
+    assert "Can't recover from AOF write error when the AOF fsync policy is 'always'. " \
+           "Exiting..." in s.read_log()
+    s.restart()
+    c = s.client()
+    assert c.get("before") == "1"
+    assert c.get("big") is None
 
 
 # --- aof-use-rdb-preamble, aof-timestamp-enabled ---

@@ -188,5 +188,41 @@ TEST_F(DurableFileTest, ShortWriteIsCutBack) {
   EXPECT_EQ(Contents("short.aof"), "0123456789");
 }
 
+// TryAppend (the AOF's writes): a short write is cut back, and once there is room again
+// the same bytes go in after what was there.
+TEST_F(DurableFileTest, TryAppendCanBeRetried) {
+  const std::string path = Path("retry.aof");
+  base::StatusOr<AppendOnlyFile> f = AppendOnlyFile::Open(path);
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->TryAppend("0123456789").kept, 10u);
+
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = 16;
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  AppendOnlyFile::Appended short_write = f->TryAppend("abcdefghij");
+  limit.rlim_cur = 10;
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  AppendOnlyFile::Appended full = f->TryAppend("abcdefghij");  // at the limit: nothing fits
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+
+  EXPECT_EQ(short_write.kept, 0u);
+  EXPECT_EQ(short_write.cut, 6u);
+  EXPECT_EQ(short_write.err, EFBIG);
+  EXPECT_EQ(full.kept, 0u);
+  EXPECT_EQ(full.cut, 0u);
+  EXPECT_EQ(full.err, EFBIG);
+  EXPECT_EQ(f->Size(), 10);
+  EXPECT_EQ(Contents("retry.aof"), "0123456789");
+  AppendOnlyFile::Appended again = f->TryAppend("abcdefghij");
+  EXPECT_EQ(again.kept, 10u);
+  EXPECT_EQ(again.err, 0);
+  EXPECT_TRUE(f->error().ok());
+  EXPECT_EQ(Contents("retry.aof"), "0123456789abcdefghij");
+}
+
 }  // namespace
 }  // namespace cinnabar::persistence
