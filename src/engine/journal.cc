@@ -1,6 +1,7 @@
 #include "engine/journal.h"
 
 #include <algorithm>
+#include <thread>
 
 #include "engine/command_context.h"
 #include "engine/database.h"
@@ -38,15 +39,29 @@ void JournalBatch::Add(int db, std::span<const std::string_view> args) {
 uint64_t Journal::AddSink(JournalSink* sink) {
   std::lock_guard lock(mu_);
   sinks_.push_back(sink);
+  turn_sink_.store(sink);
   db_ = -1;  // the sink's first record selects its database
   enabled_.store(true, std::memory_order_relaxed);
   return appended_.load(std::memory_order_relaxed);
 }
 
 void Journal::RemoveSink(JournalSink* sink) {
-  std::lock_guard lock(mu_);
-  sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
-  enabled_.store(!sinks_.empty(), std::memory_order_relaxed);
+  {
+    std::lock_guard lock(mu_);
+    sinks_.erase(std::remove(sinks_.begin(), sinks_.end(), sink), sinks_.end());
+    enabled_.store(!sinks_.empty(), std::memory_order_relaxed);
+    turn_sink_.store(sinks_.empty() ? nullptr : sinks_.back());
+  }
+  // Sequentially consistent with AtLoopTurnEnd: a call either saw the new pointer or is
+  // counted here.
+  while (turn_calls_.load() != 0) std::this_thread::yield();
+}
+
+void Journal::AtLoopTurnEnd() {
+  if (turn_sink_.load(std::memory_order_relaxed) == nullptr) return;
+  turn_calls_.fetch_add(1);
+  if (JournalSink* s = turn_sink_.load()) s->OnLoopTurnEnd();
+  turn_calls_.fetch_sub(1);
 }
 
 void Journal::Append(const JournalBatch& batch) {

@@ -45,6 +45,10 @@ class JournalSink {
   // `end_offset` is the journal offset after `bytes`. Called under the journal's lock, so
   // it must only copy.
   virtual void OnRecords(std::string_view bytes, uint64_t end_offset) = 0;
+  // The end of a loop turn on some thread (Journal::AtLoopTurnEnd): a sink may write what
+  // it holds from there (the AOF with everysec or no, as Redis's beforeSleep does), so the
+  // replies waiting for it leave in the same turn. Must not block for long.
+  virtual void OnLoopTurnEnd() {}
 };
 
 // Records gathered on one thread for one outermost command (or transaction), committed at
@@ -74,6 +78,10 @@ class Journal {
   uint64_t AddSink(JournalSink* sink);
   void RemoveSink(JournalSink* sink);
 
+  // Every thread's loop calls it at the end of each turn, before sending replies: the
+  // sinks' OnLoopTurnEnd runs. RemoveSink waits for calls under way.
+  void AtLoopTurnEnd();
+
   // Appends a batch: its records in order, with SELECT where the database changes, inside
   // MULTI/EXEC when there are several (a transaction's, a script's).
   void Append(const JournalBatch& batch);
@@ -99,6 +107,10 @@ class Journal {
 
   std::mutex mu_;
   std::vector<JournalSink*> sinks_;
+  // The sink AtLoopTurnEnd calls (the last added), read without the lock, and how many
+  // threads are in such a call.
+  std::atomic<JournalSink*> turn_sink_{nullptr};
+  std::atomic<int> turn_calls_{0};
   int db_ = -1;  // the database the last record ran in (SELECT before the next if changed)
   std::string out_;
   std::atomic<uint64_t> appended_{0};

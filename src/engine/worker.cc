@@ -64,6 +64,12 @@ void Worker::ReleaseSyncWaiters() {
   }
 }
 
+void Worker::BeforeSleep() {
+  RunDeferred();
+  engine_->journal().AtLoopTurnEnd();
+  if (sync_waiting_.load(std::memory_order_relaxed)) ReleaseSyncWaiters();
+}
+
 bool Worker::RunDeferred() {
   if (deferred_.empty()) return false;
   // Tasks may defer more tasks; run in rounds until none are left.

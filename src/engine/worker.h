@@ -81,6 +81,9 @@ class Worker : public protocol::ErrorObserver {
   void Defer(base::Task task) { deferred_.push_back(std::move(task)); }
   // Runs deferred tasks; the loop calls it before it sleeps. Returns whether any ran.
   bool RunDeferred();
+  // The end of the loop's turn, before replies are sent: deferred work, then the journal's
+  // sinks (the AOF's write, engine/journal.h), then the replies that write let go.
+  void BeforeSleep();
 
   // More periodic work of the layers above (persistence's save points), run after the
   // engine's own at each cron.

@@ -76,7 +76,8 @@ base::Status Aof::Start(const engine::ServerConfig& cfg, const AofManifest* mani
   io_errno_.store(0, std::memory_order_relaxed);
   eng_.aof_write_errno.store(0, std::memory_order_relaxed);
   uint64_t start = eng_.journal().AddSink(this);
-  written_offset_ = synced_offset_ = start;
+  written_offset_.store(start);
+  synced_offset_ = start;
   eng_.journal().MarkDurable(start);
   // Every policy holds a write's reply until the AOF covers it, as Redis (which writes
   // before it replies): `always` until the fsync, the others until the write.
@@ -112,6 +113,7 @@ base::Status Aof::StartRewrite(std::function<void(base::Status)> done) {
     p.switch_to = std::move(next);
     p.end_offset = 0;
     pending_.push_back(std::move(p));
+    kick_ = true;  // the writer thread switches files
     cv_.notify_one();
   }
   std::shared_ptr<const engine::ServerConfig> cfg = eng_.config_store().snapshot();
@@ -196,8 +198,7 @@ bool Aof::WantsAutoRewrite(const engine::ServerConfig& cfg) const {
 void Aof::SetFsyncPolicy(Fsync policy) {
   policy_.store(static_cast<int>(policy), std::memory_order_relaxed);
   if (enabled_) eng_.journal().set_sync_acks(true);
-  std::lock_guard lock(mu_);
-  cv_.notify_one();
+  Kick();
 }
 
 void Aof::Stop() {
@@ -255,7 +256,43 @@ void Aof::OnRecords(std::string_view bytes, uint64_t end_offset) {
   }
   p.bytes.append(bytes);
   p.end_offset = end_offset;
-  if (was_empty) cv_.notify_one();
+  // With everysec and no the threads write at the end of their loop turns (OnLoopTurnEnd).
+  if (was_empty && static_cast<Fsync>(policy_.load(std::memory_order_relaxed)) == Fsync::kAlways) {
+    cv_.notify_one();
+  }
+}
+
+void Aof::Kick() {
+  std::lock_guard lock(mu_);
+  kick_ = true;
+  cv_.notify_one();
+}
+
+void Aof::OnLoopTurnEnd() {
+  if (static_cast<Fsync>(policy_.load(std::memory_order_relaxed)) == Fsync::kAlways) return;
+  if (written_offset_.load(std::memory_order_acquire) >= eng_.journal().appended()) return;
+  // Never waits on the writer thread (a file switch fsyncs under the lock): it does it.
+  std::unique_lock file_lock(file_mu_, std::try_to_lock);
+  if (!file_lock.owns_lock()) return Kick();
+  // A failed write is the writer thread's to try again, at its pace.
+  if (!backlog_.empty() || !file_) return;
+  {
+    std::lock_guard lock(mu_);
+    if (pending_.empty()) return;
+    if (pending_.size() > 1 || pending_.front().switch_to) {
+      kick_ = true;
+      cv_.notify_one();
+      return;
+    }
+    backlog_.push_back(std::move(pending_.front()));
+    pending_.clear();
+  }
+  const int err = WriteOut(&backlog_);
+  file_size_.store(file_->Size(), std::memory_order_relaxed);
+  const uint64_t written = written_offset_.load(std::memory_order_relaxed);
+  file_lock.unlock();
+  if (err != 0) return Kick();  // the writer thread notes it and tries again
+  eng_.journal().MarkDurable(written);
 }
 
 // Writes `work` from the front into the AOF; stops at the first failure and leaves what is
@@ -277,7 +314,7 @@ int Aof::WriteOut(std::deque<Pending>* work) {
         return r.kept > 0 || r.cut > 0 ? ENOSPC : r.err;
       }
     }
-    if (p.end_offset != 0) written_offset_ = p.end_offset;
+    if (p.end_offset != 0) written_offset_.store(p.end_offset, std::memory_order_release);
     work->pop_front();
   }
   return 0;
@@ -313,35 +350,43 @@ void Aof::NoteIoResult(int write_err, int fsync_err, Fsync policy) {
 
 void Aof::WriterMain() {
   int64_t last_fsync_us = base::MonotonicUs();
-  std::deque<Pending> work;  // not yet in the file, oldest first
+  bool failing = false;  // the last write failed: backlog_ waits for a retry
   while (true) {
     bool sync_now, stopping;
-    const bool failing = !work.empty();
     {
       std::unique_lock lock(mu_);
-      if (failing) {
-        // The last write failed: it is tried again 10 times a second (Redis's cron).
-        cv_.wait_for(lock, std::chrono::milliseconds(100),
-                     [this] { return stop_ || sync_requested_; });
-      } else {
-        cv_.wait_for(lock, std::chrono::milliseconds(1000),
-                     [this] { return stop_ || !pending_.empty() || sync_requested_; });
-      }
-      for (Pending& p : pending_) work.push_back(std::move(p));
-      pending_.clear();
+      const auto policy = static_cast<Fsync>(policy_.load(std::memory_order_relaxed));
+      // While a write fails, it is tried again 10 times a second (Redis's cron). With
+      // `always` this thread writes every record; otherwise the loops do (OnLoopTurnEnd)
+      // and this thread fsyncs once a second and does what they leave to it (kick_).
+      cv_.wait_for(lock, std::chrono::milliseconds(failing ? 100 : 1000), [&] {
+        return stop_ || sync_requested_ || kick_ ||
+               (!failing && policy == Fsync::kAlways && !pending_.empty());
+      });
+      kick_ = false;
       sync_now = sync_requested_;
       sync_requested_ = false;
       stopping = stop_;
     }
-    const uint64_t before = written_offset_;
-    const int write_err = WriteOut(&work);
-    file_size_.store(file_->Size(), std::memory_order_relaxed);
+    int write_err;
+    uint64_t before, written;
+    {
+      std::lock_guard file_lock(file_mu_);
+      before = written_offset_.load(std::memory_order_relaxed);
+      {
+        std::lock_guard lock(mu_);
+        for (Pending& p : pending_) backlog_.push_back(std::move(p));
+        pending_.clear();
+      }
+      write_err = WriteOut(&backlog_);
+      failing = !backlog_.empty();
+      written = written_offset_.load(std::memory_order_relaxed);
+      file_size_.store(file_->Size(), std::memory_order_relaxed);
+    }
     const auto policy = static_cast<Fsync>(policy_.load(std::memory_order_relaxed));
     // everysec and no promise what Redis does: a reply leaves once its write is in the
     // kernel (a process crash loses nothing acknowledged).
-    if (policy != Fsync::kAlways && written_offset_ != before) {
-      eng_.journal().MarkDurable(written_offset_);
-    }
+    if (policy != Fsync::kAlways && written != before) eng_.journal().MarkDurable(written);
     const int64_t now = base::MonotonicUs();
     bool synced = false;
     int fsync_err = 0;
@@ -349,12 +394,13 @@ void Aof::WriterMain() {
     // fsynced (written is as good as it gets then, as in Redis).
     const bool skip_fsync = background_active_.load(std::memory_order_relaxed) &&
                             eng_.config_store().snapshot()->no_appendfsync_on_rewrite;
-    if (write_err == 0 && skip_fsync && !sync_now && !stopping &&
-        synced_offset_ < written_offset_) {
+    if (write_err == 0 && skip_fsync && !sync_now && !stopping && synced_offset_ < written) {
       synced = true;
-    } else if (synced_offset_ < written_offset_ || sync_now || stopping) {
+    } else if (synced_offset_ < written || sync_now || stopping) {
       if (policy == Fsync::kAlways || sync_now || stopping ||
           (policy == Fsync::kEverySec && now - last_fsync_us >= 1000000)) {
+        // Only this thread replaces file_, so it may fsync without the lock while the
+        // loops append.
         fsync_err = file_->TryFsync();
         last_fsync_us = now;
         synced = fsync_err == 0;
@@ -363,18 +409,21 @@ void Aof::WriterMain() {
     NoteIoResult(write_err, fsync_err, policy);
     {
       std::lock_guard lock(mu_);
-      if (synced) synced_offset_ = written_offset_;
+      if (synced) synced_offset_ = written;
       if (sync_now) ++sync_rounds_;
       flushed_cv_.notify_all();
     }
-    if (synced) eng_.journal().MarkDurable(written_offset_);
+    if (synced) eng_.journal().MarkDurable(written);
     if (stopping) {
       std::lock_guard lock(mu_);
       if (pending_.empty()) break;
     }
   }
-  (void)file_->Close();
-  file_.reset();
+  {
+    std::lock_guard file_lock(file_mu_);
+    (void)file_->Close();
+    file_.reset();
+  }
   std::lock_guard lock(mu_);
   flushed_cv_.notify_all();
 }

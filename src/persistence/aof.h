@@ -94,6 +94,8 @@ class Aof : public engine::JournalSink {
 
   // engine::JournalSink
   void OnRecords(std::string_view bytes, uint64_t end_offset) override;
+  // everysec / no: writes what is pending, on the loop's thread (Redis's beforeSleep).
+  void OnLoopTurnEnd() override;
 
  private:
   struct Pending {
@@ -107,6 +109,8 @@ class Aof : public engine::JournalSink {
   base::Status PersistManifest(const AofManifest& m);
   void FinishRewrite(const base::Status& st, std::function<void(base::Status)> done);
   void WriterMain();
+  // Wakes the writer thread for work the loops leave to it.
+  void Kick();
   int WriteOut(std::deque<Pending>* work);
   void NoteIoResult(int write_err, int fsync_err, engine::ServerConfig::Fsync policy);
   void StopWriter();
@@ -127,6 +131,13 @@ class Aof : public engine::JournalSink {
   std::string rewrite_base_;  // the name the running rewrite's base gets
   AofStats stats_;
 
+  // The file and what is written to it: the writer thread's and, with everysec or no, the
+  // loops' (OnLoopTurnEnd). Taken before mu_. Only the writer thread replaces file_.
+  std::mutex file_mu_;
+  std::deque<Pending> backlog_;  // taken from pending_, not yet (fully) in the file
+  std::atomic<uint64_t> written_offset_{0};  // journal offset written
+  std::optional<AppendOnlyFile> file_;
+
   // Shared with the writer thread and OnRecords.
   mutable std::mutex mu_;
   std::condition_variable cv_;
@@ -136,14 +147,13 @@ class Aof : public engine::JournalSink {
   std::atomic<int> policy_{1};  // engine::ServerConfig::Fsync
   bool stop_ = false;
   bool sync_requested_ = false;
-  uint64_t written_offset_ = 0;  // journal offset written (and, after a sync, fsynced)
-  uint64_t synced_offset_ = 0;
+  bool kick_ = false;  // Kick(): work for the writer thread
+  uint64_t synced_offset_ = 0;  // journal offset fsynced
   std::atomic<int64_t> file_size_{0};
   std::atomic<int64_t> delayed_fsync_{0};
   uint64_t sync_rounds_ = 0;         // requested syncs the writer has tried
   std::atomic<int> io_errno_{0};     // the last write's or fsync's error, 0 when it worked
   int64_t last_error_log_us_ = 0;    // the writer thread's
-  std::optional<AppendOnlyFile> file_;  // the writer thread's
   std::thread writer_;
 };
 

@@ -176,10 +176,8 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
     }
   });
   w.SetIoPoller([l] { l->PollIo(); });
-  l->SetBeforeSleep([&w] {
-    // Deferred work (resumed clients) may flush connections; the loop sends after this.
-    w.RunDeferred();
-  });
+  // Deferred work (resumed clients) may flush connections; the loop sends after this.
+  l->SetBeforeSleep([&w] { w.BeforeSleep(); });
   l->Run();
 }
 
