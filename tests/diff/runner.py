@@ -698,8 +698,8 @@ class Runner:
                     "differ")
             name = command_name(step[1:]) if step is not None and len(step) > 1 else b"sync"
             return Divergence("pubsub", s.name, index, args,
-                              subscribers.stream_text([r for r, _ in ref]),
-                              subscribers.stream_text([r for r, _ in other]),
+                              subscribers.stream_text([r for r, _ in ref], around=at),
+                              subscribers.stream_text([r for r, _ in other], around=at),
                               f"{what} (from item {at + 1} on)", sig=("pubsub", k, name))
         return None
 

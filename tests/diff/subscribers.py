@@ -129,18 +129,18 @@ def unsub_all(args):
                                                  b"SUNSUBSCRIBE")
 
 
-def stream_text(raws, limit=40):
+def stream_text(raws, limit=40, around=0):
+    """The items of a stream as the report shows them: `limit` of them, starting a few
+    before item `around` (the first that differs)."""
     from report import quote
     if not raws:
         return "(nothing)"
-    lines = [f"\n      {i + 1:3d}. {quote(r)[:300]}" for i, r in enumerate(raws[:limit])]
-    if len(raws) > limit:
-        lines.append(f"\n      ... {len(raws) - limit} more")
+    start = max(0, min(around - 5, len(raws) - limit))
+    lines = []
+    if start > 0:
+        lines.append(f"\n      ... {start} before")
+    lines += [f"\n      {i + 1:3d}. {quote(r)[:300]}"
+              for i, r in enumerate(raws[start:start + limit], start)]
+    if len(raws) > start + limit:
+        lines.append(f"\n      ... {len(raws) - start - limit} more")
     return "".join(lines)
-
-
-def first_difference(a, b):
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y:
-            return i
-    return min(len(a), len(b))
