@@ -8,7 +8,8 @@
 // pause while a table grows into tens of millions of elements).
 //
 // A slot holds an element pointer whose low bit says the element is volatile (a key with an
-// expiry), so the active expiry cycle finds those without touching the others.
+// expiry), so the active expiry cycle finds those without touching the others; the next bit
+// is the element's mark for a snapshot in progress (Mark, TakeSegment).
 //
 // Segments cover contiguous ranges of hash values, which makes a hash position a stable
 // scan cursor: elements present for a whole SCAN are returned at least once, even across
@@ -58,10 +59,22 @@ class SegmentedTable {
 
   // The element for `key` (whose Hash is `hash`), or null. Fills `where` when found.
   Element* Find(std::string_view key, uint64_t hash, Handle* where) const;
-  // Adds `e`, whose key must be absent. Invalidates handles.
-  void Insert(uint64_t hash, Element* e);
-  // Puts `e` (same key, maybe reallocated) in the slot at `where`.
+  // Adds `e`, whose key must be absent, marked if asked (see Mark). Invalidates handles.
+  void Insert(uint64_t hash, Element* e, bool marked = false);
+  // Puts `e` (same key, maybe reallocated) in the slot at `where`; its mark stays.
   void Replace(const Handle& where, Element* e);
+
+  // --- The snapshot mark (persistence/snapshot.h) ---
+  // One bit per element for a snapshot written in slices: set on an element the snapshot
+  // must not write when its scan gets there (written early, or added after its start).
+  // It moves with the element through Replace, growth and splits, and TakeSegment clears
+  // it; no element is marked while no snapshot runs.
+  bool Marked(const Handle& where) const;
+  void Mark(const Handle& where);
+  // The scan's step: visits the unmarked elements of the segment that covers `hash`, clears
+  // the marks of the others, and returns the segment's range as VisitSegment does.
+  void TakeSegment(uint64_t hash, base::FunctionRef<void(Element*)> visit, uint64_t* begin,
+                   uint64_t* end, bool* last);
   // Takes the element at `where` out of the table and returns it (not freed).
   Element* Remove(const Handle& where);
   // Frees every element (Traits::Destroy) and returns to the empty state.

@@ -21,6 +21,7 @@ constexpr uint8_t kEmpty = 0x80;
 constexpr uint8_t kDeleted = 0xFE;
 constexpr uint32_t kGroup = 16;
 constexpr uintptr_t kVolatileTag = 1;
+constexpr uintptr_t kMarkTag = 2;  // elements are allocations, at least 4-byte aligned
 constexpr uint8_t kMaxDepth = 48;
 
 inline uint8_t H2(uint64_t hash) { return static_cast<uint8_t>(hash & 0x7F); }
@@ -34,7 +35,7 @@ inline uintptr_t Tag(typename Traits::Element* e) {
 }
 template <typename Traits>
 inline typename Traits::Element* Untag(uintptr_t slot) {
-  return reinterpret_cast<typename Traits::Element*>(slot & ~kVolatileTag);
+  return reinterpret_cast<typename Traits::Element*>(slot & ~(kVolatileTag | kMarkTag));
 }
 
 #if defined(__SSE2__)
@@ -194,13 +195,13 @@ typename T::Element* SegmentedTable<T>::Find(std::string_view key, uint64_t hash
 }
 
 template <typename T>
-void SegmentedTable<T>::Insert(uint64_t hash, Element* e) {
+void SegmentedTable<T>::Insert(uint64_t hash, Element* e, bool marked) {
   Segment* s = SegmentFor(hash);
   if ((s->size + s->tombstones + 1) * 8 > s->capacity * 7) {
     MakeRoom(hash);
     s = SegmentFor(hash);
   }
-  s->Place(hash, detail::Tag<T>(e));
+  s->Place(hash, detail::Tag<T>(e) | (marked ? detail::kMarkTag : 0));
   ++size_;
   if (T::Volatile(e)) ++volatile_;
 }
@@ -209,7 +210,7 @@ template <typename T>
 void SegmentedTable<T>::Replace(const Handle& where, Element* e) {
   uintptr_t& slot = where.segment->slots()[where.index];
   bool was_volatile = (slot & kVolatileTag) != 0;
-  slot = detail::Tag<T>(e);
+  slot = detail::Tag<T>(e) | (slot & detail::kMarkTag);
   const bool now_volatile = T::Volatile(e);
   if (was_volatile != now_volatile) {
     if (now_volatile) {
@@ -374,6 +375,33 @@ void SegmentedTable<T>::VisitSegment(uint64_t hash, base::FunctionRef<void(Eleme
   SegmentRange(di, begin, end, last);
   for (uint32_t j = 0; j < s->capacity; ++j) {
     if (s->full(j)) visit(detail::Untag<T>(s->slots()[j]));
+  }
+}
+
+template <typename T>
+bool SegmentedTable<T>::Marked(const Handle& where) const {
+  return (where.segment->slots()[where.index] & detail::kMarkTag) != 0;
+}
+
+template <typename T>
+void SegmentedTable<T>::Mark(const Handle& where) {
+  where.segment->slots()[where.index] |= detail::kMarkTag;
+}
+
+template <typename T>
+void SegmentedTable<T>::TakeSegment(uint64_t hash, base::FunctionRef<void(Element*)> visit,
+                                    uint64_t* begin, uint64_t* end, bool* last) {
+  size_t di = DirIndex(hash);
+  Segment* s = dir_[di];
+  SegmentRange(di, begin, end, last);
+  for (uint32_t j = 0; j < s->capacity; ++j) {
+    if (!s->full(j)) continue;
+    uintptr_t& slot = s->slots()[j];
+    if (slot & detail::kMarkTag) {
+      slot &= ~detail::kMarkTag;
+    } else {
+      visit(detail::Untag<T>(slot));
+    }
   }
 }
 

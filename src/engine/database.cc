@@ -20,9 +20,11 @@ bool Database::IsExpired(const Entry* e) const {
 Database::Ref Database::Find(std::string_view key) {
   Ref ref;
   ref.hash = KeyTable::Hash(key);
-  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeAccess(*this, ref.hash);
   Entry* e = table_.Find(key, ref.hash, &ref.where);
   if (e == nullptr) return ref;
+  if (SnapshotGuard* g = shard_->snapshot_guard()) {
+    g->BeforeAccess(*this, ref.hash, ref.where, *e);
+  }
   if (IsExpired(e)) {
     ExpireNow(ref.where);
     return ref;
@@ -35,9 +37,11 @@ Database::Ref Database::Find(std::string_view key) {
 Database::Ref Database::FindNoTouch(std::string_view key) {
   Ref ref;
   ref.hash = KeyTable::Hash(key);
-  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeAccess(*this, ref.hash);
   Entry* e = table_.Find(key, ref.hash, &ref.where);
   if (e == nullptr) return ref;
+  if (SnapshotGuard* g = shard_->snapshot_guard()) {
+    g->BeforeAccess(*this, ref.hash, ref.where, *e);
+  }
   if (IsExpired(e)) {
     ExpireNow(ref.where);
     return ref;
@@ -72,9 +76,10 @@ bool Database::ExistsNoTouch(std::string_view key) {
 
 Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
                      int64_t expire_ms) {
-  if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeAccess(*this, hash);
+  SnapshotGuard* g = shard_->snapshot_guard();
+  const bool marked = g != nullptr && g->MarkAdded(*this, hash);
   Entry* e = Entry::Create(key, expire_ms, value, shard_->lru_clock());
-  table_.Insert(hash, e);
+  table_.Insert(hash, e, marked);
   Publish(KeyEvent::kAdded, e->key());
   return e;
 }

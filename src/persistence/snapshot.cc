@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <map>
 
 #include "base/clock.h"
 #include "base/crc64.h"
@@ -19,38 +18,31 @@
 
 namespace cinnabar::persistence {
 
-// One shard's part: where its scan is, and the ranges written ahead of it.
+// One shard's part: where its scan is. The entries it wrote ahead of the scan, and those
+// added after the start, carry the table's snapshot mark, which the scan clears as it
+// passes (core/segmented_table.h).
 class Snapshot::ShardPart : public engine::SnapshotGuard {
  public:
   ShardPart(Snapshot* owner, engine::Shard& shard)
-      : owner_(owner), shard_(shard), early_(static_cast<size_t>(shard.db_count())) {}
+      : owner_(owner), shard_(shard), all_(static_cast<size_t>(shard.db_count()), false) {}
 
-  void BeforeAccess(engine::Database& db, uint64_t hash) override {
-    if (Written(db.index(), hash)) return;
-    uint64_t begin, end;
-    bool last;
-    WriteSegment(db, hash, &begin, &end, &last);
-    early_[static_cast<size_t>(db.index())].ranges[begin] = last ? 0 : end;
+  void BeforeAccess(engine::Database& db, uint64_t hash, const core::KeyTable::Handle& where,
+                    const core::Entry& e) override {
+    if (Passed(db.index(), hash) || db.table().Marked(where)) return;
+    // Copy before change: this entry now, as it was at the start.
+    Emit(db.index(), e);
+    db.table().Mark(where);
+  }
+
+  bool MarkAdded(engine::Database& db, uint64_t hash) override {
+    return !Passed(db.index(), hash);
   }
 
   void BeforeBulkChange(engine::Database& db) override {
     int i = db.index();
-    if (finished_ || i < db_ || early_[static_cast<size_t>(i)].all) return;
-    uint64_t pos = i == db_ ? cursor_ : 0;
-    while (true) {
-      uint64_t skip_to;
-      if (InEarlyRange(i, pos, &skip_to)) {
-        if (skip_to == 0) break;
-        pos = skip_to;
-        continue;
-      }
-      uint64_t begin, end;
-      bool last;
-      WriteSegment(db, pos, &begin, &end, &last);
-      if (last) break;
-      pos = end;
-    }
-    early_[static_cast<size_t>(i)].all = true;
+    if (finished_ || i < db_ || all_[static_cast<size_t>(i)]) return;
+    TakeRest(db, i == db_ ? cursor_ : 0, /*write=*/true);
+    all_[static_cast<size_t>(i)] = true;
     FlushChunk();
   }
 
@@ -58,24 +50,22 @@ class Snapshot::ShardPart : public engine::SnapshotGuard {
   bool Slice() {
     if (finished_) return false;
     if (owner_->aborted_.load(std::memory_order_relaxed)) {
+      // No mark may outlive the snapshot: the next one would skip those entries.
+      for (; db_ < shard_.db_count(); NextDb()) {
+        if (!all_[static_cast<size_t>(db_)]) TakeRest(shard_.db(db_), cursor_, /*write=*/false);
+      }
       Finish();
       return false;
     }
     const int64_t start = base::MonotonicUs();
     while (db_ < shard_.db_count()) {
-      Early& early = early_[static_cast<size_t>(db_)];
-      uint64_t skip_to;
-      if (early.all || InEarlyRange(db_, cursor_, &skip_to)) {
-        if (early.all || skip_to == 0) {
-          NextDb();
-        } else {
-          cursor_ = skip_to;
-        }
+      if (all_[static_cast<size_t>(db_)]) {
+        NextDb();
         continue;
       }
-      uint64_t begin, end;
+      uint64_t end;
       bool last;
-      WriteSegment(shard_.db(db_), cursor_, &begin, &end, &last);
+      TakeSegment(shard_.db(db_), cursor_, true, &end, &last);
       if (last) {
         NextDb();
       } else {
@@ -92,35 +82,36 @@ class Snapshot::ShardPart : public engine::SnapshotGuard {
   }
 
  private:
-  struct Early {
-    std::map<uint64_t, uint64_t> ranges;  // begin -> end (0: to the end of the hash space)
-    bool all = false;
-  };
-  static constexpr int64_t kSliceUs = 1000;
+  static constexpr int64_t kSliceUs = 100;
   static constexpr size_t kChunkBytes = 1 << 20;
 
-  bool Written(int db, uint64_t hash) const {
-    if (finished_ || db < db_ || (db == db_ && hash < cursor_)) return true;
-    if (early_[static_cast<size_t>(db)].all) return true;
-    uint64_t unused;
-    return InEarlyRange(db, hash, &unused);
+  // Whether the scan is past `hash` in `db` (or wrote all of `db` already). Segments split
+  // only into halves of their range, so the scan's cursor always starts a segment.
+  bool Passed(int db, uint64_t hash) const {
+    return finished_ || db < db_ || (db == db_ && hash < cursor_) ||
+           all_[static_cast<size_t>(db)];
   }
 
-  bool InEarlyRange(int db, uint64_t hash, uint64_t* end) const {
-    const auto& ranges = early_[static_cast<size_t>(db)].ranges;
-    auto it = ranges.upper_bound(hash);
-    if (it == ranges.begin()) return false;
-    --it;
-    if (hash < it->first || (it->second != 0 && hash >= it->second)) return false;
-    *end = it->second;
-    return true;
-  }
-
-  void WriteSegment(engine::Database& db, uint64_t hash, uint64_t* begin, uint64_t* end,
-                    bool* last) {
+  // Takes the segment at `hash`: writes its unmarked entries (if `write`), clears marks.
+  void TakeSegment(engine::Database& db, uint64_t hash, bool write, uint64_t* end, bool* last) {
     const int index = db.index();
-    db.table().VisitSegment(
-        hash, [this, index](core::Entry* e) { Emit(index, *e); }, begin, end, last);
+    uint64_t begin;
+    db.table().TakeSegment(
+        hash,
+        [this, index, write](core::Entry* e) {
+          if (write) Emit(index, *e);
+        },
+        &begin, end, last);
+  }
+
+  void TakeRest(engine::Database& db, uint64_t from, bool write) {
+    for (uint64_t pos = from;;) {
+      uint64_t end;
+      bool last;
+      TakeSegment(db, pos, write, &end, &last);
+      if (last) break;
+      pos = end;
+    }
   }
 
   void Emit(int db, const core::Entry& e) {
@@ -161,7 +152,7 @@ class Snapshot::ShardPart : public engine::SnapshotGuard {
   int db_ = 0;
   uint64_t cursor_ = 0;
   bool finished_ = false;
-  std::vector<Early> early_;
+  std::vector<bool> all_;  // databases written whole ahead of the scan (a flush or swap)
   Chunk chunk_{0, {}, 0};
 };
 

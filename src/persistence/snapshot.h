@@ -3,12 +3,14 @@
 // rewrite's base file.
 //
 // It starts while every shard is held (engine/hold_all.h): that is its point in time. Then
-// each shard writes its own tables in slices between requests, segment by segment in hash
-// order, on its own thread. A command about to read or change an entry the snapshot has
-// not reached yet has that entry's whole segment written first (engine/snapshot_guard.h),
-// so every key is written exactly once, as it was at the start, while the table grows and
-// splits: a segment only ever splits into halves of its hash range, so a range once written
-// stays a union of whole segments, and keys added after the start land in written ranges.
+// each shard writes its own tables in slices between requests (100 µs each, so clients
+// keep most of the thread), segment by segment in hash order, on its own thread. A command
+// about to read or change an entry the snapshot has not reached yet has that one entry
+// written first and marked (engine/snapshot_guard.h, the table's snapshot mark); an entry
+// added where the scan has not been is marked too; the scan skips marked entries and
+// clears their marks. So every key is written exactly once, as it was at the start, while
+// the table grows and splits: a segment only ever splits into halves of its hash range, so
+// the scan's cursor always starts a segment, and marks move with their entries.
 // What the shards produce goes to a writer thread through a bounded queue (slices pause
 // while it is full), so the memory a snapshot costs is its buffers, not the write rate.
 //

@@ -4,7 +4,9 @@ SHUTDOWN SAVE/NOSAVE and SIGTERM, DEBUG RELOAD, stop-writes-on-bgsave-error, rdb
 redis-check-rdb, and -LOADING while a big dataset loads."""
 import json
 import os
+import random
 import shutil
+import threading
 import time
 
 import pytest
@@ -158,6 +160,68 @@ def test_bgsave_in_progress_and_concurrent_requests(start_server):
     assert c.dbsize() == 10
     assert c.get("during") is None
     assert c.get("k9") == "9"
+
+
+def test_bgsave_is_a_point_in_time_image(start_server, make_dir):
+    # Writes from several clients while a slowed BGSAVE runs: overwrites, deletes, big
+    # hashes changed, and as many new keys again (the table grows and splits meanwhile).
+    # The dump holds every key exactly as it was when BGSAVE started, and nothing newer.
+    s = start_server()
+    c = s.client()
+    # 40 MB: more than a save buffers ahead of its file (16 MB), so its scan is still going
+    # while the slowed file writes go on.
+    n, hashes = 40000, 20
+    pad = "p" * 1000
+    p = c.pipeline(transaction=False)
+    for i in range(n):
+        p.set(f"k:{i}", f"v0:{i}:{pad}")
+    for j in range(hashes):
+        p.hset(f"h:{j}", mapping={f"f{x}": f"{j}:{x}" for x in range(300)})
+    p.execute()
+    c.config_set("rdb-key-save-delay", 20)  # about 0.8 s for the 40,020 keys
+    assert c.bgsave()
+    stop = threading.Event()
+    counts = []
+
+    def writer(w):
+        wc = s.client()
+        rnd = random.Random(w)
+        done = 0
+        while not stop.is_set():
+            i = rnd.randrange(n)
+            op = done % 4
+            if op == 0:
+                wc.set(f"k:{i}", f"v1:{i}")
+            elif op == 1:
+                wc.delete(f"k:{i}")
+            elif op == 2:
+                wc.hset(f"h:{i % hashes}", f"f{i % 300}", "changed")
+            else:
+                wc.set(f"new:{w}:{done}", "x")
+            done += 1
+        counts.append(done)
+        wc.close()
+
+    threads = [threading.Thread(target=writer, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        wait_bgsave_done(c)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert persistence(c)["rdb_last_bgsave_status"] == "ok"
+    assert sum(counts) > 1000, counts  # the save took long enough to overlap them
+    d = make_dir()
+    shutil.copy(dump_path(s), os.path.join(d, "dump.rdb"))
+    r = start_server(dir=d).client()
+    assert r.dbsize() == n + hashes
+    got = r.mget([f"k:{i}" for i in range(n)])
+    assert [i for i, v in enumerate(got) if v != f"v0:{i}:{pad}"] == []
+    for j in range(hashes):
+        assert r.hgetall(f"h:{j}") == {f"f{x}": f"{j}:{x}" for x in range(300)}
+    assert r.keys("new:*") == []
 
 
 def test_bgsave_schedule_during_aof_rewrite(start_server):

@@ -432,5 +432,70 @@ TEST(KeyTable, MoveLeavesTheSourceEmptyAndUsable) {
   EXPECT_EQ(assigned.size(), 3000u);
 }
 
+// The snapshot's use of the mark: a scan by TakeSegment from position 0, with entries
+// written ahead of it (marked) and entries added behind it (marked), while the table grows
+// and splits. Every key present at the start is taken exactly once, nothing added after it,
+// and no mark is left when the scan is done.
+TEST(KeyTable, TakeSegmentSkipsMarkedEntriesAcrossSplitsAndLeavesNoMark) {
+  Table t;
+  constexpr int kStart = 20000;
+  for (int i = 0; i < kStart; ++i) t.Insert(Key(i), i);
+  std::unordered_map<std::string, int> taken;
+  uint64_t cursor = 0;
+  bool last = false;
+  int added = 0;
+  std::mt19937_64 rng(7);
+  auto passed = [&](uint64_t hash) { return last || hash < cursor; };
+  while (!last) {
+    // Between steps: touch existing keys ahead of the scan (taken early and marked) and
+    // add new keys (marked where the scan has not been).
+    for (int k = 0; k < 800; ++k) {
+      std::string key = Key(static_cast<int>(rng() % kStart));
+      KeyTable::Handle where;
+      if (t.Find(key, &where) != nullptr && !passed(KeyTable::Hash(key)) &&
+          !t.t().Marked(where)) {
+        ++taken[key];
+        t.t().Mark(where);
+      }
+      std::string fresh = "new:" + std::to_string(added++);
+      Entry* e = Entry::Create(fresh, 0, Value::Int(0), 0);
+      t.t().Insert(KeyTable::Hash(fresh), e, !passed(KeyTable::Hash(fresh)));
+    }
+    uint64_t begin, end;
+    t.t().TakeSegment(cursor, [&](Entry* e) { ++taken[std::string(e->key())]; }, &begin, &end,
+                      &last);
+    EXPECT_EQ(begin, cursor);  // the cursor always starts a segment
+    cursor = end;
+  }
+  EXPECT_GT(added, kStart);  // the table more than doubled meanwhile
+  ASSERT_EQ(taken.size(), static_cast<size_t>(kStart));
+  for (const auto& [key, times] : taken) {
+    ASSERT_EQ(key.rfind("key:", 0), 0u) << key;
+    ASSERT_EQ(times, 1) << key;
+  }
+  for (const std::string& key : t.Keys()) {
+    KeyTable::Handle where;
+    ASSERT_NE(t.Find(key, &where), nullptr);
+    ASSERT_FALSE(t.t().Marked(where)) << key;
+  }
+}
+
+TEST(KeyTable, MarkSurvivesReplaceAndLeavesWithRemove) {
+  Table t;
+  t.Insert("a", 1);
+  KeyTable::Handle where;
+  ASSERT_NE(t.Find("a", &where), nullptr);
+  EXPECT_FALSE(t.t().Marked(where));
+  t.t().Mark(where);
+  t.SetExpire("a", 5000);  // Replace with a reallocated entry
+  ASSERT_NE(t.Find("a", &where), nullptr);
+  EXPECT_TRUE(t.t().Marked(where));
+  EXPECT_EQ(t.t().volatile_count(), 1u);
+  EXPECT_TRUE(t.Remove("a"));
+  t.Insert("a", 2);
+  ASSERT_NE(t.Find("a", &where), nullptr);
+  EXPECT_FALSE(t.t().Marked(where));
+}
+
 }  // namespace
 }  // namespace cinnabar::core
