@@ -144,3 +144,10 @@ def stream_text(raws, limit=40, around=0):
     if len(raws) > start + limit:
         lines.append(f"\n      ... {len(raws) - start - limit} more")
     return "".join(lines)
+
+
+def first_difference(a, b):
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x != y:
+            return i
+    return min(len(a), len(b))
