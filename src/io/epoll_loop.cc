@@ -255,8 +255,10 @@ void EpollLoop::Run() {
     }
     // Tasks posted before these events were seen run first (see EventLoop). They may have
     // changed what the events refer to (a listener switched, a connection closed), so the
-    // (level-triggered) readiness is asked again after them.
-    if (RunTasks()) n = epoll_wait(epfd_, events, kMaxEvents, 0);
+    // (level-triggered) readiness is asked again after them, and the tasks posted while it
+    // was asked run before its events too: a message posted here, then a reply that let
+    // its sender send us a command, must not find the command handled first.
+    while (RunTasks()) n = epoll_wait(epfd_, events, kMaxEvents, 0);
     if (n < 0) continue;
     HandleEvents(events, n);
   }

@@ -381,14 +381,17 @@ void UringLoop::HandleCompletions() {
   io_uring_cqe* cqes[kBatch];
   while (true) {
     if (next_taken_ == taken_.size()) {
-      // Tasks posted before the next completions are seen run first (see EventLoop).
-      if (!nested_ && RunTasks() && next_taken_ != taken_.size()) continue;
       taken_.clear();
       next_taken_ = 0;
       unsigned n = io_uring_peek_batch_cqe(&ring_, cqes, kBatch);
       if (n == 0) break;
       for (unsigned i = 0; i < n; ++i) taken_.push_back(*cqes[i]);
       io_uring_cq_advance(&ring_, n);
+      // Tasks posted before these completions were seen run first (see EventLoop): taken
+      // first, then the tasks, so one posted just before a completion arrived is not
+      // passed by it. A completion keeps its connection alive (its op is counted in
+      // flight), so what a task closes is still there to be handled.
+      if (!nested_ && RunTasks()) continue;  // a task may have polled (PollIo) meanwhile
     }
     io_uring_cqe cqe = taken_[next_taken_++];
     HandleCqe(&cqe);
