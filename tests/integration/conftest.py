@@ -190,7 +190,8 @@ class ServerProcess:
             self.wait_ready()
 
     def wait_ready(self, timeout=10.0):
-        """Waits until the server answers PING (a -LOADING reply counts as not ready yet)."""
+        """Waits until the server answers PING (a -LOADING reply counts as not ready yet,
+        and -NOAUTH until the log says it is ready)."""
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.proc.poll() is not None:
@@ -210,6 +211,11 @@ class ServerProcess:
                         if not chunk:
                             break
                         got += chunk
+                    # -NOAUTH comes before -LOADING (a requirepass config): the log says
+                    # when loading is over then, as both servers log it.
+                    if got.startswith(b"-NOAUTH") and \
+                            "Ready to accept connections" not in self.read_log():
+                        got = b""
                     if got and not got.startswith(b"-LOADING"):
                         return
             except OSError:
