@@ -398,12 +398,13 @@ def acked_writes(c, round_):
     return [marker.encode()]
 
 
-@pytest.mark.parametrize("mode", ["always", "everysec"])
-def test_acknowledged_write_is_already_in_the_file(start_server, mode):
-    # Redis writes the AOF before it replies (and with `always` fsyncs too): whatever a client
-    # saw acknowledged is in the file by then, on whichever thread it ran and however its
-    # reply came back. Another client keeps the AOF writer busy meanwhile.
-    s = aof_server(start_server, "--appendfsync", mode)
+def test_acknowledged_write_is_already_in_the_file(start_server):
+    # With `always` Redis writes and fsyncs the AOF before it replies: whatever a client saw
+    # acknowledged is in the file by then, on whichever thread it ran and however its reply
+    # came back. Another client keeps the AOF writer busy meanwhile. (With everysec Redis may
+    # postpone the write up to 2 s while a background fsync runs and reply first; Cinnabar
+    # does not, but only what Redis promises is tested here.)
+    s = aof_server(start_server, "--appendfsync", "always")
     c = s.client()
     stop = False
 
