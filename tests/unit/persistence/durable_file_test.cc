@@ -163,6 +163,21 @@ TEST_F(DurableFileTest, FsyncErrorIsSticky) {
   ::close(reader);
 }
 
+// Runs `fn` with this process's file size limit at `bytes` (SIGXFSZ ignored: writes past
+// it fail with EFBIG), then puts the limit back.
+template <typename Fn>
+void WithFileSizeLimit(rlim_t bytes, Fn fn) {
+  struct rlimit old_limit;
+  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
+  struct rlimit limit = old_limit;
+  limit.rlim_cur = bytes;
+  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
+  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
+  fn();
+  ::setrlimit(RLIMIT_FSIZE, &old_limit);
+  std::signal(SIGXFSZ, old_handler);
+}
+
 // A short write (the file size limit) is cut back off the file and fails for good.
 TEST_F(DurableFileTest, ShortWriteIsCutBack) {
   const std::string path = Path("short.aof");
@@ -170,15 +185,8 @@ TEST_F(DurableFileTest, ShortWriteIsCutBack) {
   ASSERT_TRUE(f.ok());
   ASSERT_TRUE(f->Write("0123456789").ok());
 
-  struct rlimit old_limit;
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  struct rlimit limit = old_limit;
-  limit.rlim_cur = 16;
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
-  base::Status s = f->Write("abcdefghij");  // 6 bytes fit under the limit
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);
-  std::signal(SIGXFSZ, old_handler);
+  base::Status s;
+  WithFileSizeLimit(16, [&] { s = f->Write("abcdefghij"); });  // 6 bytes fit under the limit
 
   ASSERT_FALSE(s.ok());
   EXPECT_EQ(s.message(), "write " + path + ": File too large (short write: 6 of 10 bytes)");
@@ -196,18 +204,9 @@ TEST_F(DurableFileTest, TryAppendCanBeRetried) {
   ASSERT_TRUE(f.ok());
   ASSERT_EQ(f->TryAppend("0123456789").kept, 10u);
 
-  struct rlimit old_limit;
-  ASSERT_EQ(::getrlimit(RLIMIT_FSIZE, &old_limit), 0);
-  struct rlimit limit = old_limit;
-  limit.rlim_cur = 16;
-  auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
-  AppendOnlyFile::Appended short_write = f->TryAppend("abcdefghij");
-  limit.rlim_cur = 10;
-  ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
-  AppendOnlyFile::Appended full = f->TryAppend("abcdefghij");  // at the limit: nothing fits
-  ::setrlimit(RLIMIT_FSIZE, &old_limit);
-  std::signal(SIGXFSZ, old_handler);
+  AppendOnlyFile::Appended short_write, full;
+  WithFileSizeLimit(16, [&] { short_write = f->TryAppend("abcdefghij"); });
+  WithFileSizeLimit(10, [&] { full = f->TryAppend("abcdefghij"); });  // nothing fits
 
   EXPECT_EQ(short_write.kept, 0u);
   EXPECT_EQ(short_write.cut, 6u);
