@@ -321,9 +321,11 @@ int Aof::WriteOut(std::deque<Pending>* work) {
 }
 
 // A failed write or fsync: writes answer -MISCONF until one succeeds again (Redis's
-// aof_last_write_status and aof_bio_fsync_status). With `always` there is no way on.
+// aof_last_write_status and aof_bio_fsync_status, each cleared only by its own success).
+// `fsync_err` is -1 when this round tried no fsync. With `always` there is no way on.
 void Aof::NoteIoResult(int write_err, int fsync_err, Fsync policy) {
-  const int err = write_err != 0 ? write_err : fsync_err;
+  if (fsync_err >= 0) fsync_errno_ = fsync_err;
+  const int err = write_err != 0 ? write_err : fsync_errno_;
   const int before = io_errno_.load(std::memory_order_relaxed);
   if (err != 0 && policy == Fsync::kAlways) {
     base::LogWarning("{} the AOF file: {}", write_err != 0 ? "Error writing to" : "Can't fsync",
@@ -339,7 +341,7 @@ void Aof::NoteIoResult(int write_err, int fsync_err, Fsync policy) {
                      write_err != 0 ? "Error writing to" : "Fail to fsync", std::strerror(err));
     last_error_log_us_ = now;
   }
-  if (err == 0 && before != 0 && write_err == 0) {
+  if (err == 0 && before != 0) {
     base::LogWarning("AOF write error looks solved, Redis can write again.");
   }
   if (err != before) {
@@ -389,7 +391,7 @@ void Aof::WriterMain() {
     if (policy != Fsync::kAlways && written != before) eng_.journal().MarkDurable(written);
     const int64_t now = base::MonotonicUs();
     bool synced = false;
-    int fsync_err = 0;
+    int fsync_err = -1;  // none tried
     // no-appendfsync-on-rewrite: while a save or rewrite writes its file, the AOF is not
     // fsynced (written is as good as it gets then, as in Redis).
     const bool skip_fsync = background_active_.load(std::memory_order_relaxed) &&

@@ -154,6 +154,7 @@ class Aof : public engine::JournalSink {
   uint64_t sync_rounds_ = 0;         // requested syncs the writer has tried
   std::atomic<int> io_errno_{0};     // the last write's or fsync's error, 0 when it worked
   int64_t last_error_log_us_ = 0;    // the writer thread's
+  int fsync_errno_ = 0;              // the last fsync's error (writer thread)
   std::thread writer_;
 };
 
