@@ -51,8 +51,9 @@ def wait_exit(s, timeout=30):
 
 
 def wait_second_tick(since):
-    """Sleeps until the wall clock's second is past `since` (a LASTSAVE value)."""
-    wait_for(lambda: int(time.time()) > since, timeout=3, what="the next second")
+    """Sleeps until the wall clock's second is past `since` (a LASTSAVE value), with a margin
+    for Redis's clock, which its cron updates only 10 times a second."""
+    wait_for(lambda: time.time() >= since + 1.3, timeout=3, what="the next second")
 
 
 # --- SAVE, LASTSAVE, INFO persistence ---
