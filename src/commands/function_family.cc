@@ -15,6 +15,7 @@
 #include "commands/script_runtime.h"
 #include "core/glob.h"
 #include "engine/command_context.h"
+#include "engine/eviction.h"
 #include "engine/engine.h"
 #include "engine/worker.h"
 #include "persistence/persistence.h"
@@ -65,11 +66,18 @@ void RunFCall(CommandContext& ctx, bool read_only_command) {
   if (n < 0) return ctx.ReplyError(errors::kNumKeysNegative);
   const bool no_writes = (fn.function->flags & scripting::kFlagNoWrites) != 0;
   if (read_only_command && !no_writes) return ctx.ReplyError(errors::kScriptWriteFlagRo);
+  // Redis compat: a function without allow-oom or no-writes is a denyoom command.
+  const bool allow_oom = (fn.function->flags & scripting::kFlagAllowOom) != 0;
+  const bool top_level = (ctx.call_flags() & (engine::kCallInMulti | engine::kCallInScript)) == 0;
+  if (!no_writes && !allow_oom && top_level && engine::Evictor::OverLimit(ctx.config())) {
+    return ctx.ReplyError(errors::kOom);
+  }
   auto numkeys = static_cast<size_t>(n);
   std::span<const std::string_view> keys = ctx.args().subspan(3, numkeys);
   std::span<const std::string_view> argv = ctx.args().subspan(3 + numkeys);
   ScriptCaller host(ctx, RoutingId(ctx.arg(1)), keys, read_only_command || no_writes,
                     fn.function->name);
+  host.set_allow_oom(allow_oom);
   ThreadState(ctx.worker()).lua().FCall(fn, keys, argv, host, ctx.reply(), rt.run_options());
 }
 

@@ -138,7 +138,10 @@ void MemorySection(CommandContext& ctx, std::string& out) {
                      net > 0 ? 100.0 * static_cast<double>(dataset) / static_cast<double>(net) : 0);
   out += fmt::format("total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n", total_mem,
                      base::BytesToHuman(total_mem));
-  out += "maxmemory:0\r\nmaxmemory_human:0B\r\nmaxmemory_policy:noeviction\r\n";
+  const engine::ServerConfig& cfg = ctx.config();
+  out += fmt::format("maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
+                     cfg.maxmemory, base::BytesToHuman(cfg.maxmemory),
+                     engine::FindDirective("maxmemory-policy")->get(cfg));
   out += fmt::format("mem_fragmentation_ratio:{:.2f}\r\n",
                      used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0);
   out += fmt::format("mem_fragmentation_bytes:{}\r\n", rss - used);
@@ -174,7 +177,7 @@ void StatsSection(CommandContext& ctx, std::string& out) {
                      s(&engine::ShardStats::expired_time_cap_reached));
   out += fmt::format("expire_cycle_cpu_milliseconds:{}\r\n",
                      s(&engine::ShardStats::expire_cycle_time_us) / 1000);
-  out += "evicted_keys:0\r\n";
+  out += fmt::format("evicted_keys:{}\r\n", s(&engine::ShardStats::evicted_keys));
   out += fmt::format("keyspace_hits:{}\r\n", s(&engine::ShardStats::keyspace_hits));
   out += fmt::format("keyspace_misses:{}\r\n", s(&engine::ShardStats::keyspace_misses));
   const engine::PubSubDirectory& subs = ctx.engine().pubsub();

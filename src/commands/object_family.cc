@@ -28,16 +28,19 @@ void ObjectEncoding(CommandContext& ctx) {
   if (core::Entry* e = LookUp(ctx)) ctx.reply().Bulk(core::EncodingName(e->type(), e->encoding()));
 }
 
+// The access bits hold LFU data or an LRU clock, as maxmemory-policy says now (after a
+// change, keys carry the other kind until touched: Redis compat, and its error says so).
 void ObjectFreq(CommandContext& ctx) {
-  if (!LookUp(ctx)) return;
-  // No LFU policy exists yet (maxmemory-policy is refused at startup), so Redis's answer
-  // for the default policy applies.
-  ctx.ReplyError(protocol::errors::kLfuNotSelected);
+  core::Entry* e = LookUp(ctx);
+  if (!e) return;
+  if (!ctx.config().lfu_policy()) return ctx.ReplyError(protocol::errors::kLfuNotSelected);
+  ctx.reply().Integer(ctx.shard().LfuCounter(e));
 }
 
 void ObjectIdleTime(CommandContext& ctx) {
   core::Entry* e = LookUp(ctx);
   if (!e) return;
+  if (ctx.config().lfu_policy()) return ctx.ReplyError(protocol::errors::kLfuSelected);
   ctx.reply().Integer(core::LruIdleSeconds(ctx.shard().lru_clock(), e->lru()));
 }
 

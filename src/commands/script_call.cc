@@ -10,6 +10,7 @@
 #include "engine/command_context.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
+#include "engine/eviction.h"
 #include "engine/invoke.h"
 #include "engine/shard.h"
 #include "engine/worker.h"
@@ -26,7 +27,7 @@ ScriptCaller::ScriptCaller(engine::CommandContext& ctx, std::string id,
     : ctx_(ctx), runtime_(Runtime(ctx.engine())), running_(runtime_.running()),
       id_(std::move(id)), read_only_(read_only), db_(ctx.db_index()),
       repl_flags_(scripting::kReplAll), polls_left_(-1), function_(function),
-      start_us_(base::MonotonicUs()) {
+      start_us_(base::MonotonicUs()), oom_at_start_(engine::Evictor::OverLimit(ctx.config())) {
   const ScriptLimits& limits = runtime_.limits();
   if (limits.max_instructions > 0) {
     int64_t step = std::max(1, limits.hook_instructions);
@@ -82,6 +83,9 @@ void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::
   // Redis compat: what may replicate (PUBLISH) counts as a write for a read-only script.
   if ((flags & (engine::kWrite | engine::kMayReplicate)) && read_only_) {
     return rb.Error(errors::kScriptReadOnly);
+  }
+  if ((flags & engine::kDenyOom) && oom_at_start_ && !allow_oom_ && !wrote_) {
+    return rb.Error(errors::kOom);
   }
   if (!Reachable(*cmd, args)) {
     strayed_ = true;

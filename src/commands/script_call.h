@@ -36,6 +36,11 @@ class ScriptCaller : public scripting::ScriptHost {
                std::string_view function = {});
   ~ScriptCaller() override;
 
+  // allow-oom: denyoom commands run even over maxmemory. Without it they are refused while
+  // the script has not written yet and the process was over maxmemory when it started
+  // (Redis compat: a script that wrote cannot stop halfway).
+  void set_allow_oom(bool allow) { allow_oom_ = allow; }
+
   void Call(std::span<const std::string_view> args, int resp, base::IoBuf* out) override;
   void Log(int level, std::string_view message) override;
   void SetRepl(int flags) override { repl_flags_ = flags; }
@@ -66,6 +71,8 @@ class ScriptCaller : public scripting::ScriptHost {
   int64_t start_us_;
   bool wrote_ = false;
   bool busy_ = false;        // this is the busy script
+  bool allow_oom_ = false;
+  bool oom_at_start_;        // over maxmemory when the script started
 };
 
 }  // namespace cinnabar::commands

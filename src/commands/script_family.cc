@@ -13,6 +13,7 @@
 #include "commands/script_call.h"
 #include "commands/script_runtime.h"
 #include "engine/command_context.h"
+#include "engine/eviction.h"
 #include "engine/engine.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
@@ -79,9 +80,17 @@ void RunEval(CommandContext& ctx, bool by_sha, bool read_only_command) {
     return ctx.ReplyError(errors::kScriptWriteFlagRo);
   }
   const bool read_only = read_only_command || flags.has(scripting::kFlagNoWrites);
+  // Redis compat: a script with flags but neither allow-oom nor no-writes is a denyoom
+  // command; one without flags (or with allow-oom) may start, see ScriptCaller::Call.
+  const bool top_level = (ctx.call_flags() & (engine::kCallInMulti | engine::kCallInScript)) == 0;
+  if (!flags.legacy && !read_only && !flags.has(scripting::kFlagAllowOom) && top_level &&
+      engine::Evictor::OverLimit(ctx.config())) {
+    return ctx.ReplyError(errors::kOom);
+  }
   std::span<const std::string_view> keys = ctx.args().subspan(3, numkeys);
   std::span<const std::string_view> argv = ctx.args().subspan(3 + numkeys);
   ScriptCaller host(ctx, script->sha, keys, read_only);
+  host.set_allow_oom(flags.has(scripting::kFlagAllowOom));
   ts.lua().Eval(*script, keys, argv, host, ctx.reply(), rt.run_options());
 }
 

@@ -96,6 +96,12 @@ class SegmentedTable {
   // A random element, or null when empty. `random` is any 64-bit random value source.
   Element* Random(base::FunctionRef<uint64_t()> random) const;
 
+  // For eviction (Redis's dictGetSomeKeys): visits up to `count` elements (only volatile
+  // ones if asked) from consecutive slots starting at a position drawn from `random`,
+  // looking at no more than `max_slots` slots. Returns how many it visited.
+  size_t Sample(uint64_t random, size_t count, bool volatile_only, size_t max_slots,
+                base::FunctionRef<void(Element*)> visit) const;
+
   // For the active expiry cycle: visits the volatile elements in the segment that covers
   // `cursor`; the visitor may Remove the element through the handle it is given. Returns the
   // next cursor (0 after the last segment) and adds the slots looked at to `*slots`.

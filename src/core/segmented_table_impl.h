@@ -437,6 +437,30 @@ typename T::Element* SegmentedTable<T>::Random(base::FunctionRef<uint64_t()> ran
 }
 
 template <typename T>
+size_t SegmentedTable<T>::Sample(uint64_t random, size_t count, bool volatile_only,
+                                 size_t max_slots,
+                                 base::FunctionRef<void(Element*)> visit) const {
+  if (size_ == 0 || count == 0 || (volatile_only && volatile_ == 0)) return 0;
+  size_t di = static_cast<size_t>(random >> 32) & (dir_.size() - 1);
+  uint32_t j = static_cast<uint32_t>(random % dir_[di]->capacity);
+  size_t visited = 0;
+  for (size_t looked = 0; looked < max_slots && visited < count;) {
+    const Segment* s = dir_[di];
+    for (; j < s->capacity && looked < max_slots && visited < count; ++j, ++looked) {
+      const uintptr_t slot = s->slots()[j];
+      if (!s->full(j) || (volatile_only && (slot & kVolatileTag) == 0)) continue;
+      visit(detail::Untag<T>(slot));
+      ++visited;
+    }
+    // On to the next segment in hash order (wrapping), from its first slot.
+    const size_t span = size_t{1} << (global_depth_ - s->local_depth);
+    di = ((di & ~(span - 1)) + span) & (dir_.size() - 1);
+    j = 0;
+  }
+  return visited;
+}
+
+template <typename T>
 uint64_t SegmentedTable<T>::SweepVolatile(
     uint64_t cursor, base::FunctionRef<bool(const Handle&, Element*)> visit, size_t* slots) {
   size_t di = DirIndex(cursor);

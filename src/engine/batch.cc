@@ -30,6 +30,7 @@ bool Batch::PastReplyCap(const base::IoBuf& replies) {
 void Batch::Add(const CommandEntry& cmd, std::span<const std::string_view> args,
                 std::span<const unsigned> shards, bool all_shards) {
   const bool single = !all_shards && shards.size() == 1;
+  command_flags_ |= cmd.spec->flags;
   items_.push_back({&cmd, static_cast<uint32_t>(args_.size()),
                     static_cast<uint32_t>(args.size()), single ? shards[0] : 0});
   for (std::string_view a : args) {

@@ -68,6 +68,8 @@ class Batch : public LockOwner {
   bool single_shard_commands() const { return single_shard_commands_; }
   // Every shard the batch touches, ascending.
   std::span<const unsigned> shards() const { return shards_; }
+  // The CommandFlag bits of all its commands together (EXEC's denyoom test).
+  uint32_t command_flags() const { return command_flags_; }
 
   // Makes the batch an EXEC: it runs locked, in one piece, over the shards of its commands
   // and of the keys `watch` names (may be null).
@@ -126,6 +128,7 @@ class Batch : public LockOwner {
   std::string arena_;                   // every argument's bytes, back to back
   std::vector<std::string_view> args_;  // sizes only until Seal()
   std::vector<Item> items_;
+  uint32_t command_flags_ = 0;
   std::vector<unsigned> shards_;        // every shard touched, ascending
   bool single_shard_commands_ = true;
   bool blocks_ = false;                 // its (only) command may block

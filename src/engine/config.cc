@@ -270,6 +270,10 @@ std::string SetFileName(ServerConfig& cfg, std::span<const std::string> args) {
 constexpr std::string_view kFsyncPolicies[] = {"always", "everysec", "no"};
 constexpr std::string_view kSanitizeModes[] = {"no", "yes", "clients"};
 
+constexpr std::string_view kEvictionPolicies[] = {
+    "volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+    "allkeys-lru",  "allkeys-lfu",  "allkeys-random",  "noeviction"};
+
 constexpr Directive kDirectives[] = {
     {"port", 0, SetInt<&ServerConfig::port, 0, 65535>, GetInt<&ServerConfig::port>},
     {"bind", kMultiArg, SetBind, GetBind},
@@ -337,6 +341,20 @@ constexpr Directive kDirectives[] = {
      GetInt<&ServerConfig::zset_max_listpack_value>},
     {"list-max-ziplist-size", kAlias, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
+    {"maxmemory", 0, SetMemory<&ServerConfig::maxmemory, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::maxmemory>},
+    {"maxmemory-policy", 0,
+     SetEnum<ServerConfig::Eviction, &ServerConfig::maxmemory_policy, kEvictionPolicies, 8>,
+     GetEnum<ServerConfig::Eviction, &ServerConfig::maxmemory_policy, kEvictionPolicies>},
+    {"maxmemory-samples", 0, SetInt<&ServerConfig::maxmemory_samples, 1, INT_MAX>,
+     GetInt<&ServerConfig::maxmemory_samples>},
+    {"maxmemory-eviction-tenacity", 0,
+     SetInt<&ServerConfig::maxmemory_eviction_tenacity, 0, 100>,
+     GetInt<&ServerConfig::maxmemory_eviction_tenacity>},
+    {"lfu-log-factor", 0, SetInt<&ServerConfig::lfu_log_factor, 0, INT_MAX>,
+     GetInt<&ServerConfig::lfu_log_factor>},
+    {"lfu-decay-time", 0, SetInt<&ServerConfig::lfu_decay_time, 0, INT_MAX>,
+     GetInt<&ServerConfig::lfu_decay_time>},
     {"save", kMultiArg | kAddsInFile, SetSave, GetSave},
     {"dbfilename", kProtectedConfig, SetFileName<&ServerConfig::dbfilename, &errors::kConfigDbFileNamePath, &kEmptyAllowed>,
      GetString<&ServerConfig::dbfilename>},
@@ -401,8 +419,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "repl-backlog-ttl", "replica-priority", "propagation-error-behavior",
     "replica-ignore-disk-write-errors", "replica-announced", "min-replicas-to-write",
     "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port",
-    "tracking-table-max-keys", "acllog-max-len", "aclfile", "rename-command", "maxmemory",
-    "maxmemory-policy", "maxmemory-samples", "maxmemory-eviction-tenacity",
+    "tracking-table-max-keys", "acllog-max-len", "aclfile", "rename-command",
     "replica-ignore-maxmemory", "active-expire-effort", "lazyfree-lazy-eviction",
     "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "replica-lazy-flush",
     "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "io-threads", "io-threads-do-reads",
@@ -417,7 +434,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
     "list-compress-depth", "hll-sparse-max-bytes", "stream-node-max-bytes",
     "stream-node-max-entries", "activerehashing", "max-new-connections-per-cycle", "dynamic-hz",
-    "lfu-log-factor", "lfu-decay-time", "activedefrag", "active-defrag-ignore-bytes",
+    "activedefrag", "active-defrag-ignore-bytes",
     "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-defrag-cycle-min",
     "active-defrag-cycle-max", "active-defrag-max-scan-fields", "jemalloc-bg-thread",
     "server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist", "ignore-warnings",

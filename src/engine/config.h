@@ -77,6 +77,22 @@ struct ServerConfig {
   // Positive: elements per list node; -1..-5: node size limit of 4, 8, 16, 32, 64 KB.
   int64_t list_max_listpack_size = -2;
 
+  // --- Memory (engine/eviction.h) ---
+  // Redis's order of maxmemory-policy values (the names in config.cc follow it).
+  enum class Eviction {
+    kVolatileLru, kVolatileLfu, kVolatileRandom, kVolatileTtl,
+    kAllKeysLru, kAllKeysLfu, kAllKeysRandom, kNoEviction,
+  };
+  int64_t maxmemory = 0;  // bytes; 0 = no limit
+  Eviction maxmemory_policy = Eviction::kNoEviction;
+  int64_t maxmemory_samples = 5;
+  int64_t maxmemory_eviction_tenacity = 10;
+  int64_t lfu_log_factor = 10;
+  int64_t lfu_decay_time = 1;  // minutes per counter decrement; 0 = never decays
+  bool lfu_policy() const {
+    return maxmemory_policy == Eviction::kVolatileLfu || maxmemory_policy == Eviction::kAllKeysLfu;
+  }
+
   // --- Persistence (persistence/) ---
   // save <seconds> <changes> ...: a snapshot once that many changes are that old.
   struct SavePoint {

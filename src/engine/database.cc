@@ -29,7 +29,7 @@ Database::Ref Database::Find(std::string_view key) {
     ExpireNow(ref.where);
     return ref;
   }
-  e->set_lru(shard_->lru_clock());
+  shard_->Touch(e);
   ref.entry = e;
   return ref;
 }
@@ -78,7 +78,7 @@ Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
                      int64_t expire_ms) {
   SnapshotGuard* g = shard_->snapshot_guard();
   const bool marked = g != nullptr && g->MarkAdded(*this, hash);
-  Entry* e = Entry::Create(key, expire_ms, value, shard_->lru_clock());
+  Entry* e = Entry::Create(key, expire_ms, value, shard_->NewAccessBits());
   table_.Insert(hash, e, marked);
   Publish(KeyEvent::kAdded, e->key());
   return e;
@@ -238,6 +238,13 @@ void Database::ExpireNow(const KeyTable::Handle& where) {
   Publish(KeyEvent::kExpired, e->key());
   core::DestroyEntry(e);
   shard_->stats().expired_keys.Inc();
+}
+
+void Database::Evict(const KeyTable::Handle& where) {
+  Entry* e = table_.Remove(where);
+  Publish(KeyEvent::kEvicted, e->key());
+  core::DestroyEntry(e);
+  shard_->stats().evicted_keys.Inc();
 }
 
 bool Database::ExpiredNow(std::string_view key) {

@@ -99,6 +99,8 @@ class Database {
   bool IsExpired(const core::Entry* e) const;
   // [write] Removes an expired key (found lazily or by the expiry cycle).
   void ExpireNow(const core::KeyTable::Handle& where);
+  // [write] Removes a key to stay under maxmemory (engine/eviction.h).
+  void Evict(const core::KeyTable::Handle& where);
   // Whether `key` is in the table but past its expiry (WATCH); deletes nothing.
   bool ExpiredNow(std::string_view key);
 

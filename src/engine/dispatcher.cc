@@ -54,6 +54,9 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
     case Verdict::kLoading:
       text = errors::kLoading;
       break;
+    case Verdict::kOom:
+      text = errors::kOom;
+      break;
     case Verdict::kMisconf:
       text = errors::kMisconfRdb;
       break;
@@ -76,6 +79,40 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
   // Redis compat: a command refused while queueing makes EXEC answer EXECABORT.
   if (c.in_multi()) c.multi_failed = true;
   return false;
+}
+
+// Redis compat (processCommand): with maxmemory set, every command first evicts what the
+// policy allows; if the process stays over, denyoom commands, an EXEC queueing one, and
+// anything queued in MULTI but EXEC/DISCARD/QUIT/RESET are refused.
+bool RefusedForMemory(Client& c, const CommandEntry& cmd) {
+  const ServerConfig& cfg = c.worker().config();
+  if (cfg.maxmemory == 0) return false;
+  Shard& shard = c.worker().shard();
+  Evictor::Result r;
+  if (shard.busy()) {
+    // A transaction holds this shard: it cannot be evicted from now, others may be.
+    r = !Evictor::OverLimit(cfg) ? Evictor::Result::kOk
+        : cfg.maxmemory_policy == ServerConfig::Eviction::kNoEviction ? Evictor::Result::kFail
+                                                                        : Evictor::Result::kRunning;
+  } else {
+    r = shard.evictor().MakeRoom(shard, cfg);
+  }
+  if (r != Evictor::Result::kFail) return false;
+  if (cfg.maxmemory_policy != ServerConfig::Eviction::kNoEviction) {
+    // This shard has nothing left to evict; another that has evicts as commands reach it.
+    Engine& eng = c.worker().engine();
+    for (unsigned s = 0; s < eng.shard_count(); ++s) {
+      if (s != shard.index() && !eng.shard(s).evictor().exhausted()) return false;
+    }
+  }
+  const uint32_t flags = cmd.spec->flags;
+  if (flags & kDenyOom) return true;
+  if ((flags & kEndsMulti) && c.multi != nullptr && (c.multi->command_flags() & kDenyOom)) {
+    return true;
+  }
+  const std::string_view name = cmd.name;
+  return c.in_multi() && !(flags & kEndsMulti) && name != "discard" && name != "quit" &&
+         name != "reset";
 }
 
 // --- Execution ---
@@ -124,6 +161,7 @@ Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
   if (eng.loading.load(std::memory_order_relaxed) && !(cmd->spec->flags & kLoading)) {
     return Verdict::kLoading;
   }
+  if (RefusedForMemory(c, *cmd)) return Verdict::kOom;
   // Redis compat: PING is refused too, so a health check notices.
   const bool write_or_ping = (cmd->spec->flags & kWrite) || cmd->name == "ping";
   if (eng.refuse_writes.load(std::memory_order_relaxed) && write_or_ping) {

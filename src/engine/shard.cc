@@ -3,6 +3,7 @@
 #include <cassert>
 
 #include "base/clock.h"
+#include "core/lfu.h"
 
 namespace cinnabar::engine {
 
@@ -23,6 +24,25 @@ uint64_t Shard::Random() {
   rng_ ^= rng_ << 25;
   rng_ ^= rng_ >> 27;
   return rng_ * 0x2545F4914F6CDD1Dull;
+}
+
+uint32_t Shard::NewAccessBits() const {
+  if (!lfu()) return lru_clock();
+  return core::LfuField(core::LfuMinutes(now_ms_), core::kLfuInitial);
+}
+
+void Shard::Touch(core::Entry* e) {
+  if (!lfu()) return e->set_lru(lru_clock());
+  uint8_t counter = LfuCounter(e);
+  const double chance = static_cast<double>(Random() >> 11) * 0x1.0p-53;
+  counter = core::LfuIncrement(counter, access_.lfu_log_factor.load(std::memory_order_relaxed),
+                               chance);
+  e->set_lru(core::LfuField(core::LfuMinutes(now_ms_), counter));
+}
+
+uint8_t Shard::LfuCounter(const core::Entry* e) const {
+  return core::LfuDecayed(e->lru(), core::LfuMinutes(now_ms_),
+                          access_.lfu_decay_time.load(std::memory_order_relaxed));
 }
 
 void Shard::RunWhenFree(base::Task work) {

@@ -20,6 +20,7 @@
 #include "base/task.h"
 #include "engine/blocking.h"
 #include "engine/database.h"
+#include "engine/eviction.h"
 #include "engine/key_events.h"
 #include "engine/snapshot_guard.h"
 #include "engine/watch.h"
@@ -33,6 +34,16 @@ struct ShardStats {
   base::Counter expired_time_cap_reached;
   base::Counter expire_cycle_time_us;
   base::Counter expired_stale_perc;  // last cycle's estimate, in percent
+  base::Counter evicted_keys;
+};
+
+// How keys record their accesses, from maxmemory-policy and the lfu-* directives: an LRU
+// clock, or LFU data (core/lfu.h). Written by the shard's thread when its configuration
+// changes; read by whoever runs on the shard (a locked batch's thread too), hence atomics.
+struct AccessPolicy {
+  std::atomic<bool> lfu{false};
+  std::atomic<int64_t> lfu_log_factor{10};
+  std::atomic<int64_t> lfu_decay_time{1};
 };
 
 // Something that holds a shard's lock: a multi-shard transaction.
@@ -71,6 +82,18 @@ class Shard {
   // Redis's 24-bit LRU clock (seconds), refreshed with the command time.
   uint32_t lru_clock() const { return static_cast<uint32_t>(now_ms_ / 1000) & 0xFFFFFF; }
   uint64_t Random();
+
+  // --- Access tracking (LRU or LFU, per maxmemory-policy) ---
+  AccessPolicy& access_policy() { return access_; }
+  // Keeps the process under maxmemory from this shard's keys (engine/eviction.h).
+  Evictor& evictor() { return evictor_; }
+  bool lfu() const { return access_.lfu.load(std::memory_order_relaxed); }
+  // The access bits of a new key.
+  uint32_t NewAccessBits() const;
+  // Records an access to `e` (Redis's updateLFU or LRU clock refresh).
+  void Touch(core::Entry* e);
+  // The LFU counter of `e` as OBJECT FREQ and eviction see it (decayed, not stored).
+  uint8_t LfuCounter(const core::Entry* e) const;
 
   // --- Access (owning thread only) ---
   // True while a transaction holds the shard or work waits for it: new work must queue.
@@ -137,6 +160,8 @@ class Shard {
   WatchTable watches_;
   int64_t now_ms_ = 0;
   uint64_t rng_;
+  AccessPolicy access_;
+  Evictor evictor_;
   SnapshotGuard* snapshot_guard_ = nullptr;
   bool expiry_paused_ = false;
 

@@ -113,9 +113,17 @@ void Worker::ResetStats() {
   ShardStats& ss = shard_.stats();
   for (base::Counter* c : {&ss.keyspace_hits, &ss.keyspace_misses, &ss.expired_keys,
                            &ss.expired_time_cap_reached, &ss.expire_cycle_time_us,
-                           &ss.expired_stale_perc}) {
+                           &ss.expired_stale_perc, &ss.evicted_keys}) {
     c->Set(0);
   }
+}
+
+void Worker::SetConfig(std::shared_ptr<const ServerConfig> config) {
+  config_ = std::move(config);
+  AccessPolicy& access = shard_.access_policy();
+  access.lfu.store(config_->lfu_policy(), std::memory_order_relaxed);
+  access.lfu_log_factor.store(config_->lfu_log_factor, std::memory_order_relaxed);
+  access.lfu_decay_time.store(config_->lfu_decay_time, std::memory_order_relaxed);
 }
 
 void Worker::Cron() {
@@ -132,6 +140,12 @@ void Worker::Cron() {
         shard_.ActiveExpireCycle(budget_us);
       }
       shard_.MaintainTables();
+      // Redis compat: a lowered maxmemory is enforced without waiting for commands.
+      shard_.set_now_ms(base::UnixTimeMs());
+      const int64_t start_us = base::MonotonicUs();
+      while (shard_.evictor().MakeRoom(shard_, config()) == Evictor::Result::kRunning &&
+             base::MonotonicUs() - start_us < budget_us) {
+      }
     });
   }
   SampleRates();

@@ -70,7 +70,9 @@ class Worker : public protocol::ErrorObserver {
 
   const ServerConfig& config() const { return *config_; }
   std::shared_ptr<const ServerConfig> config_ptr() const { return config_; }
-  void SetConfig(std::shared_ptr<const ServerConfig> config) { config_ = std::move(config); }
+  // Takes a new configuration snapshot (and applies what the shard reads from it).
+  void SetConfig(std::shared_ptr<const ServerConfig> config);
+
 
   void AddClient(Client* c) { clients_.insert(c); }
   void RemoveClient(Client* c) { clients_.erase(c); }

@@ -1008,11 +1008,7 @@ def test_active_expiry_other_types_and_databases(server, r, notify, watch):
 
 # --- e: evicted ---
 
-def test_evicted_events(start_server, watch, is_redis):
-    if not is_redis:
-        # Eviction (maxmemory) arrives with issue [7 of 8]; until then Cinnabar refuses the
-        # directive at startup, and the notifier's `evicted` path has nothing to report.
-        pytest.skip("maxmemory is not implemented yet")
+def test_evicted_events(start_server, watch):
     s = start_server("--maxmemory", "2mb", "--maxmemory-policy", "allkeys-lru",
                      "--notify-keyspace-events", "Ee")
     c = s.client()
