@@ -290,6 +290,14 @@ const std::vector<Model>& Models() {
     add({"aof-use-rdb-preamble", "", Kind::kBool});
     add({"aof-timestamp-enabled", "", Kind::kBool});
     add({"aof-rewrite-incremental-fsync", "", Kind::kBool});
+    add({"maxmemory", "", Kind::kMemory, 0, INT64_MAX});
+    add({"maxmemory-policy", "", Kind::kEnum, 0, 0,
+         {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+          "allkeys-lfu", "allkeys-random", "noeviction"}});
+    add({"maxmemory-samples", "", Kind::kInt, 1, INT_MAX});
+    add({"maxmemory-eviction-tenacity", "", Kind::kInt, 0, 100});
+    add({"lfu-log-factor", "", Kind::kInt, 0, INT_MAX});
+    add({"lfu-decay-time", "", Kind::kInt, 0, INT_MAX});
     add({"enable-debug-command", "", Kind::kEnum, 0, 0, policy, true});
     add({"enable-protected-configs", "", Kind::kEnum, 0, 0, policy, true});
     return m;
