@@ -17,6 +17,13 @@
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
+namespace {
+
+// Above this much buffered input with a complete command waiting, the socket is not read
+// (the size of a pipeline run, engine/pipeline_run.cc, so a run is never starved).
+constexpr size_t kInputPauseBytes = 256 * 1024;
+
+}  // namespace
 
 Client::Client(Worker* worker, Transport* transport, uint64_t id, PeerInfo peer)
     : worker_(worker), transport_(transport), id_(id), peer_(std::move(peer)) {
@@ -113,13 +120,17 @@ void Client::ProcessInput() {
   if (in_process_ || transport_ == nullptr) return;
   in_process_ = true;
   Ref();
+  bool need_more = false;  // the input ends inside a command: only more bytes help
   // Replies that came back from other threads count too.
   while (transport_ != nullptr && !awaiting_ && !close_after_reply_ && EnforceOutputLimit()) {
     base::IoBuf& in = transport_->input();
     if (in.empty()) break;
     protocol::ParserLimits limits{worker_->config().proto_max_bulk_len, AuthRequired()};
     protocol::RespParser::Result r = parser_.Parse(in.view(), limits);
-    if (r == protocol::RespParser::Result::kNeedMore) break;
+    if (r == protocol::RespParser::Result::kNeedMore) {
+      need_more = true;
+      break;
+    }
     if (r == protocol::RespParser::Result::kSkip) {
       in.Consume(parser_.consumed());
       continue;
@@ -145,6 +156,9 @@ void Client::ProcessInput() {
   if (transport_ != nullptr) {
     // Keep a large idle query buffer from pinning memory (Redis's clientsCron does this).
     if (!awaiting_) transport_->input().ShrinkIfIdle(32 * 1024);
+    // Complete commands that wait (for a reply from another shard, a blocked pop) keep
+    // coming from the socket only up to a bound: the input buffer is used memory too.
+    transport_->PauseInput(!need_more && transport_->input().size() >= kInputPauseBytes);
     FlushReplies();
   }
   Unref();

@@ -43,6 +43,8 @@ class Transport {
   virtual void SendNow() = 0;
   // While held, output() is not sent at all (replies waiting for the journal).
   virtual void HoldOutput(bool held) = 0;
+  // While paused, the socket is not read (buffered input that cannot run yet).
+  virtual void PauseInput(bool paused) = 0;
 };
 
 struct PeerInfo {

@@ -92,9 +92,20 @@ void EpollLoop::SetWritable(Connection* conn, bool want) {
   auto* c = static_cast<EpollConnection*>(conn);
   if (c->want_write == want) return;
   c->want_write = want;
+  UpdateInterest(c);
+}
+
+void EpollLoop::UpdateReading(Connection* c) {
+  if (!c->finalized_) UpdateInterest(c);
+}
+
+void EpollLoop::UpdateInterest(Connection* conn) {
+  auto* c = static_cast<EpollConnection*>(conn);
   epoll_event ev{};
-  ev.events = EPOLLIN | EPOLLRDHUP | (want ? static_cast<uint32_t>(EPOLLOUT) : 0u);
-  if (c->peer_closed_) ev.events &= ~(EPOLLIN | EPOLLRDHUP);
+  // After EOF, level-triggered EPOLLIN would fire forever: only writing is left.
+  const bool reading = !c->peer_closed_ && !c->read_paused_;
+  ev.events = (reading ? static_cast<uint32_t>(EPOLLIN | EPOLLRDHUP) : 0u) |
+              (c->want_write ? static_cast<uint32_t>(EPOLLOUT) : 0u);
   ev.data.u64 = reinterpret_cast<uint64_t>(c) | kTagConn;
   epoll_ctl(epfd_, EPOLL_CTL_MOD, c->fd_, &ev);
 }
@@ -110,12 +121,9 @@ void EpollLoop::OnReadable(Connection* c) {
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
   if (n == 0) {
-    // EOF: stop reading (level-triggered EPOLLIN would fire forever), keep writing.
+    // EOF: stop reading, keep writing.
     c->peer_closed_ = true;
-    epoll_event ev{};
-    ev.events = static_cast<EpollConnection*>(c)->want_write ? static_cast<uint32_t>(EPOLLOUT) : 0u;
-    ev.data.u64 = reinterpret_cast<uint64_t>(c) | kTagConn;
-    epoll_ctl(epfd_, EPOLL_CTL_MOD, c->fd_, &ev);
+    UpdateInterest(c);
     c->handler_->OnPeerClosed(c);
     return;
   }
@@ -223,7 +231,9 @@ void EpollLoop::HandleEvents(epoll_event* events, int n) {
         if (!Write(c)) c->Close(); else if (c->output_.empty()) c->Close();
         continue;
       }
-      if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)) OnReadable(c);
+      // Paused reading still reads a hang-up or error: epoll reports those regardless.
+      const bool hangup = (ev & (EPOLLHUP | EPOLLERR)) != 0;
+      if ((ev & (EPOLLIN | EPOLLRDHUP) && !c->read_paused_) || hangup) OnReadable(c);
     }
   }
 }

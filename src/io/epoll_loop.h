@@ -32,6 +32,9 @@ class EpollLoop final : public EventLoop {
   // Writes what it can; returns false if the connection must close.
   bool Write(Connection* c);
   void SendNow(Connection* c) override;
+  void UpdateReading(Connection* c) override;
+  // The events the connection waits for now.
+  void UpdateInterest(Connection* c);
   void Finalize(Connection* c);
   void SetWritable(Connection* c, bool want);
 

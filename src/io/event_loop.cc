@@ -38,6 +38,12 @@ void Connection::SendNow() {
   if (!closing() && !output_held_ && !output_.empty()) loop_->SendNow(this);
 }
 
+void Connection::PauseReading(bool paused) {
+  if (read_paused_ == paused) return;
+  read_paused_ = paused;
+  loop_->UpdateReading(this);
+}
+
 void EventLoop::Post(base::Task task) {
   if (tasks_.Push(std::move(task))) Wake();
 }

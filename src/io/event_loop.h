@@ -70,6 +70,9 @@ class Connection {
   // While held, nothing of output() is sent (a send already under way finishes): replies
   // that wait for the journal to be durable (engine/client.h). Flush() after letting go.
   void HoldOutput(bool held) { output_held_ = held; }
+  // While paused, the socket is not read (what the kernel already handed over still
+  // arrives): a client whose buffered input cannot run yet stops growing it.
+  void PauseReading(bool paused);
 
   bool closing() const { return close_now_ || close_after_flush_; }
   // Output not yet sent: output() and what a send under way still carries.
@@ -91,6 +94,7 @@ class Connection {
   bool peer_closed_ = false;
   bool finalized_ = false;
   bool output_held_ = false;
+  bool read_paused_ = false;
   // The loop's list of open connections.
   Connection* prev_ = nullptr;
   Connection* next_ = nullptr;
@@ -171,6 +175,8 @@ class EventLoop {
   virtual void Wake() = 0;
   // Connection::SendNow, by each engine.
   virtual void SendNow(Connection* c) = 0;
+  // Connection::PauseReading changed read_paused_: the engine stops or resumes reading.
+  virtual void UpdateReading(Connection* c) = 0;
 
   base::TaskQueue tasks_;
   std::vector<base::Task> running_tasks_;

@@ -185,6 +185,23 @@ void UringLoop::ArmRecv(UringConnection* c) {
   ++c->inflight;
 }
 
+bool UringLoop::WantsRecv(const UringConnection* c) {
+  return !c->recv_armed && !c->shut && !c->peer_closed_ && !c->read_paused_;
+}
+
+void UringLoop::UpdateReading(Connection* conn) {
+  auto* c = static_cast<UringConnection*>(conn);
+  if (!c->read_paused_) {
+    if (WantsRecv(c)) ArmRecv(c);
+    return;
+  }
+  if (!c->recv_armed || c->shut) return;
+  // The multishot receive ends with -ECANCELED; what it received before still arrives.
+  io_uring_sqe* sqe = GetSqe();
+  io_uring_prep_cancel64(sqe, Pack(c, kOpRecv), 0);
+  io_uring_sqe_set_data64(sqe, Pack(nullptr, kOpIgnore));
+}
+
 void UringLoop::ProvideBuffers(unsigned n) {
   n = std::min(n, kBufferCount - provided_);
   for (unsigned i = 0; i < n; ++i) {
@@ -254,7 +271,7 @@ void UringLoop::OnRecv(UringConnection* c, io_uring_cqe* cqe) {
     RecycleBuffer(bid);
     if (!c->shut) {
       c->handler_->OnInput(c, static_cast<size_t>(res));
-      if (!more && !c->shut && !c->peer_closed_) ArmRecv(c);
+      if (WantsRecv(c)) ArmRecv(c);
     }
   } else if (res == 0) {
     if (!c->shut && !c->peer_closed_) {
@@ -264,6 +281,8 @@ void UringLoop::OnRecv(UringConnection* c, io_uring_cqe* cqe) {
   } else if (res == -ENOBUFS) {
     // Every provided buffer is in use: try again once the loop turn has recycled some.
     if (!more && !c->shut) rearm_.push_back(c);
+  } else if (res == -ECANCELED) {
+    if (WantsRecv(c)) ArmRecv(c);  // resumed before the cancel landed
   } else if (!c->shut) {
     if (res != -ECONNRESET) base::LogVerbose("Reading from client: {}", std::strerror(-res));
     c->Close();
@@ -368,7 +387,7 @@ void UringLoop::FlushAll() {
 void UringLoop::Rearm() {
   if (rearm_.size() > 1) ProvideBuffers(provided_);
   for (UringConnection* c : rearm_) {
-    if (!c->shut && !c->recv_armed && !c->peer_closed_) ArmRecv(c);
+    if (WantsRecv(c)) ArmRecv(c);
   }
   rearm_.clear();
 }

@@ -35,6 +35,9 @@ class UringLoop final : public EventLoop {
   void ArmRecv(struct UringConnection* c);
   void StartSend(struct UringConnection* c);
   void SendNow(Connection* c) override;
+  void UpdateReading(Connection* c) override;
+  // Whether the connection's receive should be armed (again).
+  static bool WantsRecv(const struct UringConnection* c);
   void HandleCqe(io_uring_cqe* cqe);
   // Handles every completion ready now.
   void HandleCompletions();

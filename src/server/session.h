@@ -28,6 +28,7 @@ class Session final : public io::ConnectionHandler, public engine::Transport {
   size_t pending_output() const override { return conn_->pending_output(); }
   void SendNow() override { conn_->SendNow(); }
   void HoldOutput(bool held) override { conn_->HoldOutput(held); }
+  void PauseInput(bool paused) override { conn_->PauseReading(paused); }
 
  private:
   explicit Session(engine::Worker* worker) : worker_(worker) {}

@@ -59,6 +59,7 @@ class EngineDriver final : engine::Messenger, engine::ServerHooks {
     size_t pending_output() const override { return out_.size(); }
     void SendNow() override {}
     void HoldOutput(bool held) override { held_ = held; }
+    void PauseInput(bool) override {}  // the test hands over all input itself
     void CloseSoon();
 
     EngineDriver* driver_;

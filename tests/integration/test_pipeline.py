@@ -2,7 +2,10 @@
 commands on one key keep their order, and errors, keyless and multi-key commands inside
 the pipeline answer in place (Cinnabar spreads such runs over its shards at once)."""
 import socket
+import threading
 import time
+
+import pytest
 
 from conftest import encode, read_exactly
 
@@ -201,3 +204,27 @@ def test_other_clients_see_a_pipelines_writes_in_order(server, r):
     t.join(timeout=30)
     assert not failures
     r.delete("jobs", *[f"job:{j}:{p}" for j in range(jobs) for p in range(parts)])
+
+
+@pytest.mark.cinnabar_only
+def test_input_behind_a_blocked_command_stays_bounded(server, r):
+    """Commands pipelined behind one that waits are not read from the socket without
+    bound: the query buffer stays near a pipeline run's size (Redis reads them all)."""
+    value = "x" * 10000
+    sets = b"".join(encode("SET", f"qb:{i}", value) for i in range(400))  # 4 MB
+    with socket.create_connection((server.host, server.port), timeout=10) as s:
+        s.sendall(encode("CLIENT", "SETNAME", "qb-filler") + encode("BLPOP", "qb-q", "0"))
+        sender = threading.Thread(target=s.sendall, args=(sets,))
+        sender.start()
+        deadline = time.time() + 5
+        while r.info("clients")["blocked_clients"] < 1 and time.time() < deadline:
+            time.sleep(0.01)
+        time.sleep(0.3)  # what the socket hands over meanwhile
+        line = next(c for c in r.client_list() if c["name"] == "qb-filler")
+        assert int(line["qbuf"]) < 1024 * 1024
+        r.rpush("qb-q", "go")
+        want = b"+OK\r\n*2\r\n$4\r\nqb-q\r\n$2\r\ngo\r\n" + b"+OK\r\n" * 400
+        assert read_exactly(s, want) == want
+        sender.join()
+    assert r.exists(*[f"qb:{i}" for i in range(400)]) == 400
+    r.delete(*[f"qb:{i}" for i in range(400)])

@@ -236,6 +236,7 @@ struct TestConnection::State final : engine::Transport {
   size_t pending_output() const override { return out.size(); }
   void SendNow() override {}
   void HoldOutput(bool h) override { held = h; }
+  void PauseInput(bool) override {}  // the test hands over all input itself
   // As a real connection does, the client hears of the close later, never synchronously.
   void MarkClosed() {
     if (closing) return;

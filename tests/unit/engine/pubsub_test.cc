@@ -188,6 +188,7 @@ class FakeTransport final : public Transport {
   size_t pending_output() const override { return out_.size(); }
   void SendNow() override {}  // the peer reads nothing until the test takes it
   void HoldOutput(bool) override {}  // no journal here
+  void PauseInput(bool) override {}  // the test hands over all input itself
 
   // The bytes written so far; forgets them.
   std::string Take() {
