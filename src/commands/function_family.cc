@@ -15,7 +15,6 @@
 #include "commands/script_runtime.h"
 #include "core/glob.h"
 #include "engine/command_context.h"
-#include "engine/eviction.h"
 #include "engine/engine.h"
 #include "engine/worker.h"
 #include "persistence/persistence.h"
@@ -66,10 +65,8 @@ void RunFCall(CommandContext& ctx, bool read_only_command) {
   if (n < 0) return ctx.ReplyError(errors::kNumKeysNegative);
   const bool no_writes = (fn.function->flags & scripting::kFlagNoWrites) != 0;
   if (read_only_command && !no_writes) return ctx.ReplyError(errors::kScriptWriteFlagRo);
-  // Redis compat: a function without allow-oom or no-writes is a denyoom command.
   const bool allow_oom = (fn.function->flags & scripting::kFlagAllowOom) != 0;
-  const bool top_level = (ctx.call_flags() & (engine::kCallInMulti | engine::kCallInScript)) == 0;
-  if (!no_writes && !allow_oom && top_level && engine::Evictor::OverLimit(ctx.config())) {
+  if (ScriptCaller::RefusedForMemory(ctx, !no_writes, allow_oom)) {
     return ctx.ReplyError(errors::kOom);
   }
   auto numkeys = static_cast<size_t>(n);

@@ -142,6 +142,11 @@ void ScriptCaller::BecomeBusy() {
       (base::MonotonicUs() - start_us_) / 1000, function_.empty() ? "SCRIPT KILL" : "FUNCTION KILL");
 }
 
+bool ScriptCaller::RefusedForMemory(engine::CommandContext& ctx, bool writes, bool allow_oom) {
+  return writes && !allow_oom && engine::TopLevelCall(ctx.call_flags()) &&
+         engine::Evictor::OverLimit(ctx.config());
+}
+
 void LogFromScript(int level, std::string_view message) {
   base::LogLevel l = static_cast<base::LogLevel>(std::clamp(level, 0, 3));
   if (base::LogEnabled(l)) base::LogRaw(l, message);

@@ -36,6 +36,11 @@ class ScriptCaller : public scripting::ScriptHost {
                std::string_view function = {});
   ~ScriptCaller() override;
 
+  // Redis compat (scriptFlagsToCmdFlags): a script or function that declared flags but
+  // neither allow-oom nor no-writes (`writes`) is a denyoom command, refused up front while
+  // the process is over maxmemory; legacy EVAL scripts may start (see set_allow_oom).
+  static bool RefusedForMemory(engine::CommandContext& ctx, bool writes, bool allow_oom);
+
   // allow-oom: denyoom commands run even over maxmemory. Without it they are refused while
   // the script has not written yet and the process was over maxmemory when it started
   // (Redis compat: a script that wrote cannot stop halfway).

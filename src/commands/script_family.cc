@@ -13,7 +13,6 @@
 #include "commands/script_call.h"
 #include "commands/script_runtime.h"
 #include "engine/command_context.h"
-#include "engine/eviction.h"
 #include "engine/engine.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
@@ -80,11 +79,8 @@ void RunEval(CommandContext& ctx, bool by_sha, bool read_only_command) {
     return ctx.ReplyError(errors::kScriptWriteFlagRo);
   }
   const bool read_only = read_only_command || flags.has(scripting::kFlagNoWrites);
-  // Redis compat: a script with flags but neither allow-oom nor no-writes is a denyoom
-  // command; one without flags (or with allow-oom) may start, see ScriptCaller::Call.
-  const bool top_level = (ctx.call_flags() & (engine::kCallInMulti | engine::kCallInScript)) == 0;
-  if (!flags.legacy && !read_only && !flags.has(scripting::kFlagAllowOom) && top_level &&
-      engine::Evictor::OverLimit(ctx.config())) {
+  if (!flags.legacy &&
+      ScriptCaller::RefusedForMemory(ctx, !read_only, flags.has(scripting::kFlagAllowOom))) {
     return ctx.ReplyError(errors::kOom);
   }
   std::span<const std::string_view> keys = ctx.args().subspan(3, numkeys);

@@ -37,6 +37,10 @@ enum CallFlag : uint32_t {
   kCallInScript = 1u << 1,
   kCallReadOnly = 1u << 2,  // a read-only script (EVAL_RO, no-writes)
 };
+// A client's own command, not one run inside EXEC or a script.
+constexpr bool TopLevelCall(uint32_t call_flags) {
+  return (call_flags & (kCallInMulti | kCallInScript)) == 0;
+}
 
 class CommandContext {
  public:
@@ -126,7 +130,7 @@ class CommandContext {
   // --- The caller (engine/invoke.h) ---
   uint32_t call_flags() const { return call_flags_; }
   void set_call_flags(uint32_t flags) { call_flags_ = flags; }
-  bool may_block() const { return (call_flags_ & (kCallInMulti | kCallInScript)) == 0; }
+  bool may_block() const { return TopLevelCall(call_flags_); }
   // SELECT: the database of this caller's later commands. A client's own commands (EXEC's
   // included) change the client's; a script's change only the script's (Redis 7 compat).
   void SelectDb(int index);

@@ -29,7 +29,7 @@ namespace errors = protocol::errors;
 // Replies with the rejection and returns false when the command may not run.
 bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
            std::span<const std::string_view> args) {
-  Verdict v = Check(c, cmd, args.size());
+  Verdict v = Check(c, cmd, args);
   if (v == Verdict::kOk) return true;
   std::string text;
   switch (v) {
@@ -81,28 +81,31 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
   return false;
 }
 
+// Whether the command's eviction falls to this thread's shard: keyless, or a key here. One
+// bound for other shards evicts there when it arrives (engine/invoke.cc), so a client's own
+// shard is not drained for the writes of the whole process.
+bool EvictsHere(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
+  Shard& shard = c.worker().shard();
+  if (shard.busy()) return false;  // a transaction holds it
+  std::vector<unsigned> shards;
+  if (!KeyShards(c.worker().engine(), cmd, args, &shards)) return true;
+  return std::find(shards.begin(), shards.end(), shard.index()) != shards.end();
+}
+
 // Redis compat (processCommand): with maxmemory set, every command first evicts what the
 // policy allows; if the process stays over, denyoom commands, an EXEC queueing one, and
 // anything queued in MULTI but EXEC/DISCARD/QUIT/RESET are refused.
-bool RefusedForMemory(Client& c, const CommandEntry& cmd) {
+bool RefusedForMemory(Client& c, const CommandEntry& cmd, std::span<const std::string_view> args) {
   const ServerConfig& cfg = c.worker().config();
-  if (cfg.maxmemory == 0) return false;
+  if (!Evictor::OverLimit(cfg)) return false;
   Shard& shard = c.worker().shard();
-  Evictor::Result r;
-  if (shard.busy()) {
-    // A transaction holds this shard: it cannot be evicted from now, others may be.
-    r = !Evictor::OverLimit(cfg) ? Evictor::Result::kOk
-        : cfg.maxmemory_policy == ServerConfig::Eviction::kNoEviction ? Evictor::Result::kFail
-                                                                        : Evictor::Result::kRunning;
-  } else {
-    r = shard.evictor().MakeRoom(shard, cfg);
-  }
-  if (r != Evictor::Result::kFail) return false;
+  const bool here = EvictsHere(c, cmd, args);
+  if (here && shard.evictor().MakeRoom(c.worker().engine(), shard, cfg) != Evictor::Result::kFail) return false;
   if (cfg.maxmemory_policy != ServerConfig::Eviction::kNoEviction) {
-    // This shard has nothing left to evict; another that has evicts as commands reach it.
+    // Over the limit with keys left to evict on some shard: they answer for the budget.
     Engine& eng = c.worker().engine();
     for (unsigned s = 0; s < eng.shard_count(); ++s) {
-      if (s != shard.index() && !eng.shard(s).evictor().exhausted()) return false;
+      if (!(here && s == shard.index()) && !eng.shard(s).evictor().exhausted()) return false;
     }
   }
   const uint32_t flags = cmd.spec->flags;
@@ -139,9 +142,9 @@ void RunLocal(Client& c, const CommandEntry& cmd, std::span<const std::string_vi
 
 }  // namespace
 
-Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
+Verdict Check(Client& c, const CommandEntry* cmd, std::span<const std::string_view> args) {
   if (cmd == nullptr) return Verdict::kUnknown;
-  if (!cmd->ArityOk(argc)) return Verdict::kArity;
+  if (!cmd->ArityOk(args.size())) return Verdict::kArity;
   if (c.AuthRequired() && !(cmd->spec->flags & kNoAuth)) return Verdict::kNoAuth;
   if (cmd->spec->flags & kProtected) {
     DebugCommandPolicy policy = c.worker().config().enable_debug_command;
@@ -161,7 +164,7 @@ Verdict Check(Client& c, const CommandEntry* cmd, size_t argc) {
   if (eng.loading.load(std::memory_order_relaxed) && !(cmd->spec->flags & kLoading)) {
     return Verdict::kLoading;
   }
-  if (RefusedForMemory(c, *cmd)) return Verdict::kOom;
+  if (RefusedForMemory(c, *cmd, args)) return Verdict::kOom;
   // Redis compat: PING is refused too, so a health check notices.
   const bool write_or_ping = (cmd->spec->flags & kWrite) || cmd->name == "ping";
   if (eng.refuse_writes.load(std::memory_order_relaxed) && write_or_ping) {

@@ -42,7 +42,7 @@ enum class Verdict {
   kOk, kUnknown, kArity, kNoAuth, kProtected, kSubscribed, kBusy, kLoading, kOom, kMisconf,
   kMisconfAof
 };
-Verdict Check(Client& c, const CommandEntry* cmd, size_t argc);
+Verdict Check(Client& c, const CommandEntry* cmd, std::span<const std::string_view> args);
 
 // Whether the command needs every shard locked: declared so (kAllShards), or its
 // declaration's test says this call does.

@@ -6,8 +6,11 @@
 // candidates by idle time (LRU), access frequency (LFU) or nearest expiry (TTL), or a
 // random key. Keys leave through the write path (Database::Evict: key event kEvicted, so
 // WATCH, the `evicted` notification and the journal's DEL all follow). Every shard evicts
-// from its own keys whenever it sees the process over budget, so a load spread over the
-// shards is trimmed where it grows.
+// from its own keys when it sees the process over budget and holds at least about its share
+// of the candidates (keys, or volatile keys for the volatile policies): the shards then
+// evict in proportion to their keys, as Redis's sampling of one keyspace would, and the
+// shard of a client that pipelines to all of them, first to see each overrun, is not
+// drained for the others.
 //
 // Threading: the shard's contract (engine/shard.h): whoever runs on the shard.
 #pragma once
@@ -22,6 +25,7 @@
 
 namespace cinnabar::engine {
 
+class Engine;
 class Shard;
 
 class Evictor {
@@ -30,10 +34,11 @@ class Evictor {
     kOk,       // under maxmemory (or no limit)
     kRunning,  // still over, out of time for now: keys are left to evict
     kFail,     // still over and nothing (more) may be evicted: denyoom commands get -OOM
+    kYielded,  // still over; this shard holds less than its share, the others evict first
   };
-  // Evicts from `shard` while the process is over `cfg.maxmemory`, for at most the time
-  // maxmemory-eviction-tenacity allows.
-  Result MakeRoom(Shard& shard, const ServerConfig& cfg);
+  // Evicts from `shard` (one of `eng`'s) while the process is over `cfg.maxmemory`, for at
+  // most the time maxmemory-eviction-tenacity allows.
+  Result MakeRoom(Engine& eng, Shard& shard, const ServerConfig& cfg);
   // Whether the process is over maxmemory now (nothing is evicted).
   static bool OverLimit(const ServerConfig& cfg);
   // Whether this shard's last MakeRoom found nothing it could evict (any thread may ask:
@@ -56,10 +61,13 @@ class Evictor {
                 size_t reach);
   void Offer(uint64_t score, int db, std::string_view key);
 
-  Result Run(Shard& shard, const ServerConfig& cfg);
+  Result Run(Engine& eng, Shard& shard, const ServerConfig& cfg);
+  // Publishes this shard's count of candidates; whether it holds its share of them all.
+  bool HoldsItsShare(Engine& eng, Shard& shard, bool volatile_only);
 
   static constexpr size_t kPoolSize = 16;
   std::atomic<bool> exhausted_{false};
+  std::atomic<int64_t> candidates_{0};  // as of this shard's last look while over
   std::vector<Candidate> pool_;  // ascending score: the best candidate is last
   int next_db_ = 0;              // the random policies go round the databases
 };

@@ -38,7 +38,7 @@ void GatherPipelineRun(Client& c, Batch& batch, PipelineAhead* ahead) {
     bool unknown_sub = false;
     const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
     // An error reply inside the run would be answered out of order: it ends the run.
-    if (Check(c, cmd, args.size()) != Verdict::kOk || !cmd->routes_on_keys()) break;
+    if (Check(c, cmd, args) != Verdict::kOk || !cmd->routes_on_keys()) break;
     if (!MayJoinRun(*cmd) || NeedsAllShards(c.worker(), *cmd, args) ||
         !KeyShards(eng, *cmd, args, &shards)) {
       break;

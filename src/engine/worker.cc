@@ -143,7 +143,7 @@ void Worker::Cron() {
       // Redis compat: a lowered maxmemory is enforced without waiting for commands.
       shard_.set_now_ms(base::UnixTimeMs());
       const int64_t start_us = base::MonotonicUs();
-      while (shard_.evictor().MakeRoom(shard_, config()) == Evictor::Result::kRunning &&
+      while (shard_.evictor().MakeRoom(*engine_, shard_, config()) == Evictor::Result::kRunning &&
              base::MonotonicUs() - start_us < budget_us) {
       }
     });

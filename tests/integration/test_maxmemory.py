@@ -270,3 +270,17 @@ def test_scripts_and_oom(start_server):
                   1, "a") == "OK"
     c.config_set("maxmemory", 0)
     assert c.get("a") == "v"
+
+
+def test_pipeline_of_large_values_sent_in_pieces_evicts_and_is_never_refused(start_server):
+    """redis-py sends a pipeline's large values as separate writes; the commands arrive
+    faster than they run, and what waits in the query buffer must not push the server
+    into refusing them while keys can still be evicted."""
+    c = start_server("--maxmemory-policy", "allkeys-lru").client()
+    limit_above_now(c, 2 * 1024 * 1024)
+    p = c.pipeline(transaction=False)
+    for i in range(400):
+        p.set(f"big:{i}", "x" * 10000)  # 4 MB
+    assert all(r is True for r in p.execute(raise_on_error=False))
+    assert c.info("stats")["evicted_keys"] > 100
+    assert 0 < c.dbsize() < 300
