@@ -152,9 +152,6 @@ inline constexpr std::string_view kTimeoutNotFloat = "ERR timeout is not a float
 inline constexpr std::string_view kTimeoutNegative = "ERR timeout is negative";
 inline constexpr std::string_view kOom =
     "OOM command not allowed when used memory > 'maxmemory'.";
-inline constexpr std::string_view kOomScriptFlag =
-    "OOM allow-oom flag is not set on the script, can not run it when used memory > "
-    "'maxmemory'";
 inline constexpr std::string_view kLfuSelected =
     "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
     "switching between policies at runtime LRU and LFU data will take some time to adjust.";
