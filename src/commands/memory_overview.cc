@@ -15,7 +15,9 @@ MemoryOverview ComputeMemoryOverview(engine::Engine& eng) {
   m.peak = std::max(m.used, eng.peak_used_memory.load());
   eng.peak_used_memory.store(m.peak);
   m.startup = eng.startup_used_memory();
-  m.allocator_active = base::AllocatorCommittedMemory();
+  // Committed pages not yet touched are not resident: jemalloc's "active" lies between what is
+  // allocated and what is resident, and so is this.
+  m.allocator_active = std::max(m.used, std::min(base::AllocatorCommittedMemory(), m.rss));
   int64_t tables = 0;
   int db_count = eng.shard_count() > 0 ? eng.shard(0).db_count() : 0;
   for (int d = 0; d < db_count; ++d) {

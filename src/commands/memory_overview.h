@@ -19,7 +19,7 @@ struct MemoryOverview {
   int64_t overhead = 0;          // startup plus the key tables, at most `used`
   int64_t dataset = 0;           // used - overhead
   int64_t keys = 0;              // keys in every database
-  int64_t allocator_active = 0;  // committed pages (jemalloc's "active")
+  int64_t allocator_active = 0;  // committed, resident pages (jemalloc's "active")
 
   struct Db {
     int index = 0;
