@@ -1,4 +1,6 @@
 """MEMORY USAGE / STATS / DOCTOR / PURGE / MALLOC-STATS / HELP, as Redis 7.0 answers them."""
+import time
+
 import pytest
 import redis
 
@@ -237,6 +239,33 @@ def test_purge_answers_ok(r):
     r.set("big", "x" * 1000000)
     r.delete("big")
     assert r.execute_command("MEMORY", "PURGE") in ("OK", True)
+
+
+def test_purge_returns_freed_memory_to_the_os(start_server, request, is_redis):
+    """Big values freed, then PURGE: the resident set shrinks back (every thread purges)."""
+    if not is_redis and request.config.getoption("--threads") != "1":
+        # Known gap: with several threads and io_uring, values freed just before PURGE stay
+        # resident (epoll passes; a hand test saw them returned when PURGE came after a
+        # second of idleness, but repeating PURGE for 5 s here does not help); cause not
+        # found yet.
+        request.applymarker(pytest.mark.xfail(reason="PURGE with several threads", strict=False))
+    s = start_server()
+    c = s.client()
+    try:
+        for i in range(40):
+            c.set("k%d" % i, "x" * 2000000)
+        filled = c.info("memory")["used_memory_rss"]
+        for i in range(40):
+            c.delete("k%d" % i)
+        deadline = time.time() + 5
+        while True:
+            assert c.execute_command("MEMORY", "PURGE") in ("OK", True)
+            if c.info("memory")["used_memory_rss"] < filled // 2 or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        assert filled > 40000000 and c.info("memory")["used_memory_rss"] < filled // 2
+    finally:
+        c.close()
 
 
 def test_purge_inside_multi(r):
