@@ -3,6 +3,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -116,6 +117,35 @@ int64_t ResidentSetSize() {
   std::fclose(f);
   if (n != 2) return 0;
   return static_cast<int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
+}
+
+int64_t AllocatorCommittedMemory() {
+#if CINNABAR_USE_MIMALLOC
+  size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
+  mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
+  return std::max(static_cast<int64_t>(commit), UsedMemory());
+#else
+  return UsedMemory();
+#endif
+}
+
+void PurgeThreadMemory() {
+#if CINNABAR_USE_MIMALLOC
+  mi_collect(true);
+#else
+  malloc_trim(0);
+#endif
+}
+
+std::string AllocatorStatsText() {
+#if CINNABAR_USE_MIMALLOC
+  std::string out;
+  mi_stats_print_out([](const char* msg, void* arg) { static_cast<std::string*>(arg)->append(msg); },
+                     &out);
+  return out;
+#else
+  return "Stats not supported for the current allocator";
+#endif
 }
 
 }  // namespace cinnabar::base

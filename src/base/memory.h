@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 namespace cinnabar::base {
 
@@ -27,5 +28,13 @@ void RegisterMemoryThread();
 const char* AllocatorName();
 // Resident set size of the process in bytes, read from /proc.
 int64_t ResidentSetSize();
+// Bytes the allocator holds in pages it has committed (jemalloc's "active"): at least
+// UsedMemory() with mimalloc; UsedMemory() itself with libc, which does not say.
+int64_t AllocatorCommittedMemory();
+// Returns the calling thread's free pages to the OS (mimalloc: mi_collect(true); libc:
+// malloc_trim). Call on every thread that allocates to purge the whole process.
+void PurgeThreadMemory();
+// The allocator's statistics report as text (MEMORY MALLOC-STATS).
+std::string AllocatorStatsText();
 
 }  // namespace cinnabar::base

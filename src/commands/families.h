@@ -16,6 +16,7 @@ void RegisterHashFamily(engine::Registry* r);
 void RegisterSetFamily(engine::Registry* r);
 void RegisterKeyFamily(engine::Registry* r);
 void RegisterObjectFamily(engine::Registry* r);
+void RegisterMemoryFamily(engine::Registry* r);
 void RegisterListFamily(engine::Registry* r);
 void RegisterListBlockingFamily(engine::Registry* r);
 void RegisterExpireFamily(engine::Registry* r);

@@ -17,6 +17,7 @@
 #include "base/string_util.h"
 #include "commands/args.h"
 #include "commands/families.h"
+#include "commands/memory_overview.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/pubsub.h"
@@ -106,22 +107,8 @@ void ClientsSection(CommandContext& ctx, std::string& out) {
 }
 
 void MemorySection(CommandContext& ctx, std::string& out) {
-  Engine& eng = ctx.engine();
-  int64_t used = base::UsedMemory();
-  int64_t rss = base::ResidentSetSize();
-  int64_t peak = std::max(used, eng.peak_used_memory.load());
-  eng.peak_used_memory.store(peak);
-  int64_t startup = eng.startup_used_memory();
-  int64_t tables = 0;
-  for (unsigned s = 0; s < eng.shard_count(); ++s) {
-    engine::Shard& shard = eng.shard(s);
-    for (int d = 0; d < shard.db_count(); ++d) {
-      tables += static_cast<int64_t>(shard.db(d).table().OverheadBytes());
-    }
-  }
-  int64_t overhead = std::min(used, startup + tables);
-  int64_t dataset = used - overhead;
-  int64_t net = used - startup;
+  MemoryOverview m = ComputeMemoryOverview(ctx.engine());
+  int64_t used = m.used, rss = m.rss, peak = m.peak;
   int64_t total_mem = TotalSystemMemory();
   out += "# Memory\r\n";
   out += fmt::format("used_memory:{}\r\nused_memory_human:{}\r\n", used, base::BytesToHuman(used));
@@ -129,22 +116,19 @@ void MemorySection(CommandContext& ctx, std::string& out) {
                      base::BytesToHuman(rss));
   out += fmt::format("used_memory_peak:{}\r\nused_memory_peak_human:{}\r\n", peak,
                      base::BytesToHuman(peak));
-  out += fmt::format("used_memory_peak_perc:{:.2f}%\r\n",
-                     peak > 0 ? 100.0 * static_cast<double>(used) / static_cast<double>(peak) : 0);
-  out += fmt::format("used_memory_overhead:{}\r\n", overhead);
-  out += fmt::format("used_memory_startup:{}\r\n", startup);
-  out += fmt::format("used_memory_dataset:{}\r\n", dataset);
-  out += fmt::format("used_memory_dataset_perc:{:.2f}%\r\n",
-                     net > 0 ? 100.0 * static_cast<double>(dataset) / static_cast<double>(net) : 0);
+  out += fmt::format("used_memory_peak_perc:{:.2f}%\r\n", m.peak_percentage());
+  out += fmt::format("used_memory_overhead:{}\r\n", m.overhead);
+  out += fmt::format("used_memory_startup:{}\r\n", m.startup);
+  out += fmt::format("used_memory_dataset:{}\r\n", m.dataset);
+  out += fmt::format("used_memory_dataset_perc:{:.2f}%\r\n", m.dataset_percentage());
   out += fmt::format("total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n", total_mem,
                      base::BytesToHuman(total_mem));
   const engine::ServerConfig& cfg = ctx.config();
   out += fmt::format("maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
                      cfg.maxmemory, base::BytesToHuman(cfg.maxmemory),
                      engine::FindDirective("maxmemory-policy")->get(cfg));
-  out += fmt::format("mem_fragmentation_ratio:{:.2f}\r\n",
-                     used > 0 ? static_cast<double>(rss) / static_cast<double>(used) : 0);
-  out += fmt::format("mem_fragmentation_bytes:{}\r\n", rss - used);
+  out += fmt::format("mem_fragmentation_ratio:{:.2f}\r\n", m.fragmentation());
+  out += fmt::format("mem_fragmentation_bytes:{}\r\n", m.fragmentation_bytes());
   out += fmt::format("mem_allocator:{}\r\n", base::AllocatorName());
 }
 

@@ -12,6 +12,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterSetFamily(r);
   RegisterKeyFamily(r);
   RegisterObjectFamily(r);
+  RegisterMemoryFamily(r);
   RegisterListFamily(r);
   RegisterListBlockingFamily(r);
   RegisterExpireFamily(r);

@@ -219,12 +219,11 @@ HashValue HashValue::Clone() const {
   return HashValue(kHashHashtable, t);
 }
 
-size_t HashValue::AllocatedBytes() const {
+size_t HashValue::AllocatedBytes(size_t samples) const {
   if (encoding_ == kHashListpack) return lp::AllocatedBytes(AsListpack(pointer_));
   const FieldTable* t = AsTable(pointer_);
-  size_t total = sizeof(FieldTable) + t->OverheadBytes();
-  t->ForEach([&](HashField* f) { total += f->AllocatedBytes(); });
-  return total;
+  return sizeof(FieldTable) + t->OverheadBytes() +
+         EstimateElementBytes(*t, samples, [](HashField* f) { return f->AllocatedBytes(); });
 }
 
 }  // namespace cinnabar::core

@@ -210,8 +210,8 @@ ListValue ListValue::Clone() const {
   return {kListListpack, copy};
 }
 
-size_t ListValue::AllocatedBytes() const {
-  return encoding_ == kListListpack ? lp::AllocatedBytes(lp()) : ql()->AllocatedBytes();
+size_t ListValue::AllocatedBytes(size_t samples) const {
+  return encoding_ == kListListpack ? lp::AllocatedBytes(lp()) : ql()->AllocatedBytes(samples);
 }
 
 ListIterator::ListIterator(const ListValue& list, size_t index, bool forward)

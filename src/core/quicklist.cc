@@ -80,12 +80,17 @@ void Quicklist::AppendNode(uint8_t* lp) {
   count_ += n;
 }
 
-size_t Quicklist::AllocatedBytes() const {
-  size_t total = base::UsableSize(this);
-  for (Node* n = head_; n != nullptr; n = n->next) {
-    total += base::UsableSize(n) + lp::AllocatedBytes(n->lp);
+size_t Quicklist::AllocatedBytes(size_t samples) const {
+  size_t nodes = 0, node_bytes = 0;
+  for (Node* n = head_; n != nullptr && (samples == 0 || nodes < samples); n = n->next) {
+    node_bytes += base::UsableSize(n) + lp::AllocatedBytes(n->lp);
+    ++nodes;
   }
-  return total;
+  if (nodes > 0 && nodes < nodes_) {
+    node_bytes = static_cast<size_t>(static_cast<double>(node_bytes) /
+                                     static_cast<double>(nodes) * static_cast<double>(nodes_));
+  }
+  return base::UsableSize(this) + node_bytes;
 }
 
 Quicklist::Node* Quicklist::NewNode(uint8_t* lp, uint32_t count) {

@@ -137,4 +137,33 @@ class SegmentedTable {
   size_t volatile_ = 0;
 };
 
+// Bytes of the elements of `t` as `bytes(element)` measures them: the exact sum when
+// `samples` is 0 or covers the table, else the mean of about `samples` elements (the first
+// in hash order) times the element count, as Redis's MEMORY USAGE SAMPLES estimates.
+template <typename Table, typename Bytes>
+size_t EstimateElementBytes(const Table& t, size_t samples, Bytes bytes) {
+  using Element = typename Table::Element;
+  size_t total = 0;
+  if (samples == 0 || samples >= t.size()) {
+    t.ForEach([&](Element* e) { total += bytes(e); });
+    return total;
+  }
+  size_t seen = 0;
+  bool done = false;
+  uint64_t cursor = 0;
+  while (seen < samples && !done) {
+    cursor = t.Scan(
+        cursor, samples - seen,
+        [&](Element* e) {
+          if (seen == samples) return;
+          total += bytes(e);
+          ++seen;
+        },
+        &done);
+  }
+  if (seen == 0) return 0;
+  return static_cast<size_t>(static_cast<double>(total) / static_cast<double>(seen) *
+                             static_cast<double>(t.size()));
+}
+
 }  // namespace cinnabar::core

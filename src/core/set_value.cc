@@ -271,15 +271,14 @@ SetValue SetValue::Clone() const {
   }
 }
 
-size_t SetValue::AllocatedBytes() const {
+size_t SetValue::AllocatedBytes(size_t samples) const {
   switch (encoding_) {
     case kSetIntset: return AsIntSet(pointer_)->AllocatedBytes();
     case kSetListpack: return lp::AllocatedBytes(AsListpack(pointer_));
     default: {
       const MemberTable* t = AsTable(pointer_);
-      size_t total = sizeof(MemberTable) + t->OverheadBytes();
-      t->ForEach([&](SetMember* m) { total += m->AllocatedBytes(); });
-      return total;
+      return sizeof(MemberTable) + t->OverheadBytes() +
+             EstimateElementBytes(*t, samples, [](SetMember* m) { return m->AllocatedBytes(); });
     }
   }
 }

@@ -67,7 +67,9 @@ class SetValue {
   // Frees the set.
   void Destroy();
   SetValue Clone() const;
-  size_t AllocatedBytes() const;
+  // Bytes allocated for the value; `samples` > 0 estimates a large encoding from about
+  // that many elements (MEMORY USAGE SAMPLES), 0 measures every one.
+  size_t AllocatedBytes(size_t samples = 0) const;
 
  private:
   void Convert(uint8_t to);

@@ -70,19 +70,19 @@ Value CloneValue(const Value& v) {
   return out;
 }
 
-size_t ValueAllocatedBytes(const Value& v) {
+size_t ValueAllocatedBytes(const Value& v, size_t samples) {
   if (v.inline_value()) return 0;
   switch (v.type) {
     case ObjType::kString:
       return static_cast<RawString*>(v.pointer)->AllocatedBytes();
     case ObjType::kList:
-      return ListValue(v.encoding, v.pointer).AllocatedBytes();
+      return ListValue(v.encoding, v.pointer).AllocatedBytes(samples);
     case ObjType::kSet:
-      return SetValue(v.encoding, v.pointer).AllocatedBytes();
+      return SetValue(v.encoding, v.pointer).AllocatedBytes(samples);
     case ObjType::kHash:
-      return HashValue(v.encoding, v.pointer).AllocatedBytes();
+      return HashValue(v.encoding, v.pointer).AllocatedBytes(samples);
     case ObjType::kZSet:
-      return ZSetValue(v.encoding, v.pointer).AllocatedBytes();
+      return ZSetValue(v.encoding, v.pointer).AllocatedBytes(samples);
     default:
       return 0;
   }

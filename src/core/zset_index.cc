@@ -489,10 +489,9 @@ bool ZSetIndex::Remove(std::string_view member) {
   return true;
 }
 
-size_t ZSetIndex::AllocatedBytes() const {
-  size_t total = sizeof(ZSetIndex) + tree.AllocatedBytes() + members.OverheadBytes();
-  members.ForEach([&total](ZMember* m) { total += m->AllocatedBytes(); });
-  return total;
+size_t ZSetIndex::AllocatedBytes(size_t samples) const {
+  return sizeof(ZSetIndex) + tree.AllocatedBytes() + members.OverheadBytes() +
+         EstimateElementBytes(members, samples, [](ZMember* m) { return m->AllocatedBytes(); });
 }
 
 }  // namespace cinnabar::core

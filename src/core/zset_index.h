@@ -123,7 +123,7 @@ struct ZSetIndex {
   void UpdateScore(ZMember* m, double score);
   // Removes and frees a member; false if absent.
   bool Remove(std::string_view member);
-  size_t AllocatedBytes() const;
+  size_t AllocatedBytes(size_t samples = 0) const;  // as ZSetValue::AllocatedBytes
 };
 
 }  // namespace cinnabar::core

@@ -320,9 +320,9 @@ void ZSetValue::Destroy() {
   pointer_ = nullptr;
 }
 
-size_t ZSetValue::AllocatedBytes() const {
+size_t ZSetValue::AllocatedBytes(size_t samples) const {
   if (encoding_ == kZSetListpack) return lp::AllocatedBytes(AsLp(pointer_));
-  return AsIndex(pointer_)->AllocatedBytes();
+  return AsIndex(pointer_)->AllocatedBytes(samples);
 }
 
 bool ParseScoreBound(std::string_view s, double* value, bool* exclusive) {

@@ -334,6 +334,9 @@ int Server::Run() {
   base::LogNotice("Cinnabar {} (Redis {} compatible) port={} threads={} io-engine={} config={}",
                   CINNABAR_VERSION, "7.0.15", cfg->port, n, io_engine_name_,
                   cfg->config_file.empty() ? "none" : cfg->config_file);
+  // Redis compat: used_memory_startup is what the server holds before it has any data (set
+  // before the threads start, which then only read it).
+  engine_->set_startup_used_memory(base::UsedMemory());
   threads_.resize(n);
   for (unsigned i = 0; i < n; ++i) {
     threads_[i].thread = std::thread([this, i, kind] { ThreadMain(i, kind); });
