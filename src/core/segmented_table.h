@@ -2,14 +2,17 @@
 // Entry for the keyspace (KeyTable), a member or field allocation for large collections.
 //
 // Extendible hashing: a directory, indexed by the top bits of a key's hash, points at
-// segments. A segment is an open-addressing table of up to kMaxSlots slots probed a group
-// of 16 control bytes at a time (SIMD), growing by doubling while small and splitting in
-// two when full, so no insert ever rehashes more than one segment (no multi-millisecond
-// pause while a table grows into tens of millions of elements).
+// segments. A segment is an open-addressing table of groups of 16 slots probed a group of
+// 16 control bytes at a time (SIMD), linearly from the group the hash picks (any group
+// count, so a segment can grow in steps of about a quarter and fill the allocator's block
+// exactly); a segment at kMaxGroups splits in two, so no insert ever rehashes more than one
+// segment (no multi-millisecond pause while a table grows into tens of millions of
+// elements), and under-used buddies merge again (ShrinkStep).
 //
 // A slot holds an element pointer whose low bit says the element is volatile (a key with an
 // expiry), so the active expiry cycle finds those without touching the others; the next bit
-// is the element's mark for a snapshot in progress (Mark, TakeSegment).
+// is the element's mark for a snapshot in progress (Mark, TakeSegment); the top 16 bits
+// keep the hash bits that pick the group, so growing a segment never reads an element.
 //
 // Segments cover contiguous ranges of hash values, which makes a hash position a stable
 // scan cursor: elements present for a whole SCAN are returned at least once, even across
@@ -86,9 +89,9 @@ class SegmentedTable {
                 bool* done) const;
   // Visits every element of the segment whose hash range covers `hash`, and returns that
   // range: [*begin, *end), where `*last` says the range ends the hash space (*end is then
-  // 0). Segments only ever split into halves of their range, never merge, so a range once
-  // visited stays a union of whole segments (snapshots rely on it). The visitor must not
-  // change the table.
+  // 0). Segments split into halves of their range and merge only through ShrinkStep with
+  // `may_merge`, so while no merge runs a range once visited stays a union of whole
+  // segments (snapshots rely on it). The visitor must not change the table.
   void VisitSegment(uint64_t hash, base::FunctionRef<void(Element*)> visit, uint64_t* begin,
                     uint64_t* end, bool* last) const;
   // Visits every element. The visitor must not change the table.
@@ -108,24 +111,33 @@ class SegmentedTable {
   uint64_t SweepVolatile(uint64_t cursor,
                          base::FunctionRef<bool(const Handle&, Element*)> visit,
                          size_t* slots);
-  // Shrinks one under-used segment near `cursor`; returns the next cursor. Invalidates
-  // handles. Called from the shard's cron.
-  uint64_t ShrinkStep(uint64_t cursor);
+  // Shrinks the under-used segment that covers `cursor`, first merging it with its buddy
+  // (the other half of their common range) when `may_merge` and both together are small,
+  // halving the directory once no segment needs its full depth; returns the next cursor.
+  // Invalidates handles. Called from the shard's cron.
+  uint64_t ShrinkStep(uint64_t cursor, bool may_merge = true);
+  // Whether the table holds under a quarter of the slots it has: ShrinkStep has work.
+  bool Sparse() const { return slots_ > 64 && size_ * 4 < slots_; }
 
   // Bytes used by the directory and segments (elements excluded).
   size_t OverheadBytes() const;
 
-  static constexpr uint32_t kMinSlots = 16;
-  static constexpr uint32_t kMaxSlots = 1024;
+  // A segment splits once it has this many groups of 16 slots.
+  static constexpr uint32_t kMaxGroups = 64;
 
  private:
   size_t DirIndex(uint64_t hash) const {
     return global_depth_ == 0 ? 0 : static_cast<size_t>(hash >> (64 - global_depth_));
   }
   detail::Segment* SegmentFor(uint64_t hash) const { return dir_[DirIndex(hash)]; }
+  detail::Segment* NewSegment(uint32_t groups, uint8_t depth);
+  void DropSegment(detail::Segment* s);
+  // Points the directory entries that `old` covered at `fresh`.
+  void Swap(size_t dir_index, detail::Segment* old, detail::Segment* fresh);
   void MakeRoom(uint64_t hash);
-  void Rebuild(size_t dir_index, uint32_t capacity);
+  void Rebuild(size_t dir_index, uint32_t groups);
   void Split(size_t dir_index);
+  bool Merge(size_t dir_index);
   void FreeSegments();
   // First and one-past-last hash position of the segment at `dir_index`; `*last` is set
   // when the segment ends the hash space.
@@ -133,8 +145,11 @@ class SegmentedTable {
 
   std::vector<detail::Segment*> dir_;
   uint8_t global_depth_ = 0;
+  // Segments whose local depth is the global depth: the directory can halve at none.
+  size_t deep_segments_ = 0;
   size_t size_ = 0;
   size_t volatile_ = 0;
+  size_t slots_ = 0;  // in all segments
 };
 
 // Bytes of the elements of `t` as `bytes(element)` measures them: the exact sum when

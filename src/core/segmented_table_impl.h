@@ -22,20 +22,34 @@ constexpr uint8_t kDeleted = 0xFE;
 constexpr uint32_t kGroup = 16;
 constexpr uintptr_t kVolatileTag = 1;
 constexpr uintptr_t kMarkTag = 2;  // elements are allocations, at least 4-byte aligned
-constexpr uint8_t kMaxDepth = 48;
+// Slot bits 48-61 keep the hash's group bits (7-20: ShardOf takes the bits above 20, so
+// within one shard those vary); user-space pointers fit in the 48 bits below.
+constexpr int kGroupHashShift = 48;
+constexpr uintptr_t kPointerMask = ((uintptr_t{1} << kGroupHashShift) - 1) & ~uintptr_t{3};
+// Directory bits come from the top of the hash and must stay clear of the group bits.
+constexpr uint8_t kMaxDepth = 40;
 
 inline uint8_t H2(uint64_t hash) { return static_cast<uint8_t>(hash & 0x7F); }
-inline size_t GroupStart(uint64_t hash, uint32_t groups) {
-  return static_cast<size_t>((hash >> 7) & (groups - 1));
+inline uint32_t GroupHash(uint64_t hash) { return static_cast<uint32_t>((hash >> 7) & 0x3FFF); }
+inline uint32_t SlotGroupHash(uintptr_t slot) {
+  return static_cast<uint32_t>(slot >> kGroupHashShift);
+}
+// The group a probe starts at: the group hash scaled to the group count (no power of two
+// needed).
+inline uint32_t HomeGroup(uint32_t group_hash, uint32_t groups) {
+  return static_cast<uint32_t>((uint64_t{group_hash} * groups) >> 14);
 }
 
 template <typename Traits>
-inline uintptr_t Tag(typename Traits::Element* e) {
-  return reinterpret_cast<uintptr_t>(e) | (Traits::Volatile(e) ? kVolatileTag : 0);
+inline uintptr_t Tag(typename Traits::Element* e, uint64_t hash) {
+  const auto p = reinterpret_cast<uintptr_t>(e);
+  if (__builtin_expect((p & ~kPointerMask) != 0, 0)) __builtin_trap();
+  return p | (Traits::Volatile(e) ? kVolatileTag : 0) |
+         (static_cast<uintptr_t>(GroupHash(hash)) << kGroupHashShift);
 }
 template <typename Traits>
 inline typename Traits::Element* Untag(uintptr_t slot) {
-  return reinterpret_cast<typename Traits::Element*>(slot & ~(kVolatileTag | kMarkTag));
+  return reinterpret_cast<typename Traits::Element*>(slot & kPointerMask);
 }
 
 #if defined(__SSE2__)
@@ -63,13 +77,14 @@ inline uint32_t MatchFree(const uint8_t* ctrl) {
 inline uint32_t MatchEmpty(const uint8_t* ctrl) { return MatchByte(ctrl, kEmpty); }
 
 struct Segment {
-  uint32_t capacity;
+  uint32_t capacity;  // slots: a multiple of kGroup
   uint32_t size;
   uint32_t tombstones;
   uint8_t local_depth;
   uint8_t pad[3];
 
   static constexpr size_t kHeader = 16;
+  static constexpr size_t kGroupBytes = kGroup * (1 + sizeof(uintptr_t));
 
   uint8_t* ctrl() { return reinterpret_cast<uint8_t*>(this) + kHeader; }
   const uint8_t* ctrl() const { return reinterpret_cast<const uint8_t*>(this) + kHeader; }
@@ -79,43 +94,61 @@ struct Segment {
   }
   uint32_t groups() const { return capacity / kGroup; }
   bool full(uint32_t i) const { return (ctrl()[i] & 0x80) == 0; }
+  // Whether one more element would pass the 7/8 load limit (tombstones count as used).
+  bool crowded() const { return (size + tombstones + 1) * 8 > capacity * 7; }
 
-  static Segment* Create(uint32_t capacity, uint8_t depth) {
-    size_t bytes = kHeader + capacity + capacity * sizeof(uintptr_t);
-    auto* s = static_cast<Segment*>(base::Allocate(bytes));
-    s->capacity = capacity;
+  // A segment of at least `groups` groups: as many as the allocator's block holds, since
+  // its size classes are a quarter apart.
+  static Segment* Create(uint32_t groups, uint8_t depth) {
+    void* p = base::Allocate(kHeader + groups * kGroupBytes);
+    const size_t fit = (base::UsableSize(p) - kHeader) / kGroupBytes;
+    auto* s = static_cast<Segment*>(p);
+    s->capacity = static_cast<uint32_t>(std::max<size_t>(fit, groups) * kGroup);
     s->size = 0;
     s->tombstones = 0;
     s->local_depth = depth;
-    std::memset(s->ctrl(), kEmpty, capacity);
-    std::memset(s->slots(), 0, capacity * sizeof(uintptr_t));
+    std::memset(s->ctrl(), kEmpty, s->capacity);
+    std::memset(s->slots(), 0, s->capacity * sizeof(uintptr_t));
     return s;
   }
 
-  // Places `slot` (an entry known to be absent) in the first free slot of its probe
-  // sequence. REQUIRES a free slot.
-  void Place(uint64_t hash, uintptr_t slot) {
-    uint32_t g = static_cast<uint32_t>(GroupStart(hash, groups()));
-    for (uint32_t step = 1;; ++step) {
+  // Places `slot` (an element known to be absent, control byte `h2`) in the first free
+  // slot of its probe sequence. REQUIRES a free slot.
+  void Place(uint8_t h2, uintptr_t slot) {
+    const uint32_t n = groups();
+    uint32_t g = HomeGroup(SlotGroupHash(slot), n);
+    for (;;) {
       uint8_t* c = ctrl() + g * kGroup;
       uint32_t free = MatchFree(c);
       if (free != 0) {
         uint32_t i = g * kGroup + static_cast<uint32_t>(__builtin_ctz(free));
         if (ctrl()[i] == kDeleted) --tombstones;
-        ctrl()[i] = H2(hash);
+        ctrl()[i] = h2;
         slots()[i] = slot;
         ++size;
         return;
       }
-      g = (g + step) & (groups() - 1);
+      if (++g == n) g = 0;
+    }
+  }
+  // Moves every element of `from` in here. REQUIRES room for them.
+  void TakeAll(const Segment& from) {
+    for (uint32_t j = 0; j < from.capacity; ++j) {
+      if (from.full(j)) Place(from.ctrl()[j], from.slots()[j]);
     }
   }
 };
 
+// Groups for `n` elements at about 70% load (room to grow before the next rebuild).
+inline uint32_t GroupsFor(size_t n) {
+  return static_cast<uint32_t>(std::max<size_t>(1, (n * 10 + 16 * 7 - 1) / (16 * 7)));
+}
+
 }  // namespace detail
 
-using detail::GroupStart;
+using detail::GroupHash;
 using detail::H2;
+using detail::HomeGroup;
 using detail::kDeleted;
 using detail::kEmpty;
 using detail::kGroup;
@@ -125,9 +158,13 @@ using detail::MatchByte;
 using detail::MatchEmpty;
 using detail::MatchFree;
 using detail::Segment;
+using detail::SlotGroupHash;
 
 template <typename T>
-SegmentedTable<T>::SegmentedTable() { dir_.push_back(Segment::Create(kMinSlots, 0)); }
+SegmentedTable<T>::SegmentedTable() {
+  dir_.push_back(NewSegment(1, 0));
+  deep_segments_ = 1;
+}
 
 template <typename T>
 SegmentedTable<T>::~SegmentedTable() {
@@ -137,11 +174,14 @@ SegmentedTable<T>::~SegmentedTable() {
 
 template <typename T>
 SegmentedTable<T>::SegmentedTable(SegmentedTable&& o) noexcept
-    : dir_(std::move(o.dir_)), global_depth_(o.global_depth_), size_(o.size_),
-      volatile_(o.volatile_) {
+    : dir_(std::move(o.dir_)), global_depth_(o.global_depth_),
+      deep_segments_(o.deep_segments_), size_(o.size_), volatile_(o.volatile_),
+      slots_(o.slots_) {
   o.dir_.clear();
-  o.dir_.push_back(Segment::Create(kMinSlots, 0));
+  o.slots_ = 0;
+  o.dir_.push_back(o.NewSegment(1, 0));
   o.global_depth_ = 0;
+  o.deep_segments_ = 1;
   o.size_ = o.volatile_ = 0;
 }
 
@@ -150,8 +190,10 @@ SegmentedTable<T>& SegmentedTable<T>::operator=(SegmentedTable&& o) noexcept {
   if (this != &o) {
     std::swap(dir_, o.dir_);
     std::swap(global_depth_, o.global_depth_);
+    std::swap(deep_segments_, o.deep_segments_);
     std::swap(size_, o.size_);
     std::swap(volatile_, o.volatile_);
+    std::swap(slots_, o.slots_);
   }
   return *this;
 }
@@ -162,11 +204,24 @@ uint64_t SegmentedTable<T>::Hash(std::string_view key) {
 }
 
 template <typename T>
+Segment* SegmentedTable<T>::NewSegment(uint32_t groups, uint8_t depth) {
+  Segment* s = Segment::Create(groups, depth);
+  slots_ += s->capacity;
+  return s;
+}
+
+template <typename T>
+void SegmentedTable<T>::DropSegment(Segment* s) {
+  slots_ -= s->capacity;
+  base::Free(s);
+}
+
+template <typename T>
 void SegmentedTable<T>::FreeSegments() {
   for (size_t i = 0; i < dir_.size();) {
     Segment* s = dir_[i];
     i += size_t{1} << (global_depth_ - s->local_depth);
-    base::Free(s);
+    DropSegment(s);
   }
   dir_.clear();
 }
@@ -176,20 +231,23 @@ typename T::Element* SegmentedTable<T>::Find(std::string_view key, uint64_t hash
                                             Handle* where) const {
   Segment* s = SegmentFor(hash);
   const uint32_t groups = s->groups();
-  uint32_t g = static_cast<uint32_t>(GroupStart(hash, groups));
+  const uint32_t group_hash = GroupHash(hash);
+  uint32_t g = HomeGroup(group_hash, groups);
   const uint8_t h2 = H2(hash);
-  for (uint32_t step = 1; step <= groups; ++step) {
+  for (uint32_t probes = 0; probes < groups; ++probes) {
     const uint8_t* c = s->ctrl() + g * kGroup;
     for (uint32_t m = MatchByte(c, h2); m != 0; m &= m - 1) {
       uint32_t i = g * kGroup + static_cast<uint32_t>(__builtin_ctz(m));
-      Element* e = detail::Untag<T>(s->slots()[i]);
+      const uintptr_t slot = s->slots()[i];
+      if (SlotGroupHash(slot) != group_hash) continue;
+      Element* e = detail::Untag<T>(slot);
       if (T::Key(e) == key) {
         if (where != nullptr) *where = {s, i};
         return e;
       }
     }
     if (MatchEmpty(c) != 0) return nullptr;
-    g = (g + step) & (groups - 1);
+    if (++g == groups) g = 0;
   }
   return nullptr;
 }
@@ -197,11 +255,11 @@ typename T::Element* SegmentedTable<T>::Find(std::string_view key, uint64_t hash
 template <typename T>
 void SegmentedTable<T>::Insert(uint64_t hash, Element* e, bool marked) {
   Segment* s = SegmentFor(hash);
-  if ((s->size + s->tombstones + 1) * 8 > s->capacity * 7) {
+  if (s->crowded()) {
     MakeRoom(hash);
     s = SegmentFor(hash);
   }
-  s->Place(hash, detail::Tag<T>(e) | (marked ? detail::kMarkTag : 0));
+  s->Place(H2(hash), detail::Tag<T>(e, hash) | (marked ? detail::kMarkTag : 0));
   ++size_;
   if (T::Volatile(e)) ++volatile_;
 }
@@ -209,9 +267,11 @@ void SegmentedTable<T>::Insert(uint64_t hash, Element* e, bool marked) {
 template <typename T>
 void SegmentedTable<T>::Replace(const Handle& where, Element* e) {
   uintptr_t& slot = where.segment->slots()[where.index];
-  bool was_volatile = (slot & kVolatileTag) != 0;
-  slot = detail::Tag<T>(e) | (slot & detail::kMarkTag);
+  const bool was_volatile = (slot & kVolatileTag) != 0;
   const bool now_volatile = T::Volatile(e);
+  const auto p = reinterpret_cast<uintptr_t>(e);
+  if (__builtin_expect((p & ~detail::kPointerMask) != 0, 0)) __builtin_trap();
+  slot = (slot & ~(detail::kPointerMask | kVolatileTag)) | p | (now_volatile ? kVolatileTag : 0);
   if (was_volatile != now_volatile) {
     if (now_volatile) {
       ++volatile_;
@@ -251,8 +311,9 @@ void SegmentedTable<T>::Clear() {
     }
   }
   FreeSegments();
-  dir_.push_back(Segment::Create(kMinSlots, 0));
+  dir_.push_back(NewSegment(1, 0));
   global_depth_ = 0;
+  deep_segments_ = 1;
   size_ = volatile_ = 0;
 }
 
@@ -260,30 +321,31 @@ template <typename T>
 void SegmentedTable<T>::MakeRoom(uint64_t hash) {
   size_t di = DirIndex(hash);
   Segment* s = dir_[di];
+  const uint32_t groups = s->groups();
   if (s->tombstones * 4 >= s->capacity) {
-    Rebuild(di, s->capacity);  // mostly tombstones: clean up in place
-  } else if (s->capacity < kMaxSlots || s->local_depth >= kMaxDepth) {
-    // Past kMaxDepth (only reachable with colliding hashes) segments grow instead, so hash
-    // positions keep their 56-bit scan granularity.
-    Rebuild(di, s->capacity * 2);
+    Rebuild(di, groups);  // mostly tombstones: clean up in place
+  } else if (groups < kMaxGroups || s->local_depth >= kMaxDepth) {
+    // Past kMaxDepth (only reachable with colliding hashes) segments grow instead.
+    Rebuild(di, std::max(groups + 1, groups + groups / 4));
   } else {
     Split(di);
   }
 }
 
 template <typename T>
-void SegmentedTable<T>::Rebuild(size_t dir_index, uint32_t capacity) {
-  Segment* old = dir_[dir_index];
-  Segment* fresh = Segment::Create(capacity, old->local_depth);
-  for (uint32_t j = 0; j < old->capacity; ++j) {
-    if (!old->full(j)) continue;
-    uintptr_t slot = old->slots()[j];
-    fresh->Place(Hash(T::Key(detail::Untag<T>(slot))), slot);
-  }
-  size_t span = size_t{1} << (global_depth_ - old->local_depth);
-  size_t first = dir_index & ~(span - 1);
+void SegmentedTable<T>::Swap(size_t dir_index, Segment* old, Segment* fresh) {
+  const size_t span = size_t{1} << (global_depth_ - old->local_depth);
+  const size_t first = dir_index & ~(span - 1);
   for (size_t i = first; i < first + span; ++i) dir_[i] = fresh;
-  base::Free(old);
+  DropSegment(old);
+}
+
+template <typename T>
+void SegmentedTable<T>::Rebuild(size_t dir_index, uint32_t groups) {
+  Segment* old = dir_[dir_index];
+  Segment* fresh = NewSegment(groups, old->local_depth);
+  fresh->TakeAll(*old);
+  Swap(dir_index, old, fresh);
 }
 
 template <typename T>
@@ -294,22 +356,66 @@ void SegmentedTable<T>::Split(size_t dir_index) {
     for (size_t i = 0; i < bigger.size(); ++i) bigger[i] = dir_[i >> 1];
     dir_.swap(bigger);
     ++global_depth_;
+    deep_segments_ = 0;
     dir_index *= 2;
   }
   const uint8_t depth = old->local_depth;
-  Segment* low = Segment::Create(kMaxSlots, static_cast<uint8_t>(depth + 1));
-  Segment* high = Segment::Create(kMaxSlots, static_cast<uint8_t>(depth + 1));
+  if (depth + 1 == global_depth_) deep_segments_ += 2;  // both halves use the last bit
+  // The bit below the segment's prefix sends each element to one half; the halves are
+  // sized for what they get.
+  std::vector<bool> high_half(old->capacity);
+  size_t highs = 0;
   for (uint32_t j = 0; j < old->capacity; ++j) {
     if (!old->full(j)) continue;
-    uintptr_t slot = old->slots()[j];
-    uint64_t h = Hash(T::Key(detail::Untag<T>(slot)));
-    ((h >> (63 - depth)) & 1 ? high : low)->Place(h, slot);
+    const uint64_t h = Hash(T::Key(detail::Untag<T>(old->slots()[j])));
+    high_half[j] = ((h >> (63 - depth)) & 1) != 0;
+    highs += high_half[j];
   }
-  size_t span = size_t{1} << (global_depth_ - depth);
-  size_t first = dir_index & ~(span - 1);
+  Segment* low = NewSegment(detail::GroupsFor(old->size - highs), static_cast<uint8_t>(depth + 1));
+  Segment* high = NewSegment(detail::GroupsFor(highs), static_cast<uint8_t>(depth + 1));
+  for (uint32_t j = 0; j < old->capacity; ++j) {
+    if (old->full(j)) (high_half[j] ? high : low)->Place(old->ctrl()[j], old->slots()[j]);
+  }
+  const size_t span = size_t{1} << (global_depth_ - depth);
+  const size_t first = dir_index & ~(span - 1);
   for (size_t i = first; i < first + span / 2; ++i) dir_[i] = low;
   for (size_t i = first + span / 2; i < first + span; ++i) dir_[i] = high;
-  base::Free(old);
+  DropSegment(old);
+}
+
+template <typename T>
+bool SegmentedTable<T>::Merge(size_t dir_index) {
+  Segment* s = dir_[dir_index];
+  if (s->local_depth == 0) return false;
+  const size_t span = size_t{1} << (global_depth_ - s->local_depth);
+  Segment* buddy = dir_[dir_index ^ span];
+  // Merged, the two stay under 3/8 of a full segment: far from splitting again.
+  if (buddy->local_depth != s->local_depth ||
+      (s->size + buddy->size) * 8 > kMaxGroups * kGroup * 3) {
+    return false;
+  }
+  if (s->local_depth == global_depth_) deep_segments_ -= 2;
+  const uint8_t depth = static_cast<uint8_t>(s->local_depth - 1);
+  Segment* merged = NewSegment(detail::GroupsFor(s->size + buddy->size), depth);
+  merged->TakeAll(*s);
+  merged->TakeAll(*buddy);
+  const size_t first = dir_index & ~(2 * span - 1);
+  for (size_t i = first; i < first + 2 * span; ++i) dir_[i] = merged;
+  DropSegment(s);
+  DropSegment(buddy);
+  // Halve the directory while no segment uses its last bit.
+  while (global_depth_ > 0 && deep_segments_ == 0) {
+    std::vector<Segment*> smaller(dir_.size() / 2);
+    for (size_t i = 0; i < smaller.size(); ++i) smaller[i] = dir_[2 * i];
+    dir_.swap(smaller);
+    --global_depth_;
+    for (size_t i = 0; i < dir_.size();) {
+      const Segment* t = dir_[i];
+      i += size_t{1} << (global_depth_ - t->local_depth);
+      deep_segments_ += t->local_depth == global_depth_;
+    }
+  }
+  return true;
 }
 
 template <typename T>
@@ -422,7 +528,7 @@ typename T::Element* SegmentedTable<T>::Random(base::FunctionRef<uint64_t()> ran
   for (int attempt = 0; attempt < 64; ++attempt) {
     const Segment* s = dir_[random() & (dir_.size() - 1)];
     if (s->size == 0) continue;
-    uint32_t j = static_cast<uint32_t>(random() & (s->capacity - 1));
+    uint32_t j = static_cast<uint32_t>(random() % s->capacity);
     if (s->full(j)) return detail::Untag<T>(s->slots()[j]);
   }
   // Sparse table: walk from a random segment to the first entry.
@@ -478,16 +584,16 @@ uint64_t SegmentedTable<T>::SweepVolatile(
 }
 
 template <typename T>
-uint64_t SegmentedTable<T>::ShrinkStep(uint64_t cursor) {
+uint64_t SegmentedTable<T>::ShrinkStep(uint64_t cursor, bool may_merge) {
   size_t di = DirIndex(cursor);
+  if (may_merge && Merge(di)) di = DirIndex(cursor);
   Segment* s = dir_[di];
   uint64_t begin, end;
   bool last;
   SegmentRange(di, &begin, &end, &last);
-  uint32_t want = s->capacity;
-  // Halve while the segment is less than a quarter full: it ends at most half full.
-  while (want > kMinSlots && s->size * 4 < want) want /= 2;
-  if (want < s->capacity || s->tombstones * 4 >= s->capacity) Rebuild(di, want);
+  // Under a quarter full: rebuilt at about 70%. Mostly tombstones: cleaned in place.
+  const uint32_t want = s->size * 4 < s->capacity ? detail::GroupsFor(s->size) : s->groups();
+  if (want < s->groups() || s->tombstones * 4 >= s->capacity) Rebuild(di, want);
   return last ? 0 : end;
 }
 

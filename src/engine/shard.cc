@@ -141,12 +141,20 @@ void Shard::ActiveExpireCycle(int64_t budget_us) {
 
 void Shard::MaintainTables() {
   assert(holder_ == nullptr);
+  // Up to kSteps segments per call, over the databases that hold far fewer keys than
+  // slots (after mass deletes), starting where the last call stopped. Buddies merge only
+  // while no snapshot walks the tables by segment.
+  constexpr int kSteps = 128;
+  const bool may_merge = snapshot_guard_ == nullptr;
   const int dbs = db_count();
-  Database& d = db(maintain_db_);
-  maintain_db_ = (maintain_db_ + 1) % dbs;
-  for (int step = 0; step < 16; ++step) {
-    d.maintain_cursor = d.table().ShrinkStep(d.maintain_cursor);
-    if (d.maintain_cursor == 0) break;
+  int steps = 0;
+  for (int visited = 0; visited < dbs && steps < kSteps; ++visited) {
+    Database& d = db(maintain_db_);
+    while (steps < kSteps && d.table().Sparse()) {
+      d.maintain_cursor = d.table().ShrinkStep(d.maintain_cursor, may_merge);
+      ++steps;
+    }
+    if (steps < kSteps) maintain_db_ = (maintain_db_ + 1) % dbs;
   }
 }
 

@@ -221,6 +221,48 @@ TEST(KeyTable, ShrinkStepReleasesSpaceAfterMassDeletes) {
   EXPECT_NE(t.Find(Key(kKeys + 19999)), nullptr);
 }
 
+TEST(KeyTable, EmptiedTableMergesBackToOneSmallSegment) {
+  Table t;
+  const size_t empty = t.t().OverheadBytes();
+  constexpr int kKeys = 300000;
+  for (int i = 0; i < kKeys; ++i) t.Insert(Key(i), i);
+  for (int i = 0; i < kKeys; ++i) ASSERT_TRUE(t.Remove(Key(i)));
+  EXPECT_TRUE(t.t().Sparse());
+  int steps = 0;
+  uint64_t cursor = 0;
+  while (t.t().Sparse() || t.t().OverheadBytes() > empty) {
+    cursor = t.t().ShrinkStep(cursor);
+    ASSERT_LT(++steps, 100000);
+  }
+  EXPECT_EQ(t.t().OverheadBytes(), empty);
+  // A merge keeps every key: delete most, merge, then find the rest.
+  for (int i = 0; i < kKeys; ++i) t.Insert(Key(i), i);
+  for (int i = 0; i < kKeys; ++i) {
+    if (i % 500 != 0) {
+      ASSERT_TRUE(t.Remove(Key(i)));
+    }
+  }
+  for (steps = 0; t.t().Sparse(); ++steps) {
+    cursor = t.t().ShrinkStep(cursor);
+    ASSERT_LT(steps, 100000);
+  }
+  EXPECT_EQ(t.Keys().size(), static_cast<size_t>(kKeys / 500));
+  for (int i = 0; i < kKeys; i += 500) ASSERT_NE(t.Find(Key(i)), nullptr) << i;
+  EXPECT_EQ(t.ScanAll(10).size(), static_cast<size_t>(kKeys / 500));
+}
+
+TEST(KeyTable, LoadStaysHighWhileGrowing) {
+  Table t;
+  for (int i = 1; i <= 400000; ++i) {
+    t.Insert(Key(i), i);
+    if (i % 50000 == 0) {
+      // Segments grow by quarters and split into halves sized for what they hold: never
+      // below about 60% full (9 bytes a slot), unlike doubling's 44%.
+      EXPECT_LT(t.t().OverheadBytes(), static_cast<size_t>(i) * 9 * 10 / 6) << i;
+    }
+  }
+}
+
 TEST(KeyTable, RandomReturnsOnlyMembers) {
   Table t;
   KeySet keys;
