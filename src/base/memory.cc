@@ -25,6 +25,7 @@ struct alignas(64) Counter {
 Counter g_counters[kMaxCounters];
 std::atomic<int> g_next_counter{1};  // 0 is shared by unregistered threads
 thread_local int tl_counter = 0;
+std::atomic<int64_t> g_page_bytes{0};  // CountPageBytes
 
 inline void Account(int64_t delta) {
   Counter& c = g_counters[tl_counter];
@@ -79,6 +80,10 @@ void Free(void* p) {
 
 size_t UsableSize(const void* p) { return RawUsable(p); }
 
+void CountBlockBytes(int64_t delta) { Account(delta); }
+
+void CountPageBytes(int64_t delta) { g_page_bytes.fetch_add(delta, std::memory_order_relaxed); }
+
 int64_t UsedMemory() {
   int64_t total = 0;
   int n = g_next_counter.load(std::memory_order_relaxed);
@@ -123,7 +128,8 @@ int64_t AllocatorCommittedMemory() {
 #if CINNABAR_USE_MIMALLOC
   size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;
   mi_process_info(&elapsed, &user, &sys, &rss, &peak_rss, &commit, &peak_commit, &faults);
-  return std::max(static_cast<int64_t>(commit), UsedMemory());
+  return std::max(static_cast<int64_t>(commit) + g_page_bytes.load(std::memory_order_relaxed),
+                  UsedMemory());
 #else
   return UsedMemory();
 #endif

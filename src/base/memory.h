@@ -21,6 +21,11 @@ size_t UsableSize(const void* p);
 
 // Bytes currently allocated by the process through the two paths above.
 int64_t UsedMemory();
+// For allocators that cut their own blocks from pages mapped from the OS
+// (core/entry_arena.h): the blocks handed out count as used memory, the pages as
+// committed memory (AllocatorCommittedMemory).
+void CountBlockBytes(int64_t delta);
+void CountPageBytes(int64_t delta);
 // Gives the calling thread a private counter so that its allocations take no atomic
 // read-modify-write. Call once at the start of every long-lived thread.
 void RegisterMemoryThread();

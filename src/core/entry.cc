@@ -1,5 +1,6 @@
 #include "core/entry.h"
 
+#include <cassert>
 #include <new>
 
 #include "base/memory.h"
@@ -8,6 +9,8 @@
 namespace cinnabar::core {
 
 uint8_t Entry::ValueMeta(const Value& v) {
+  // Every encoding so far fits the two encoding bits.
+  assert(v.encoding <= 3);
   bool unshared = v.unshared && v.type == ObjType::kString && v.encoding == kStrInt;
   return static_cast<uint8_t>(static_cast<uint8_t>(v.type) | (v.encoding << 3) |
                               (unshared ? kUnshared : 0));
@@ -32,11 +35,14 @@ void Entry::WriteValue(uint8_t* p, const Value& v) {
   }
 }
 
-Entry* Entry::Create(std::string_view key, int64_t expire_ms, const Value& value, uint32_t lru) {
+Entry* Entry::Create(std::string_view key, int64_t expire_ms, const Value& value, uint32_t lru,
+                     EntryArena* arena) {
   size_t size = 4 + VarintSize(key.size()) + key.size() + (expire_ms != 0 ? 8 : 0) +
                 ValueSize(value);
-  auto* p = static_cast<uint8_t*>(base::Allocate(size));
-  p[0] = static_cast<uint8_t>(ValueMeta(value) | (expire_ms != 0 ? kHasExpire : 0));
+  const bool in_arena = arena != nullptr && size <= EntryArena::kMaxBlock;
+  auto* p = static_cast<uint8_t*>(in_arena ? arena->Allocate(size) : base::Allocate(size));
+  p[0] = static_cast<uint8_t>(ValueMeta(value) | (expire_ms != 0 ? kHasExpire : 0) |
+                              (in_arena ? kInArena : 0));
   size_t off = 4;
   off += PutVarint(p + off, key.size());
   std::memcpy(p + off, key.data(), key.size());
@@ -51,7 +57,13 @@ Entry* Entry::Create(std::string_view key, int64_t expire_ms, const Value& value
   return e;
 }
 
-void Entry::FreeShell(Entry* e) { base::Free(e); }
+void Entry::FreeShell(Entry* e) {
+  if (e->in_arena()) {
+    EntryArena::Free(e);
+  } else {
+    base::Free(e);
+  }
+}
 
 size_t Entry::AfterKey() const {
   uint64_t len;
@@ -95,7 +107,8 @@ void Entry::set_pointer(void* p) { std::memcpy(bytes() + ValueOffset(), &p, size
 
 void Entry::set_encoding(uint8_t enc) {
   // Only out-of-line values change encoding this way, so the unshared bit (an int's) goes.
-  bytes()[0] = static_cast<uint8_t>((meta() & ~(0x38 | kUnshared)) | ((enc & 0x7) << 3));
+  assert(enc <= 3);
+  bytes()[0] = static_cast<uint8_t>((meta() & ~(kEncodingBits | kUnshared)) | ((enc & 0x3) << 3));
 }
 
 Value Entry::value() const {
@@ -113,12 +126,14 @@ Value Entry::value() const {
   return v;
 }
 
-size_t Entry::AllocatedBytes() const { return base::UsableSize(this); }
+size_t Entry::AllocatedBytes() const {
+  return in_arena() ? EntryArena::BlockSize(this) : base::UsableSize(this);
+}
 
 Entry* Entry::ReplaceValue(Entry* e, const Value& value) {
   size_t value_off = e->ValueOffset();
   size_t needed = value_off + ValueSize(value);
-  if (needed <= base::UsableSize(e)) {
+  if (needed <= e->AllocatedBytes()) {
     // The new value may alias the old embedded bytes only if it is the same value; write
     // through a temporary when it is an embedded string to be safe.
     if (value.type == ObjType::kString && value.encoding == kStrEmbStr &&
@@ -127,11 +142,11 @@ Entry* Entry::ReplaceValue(Entry* e, const Value& value) {
       // Aliasing: fall through to the copying path.
     } else {
       WriteValue(e->bytes() + value_off, value);
-      e->bytes()[0] = static_cast<uint8_t>(ValueMeta(value) | (e->meta() & kHasExpire));
+      e->bytes()[0] = static_cast<uint8_t>(ValueMeta(value) | (e->meta() & (kHasExpire | kInArena)));
       return e;
     }
   }
-  Entry* fresh = Create(e->key(), e->expire_ms(), value, e->lru());
+  Entry* fresh = Create(e->key(), e->expire_ms(), value, e->lru(), e->arena());
   FreeShell(e);
   return fresh;
 }
@@ -142,7 +157,7 @@ Entry* Entry::ReplaceExpire(Entry* e, int64_t expire_ms) {
     return e;
   }
   if (!e->has_expire() && expire_ms == 0) return e;
-  Entry* fresh = Create(e->key(), expire_ms, e->value(), e->lru());
+  Entry* fresh = Create(e->key(), expire_ms, e->value(), e->lru(), e->arena());
   FreeShell(e);
   return fresh;
 }

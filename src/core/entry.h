@@ -1,7 +1,8 @@
 // Entry: everything the keyspace stores for one key, in one allocation:
 //
-//   byte 0      type (bits 0-2) | encoding (bits 3-5) | has-expire (bit 6) |
-//               unshared (bit 7: an int-encoded string that is a private object)
+//   byte 0      type (bits 0-2) | encoding (bits 3-4) | in-arena (bit 5: the block is
+//               an EntryArena's) | has-expire (bit 6) | unshared (bit 7: an int-encoded
+//               string that is a private object)
 //   bytes 1-3   LRU clock or LFU data (24 bits)
 //   varint      key length, then the key bytes
 //   8 bytes     absolute expiry in Unix milliseconds, only when has-expire is set
@@ -18,6 +19,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "core/entry_arena.h"
 #include "core/object_type.h"
 
 namespace cinnabar::core {
@@ -50,21 +52,23 @@ struct Value {
 
 class Entry {
  public:
-  // Allocates an entry. `expire_ms` 0 means no expiry.
-  static Entry* Create(std::string_view key, int64_t expire_ms, const Value& value, uint32_t lru);
+  // Allocates an entry, from `arena` when it has one and the entry fits a block, else
+  // from the allocator. `expire_ms` 0 means no expiry.
+  static Entry* Create(std::string_view key, int64_t expire_ms, const Value& value, uint32_t lru,
+                       EntryArena* arena = nullptr);
   // Frees the entry only; an out-of-line value stays with whoever holds its pointer.
   static void FreeShell(Entry* e);
 
   // Returns `e` changed to hold `value` (its unshared bit included), in place when it
-  // fits, else in a new allocation (and `e` is freed). The old value's out-of-line part is
-  // not freed.
+  // fits, else in a new allocation from the same arena (and `e` is freed). The old
+  // value's out-of-line part is not freed.
   static Entry* ReplaceValue(Entry* e, const Value& value);
   // Returns `e` with expiry `expire_ms` (0 removes it), the value untouched (unshared
   // bit included); may reallocate as above.
   static Entry* ReplaceExpire(Entry* e, int64_t expire_ms);
 
   ObjType type() const { return static_cast<ObjType>(meta() & 0x7); }
-  uint8_t encoding() const { return (meta() >> 3) & 0x7; }
+  uint8_t encoding() const { return (meta() >> 3) & 0x3; }
   bool has_expire() const { return (meta() & kHasExpire) != 0; }
   int64_t expire_ms() const;  // 0 when none
   // Whether the value is an int-encoded string stored as a private object
@@ -93,12 +97,16 @@ class Entry {
   size_t AllocatedBytes() const;
 
  private:
+  static constexpr uint8_t kEncodingBits = 0x18;
+  static constexpr uint8_t kInArena = 0x20;
   static constexpr uint8_t kHasExpire = 0x40;
   static constexpr uint8_t kUnshared = 0x80;
 
   uint8_t* bytes() { return reinterpret_cast<uint8_t*>(this); }
   const uint8_t* bytes() const { return reinterpret_cast<const uint8_t*>(this); }
   uint8_t meta() const { return bytes()[0]; }
+  bool in_arena() const { return (meta() & kInArena) != 0; }
+  EntryArena* arena() const { return in_arena() ? EntryArena::Owner(this) : nullptr; }
   // Offset of the byte after the key (where the expiry or the value starts).
   size_t AfterKey() const;
   size_t ValueOffset() const { return AfterKey() + (has_expire() ? 8 : 0); }

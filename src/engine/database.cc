@@ -78,7 +78,7 @@ Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
                      int64_t expire_ms) {
   SnapshotGuard* g = shard_->snapshot_guard();
   const bool marked = g != nullptr && g->MarkAdded(*this, hash);
-  Entry* e = Entry::Create(key, expire_ms, value, shard_->NewAccessBits());
+  Entry* e = Entry::Create(key, expire_ms, value, shard_->NewAccessBits(), &shard_->entry_arena());
   table_.Insert(hash, e, marked);
   Publish(KeyEvent::kAdded, e->key());
   return e;
@@ -110,7 +110,7 @@ void Database::Update(Ref& ref, const Value& value, int64_t expire_ms) {
   int64_t expire = expire_ms == kKeepTtl ? e->expire_ms() : expire_ms;
   if (e->has_expire() != (expire != 0)) {
     // The entry changes shape: build the new one in a single allocation.
-    Entry* fresh = Entry::Create(e->key(), expire, value, e->lru());
+    Entry* fresh = Entry::Create(e->key(), expire, value, e->lru(), &shard_->entry_arena());
     Entry::FreeShell(e);
     e = fresh;
   } else {
