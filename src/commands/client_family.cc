@@ -39,6 +39,14 @@ void ClientSetName(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
+// CLIENT NO-EVICT ON|OFF: whether maxmemory-clients may close this client.
+void ClientNoEvict(CommandContext& ctx) {
+  std::string_view v = ctx.arg(2);
+  if (!Is(v, "ON") && !Is(v, "OFF")) return ctx.ReplyError(errors::kSyntax);
+  ctx.client().no_evict = Is(v, "ON");
+  ctx.reply().Ok();
+}
+
 // CLIENT GETNAME
 void ClientGetName(CommandContext& ctx) {
   const std::string& name = ctx.client().name;
@@ -300,6 +308,8 @@ void ClientHelp(CommandContext& ctx) {
       "    Set client meta attributes.",
       "UNBLOCK <clientid> [TIMEOUT|ERROR]",
       "    Unblock the specified blocked client.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
       "HELP",
       "    Prints this help.",
   };
@@ -339,6 +349,9 @@ constexpr CommandSpec kClientSubcommands[] = {
      .handler = ClientUnblock,
      .summary = "Unblocks a client blocked by a blocking command from a different connection.",
      .since = "5.0.0", .complexity = "O(log N) where N is the number of client connections"},
+    {.name = "NO-EVICT", .arity = 3, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ClientNoEvict, .summary = "Set client eviction mode for the current connection",
+     .since = "7.0.0", .complexity = "O(1)"},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = ClientHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
      .complexity = "O(1)"},

@@ -121,15 +121,28 @@ void MemorySection(CommandContext& ctx, std::string& out) {
   out += fmt::format("used_memory_startup:{}\r\n", m.startup);
   out += fmt::format("used_memory_dataset:{}\r\n", m.dataset);
   out += fmt::format("used_memory_dataset_perc:{:.2f}%\r\n", m.dataset_percentage());
+  out += fmt::format("allocator_allocated:{}\r\nallocator_active:{}\r\nallocator_resident:{}\r\n",
+                     used, m.allocator_active, rss);
   out += fmt::format("total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n", total_mem,
                      base::BytesToHuman(total_mem));
   const engine::ServerConfig& cfg = ctx.config();
   out += fmt::format("maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
                      cfg.maxmemory, base::BytesToHuman(cfg.maxmemory),
                      engine::FindDirective("maxmemory-policy")->get(cfg));
+  out += fmt::format("allocator_frag_ratio:{:.2f}\r\nallocator_frag_bytes:{}\r\n",
+                     m.allocator_fragmentation(), m.allocator_fragmentation_bytes());
+  out += fmt::format("allocator_rss_ratio:{:.2f}\r\nallocator_rss_bytes:{}\r\n",
+                     m.allocator_rss(), m.allocator_rss_bytes());
+  out += "rss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\n";  // RSS is the allocator's
   out += fmt::format("mem_fragmentation_ratio:{:.2f}\r\n", m.fragmentation());
   out += fmt::format("mem_fragmentation_bytes:{}\r\n", m.fragmentation_bytes());
+  // Redis compat: a standalone server without replicas, cluster links or an AOF rewrite.
+  out += "mem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\n"
+         "mem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\n";
+  out += fmt::format("mem_clients_normal:{}\r\n", m.clients_normal);
+  out += "mem_cluster_links:0\r\nmem_aof_buffer:0\r\n";
   out += fmt::format("mem_allocator:{}\r\n", base::AllocatorName());
+  out += "active_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n";
 }
 
 void StatsSection(CommandContext& ctx, std::string& out) {
@@ -162,6 +175,7 @@ void StatsSection(CommandContext& ctx, std::string& out) {
   out += fmt::format("expire_cycle_cpu_milliseconds:{}\r\n",
                      s(&engine::ShardStats::expire_cycle_time_us) / 1000);
   out += fmt::format("evicted_keys:{}\r\n", s(&engine::ShardStats::evicted_keys));
+  out += fmt::format("evicted_clients:{}\r\n", w(&engine::WorkerStats::evicted_clients));
   out += fmt::format("keyspace_hits:{}\r\n", s(&engine::ShardStats::keyspace_hits));
   out += fmt::format("keyspace_misses:{}\r\n", s(&engine::ShardStats::keyspace_misses));
   const engine::PubSubDirectory& subs = ctx.engine().pubsub();

@@ -66,7 +66,7 @@ void MemoryStats(CommandContext& ctx) {
   integer("startup.allocated", m.startup);
   integer("replication.backlog", 0);
   integer("clients.slaves", 0);
-  integer("clients.normal", 0);
+  integer("clients.normal", m.clients_normal);
   integer("cluster.links", 0);
   integer("aof.buffer", 0);
   integer("lua.caches", 0);

@@ -5,6 +5,7 @@
 #include "base/memory.h"
 #include "engine/engine.h"
 #include "engine/shard.h"
+#include "engine/worker.h"
 
 namespace cinnabar::commands {
 
@@ -32,7 +33,11 @@ MemoryOverview ComputeMemoryOverview(engine::Engine& eng) {
     m.keys += keys;
     if (keys > 0) m.dbs.push_back(db);
   }
-  m.overhead = std::min(m.used, m.startup + tables);
+  for (unsigned w = 0; w < eng.shard_count(); ++w) {
+    m.clients_normal += eng.worker(w).stats().client_memory.Get();
+  }
+  // Redis compat: client buffers are overhead, not dataset.
+  m.overhead = std::min(m.used, m.startup + tables + m.clients_normal);
   m.dataset = m.used - m.overhead;
   return m;
 }

@@ -20,6 +20,7 @@ struct MemoryOverview {
   int64_t dataset = 0;           // used - overhead
   int64_t keys = 0;              // keys in every database
   int64_t allocator_active = 0;  // committed, resident pages (jemalloc's "active")
+  int64_t clients_normal = 0;    // ClientMemory of every client, as the cron last summed it
 
   struct Db {
     int index = 0;

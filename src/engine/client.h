@@ -114,6 +114,7 @@ class Client {
   int db = 0;
   int resp = 2;
   bool authenticated = false;
+  bool no_evict = false;  // CLIENT NO-EVICT: maxmemory-clients leaves it alone
   std::string name;
   std::string lib_name;
   std::string lib_ver;

@@ -1,11 +1,23 @@
 #include "engine/client_info.h"
 
+#include <algorithm>
+
 #include "engine/client.h"
 #include "engine/pubsub.h"
 #include "engine/registry.h"
 #include "engine/transaction.h"
 
 namespace cinnabar::engine {
+
+size_t ClientMemory(Client& c) {
+  size_t bytes = sizeof(Client);
+  if (engine::Transport* t = c.transport()) {
+    // Output handed to the connection but not yet sent lives in its own buffers.
+    const size_t in_flight = t->pending_output() - std::min(t->pending_output(), t->output().size());
+    bytes += t->input().capacity() + t->output().capacity() + in_flight;
+  }
+  return bytes;
+}
 
 // One CLIENT LIST line, fields as Redis 7 prints them (plus 7.2's lib-name/lib-ver).
 std::string DescribeClient(Client& c, int64_t now_ms) {
@@ -32,6 +44,7 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   if (c.subscribed()) line += 'P';
   if (c.in_multi()) line += 'x';
   if (c.blocked()) line += 'b';
+  if (c.no_evict) line += 'e';
   if (line.size() == flags_at) line += 'N';
   line += " db=" + std::to_string(c.db);
   size_t sub = c.subs ? c.subs->of(ChannelKind::kChannel).size() : 0;
@@ -50,7 +63,7 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   line += " obl=" + std::to_string(obuf);
   line += " oll=0";
   line += " omem=" + std::to_string(obuf);
-  line += " tot-mem=" + std::to_string(qbuf_cap + obuf_cap + sizeof(Client));
+  line += " tot-mem=" + std::to_string(ClientMemory(c));
   line += " events=r";
   if (obuf > 0) line += "w";
   line += " cmd=";

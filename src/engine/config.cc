@@ -55,6 +55,32 @@ std::string SetMemory(ServerConfig& cfg, std::span<const std::string> args) {
   return {};
 }
 
+// Redis compat: a memory value, or a percentage ("10%") kept as its negative.
+template <auto Member>
+std::string SetMemoryOrPercent(ServerConfig& cfg, std::span<const std::string> args) {
+  // Redis compat: the percentage is read with its length, the memory value as a C string.
+  const std::string_view v = args[0];
+  int64_t pct;
+  if (v.size() > 1 && v.back() == '%' && base::ParseInt64(v.substr(0, v.size() - 1), &pct) &&
+      pct >= 0) {
+    if (pct > 100) return std::string(errors::kConfigPercentOver100);
+    cfg.*Member = -pct;
+    return {};
+  }
+  uint64_t u;
+  if (!ParseMemory(errors::CutAtNul(v), &u) || u > static_cast<uint64_t>(LLONG_MAX)) {
+    return std::string(errors::kConfigNotMemoryOrPercent);
+  }
+  cfg.*Member = static_cast<int64_t>(u);
+  return {};
+}
+
+template <auto Member>
+std::string GetMemoryOrPercent(const ServerConfig& cfg) {
+  const int64_t v = cfg.*Member;
+  return v >= 0 ? std::to_string(v) : std::to_string(-v) + "%";
+}
+
 template <auto Member>
 std::string SetBool(ServerConfig& cfg, std::span<const std::string> args) {
   // Redis compat: words are compared as C strings ("yes\0x" is yes).
@@ -346,6 +372,8 @@ constexpr Directive kDirectives[] = {
     {"maxmemory-policy", 0,
      SetEnum<ServerConfig::Eviction, &ServerConfig::maxmemory_policy, kEvictionPolicies, 8>,
      GetEnum<ServerConfig::Eviction, &ServerConfig::maxmemory_policy, kEvictionPolicies>},
+    {"maxmemory-clients", 0, SetMemoryOrPercent<&ServerConfig::maxmemory_clients>,
+     GetMemoryOrPercent<&ServerConfig::maxmemory_clients>},
     {"maxmemory-samples", 0, SetInt<&ServerConfig::maxmemory_samples, 1, INT_MAX>,
      GetInt<&ServerConfig::maxmemory_samples>},
     {"maxmemory-eviction-tenacity", 0,
@@ -443,7 +471,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "tls-ca-cert-dir", "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols",
     "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
     "tls-session-cache-size", "tls-session-cache-timeout", "enable-module-command", "loadmodule",
-    "user", "maxmemory-clients", "lazyfree-lazy-user-flush", "latency-tracking",
+    "user", "lazyfree-lazy-user-flush", "latency-tracking",
     "latency-tracking-info-percentiles", "repl-diskless-sync-period", "socket-mark-id",
     "hide-user-data-from-log",
 };

@@ -92,6 +92,12 @@ struct ServerConfig {
   bool lfu_policy() const {
     return maxmemory_policy == Eviction::kVolatileLfu || maxmemory_policy == Eviction::kAllKeysLfu;
   }
+  // maxmemory-clients: bytes, or (negative) minus a percentage of maxmemory; 0 = no limit.
+  int64_t maxmemory_clients = 0;
+  // The bytes all clients together may use before the biggest are closed; 0 = no limit.
+  int64_t client_memory_limit() const {
+    return maxmemory_clients >= 0 ? maxmemory_clients : maxmemory * -maxmemory_clients / 100;
+  }
 
   // --- Persistence (persistence/) ---
   // save <seconds> <changes> ...: a snapshot once that many changes are that old.

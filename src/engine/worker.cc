@@ -6,6 +6,7 @@
 #include "base/clock.h"
 #include "base/memory.h"
 #include "engine/client.h"
+#include "engine/client_info.h"
 #include "engine/engine.h"
 
 namespace cinnabar::engine {
@@ -97,7 +98,7 @@ void Worker::ResetStats() {
   WorkerStats& s = stats_;
   for (base::Counter* c : {&s.commands_processed, &s.connections_received, &s.rejected_connections,
                            &s.net_input_bytes, &s.net_output_bytes, &s.error_replies,
-                           &s.reads_processed, &s.writes_processed}) {
+                           &s.reads_processed, &s.writes_processed, &s.evicted_clients}) {
     c->Set(0);
   }
   for (CommandStats& cs : s.commands) {
@@ -150,6 +151,7 @@ void Worker::Cron() {
   }
   SampleRates();
   SampleClientBuffers();
+  EvictClients();
   if (cfg.timeout > 0) CloseIdleClients();
   if (index_ == 0) {
     int64_t used = base::UsedMemory();
@@ -191,8 +193,11 @@ void Worker::SampleRates() {
 }
 
 void Worker::SampleClientBuffers() {
-  int64_t max_in = 0, max_out = 0;
+  int64_t max_in = 0, max_out = 0, total = 0, largest = 0;
   for (Client* c : clients_) {
+    const auto bytes = static_cast<int64_t>(ClientMemory(*c));
+    total += bytes;
+    if (!c->no_evict) largest = std::max(largest, bytes);
     if (Transport* t = c->transport()) {
       max_in = std::max<int64_t>(max_in, static_cast<int64_t>(t->input().capacity()));
       max_out = std::max<int64_t>(max_out, static_cast<int64_t>(t->pending_output()));
@@ -203,6 +208,37 @@ void Worker::SampleClientBuffers() {
   }
   stats_.recent_max_input.Set(max_in);
   stats_.recent_max_output.Set(max_out);
+  stats_.client_memory.Set(total);
+  stats_.largest_evictable.Set(largest);
+}
+
+void Worker::EvictClients() {
+  const int64_t limit = config().client_memory_limit();
+  if (limit <= 0) return;
+  int64_t total = 0, others_largest = 0;
+  for (unsigned i = 0; i < engine_->shard_count(); ++i) {
+    const WorkerStats& s = engine_->worker(i).stats();
+    total += s.client_memory.Get();
+    if (i != index_) others_largest = std::max(others_largest, s.largest_evictable.Get());
+  }
+  if (total <= limit) return;
+  std::vector<std::pair<int64_t, Client*>> by_size;
+  for (Client* c : clients_) {
+    if (!c->no_evict && !c->closing()) by_size.emplace_back(ClientMemory(*c), c);
+  }
+  std::sort(by_size.begin(), by_size.end(),
+            [](const auto& a, const auto& b) { return a.first > b.first; });
+  const int64_t now_ms = base::UnixTimeMs();
+  size_t next = 0;
+  for (; next < by_size.size() && total > limit && by_size[next].first >= others_largest; ++next) {
+    auto [bytes, c] = by_size[next];
+    base::LogNotice("Evicting client: {}", DescribeClient(*c, now_ms));
+    c->Kill();
+    stats_.evicted_clients.Inc();
+    total -= bytes;
+    stats_.client_memory.Set(stats_.client_memory.Get() - bytes);
+  }
+  stats_.largest_evictable.Set(next < by_size.size() ? by_size[next].first : 0);
 }
 
 void Worker::CloseIdleClients() {

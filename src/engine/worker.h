@@ -51,6 +51,9 @@ struct WorkerStats {
   base::Counter instantaneous_output;    // bytes/sec
   base::Counter recent_max_input;        // largest client query buffer lately
   base::Counter recent_max_output;       // largest client output buffer lately
+  base::Counter client_memory;           // ClientMemory of every client, lately
+  base::Counter largest_evictable;       // ClientMemory of the biggest one maxmemory-clients may close
+  base::Counter evicted_clients;         // closed by maxmemory-clients
   std::vector<CommandStats> commands;    // by CommandEntry::id
 
   // errorstats: error prefix -> count. Errors are rare; a mutex keeps INFO simple.
@@ -124,6 +127,10 @@ class Worker : public protocol::ErrorObserver {
   void SampleRates();
   void CloseIdleClients();
   void SampleClientBuffers();
+  // maxmemory-clients: while every thread's clients together are over the limit, closes
+  // this thread's biggest ones, as long as each is at least as big as any other thread's
+  // biggest (so the biggest go first process-wide, as in Redis).
+  void EvictClients();
 
   Engine* engine_;
   unsigned index_;

@@ -174,6 +174,10 @@ inline constexpr std::string_view kInvalidArgumentsForCommand =
 // print them too.
 inline constexpr std::string_view kConfigNotInteger = "argument couldn't be parsed into an integer";
 inline constexpr std::string_view kConfigNotMemory = "argument must be a memory value";
+inline constexpr std::string_view kConfigNotMemoryOrPercent =
+    "argument must be a memory or percent value";
+inline constexpr std::string_view kConfigPercentOver100 =
+    "percentage argument must be less or equal to 100";
 inline constexpr std::string_view kConfigNotYesNo = "argument must be 'yes' or 'no'";
 inline constexpr std::string_view kBgsaveChildActive =
     "ERR Another child process is active (AOF?): can't BGSAVE right now. "

@@ -211,7 +211,7 @@ std::string CutNul(std::string_view s) { return std::string(s.substr(0, s.find('
 // ---- The directives, as Redis (and Cinnabar's README) describe them --------------------
 
 enum class Kind {
-  kInt, kMemory, kBool, kEnum, kString, kBind, kDir, kHz, kOutputLimits, kNotify,
+  kInt, kMemory, kMemoryOrPercent, kBool, kEnum, kString, kBind, kDir, kHz, kOutputLimits, kNotify,
   kSave,      // pairs of seconds and changes; in files the first line replaces, the next add
   kFileName,  // a C string without '/' or '\\'; min 1: not empty
 };
@@ -294,6 +294,7 @@ const std::vector<Model>& Models() {
     add({"maxmemory-policy", "", Kind::kEnum, 0, 0,
          {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
           "allkeys-lfu", "allkeys-random", "noeviction"}});
+    add({"maxmemory-clients", "", Kind::kMemoryOrPercent, 0, INT64_MAX});
     add({"maxmemory-samples", "", Kind::kInt, 1, INT_MAX});
     add({"maxmemory-eviction-tenacity", "", Kind::kInt, 0, 100});
     add({"lfu-log-factor", "", Kind::kInt, 0, INT_MAX});
@@ -515,6 +516,18 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
       n = static_cast<int64_t>(u);
       if (n < m.min || n > m.max) return false;
       v = std::to_string(n);
+      return true;
+    }
+    case Kind::kMemoryOrPercent: {
+      // A percentage (read with its length) up to 100, else a memory value.
+      if (a.size() > 1 && a.back() == '%' && RedisInt(a.substr(0, a.size() - 1), &n) && n >= 0) {
+        if (n > 100) return false;
+        v = std::to_string(n) + "%";
+        return true;
+      }
+      uint64_t u;
+      if (!RedisMemory(a, &u) || u > static_cast<uint64_t>(INT64_MAX)) return false;
+      v = std::to_string(u);
       return true;
     }
     case Kind::kBool:

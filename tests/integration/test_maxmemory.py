@@ -1,4 +1,5 @@
 """maxmemory, the eight eviction policies, OOM refusals, LFU/LRU introspection."""
+import socket
 import threading
 import time
 
@@ -284,3 +285,77 @@ def test_pipeline_of_large_values_sent_in_pieces_evicts_and_is_never_refused(sta
     assert all(r is True for r in p.execute(raise_on_error=False))
     assert c.info("stats")["evicted_keys"] > 100
     assert 0 < c.dbsize() < 300
+
+
+def test_maxmemory_clients_values(r):
+    try:
+        for value, shown in [("10%", "10%"), ("1mb", "1048576"), ("0", "0"), ("100%", "100%")]:
+            assert r.config_set("maxmemory-clients", value)
+            assert r.config_get("maxmemory-clients")["maxmemory-clients"] == shown
+        for bad, why in [("abc", "argument must be a memory or percent value"),
+                         ("-1", "argument must be a memory or percent value"),
+                         ("101%", "percentage argument must be less or equal to 100")]:
+            with pytest.raises(redis.ResponseError, match=why):
+                r.config_set("maxmemory-clients", bad)
+    finally:
+        r.config_set("maxmemory-clients", "0")
+
+
+def _send_most_of_a_big_argument(server, no_evict):
+    """A client sends 13 MB of a 16 MB argument; returns the socket, or None once closed."""
+    big = socket.create_connection((server.host, server.port))
+    if no_evict:
+        big.sendall(b"CLIENT NO-EVICT on\r\n")
+        assert big.recv(100) == b"+OK\r\n"
+    big.sendall(b"*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n$16777216\r\n")
+    chunk = b"x" * 65536
+    try:
+        for _ in range(200):
+            big.sendall(chunk)
+    except OSError:
+        big.close()
+        return None
+    return big
+
+
+def test_maxmemory_clients_closes_the_biggest_client(server, r):
+    r.config_resetstat()
+    r.config_set("maxmemory-clients", "4mb")
+    try:
+        big = _send_most_of_a_big_argument(server, no_evict=False)
+        deadline = time.monotonic() + 5
+        while r.info("stats")["evicted_clients"] == 0 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert r.info("stats")["evicted_clients"] == 1
+        if big is not None:
+            big.settimeout(5)
+            assert big.recv(100) == b""  # closed
+            big.close()
+        assert r.ping()  # the small client stays
+        assert r.exists("big") == 0
+    finally:
+        r.config_set("maxmemory-clients", "0")
+
+
+def test_maxmemory_clients_spares_no_evict_clients(server, r):
+    r.config_set("maxmemory-clients", "4mb")
+    try:
+        big = _send_most_of_a_big_argument(server, no_evict=True)
+        assert big is not None
+        time.sleep(0.5)  # several cron ticks over the limit
+        big.sendall(b"x" * (16777216 - 200 * 65536) + b"\r\n")
+        big.settimeout(5)
+        assert big.recv(100) == b"+OK\r\n"
+        big.close()
+        r.config_set("maxmemory-clients", "0")
+        assert r.strlen("big") == 16777216
+    finally:
+        r.config_set("maxmemory-clients", "0")
+
+
+def test_client_no_evict_flag(r):
+    assert r.execute_command("CLIENT", "NO-EVICT", "on") == "OK"
+    assert "e" in r.execute_command("CLIENT", "INFO").split(" flags=")[1].split()[0]
+    assert r.execute_command("CLIENT", "NO-EVICT", "off") == "OK"
+    with pytest.raises(redis.ResponseError, match="syntax error"):
+        r.execute_command("CLIENT", "NO-EVICT", "maybe")
