@@ -18,6 +18,7 @@
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/memory_overview.h"
+#include "commands/script_runtime.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/pubsub.h"
@@ -125,6 +126,20 @@ void MemorySection(CommandContext& ctx, std::string& out) {
                      used, m.allocator_active, rss);
   out += fmt::format("total_system_memory:{}\r\ntotal_system_memory_human:{}\r\n", total_mem,
                      base::BytesToHuman(total_mem));
+  const ScriptMemory sm = MeasureScriptMemory(ctx.engine());
+  const size_t vm_total = sm.eval_vm + sm.functions_vm, scripts = sm.scripts_eval + sm.functions;
+  out += fmt::format("used_memory_lua:{}\r\nused_memory_vm_eval:{}\r\nused_memory_lua_human:{}\r\n",
+                     sm.eval_vm, sm.eval_vm, base::BytesToHuman(static_cast<int64_t>(sm.eval_vm)));
+  out += fmt::format("used_memory_scripts_eval:{}\r\nnumber_of_cached_scripts:{}\r\n",
+                     sm.scripts_eval, sm.cached_scripts);
+  out += fmt::format("number_of_functions:{}\r\nnumber_of_libraries:{}\r\n", sm.function_count,
+                     sm.library_count);
+  out += fmt::format("used_memory_vm_functions:{}\r\nused_memory_vm_total:{}\r\n"
+                     "used_memory_vm_total_human:{}\r\n",
+                     sm.functions_vm, vm_total, base::BytesToHuman(static_cast<int64_t>(vm_total)));
+  out += fmt::format("used_memory_functions:{}\r\nused_memory_scripts:{}\r\n"
+                     "used_memory_scripts_human:{}\r\n",
+                     sm.functions, scripts, base::BytesToHuman(static_cast<int64_t>(scripts)));
   const engine::ServerConfig& cfg = ctx.config();
   out += fmt::format("maxmemory:{}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{}\r\n",
                      cfg.maxmemory, base::BytesToHuman(cfg.maxmemory),

@@ -11,6 +11,7 @@
 #include "commands/args.h"
 #include "commands/families.h"
 #include "commands/memory_overview.h"
+#include "commands/script_runtime.h"
 #include "core/value_ops.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
@@ -69,8 +70,9 @@ void MemoryStats(CommandContext& ctx) {
   integer("clients.normal", m.clients_normal);
   integer("cluster.links", 0);
   integer("aof.buffer", 0);
-  integer("lua.caches", 0);
-  integer("functions.caches", 0);
+  const ScriptMemory sm = MeasureScriptMemory(ctx.engine());
+  integer("lua.caches", static_cast<int64_t>(sm.scripts_eval));
+  integer("functions.caches", static_cast<int64_t>(sm.functions));
   for (const MemoryOverview::Db& db : m.dbs) {
     rb.Bulk(fmt::format("db.{}", db.index));
     rb.MapHeader(3);

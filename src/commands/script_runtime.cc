@@ -73,6 +73,25 @@ ScriptRuntime& Runtime(engine::Engine& eng) {
       engine::ExtensionSlot::kScripting, [] { return std::make_unique<ScriptRuntime>(); }));
 }
 
+ScriptMemory MeasureScriptMemory(engine::Engine& eng) {
+  ScriptMemory m;
+  ScriptRuntime& runtime = Runtime(eng);
+  m.scripts_eval = runtime.scripts().memory();
+  m.cached_scripts = runtime.scripts().count();
+  m.functions = runtime.functions().memory();
+  m.function_count = runtime.functions().function_count();
+  m.library_count = runtime.functions().library_count();
+  for (unsigned i = 0; i < eng.shard_count(); ++i) {
+    // A thread that never ran a script has no interpreters yet.
+    engine::Extension* e = eng.worker(i).extensions().Peek(engine::ExtensionSlot::kScripting);
+    if (e == nullptr) continue;
+    scripting::LuaEngine& lua = static_cast<ThreadScripting*>(e)->lua();
+    m.eval_vm += lua.eval_memory();
+    m.functions_vm += lua.functions_memory();
+  }
+  return m;
+}
+
 ThreadScripting& ThreadState(engine::Worker& w) {
   ScriptRuntime& runtime = Runtime(w.engine());
   return static_cast<ThreadScripting&>(w.extensions().Local(

@@ -122,6 +122,19 @@ class ThreadScripting : public engine::Extension {
 
 ScriptRuntime& Runtime(engine::Engine& eng);
 
+// What scripting holds, as INFO memory reports it: every thread's interpreters and the
+// process's script cache and function libraries. Any thread.
+struct ScriptMemory {
+  size_t eval_vm = 0;        // used_memory_vm_eval (used_memory_lua)
+  size_t functions_vm = 0;   // used_memory_vm_functions
+  size_t scripts_eval = 0;   // used_memory_scripts_eval: the cached bodies
+  size_t functions = 0;      // used_memory_functions: the libraries
+  size_t cached_scripts = 0;
+  size_t function_count = 0;
+  size_t library_count = 0;
+};
+ScriptMemory MeasureScriptMemory(engine::Engine& eng);
+
 // SCRIPT KILL (`kind` kBusyEval) and FUNCTION KILL (kBusyFunction): stops the busy script
 // of that kind unless it wrote; answers Redis's errors otherwise.
 void KillBusyScript(engine::CommandContext& ctx, int kind);

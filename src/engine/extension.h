@@ -46,8 +46,13 @@ class ExtensionSlots {
     auto& p = slots_[static_cast<size_t>(slot)];
     if (Extension* e = p.load(std::memory_order_relaxed)) return *e;
     Extension* e = make().release();
-    p.store(e, std::memory_order_relaxed);
+    p.store(e, std::memory_order_release);  // for Peek on other threads
     return *e;
+  }
+  // Any thread: the extension in `slot` if it was made, else null. What it reads of a
+  // thread extension must be safe to read from another thread.
+  Extension* Peek(ExtensionSlot slot) const {
+    return slots_[static_cast<size_t>(slot)].load(std::memory_order_acquire);
   }
 
  private:

@@ -1,5 +1,7 @@
 #include "scripting/lua_engine.h"
 
+#include <atomic>
+
 #include <chrono>
 #include <cstdlib>
 #include <string>
@@ -19,7 +21,8 @@ using internal::StateKind;
 struct LuaEngine::Interpreter {
   lua_State* L = nullptr;
   StateData data;
-  size_t bytes = 0;
+  // Written only by the owning thread; INFO reads it from any (eval_memory).
+  std::atomic<size_t> bytes{0};
   size_t limit = 0;
 };
 
@@ -27,15 +30,16 @@ namespace {
 
 void* Allocate(void* ud, void* ptr, size_t osize, size_t nsize) {
   auto* in = static_cast<LuaEngine::Interpreter*>(ud);
+  const size_t bytes = in->bytes.load(std::memory_order_relaxed);
   if (nsize == 0) {
     std::free(ptr);
-    in->bytes -= osize;
+    in->bytes.store(bytes - osize, std::memory_order_relaxed);
     return nullptr;
   }
-  if (in->limit != 0 && nsize > osize && in->bytes - osize + nsize > in->limit) return nullptr;
+  if (in->limit != 0 && nsize > osize && bytes - osize + nsize > in->limit) return nullptr;
   void* p = std::realloc(ptr, nsize);
   if (p == nullptr) return nullptr;
-  in->bytes = in->bytes - osize + nsize;
+  in->bytes.store(bytes - osize + nsize, std::memory_order_relaxed);
   return p;
 }
 
@@ -211,8 +215,10 @@ LuaEngine::~LuaEngine() {
   lua_close(function_->L);
 }
 
-size_t LuaEngine::eval_memory() const { return eval_->bytes; }
-size_t LuaEngine::functions_memory() const { return function_->bytes; }
+size_t LuaEngine::eval_memory() const { return eval_->bytes.load(std::memory_order_relaxed); }
+size_t LuaEngine::functions_memory() const {
+  return function_->bytes.load(std::memory_order_relaxed);
+}
 
 void LuaEngine::DropStaleScripts() {
   uint64_t generation = scripts_.generation();

@@ -348,14 +348,17 @@ def test_used_memory_returns_after_a_million_keys_come_and_go(server, r):
     assert settled_memory(start * 1.01) <= start * 1.01
 
 
-# INFO memory as redis-server 7.0 prints it, in its order (the Lua and function memory
-# fields aside: Cinnabar does not report them yet).
+# INFO memory as redis-server 7.0 prints it, in its order.
 INFO_MEMORY_FIELDS = [
     "used_memory", "used_memory_human", "used_memory_rss", "used_memory_rss_human",
     "used_memory_peak", "used_memory_peak_human", "used_memory_peak_perc", "used_memory_overhead",
     "used_memory_startup", "used_memory_dataset", "used_memory_dataset_perc",
     "allocator_allocated", "allocator_active", "allocator_resident", "total_system_memory",
-    "total_system_memory_human", "maxmemory", "maxmemory_human", "maxmemory_policy",
+    "total_system_memory_human", "used_memory_lua", "used_memory_vm_eval",
+    "used_memory_lua_human", "used_memory_scripts_eval", "number_of_cached_scripts",
+    "number_of_functions", "number_of_libraries", "used_memory_vm_functions",
+    "used_memory_vm_total", "used_memory_vm_total_human", "used_memory_functions",
+    "used_memory_scripts", "used_memory_scripts_human", "maxmemory", "maxmemory_human", "maxmemory_policy",
     "allocator_frag_ratio", "allocator_frag_bytes", "allocator_rss_ratio", "allocator_rss_bytes",
     "rss_overhead_ratio", "rss_overhead_bytes", "mem_fragmentation_ratio",
     "mem_fragmentation_bytes", "mem_not_counted_for_evict", "mem_replication_backlog",
@@ -384,3 +387,32 @@ def test_client_buffers_count_as_client_memory(server, r):
         assert stats["clients.normal"] >= 2_000_000
     finally:
         s.close()
+
+
+def test_info_memory_counts_scripts_and_functions(r):
+    r.script_flush()
+    r.function_flush()
+    before = r.info("memory")
+    assert before["number_of_cached_scripts"] == 0
+    assert before["number_of_libraries"] == 0
+    r.eval("return 1", 0)
+    r.script_load("return 2")
+    r.function_load("#!lua name=memlib\nredis.register_function('f1', function() return 1 end)\n"
+                    "redis.register_function('f2', function() return 2 end)")
+    r.fcall("f1", 0)
+    after = r.info("memory")
+    assert after["number_of_cached_scripts"] == 2
+    assert after["number_of_functions"] == 2
+    assert after["number_of_libraries"] == 1
+    assert after["used_memory_lua"] > 0 and after["used_memory_vm_eval"] == after["used_memory_lua"]
+    assert after["used_memory_vm_functions"] > 0
+    assert after["used_memory_vm_total"] == after["used_memory_lua"] + after["used_memory_vm_functions"]
+    assert after["used_memory_scripts_eval"] > before["used_memory_scripts_eval"]
+    assert after["used_memory_functions"] > before["used_memory_functions"]
+    assert after["used_memory_scripts"] == (after["used_memory_scripts_eval"] +
+                                            after["used_memory_functions"])
+    stats = r.memory_stats()
+    assert stats["lua.caches"] == after["used_memory_scripts_eval"]
+    assert stats["functions.caches"] == after["used_memory_functions"]
+    r.function_flush()
+    r.script_flush()
