@@ -74,8 +74,23 @@ bool Database::ExistsNoTouch(std::string_view key) {
   return e != nullptr && !IsExpired(e);
 }
 
+Value Database::Stored(const Value& value) const {
+  if (value.type != core::ObjType::kString || value.encoding != core::kStrInt || value.unshared ||
+      !shard_->access_policy().no_shared_integers.load(std::memory_order_relaxed)) {
+    return value;
+  }
+  Value own = value;
+  own.unshared = true;
+  return own;
+}
+
 Entry* Database::Add(std::string_view key, uint64_t hash, const Value& value,
                      int64_t expire_ms) {
+  return AddAsIs(key, hash, Stored(value), expire_ms);
+}
+
+Entry* Database::AddAsIs(std::string_view key, uint64_t hash, const Value& value,
+                         int64_t expire_ms) {
   SnapshotGuard* g = shard_->snapshot_guard();
   const bool marked = g != nullptr && g->MarkAdded(*this, hash);
   Entry* e = Entry::Create(key, expire_ms, value, shard_->NewAccessBits(), &shard_->entry_arena());
@@ -104,7 +119,8 @@ void Database::SignalWaitedKeys() {
   });
 }
 
-void Database::Update(Ref& ref, const Value& value, int64_t expire_ms) {
+void Database::Update(Ref& ref, const Value& new_value, int64_t expire_ms) {
+  const Value value = Stored(new_value);
   Entry* e = ref.entry;
   Value old = e->value();
   int64_t expire = expire_ms == kKeepTtl ? e->expire_ms() : expire_ms;
@@ -173,7 +189,7 @@ void Database::MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_
   // values are copied by Add; an out-of-line value changes owner.
   Entry* e = table_.Remove(ref.where);
   Publish(KeyEvent::kDeleted, e->key());
-  dst.Add(new_key, new_hash, e->value(), e->expire_ms());
+  dst.AddAsIs(new_key, new_hash, e->value(), e->expire_ms());  // shared as it was
   Entry::FreeShell(e);
   ref.entry = nullptr;
 }

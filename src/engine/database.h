@@ -55,7 +55,8 @@ class Database {
   bool ExistsNoTouch(std::string_view key);
 
   // [write] Adds a key known to be absent (`hash` from the failed Find). Takes ownership of the
-  // value's out-of-line part. `expire_ms` 0 = no expiry.
+  // value's out-of-line part. `expire_ms` 0 = no expiry. A new integer is shared unless the
+  // eviction settings say otherwise (AccessPolicy::no_shared_integers), here and in Update.
   core::Entry* Add(std::string_view key, uint64_t hash, const core::Value& value,
                    int64_t expire_ms);
   static constexpr int64_t kKeepTtl = -1;
@@ -119,6 +120,12 @@ class Database {
   int64_t avg_ttl = 0;           // estimated by the expiry cycle (INFO keyspace)
 
  private:
+  // `value` as a new value is stored: a shareable integer made private when the eviction
+  // settings want it so.
+  core::Value Stored(const core::Value& value) const;
+  // Add without Stored: the value keeps its sharing (a moved key).
+  core::Entry* AddAsIs(std::string_view key, uint64_t hash, const core::Value& value,
+                       int64_t expire_ms);
   void ResetCursors();
   void Publish(KeyEvent event, std::string_view key);
 

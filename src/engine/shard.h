@@ -42,6 +42,9 @@ struct ShardStats {
 // changes; read by whoever runs on the shard (a locked batch's thread too), hence atomics.
 struct AccessPolicy {
   std::atomic<bool> lfu{false};
+  // Redis compat: with maxmemory and an LRU or LFU policy every object needs its own
+  // clock, so new integers are not shared (OBJECT REFCOUNT 1).
+  std::atomic<bool> no_shared_integers{false};
   std::atomic<int64_t> lfu_log_factor{10};
   std::atomic<int64_t> lfu_decay_time{1};
 };

@@ -123,6 +123,10 @@ void Worker::SetConfig(std::shared_ptr<const ServerConfig> config) {
   config_ = std::move(config);
   AccessPolicy& access = shard_.access_policy();
   access.lfu.store(config_->lfu_policy(), std::memory_order_relaxed);
+  const bool lru = config_->maxmemory_policy == ServerConfig::Eviction::kVolatileLru ||
+                   config_->maxmemory_policy == ServerConfig::Eviction::kAllKeysLru;
+  access.no_shared_integers.store(config_->maxmemory != 0 && (lru || config_->lfu_policy()),
+                                  std::memory_order_relaxed);
   access.lfu_log_factor.store(config_->lfu_log_factor, std::memory_order_relaxed);
   access.lfu_decay_time.store(config_->lfu_decay_time, std::memory_order_relaxed);
 }

@@ -153,7 +153,7 @@ class DbSize(Exact):
 
 
 class TypeOnly(Exact):
-    """OBJECT IDLETIME: an integer either way (the clocks differ)."""
+    """OBJECT IDLETIME, OBJECT FREQ: an integer either way (clocks, chance)."""
 
     def compare(self, args, ref, other, ctx):
         if ref[0] == other[0]:
@@ -431,6 +431,8 @@ CHECKS = {
     b"TTL": Tolerance(5), b"PTTL": Tolerance(5000),
     b"EXPIRETIME": Tolerance(5), b"PEXPIRETIME": Tolerance(5000),
     b"OBJECT IDLETIME": TypeOnly(),
+    # the LFU counter grows by chance past its first increment
+    b"OBJECT FREQ": TypeOnly(),
     b"DBSIZE": DbSize(),
     b"OBJECT ENCODING": Encoding(),
     # lex ranges: unspecified unless all scores are equal

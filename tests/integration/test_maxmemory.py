@@ -359,3 +359,30 @@ def test_client_no_evict_flag(r):
     assert r.execute_command("CLIENT", "NO-EVICT", "off") == "OK"
     with pytest.raises(redis.ResponseError, match="syntax error"):
         r.execute_command("CLIENT", "NO-EVICT", "maybe")
+
+
+def test_integers_are_not_shared_under_an_lru_or_lfu_limit(r):
+    # Redis compat: each object needs its own clock then, so new integers are private;
+    # one stored before keeps its sharing, and RENAME moves it as it is.
+    r.set("before", "7")
+    try:
+        r.config_set("maxmemory", "1gb")
+        for policy, shared in [("allkeys-lru", False), ("volatile-lfu", False),
+                               ("allkeys-random", True), ("noeviction", True)]:
+            r.config_set("maxmemory-policy", policy)
+            r.set("n", "7")
+            r.incr("m")
+            want = 2147483647 if shared else 1
+            assert r.object("refcount", "n") == want, policy
+            assert r.object("refcount", "m") == want, policy
+            r.delete("m")
+        r.config_set("maxmemory-policy", "allkeys-lru")
+        assert r.object("refcount", "before") == 2147483647
+        r.rename("before", "after")
+        assert r.object("refcount", "after") == 2147483647
+        r.config_set("maxmemory", "0")
+        r.set("n", "7")
+        assert r.object("refcount", "n") == 2147483647
+    finally:
+        r.config_set("maxmemory", "0")
+        r.config_set("maxmemory-policy", "noeviction")
