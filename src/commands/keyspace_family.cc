@@ -138,7 +138,7 @@ void DbSize(CommandContext& ctx) {
 }
 
 // Old key tables that FLUSHDB/FLUSHALL ASYNC free off the command path.
-using Garbage = std::vector<std::unique_ptr<core::KeyTable>>;
+using Garbage = std::vector<std::unique_ptr<Database::TakenTable>>;
 
 // Empties `db`; with `garbage` (ASYNC) a large table is moved there to be freed later.
 void ClearDb(Database& db, Garbage* garbage) {
@@ -146,7 +146,7 @@ void ClearDb(Database& db, Garbage* garbage) {
     db.Clear();
     return;
   }
-  garbage->push_back(std::make_unique<core::KeyTable>(db.TakeTable()));
+  garbage->push_back(std::make_unique<Database::TakenTable>(db.TakeTable()));
 }
 
 // Frees what an ASYNC flush collected, on one background thread per command.

@@ -1,4 +1,4 @@
-// EntryArena: where one shard's small entries live. The allocator's size classes below 64
+// EntryArena: where one database's small entries live (one per database of a shard). The allocator's size classes below 64
 // bytes are 16 apart (a 36-byte entry would take 48); the arena has a class every 4 bytes
 // up to kMaxBlock, cut from 64 KiB pages, so an entry costs its size rounded up to 4.
 //
@@ -7,8 +7,9 @@
 // went back is unmapped. used_memory counts the blocks handed out, as it counts the
 // allocator's; the free blocks of a page show as fragmentation, as a jemalloc page's do.
 //
-// Not thread-safe: used by whoever holds the shard. Free finds a block's page, and the
-// page its arena, from the block's address: an entry carries no pointer back.
+// Not thread-safe: used by whoever holds the shard, or by the one thread that frees a table
+// taken out whole with its arena (FLUSHALL ASYNC). Free finds a block's page, and the page
+// its arena, from the block's address: an entry carries no pointer back.
 #pragma once
 
 #include <cstddef>

@@ -93,7 +93,7 @@ Entry* Database::AddAsIs(std::string_view key, uint64_t hash, const Value& value
                          int64_t expire_ms) {
   SnapshotGuard* g = shard_->snapshot_guard();
   const bool marked = g != nullptr && g->MarkAdded(*this, hash);
-  Entry* e = Entry::Create(key, expire_ms, value, shard_->NewAccessBits(), &shard_->entry_arena());
+  Entry* e = Entry::Create(key, expire_ms, value, shard_->NewAccessBits(), arena_.get());
   table_.Insert(hash, e, marked);
   Publish(KeyEvent::kAdded, e->key());
   return e;
@@ -126,7 +126,7 @@ void Database::Update(Ref& ref, const Value& new_value, int64_t expire_ms) {
   int64_t expire = expire_ms == kKeepTtl ? e->expire_ms() : expire_ms;
   if (e->has_expire() != (expire != 0)) {
     // The entry changes shape: build the new one in a single allocation.
-    Entry* fresh = Entry::Create(e->key(), expire, value, e->lru(), &shard_->entry_arena());
+    Entry* fresh = Entry::Create(e->key(), expire, value, e->lru(), arena_.get());
     Entry::FreeShell(e);
     e = fresh;
   } else {
@@ -201,10 +201,11 @@ void Database::Clear() {
   ResetCursors();
 }
 
-core::KeyTable Database::TakeTable() {
+Database::TakenTable Database::TakeTable() {
   if (SnapshotGuard* g = shard_->snapshot_guard()) g->BeforeBulkChange(*this);
   if (table_.size() > 0) shard_->events().PublishFlush(*this);
-  core::KeyTable old(std::move(table_));
+  TakenTable old{std::move(arena_), std::move(table_)};
+  arena_ = std::make_unique<core::EntryArena>();
   ResetCursors();
   return old;
 }
@@ -222,6 +223,7 @@ void Database::SwapContents(Database& other) {
     g->BeforeBulkChange(other);
   }
   std::swap(table_, other.table_);
+  std::swap(arena_, other.arena_);
   std::swap(expire_cursor, other.expire_cursor);
   std::swap(maintain_cursor, other.maintain_cursor);
   // Redis compat (dbSwapDatabases): the average TTL moves with the keys.

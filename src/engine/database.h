@@ -88,9 +88,15 @@ class Database {
   bool Delete(std::string_view key);
   // [write] Frees every key; the expiry cycle's cursor and average TTL start over.
   void Clear();
+  // The old keys TakeTable hands out, with the arena their entries live in: whoever holds
+  // them may free them on any thread, since no one else uses that arena any more.
+  struct TakenTable {
+    std::unique_ptr<core::EntryArena> arena;
+    core::KeyTable table;  // destroyed first: its entries go back to the arena
+  };
   // [write] Empties the database like Clear, but hands the old keys to the caller (FLUSHDB ASYNC
-  // frees them on another thread).
-  core::KeyTable TakeTable();
+  // frees them on another thread); the database goes on with a fresh arena.
+  TakenTable TakeTable();
   // [write] SWAPDB: exchanges the keys of two databases of the same shard.
   void SwapContents(Database& other);
   // A random live key, or null.
@@ -131,7 +137,10 @@ class Database {
 
   Shard* shard_;
   int index_;
-  core::KeyTable table_;
+  // Where this database's entries are allocated (core/entry_arena.h); one per database,
+  // so a table taken out whole takes its arena along.
+  std::unique_ptr<core::EntryArena> arena_ = std::make_unique<core::EntryArena>();
+  core::KeyTable table_;  // after arena_: destroyed first
   std::unique_ptr<WaiterMap> waiters_;  // only while someone waits
 };
 

@@ -144,9 +144,6 @@ class Shard {
   bool has_ready_keys() const { return !ready_.empty(); }
   std::vector<ReadyKey> TakeReadyKeys() { return std::exchange(ready_, {}); }
 
-  // Where this shard's entries are allocated (core/entry_arena.h).
-  core::EntryArena& entry_arena() { return entry_arena_; }
-
   // SWAPDB: exchanges two databases' contents.
   void SwapDbs(int a, int b);
 
@@ -158,7 +155,6 @@ class Shard {
   void Drain();
 
   unsigned index_;
-  core::EntryArena entry_arena_;  // before dbs_: outlives every entry
   std::vector<std::unique_ptr<Database>> dbs_;
   ShardStats stats_;
   KeyEvents events_;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
 
 #include "base/clock.h"
 #include "core/string_value.h"
@@ -205,6 +206,21 @@ TEST_F(DatabaseTest, MaintainTablesShrinksAfterMassDeletes) {
   for (int i = 0; i < 200; ++i) shard_.MaintainTables();
   EXPECT_LT(db().table().OverheadBytes(), full / 4);
   EXPECT_TRUE(db().Find("k0"));
+}
+
+TEST_F(DatabaseTest, TakenTableIsFreedOnAnotherThreadWhileTheDatabaseGoesOn) {
+  // FLUSHALL ASYNC: the old entries go back to their own arena on another thread while
+  // new ones come from the database's fresh arena.
+  for (int i = 0; i < 50000; ++i) db().Set("old" + std::to_string(i), Value::Embedded("v"), 0);
+  auto taken = std::make_unique<Database::TakenTable>(db().TakeTable());
+  EXPECT_EQ(taken->table.size(), 50000u);
+  EXPECT_EQ(db().size(), 0u);
+  std::thread freer([t = std::move(taken)]() mutable { t.reset(); });
+  for (int i = 0; i < 50000; ++i) db().Set("new" + std::to_string(i), Value::Embedded("w"), 0);
+  for (int i = 0; i < 50000; i += 2) ASSERT_TRUE(db().Delete("new" + std::to_string(i)));
+  freer.join();
+  EXPECT_EQ(db().size(), 25000u);
+  EXPECT_EQ(Get("new1"), "w");
 }
 
 }  // namespace
