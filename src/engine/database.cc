@@ -50,8 +50,13 @@ Database::Ref Database::FindNoTouch(std::string_view key) {
   return ref;
 }
 
-Database::Ref Database::FindRead(std::string_view key) {
-  Ref ref = Find(key);
+Database::Ref Database::FindRead(std::string_view key) { return CountRead(key, Find(key)); }
+
+Database::Ref Database::FindReadNoTouch(std::string_view key) {
+  return CountRead(key, FindNoTouch(key));
+}
+
+Database::Ref Database::CountRead(std::string_view key, Ref ref) {
   if (ref) {
     shard_->stats().keyspace_hits.Inc();
   } else {

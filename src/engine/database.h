@@ -49,6 +49,9 @@ class Database {
   Ref FindNoTouch(std::string_view key);
   // Find for read commands: also counts a keyspace hit or miss.
   Ref FindRead(std::string_view key);
+  // FindRead that leaves the LRU clock and LFU counter alone: a read that looks at the key
+  // without using its value (TYPE, EXISTS, TTL), as Redis's LOOKUP_NOTOUCH reads do.
+  Ref FindReadNoTouch(std::string_view key);
   // Find that returns kNotFound or kWrongType instead of the wrong thing.
   base::OpResult<Ref> FindOfType(std::string_view key, core::ObjType type, bool read);
   // Finds without deleting expired keys or touching anything (TYPE-free introspection).
@@ -121,6 +124,8 @@ class Database {
  private:
   void ResetCursors();
   void Publish(KeyEvent event, std::string_view key);
+  // Counts `ref` (a lookup of `key`) as a keyspace hit or miss; a miss publishes it.
+  Ref CountRead(std::string_view key, Ref ref);
 
   Shard* shard_;
   int index_;
