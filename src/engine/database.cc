@@ -178,7 +178,9 @@ void Database::MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_
   // values are copied by Add; an out-of-line value changes owner.
   Entry* e = table_.Remove(ref.where);
   Publish(KeyEvent::kDeleted, e->key());
-  dst.Add(new_key, new_hash, e->value(), e->expire_ms());
+  Entry* moved = dst.Add(new_key, new_hash, e->value(), e->expire_ms());
+  // Redis compat: the key keeps its access time or LFU counter (Redis moves the object).
+  moved->set_lru(e->lru());
   Entry::FreeShell(e);
   ref.entry = nullptr;
 }

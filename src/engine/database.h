@@ -82,9 +82,9 @@ class Database {
   void RecordEncoding(Ref& ref, uint8_t encoding, void* pointer);
   // [write] Removes the key at `ref` and frees it.
   void Erase(Ref& ref);
-  // [write] Moves the key at `ref` (value and expiry) to `dst` as `new_key`, which must be absent
-  // there (`new_hash` from its failed Find). `dst` may be this database or one on another
-  // shard the caller holds.
+  // [write] Moves the key at `ref` (value, expiry, access time or LFU counter) to `dst` as
+  // `new_key`, which must be absent there (`new_hash` from its failed Find). `dst` may be
+  // this database or one on another shard the caller holds.
   void MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_t new_hash);
   // [write] Deletes `key` if present (expired keys count as absent). Returns whether it existed.
   bool Delete(std::string_view key);

@@ -261,6 +261,23 @@ def test_reads_that_only_look_at_a_key_leave_its_lfu_counter_alone(start_server)
         assert c.object("freq", "k") == (6 if touches else 5), command
 
 
+def test_rename_and_move_keep_the_lfu_counter(start_server):
+    s = start_server("--maxmemory-policy", "allkeys-lfu")
+    c = s.client()
+    c.set("a", "v")
+    p = c.pipeline(transaction=False)
+    for _ in range(300):
+        p.get("a")
+    p.execute()
+    counter = c.object("freq", "a")
+    assert counter > 6
+    c.rename("a", "b")  # an access of "a" first, which may count once more
+    assert counter <= c.object("freq", "b") <= counter + 1
+    counter = c.object("freq", "b")
+    assert c.move("b", 1)
+    assert counter <= s.client(db=1).object("freq", "b") <= counter + 1
+
+
 def test_lfu_keeps_frequently_used_keys(start_server):
     c = start_server().client()
     limit_above_now(c, 4 * 1024 * 1024)
