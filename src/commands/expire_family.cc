@@ -78,9 +78,10 @@ void PExpire(CommandContext& ctx) { ExpireGeneric(ctx, true, false); }
 void ExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, true); }
 void PExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
 
-// TTL PTTL EXPIRETIME PEXPIRETIME: -2 missing, -1 no expiry.
+// TTL PTTL EXPIRETIME PEXPIRETIME: -2 missing, -1 no expiry. Leaves the key's access time
+// and LFU counter alone, as Redis does.
 void TtlGeneric(CommandContext& ctx, bool millis, bool absolute) {
-  Database::Ref ref = ctx.db().FindRead(ctx.arg(1));
+  Database::Ref ref = ctx.db().FindReadNoTouch(ctx.arg(1));
   if (!ref) return ctx.reply().Integer(-2);
   if (!ref.entry->has_expire()) return ctx.reply().Integer(-1);
   int64_t expire = ref.entry->expire_ms();

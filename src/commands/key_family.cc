@@ -25,18 +25,24 @@ void Del(CommandContext& ctx) {
   ctx.reply().Integer(deleted);
 }
 
-// EXISTS key [key ...] (a key named twice counts twice) / TOUCH key [key ...]
-void Exists(CommandContext& ctx) {
+// EXISTS key [key ...] (a key named twice counts twice) / TOUCH key [key ...]: the same
+// count, but only TOUCH updates the keys' access time or LFU counter.
+void ExistsGeneric(CommandContext& ctx, bool touch) {
   int64_t found = 0;
   for (size_t i = 1; i < ctx.argc(); ++i) {
-    if (ctx.db_for(ctx.arg(i)).FindRead(ctx.arg(i))) ++found;
+    Database& db = ctx.db_for(ctx.arg(i));
+    if (touch ? db.FindRead(ctx.arg(i)) : db.FindReadNoTouch(ctx.arg(i))) ++found;
   }
   ctx.reply().Integer(found);
 }
 
-// TYPE key
+void Exists(CommandContext& ctx) { ExistsGeneric(ctx, false); }
+void Touch(CommandContext& ctx) { ExistsGeneric(ctx, true); }
+
+// TYPE key (no touch: redis-cli --bigkeys asks TYPE of every key, and must not make them all
+// recently used)
 void Type(CommandContext& ctx) {
-  Database::Ref ref = ctx.db().FindRead(ctx.arg(1));
+  Database::Ref ref = ctx.db().FindReadNoTouch(ctx.arg(1));
   ctx.reply().SimpleString(ref ? core::TypeName(ref.entry->type()) : "none");
 }
 
@@ -129,7 +135,7 @@ constexpr CommandSpec kKeyCommands[] = {
      .handler = Exists, .summary = "Determines whether one or more keys exist.", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys to check."},
     {.name = "TOUCH", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1},
-     .handler = Exists,
+     .handler = Touch,
      .summary = "Returns the number of existing keys out of those specified after updating the "
                 "time they were last accessed.",
      .since = "3.2.1", .complexity = "O(N) where N is the number of keys that will be touched."},

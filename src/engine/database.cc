@@ -50,8 +50,13 @@ Database::Ref Database::FindNoTouch(std::string_view key) {
   return ref;
 }
 
-Database::Ref Database::FindRead(std::string_view key) {
-  Ref ref = Find(key);
+Database::Ref Database::FindRead(std::string_view key) { return CountRead(key, Find(key)); }
+
+Database::Ref Database::FindReadNoTouch(std::string_view key) {
+  return CountRead(key, FindNoTouch(key));
+}
+
+Database::Ref Database::CountRead(std::string_view key, Ref ref) {
   if (ref) {
     shard_->stats().keyspace_hits.Inc();
   } else {
@@ -189,7 +194,9 @@ void Database::MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_
   // values are copied by Add; an out-of-line value changes owner.
   Entry* e = table_.Remove(ref.where);
   Publish(KeyEvent::kDeleted, e->key());
-  dst.AddAsIs(new_key, new_hash, e->value(), e->expire_ms());  // shared as it was
+  // Redis compat: the object moves, keeping its sharing and its access time or LFU counter.
+  Entry* moved = dst.AddAsIs(new_key, new_hash, e->value(), e->expire_ms());
+  moved->set_lru(e->lru());
   Entry::FreeShell(e);
   ref.entry = nullptr;
 }

@@ -49,6 +49,9 @@ class Database {
   Ref FindNoTouch(std::string_view key);
   // Find for read commands: also counts a keyspace hit or miss.
   Ref FindRead(std::string_view key);
+  // FindRead that leaves the LRU clock and LFU counter alone: a read that looks at the key
+  // without using its value (TYPE, EXISTS, TTL), as Redis's LOOKUP_NOTOUCH reads do.
+  Ref FindReadNoTouch(std::string_view key);
   // Find that returns kNotFound or kWrongType instead of the wrong thing.
   base::OpResult<Ref> FindOfType(std::string_view key, core::ObjType type, bool read);
   // Finds without deleting expired keys or touching anything (TYPE-free introspection).
@@ -80,9 +83,9 @@ class Database {
   void RecordEncoding(Ref& ref, uint8_t encoding, void* pointer);
   // [write] Removes the key at `ref` and frees it.
   void Erase(Ref& ref);
-  // [write] Moves the key at `ref` (value and expiry) to `dst` as `new_key`, which must be absent
-  // there (`new_hash` from its failed Find). `dst` may be this database or one on another
-  // shard the caller holds.
+  // [write] Moves the key at `ref` (value, expiry, access time or LFU counter) to `dst` as
+  // `new_key`, which must be absent there (`new_hash` from its failed Find). `dst` may be
+  // this database or one on another shard the caller holds.
   void MoveTo(Ref& ref, Database& dst, std::string_view new_key, uint64_t new_hash);
   // [write] Deletes `key` if present (expired keys count as absent). Returns whether it existed.
   bool Delete(std::string_view key);
@@ -134,6 +137,8 @@ class Database {
                        int64_t expire_ms);
   void ResetCursors();
   void Publish(KeyEvent event, std::string_view key);
+  // Counts `ref` (a lookup of `key`) as a keyspace hit or miss; a miss publishes it.
+  Ref CountRead(std::string_view key, Ref ref);
 
   Shard* shard_;
   int index_;

@@ -242,6 +242,43 @@ def test_object_freq_and_idletime_follow_the_policy(start_server):
     assert c.object("freq", "missing") is None
 
 
+def test_reads_that_only_look_at_a_key_leave_its_lfu_counter_alone(start_server):
+    """TYPE, EXISTS and the TTL family look at a key without using its value (redis-cli
+    --bigkeys asks TYPE of every key): a fresh key's counter stays 5. TOUCH and GET are
+    accesses, and the first access from 5 always counts."""
+    c = start_server("--maxmemory-policy", "allkeys-lfu").client()
+    for command, touches in (("TYPE", False), ("EXISTS", False), ("TTL", False),
+                             ("PTTL", False), ("EXPIRETIME", False), ("PEXPIRETIME", False),
+                             ("OBJECT", False), ("MEMORY", False), ("TOUCH", True),
+                             ("GET", True)):
+        c.delete("k")
+        c.set("k", "v")
+        if command == "OBJECT":
+            c.object("encoding", "k")
+        elif command == "MEMORY":
+            c.memory_usage("k")
+        else:
+            c.execute_command(command, "k")
+        assert c.object("freq", "k") == (6 if touches else 5), command
+
+
+def test_rename_and_move_keep_the_lfu_counter(start_server):
+    s = start_server("--maxmemory-policy", "allkeys-lfu")
+    c = s.client()
+    c.set("a", "v")
+    p = c.pipeline(transaction=False)
+    for _ in range(300):
+        p.get("a")
+    p.execute()
+    counter = c.object("freq", "a")
+    assert counter > 6
+    c.rename("a", "b")  # an access of "a" first, which may count once more
+    assert counter <= c.object("freq", "b") <= counter + 1
+    counter = c.object("freq", "b")
+    assert c.move("b", 1)
+    assert counter <= s.client(db=1).object("freq", "b") <= counter + 1
+
+
 def test_lfu_keeps_frequently_used_keys(start_server):
     c = start_server().client()
     limit_above_now(c, 4 * 1024 * 1024)
