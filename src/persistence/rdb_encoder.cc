@@ -60,7 +60,10 @@ void AppendList(std::string* out, const core::Value& v, bool compress) {
   }
   const auto* ql = static_cast<const core::Quicklist*>(v.pointer);
   AppendRdbLength(out, ql->node_count());
-  for (const core::Quicklist::Node* n = ql->head(); n != nullptr; n = n->next) append_node(n->lp);
+  core::Quicklist::ReadBuffer buf;
+  for (const core::Quicklist::Node* n = ql->head(); n != nullptr; n = n->next) {
+    append_node(core::Quicklist::Listpack(n, &buf));
+  }
 }
 
 void AppendSet(std::string* out, const core::Value& v, bool compress) {

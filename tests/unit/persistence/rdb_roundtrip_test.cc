@@ -199,7 +199,7 @@ TEST(RdbRoundTrip, LoaderLimitsChooseEncodings) {
   std::string file = EncodeFile(samples, false);
 
   RdbLoadOptions tight;
-  tight.list_fill = 8;
+  tight.list_limits.fill = 8;
   tight.set_limits = {
       .max_intset_entries = 10, .max_listpack_entries = 10, .max_listpack_value = 64};
   tight.hash_limits = {.max_listpack_entries = 10, .max_listpack_value = 64};
