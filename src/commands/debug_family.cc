@@ -163,6 +163,7 @@ std::string DescribeObject(CommandContext& ctx, engine::Database& db, const core
   std::string out = head;
   if (e->type() != core::ObjType::kList) return out;
   size_t nodes = 1, elements = 0, bytes = 0;
+  int compressed = 0;
   if (e->encoding() == core::kListListpack) {
     const auto* lp = static_cast<const uint8_t*>(e->pointer());
     elements = core::ListValue::Of(e).Length();
@@ -171,8 +172,11 @@ std::string DescribeObject(CommandContext& ctx, engine::Database& db, const core
     const auto* ql = static_cast<const core::Quicklist*>(e->pointer());
     nodes = ql->node_count();
     elements = ql->count();
+    // Redis compat (debugCommand): whether the list compresses at all, and the sizes of
+    // its listpacks uncompressed.
+    compressed = ql->compress_depth() != 0;
     for (const core::Quicklist::Node* n = ql->head(); n != nullptr; n = n->next) {
-      bytes += core::lp::Bytes(n->lp);
+      bytes += core::Quicklist::ListpackBytes(n);
     }
   }
   char tail[200];
@@ -180,7 +184,7 @@ std::string DescribeObject(CommandContext& ctx, engine::Database& db, const core
                 " ql_nodes:%zu ql_avg_node:%.2f ql_listpack_max:%d ql_compressed:%d "
                 "ql_uncompressed_size:%zu",
                 nodes, nodes ? static_cast<double>(elements) / static_cast<double>(nodes) : 0.0,
-                static_cast<int>(ctx.config().list_max_listpack_size), 0, bytes);
+                static_cast<int>(ctx.config().list_max_listpack_size), compressed, bytes);
   return out + tail;
 }
 

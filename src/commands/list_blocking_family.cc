@@ -61,7 +61,7 @@ Readiness ListReady(CommandContext& ctx, std::string_view key) {
 template <ListEnd kEnd>
 void ServeBPop(CommandContext& ctx, std::string_view key) {
   RecordPop(ctx, kEnd, key);
-  PopAndReply(ctx.db(), key, kEnd, 1, PopReply::kKeyAndElement, ListFill(ctx.config()),
+  PopAndReply(ctx.db(), key, kEnd, 1, PopReply::kKeyAndElement, ListLimitsOf(ctx.config()),
               ctx.reply());
 }
 
@@ -73,10 +73,10 @@ void BPopGeneric(CommandContext& ctx, ListEnd end, const BlockingOps* ops) {
   std::string_view err = ParseBlockTimeout(ctx.arg(ctx.argc() - 1), &timeout_ms);
   if (!err.empty()) return ctx.ReplyError(err);
   std::span<const std::string_view> keys = ctx.args().subspan(1, ctx.argc() - 2);
-  int fill = ListFill(ctx.config());
+  core::ListLimits limits = ListLimitsOf(ctx.config());
   for (std::string_view key : keys) {
     OpStatus st =
-        PopAndReply(ctx.db_for(key), key, end, 1, PopReply::kKeyAndElement, fill, ctx.reply());
+        PopAndReply(ctx.db_for(key), key, end, 1, PopReply::kKeyAndElement, limits, ctx.reply());
     if (st == OpStatus::kNotFound) continue;
     if (st == OpStatus::kOk) RecordPop(ctx, end, key);
     if (st != OpStatus::kOk) ctx.ReplyError(st);
@@ -112,7 +112,7 @@ void ServeMove(CommandContext& ctx, std::string_view key) {
   MoveSides(ctx, &from, &to);
   RecordMove(ctx, key, ctx.arg(2), from, to);
   OpResult<std::string> moved = MoveElement(ctx.db(), key, ctx.db_for(ctx.arg(2)), ctx.arg(2),
-                                            from, to, ListFill(ctx.config()));
+                                            from, to, ListLimitsOf(ctx.config()));
   if (!moved) return ctx.ReplyError(moved.status());
   ctx.reply().Bulk(*moved);
 }
@@ -121,7 +121,7 @@ std::string TakeMove(CommandContext& ctx, std::string_view key) {
   ListEnd from = ListEnd::kTail, to = ListEnd::kHead;
   MoveSides(ctx, &from, &to);
   RecordPop(ctx, from, key);
-  OpResult<std::string> taken = PopOne(ctx.db(), key, from, ListFill(ctx.config()));
+  OpResult<std::string> taken = PopOne(ctx.db(), key, from, ListLimitsOf(ctx.config()));
   return taken ? std::move(*taken) : std::string();  // MoveReady found a list: cannot fail
 }
 
@@ -131,7 +131,7 @@ OpStatus PutMove(CommandContext& ctx, std::string_view element) {
   std::string_view one[] = {element};
   ctx.RecordAs({PushName(to), ctx.arg(2), element});
   OpResult<size_t> pushed = PushElements(ctx.db(), ctx.arg(2), one, to, false,
-                                         ListFill(ctx.config()));
+                                         ListLimitsOf(ctx.config()));
   if (!pushed) return pushed.status();
   ctx.reply().Bulk(element);
   return OpStatus::kOk;
@@ -142,7 +142,7 @@ void GiveBackMove(CommandContext& ctx, std::string_view key, std::string_view el
   MoveSides(ctx, &from, &to);
   std::string_view one[] = {element};
   ctx.RecordAs({PushName(from), key, element});
-  (void)PushElements(ctx.db(), key, one, from, false, ListFill(ctx.config()));
+  (void)PushElements(ctx.db(), key, one, from, false, ListLimitsOf(ctx.config()));
 }
 
 // Redis compat: 7.0 answers a BLMOVE timeout with a null array, not a null bulk.
@@ -162,7 +162,7 @@ void BMoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   std::string_view src = ctx.arg(1), dst = ctx.arg(2);
   RecordMove(ctx, src, dst, from, to);
   OpResult<std::string> moved = MoveElement(ctx.db_for(src), src, ctx.db_for(dst), dst, from,
-                                            to, ListFill(ctx.config()));
+                                            to, ListLimitsOf(ctx.config()));
   if (moved) return ctx.reply().Bulk(*moved);
   if (moved.status() != OpStatus::kNotFound) return ctx.ReplyError(moved.status());
   std::string_view keys[] = {src};
@@ -196,7 +196,7 @@ void ServeBLMPop(CommandContext& ctx, std::string_view key) {
   ParseBLMPop(ctx, &m, &end);  // parsed once already: cannot fail
   RecordPopCount(ctx, end, key, m.count);
   PopAndReply(ctx.db(), key, end, static_cast<size_t>(m.count), PopReply::kKeyAndArray,
-              ListFill(ctx.config()), ctx.reply());
+              ListLimitsOf(ctx.config()), ctx.reply());
 }
 
 constexpr BlockingOps kBLMPopOps{ListReady, ServeBLMPop, true};
@@ -210,10 +210,10 @@ void BLMPop(CommandContext& ctx) {
   err = ParseBlockTimeout(ctx.arg(1), &timeout_ms);
   if (!err.empty()) return ctx.ReplyError(err);
   std::span<const std::string_view> keys = ctx.args().subspan(m.first_key, m.key_count);
-  int fill = ListFill(ctx.config());
+  core::ListLimits limits = ListLimitsOf(ctx.config());
   for (std::string_view key : keys) {
     OpStatus st = PopAndReply(ctx.db_for(key), key, end, static_cast<size_t>(m.count),
-                              PopReply::kKeyAndArray, fill, ctx.reply());
+                              PopReply::kKeyAndArray, limits, ctx.reply());
     if (st == OpStatus::kNotFound) continue;
     if (st == OpStatus::kOk) RecordPopCount(ctx, end, key, m.count);
     if (st != OpStatus::kOk) ctx.ReplyError(st);

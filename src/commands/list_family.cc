@@ -47,7 +47,7 @@ bool ResolveRange(int64_t start, int64_t end, size_t len, size_t* first, size_t*
 // LPUSH / RPUSH / LPUSHX / RPUSHX key element [element ...]
 void PushGeneric(CommandContext& ctx, ListEnd end, bool only_existing) {
   OpResult<size_t> len = PushElements(ctx.db(), ctx.arg(1), ctx.args().subspan(2), end,
-                                      only_existing, ListFill(ctx.config()));
+                                      only_existing, ListLimitsOf(ctx.config()));
   if (!len) return ctx.ReplyError(len.status());
   ctx.reply().Integer(static_cast<int64_t>(*len));
 }
@@ -78,7 +78,7 @@ void PopGeneric(CommandContext& ctx, ListEnd end) {
   }
   OpStatus st = PopAndReply(db, ctx.arg(1), end, static_cast<size_t>(count),
                             has_count ? PopReply::kArray : PopReply::kElement,
-                            ListFill(ctx.config()), ctx.reply());
+                            ListLimitsOf(ctx.config()), ctx.reply());
   if (st == OpStatus::kNotFound) return has_count ? ctx.reply().NullArray() : ctx.reply().Null();
   if (st != OpStatus::kOk) ctx.ReplyError(st);
 }
@@ -143,7 +143,7 @@ void LSet(CommandContext& ctx) {
   OpResult<int64_t> index = ParseInt64Arg(ctx.arg(2));
   if (!index) return ctx.ReplyError(index.status());
   ListValue list = ListValue::Of(ref->entry);
-  if (!list.Set(*index, ctx.arg(3), ListFill(ctx.config()))) {
+  if (!list.Set(*index, ctx.arg(3), ListLimitsOf(ctx.config()))) {
     db.RecordEncoding(*ref, list.encoding(), list.pointer());  // Redis compat: no change
     return ctx.ReplyError(errors::kIndexOutOfRange);
   }
@@ -167,7 +167,7 @@ void LInsert(CommandContext& ctx) {
     return ctx.ReplyError(ref.status());
   }
   ListValue list = ListValue::Of(ref->entry);
-  bool inserted = list.Insert(ctx.arg(3), ctx.arg(4), where, ListFill(ctx.config()));
+  bool inserted = list.Insert(ctx.arg(3), ctx.arg(4), where, ListLimitsOf(ctx.config()));
   if (inserted) ctx.db().UpdateObject(*ref, list.encoding(), list.pointer());
   ctx.reply().Integer(inserted ? static_cast<int64_t>(list.Length()) : -1);
 }
@@ -182,7 +182,7 @@ void LRem(CommandContext& ctx) {
     return ctx.ReplyError(ref.status());
   }
   ListValue list = ListValue::Of(ref->entry);
-  size_t removed = list.Remove(ctx.arg(3), *count, ListFill(ctx.config()));
+  size_t removed = list.Remove(ctx.arg(3), *count, ListLimitsOf(ctx.config()));
   if (removed > 0) StoreListOrDelete(ctx.db(), *ref, list);  // Redis compat: no change
   ctx.reply().Integer(static_cast<int64_t>(removed));
 }
@@ -201,9 +201,9 @@ void LTrim(CommandContext& ctx) {
   ListValue list = ListValue::Of(ref->entry);
   size_t len = list.Length(), first, last;
   if (ResolveRange(*start, *stop, len, &first, &last)) {
-    list.Trim(first, len - last - 1, ListFill(ctx.config()));
+    list.Trim(first, len - last - 1, ListLimitsOf(ctx.config()));
   } else {
-    list.Trim(len, 0, ListFill(ctx.config()));  // an empty range empties the list
+    list.Trim(len, 0, ListLimitsOf(ctx.config()));  // an empty range empties the list
   }
   StoreListOrDelete(ctx.db(), *ref, list);
   ctx.reply().Ok();
@@ -260,7 +260,7 @@ void LPos(CommandContext& ctx) {
 void MoveGeneric(CommandContext& ctx, ListEnd from, ListEnd to) {
   std::string_view src = ctx.arg(1), dst = ctx.arg(2);
   OpResult<std::string> moved = MoveElement(ctx.db_for(src), src, ctx.db_for(dst), dst, from, to,
-                                            ListFill(ctx.config()));
+                                            ListLimitsOf(ctx.config()));
   if (!moved) {
     if (moved.status() == OpStatus::kNotFound) return ctx.reply().Null();
     return ctx.ReplyError(moved.status());
@@ -289,11 +289,11 @@ void LMPop(CommandContext& ctx) {
   std::string_view err =
       ParseMPopArgs(ctx.args(), 1, [&end](std::string_view w) { return ParseEnd(w, &end); }, &m);
   if (!err.empty()) return ctx.ReplyError(err);
-  int fill = ListFill(ctx.config());
+  core::ListLimits limits = ListLimitsOf(ctx.config());
   for (size_t i = m.first_key; i < m.where_at; ++i) {
     std::string_view key = ctx.arg(i);
     OpStatus st = PopAndReply(ctx.db_for(key), key, end, static_cast<size_t>(m.count),
-                              PopReply::kKeyAndArray, fill, ctx.reply());
+                              PopReply::kKeyAndArray, limits, ctx.reply());
     if (st == OpStatus::kNotFound) continue;
     if (st != OpStatus::kOk) ctx.ReplyError(st);
     return;

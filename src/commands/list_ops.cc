@@ -16,7 +16,8 @@ void StoreListOrDelete(Database& db, Database::Ref& ref, const ListValue& list) 
 }
 
 OpStatus PopAndReply(Database& db, std::string_view key, core::ListEnd end, size_t count,
-                     PopReply shape, int fill, protocol::ReplyBuilder& reply) {
+                     PopReply shape, const core::ListLimits& limits,
+                     protocol::ReplyBuilder& reply) {
   Database::Ref ref = db.Find(key);
   if (!ref) return OpStatus::kNotFound;
   if (ref.entry->type() != ObjType::kList) return OpStatus::kWrongType;
@@ -38,30 +39,31 @@ OpStatus PopAndReply(Database& db, std::string_view key, core::ListEnd end, size
       reply.Bulk(key);
       break;
   }
-  list.Pop(end, n, fill, [&](std::string_view s) { reply.Bulk(s); });
+  list.Pop(end, n, limits, [&](std::string_view s) { reply.Bulk(s); });
   StoreListOrDelete(db, ref, list);
   return OpStatus::kOk;
 }
 
-OpResult<std::string> PopOne(Database& db, std::string_view key, core::ListEnd end, int fill) {
+OpResult<std::string> PopOne(Database& db, std::string_view key, core::ListEnd end,
+                             const core::ListLimits& limits) {
   Database::Ref ref = db.Find(key);
   if (!ref) return OpStatus::kNotFound;
   if (ref.entry->type() != ObjType::kList) return OpStatus::kWrongType;
   ListValue list = ListValue::Of(ref.entry);
   std::string value;
-  list.Pop(end, 1, fill, [&](std::string_view s) { value.assign(s); });
+  list.Pop(end, 1, limits, [&](std::string_view s) { value.assign(s); });
   StoreListOrDelete(db, ref, list);
   return value;
 }
 
 OpResult<size_t> PushElements(Database& db, std::string_view key,
                               std::span<const std::string_view> elements, core::ListEnd end,
-                              bool only_existing, int fill) {
+                              bool only_existing, const core::ListLimits& limits) {
   Database::Ref ref = db.Find(key);
   if (ref && ref.entry->type() != ObjType::kList) return OpStatus::kWrongType;
   if (!ref && only_existing) return size_t{0};
   ListValue list = ref ? ListValue::Of(ref.entry) : ListValue::Create();
-  for (std::string_view s : elements) list.Push(s, end, fill);
+  for (std::string_view s : elements) list.Push(s, end, limits);
   if (ref) {
     db.UpdateObject(ref, list.encoding(), list.pointer());
   } else {
@@ -72,7 +74,7 @@ OpResult<size_t> PushElements(Database& db, std::string_view key,
 
 OpResult<std::string> MoveElement(Database& src_db, std::string_view src, Database& dst_db,
                                   std::string_view dst, core::ListEnd from, core::ListEnd to,
-                                  int fill) {
+                                  const core::ListLimits& limits) {
   Database::Ref src_ref = src_db.Find(src);
   if (!src_ref) return OpStatus::kNotFound;
   if (src_ref.entry->type() != ObjType::kList) return OpStatus::kWrongType;
@@ -82,19 +84,19 @@ OpResult<std::string> MoveElement(Database& src_db, std::string_view src, Databa
 
   if (&src_db == &dst_db && src == dst) {
     // Rotation (or a no-op for one element): the list never goes empty on the way.
-    src_list.Pop(from, 1, fill, take);
-    src_list.Push(value, to, fill);
+    src_list.Pop(from, 1, limits, take);
+    src_list.Push(value, to, limits);
     src_db.UpdateObject(src_ref, src_list.encoding(), src_list.pointer());
     return value;
   }
   Database::Ref dst_ref = dst_db.Find(dst);
   if (dst_ref && dst_ref.entry->type() != ObjType::kList) return OpStatus::kWrongType;
-  src_list.Pop(from, 1, fill, take);
+  src_list.Pop(from, 1, limits, take);
   // Redis compat: the destination's push is reported before the source's pop. Adding the
   // destination key may reorganise the table when both live in one database, so the
   // source is found again before its list is stored back.
   std::string_view one[] = {value};
-  (void)PushElements(dst_db, dst, one, to, false, fill);
+  (void)PushElements(dst_db, dst, one, to, false, limits);
   src_ref = src_db.Find(src);
   StoreListOrDelete(src_db, src_ref, src_list);
   return value;

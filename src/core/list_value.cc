@@ -24,10 +24,10 @@ size_t ListValue::Length() const {
   return encoding_ == kListListpack ? lp::Length(lp()) : ql()->count();
 }
 
-void ListValue::GrowFor(size_t bytes, size_t count, int fill) {
+void ListValue::GrowFor(size_t bytes, size_t count, const ListLimits& limits) {
   if (encoding_ != kListListpack) return;
-  if (!NodeExceedsLimit(fill, lp::Bytes(lp()) + bytes, lp::Length(lp()) + count)) return;
-  pointer_ = Quicklist::FromListpack(lp());
+  if (!NodeExceedsLimit(limits.fill, lp::Bytes(lp()) + bytes, lp::Length(lp()) + count)) return;
+  pointer_ = Quicklist::FromListpack(lp(), limits.compress_depth);
   encoding_ = kListQuicklist;
 }
 
@@ -37,7 +37,8 @@ void ListValue::ShrinkIfSmall(int fill) {
     // Redis compat (7.2): only at half the limit, so a list at the boundary does not
     // convert back and forth on every push and pop.
     NodeLimit limit = NodeLimitFor(fill);
-    if (lp::Bytes(ql()->head()->lp) > limit.bytes / 2 || ql()->count() > limit.count / 2) return;
+    size_t bytes = Quicklist::ListpackBytes(ql()->head());
+    if (bytes > limit.bytes / 2 || ql()->count() > limit.count / 2) return;
   }
   Quicklist* q = ql();
   pointer_ = q->ReleaseListpack();
@@ -45,18 +46,19 @@ void ListValue::ShrinkIfSmall(int fill) {
   delete q;
 }
 
-void ListValue::Push(std::string_view s, ListEnd end, int fill) {
-  GrowFor(lp::EncodedSize(s), 1, fill);
+void ListValue::Push(std::string_view s, ListEnd end, const ListLimits& limits) {
+  GrowFor(lp::EncodedSize(s), 1, limits);
   if (encoding_ == kListListpack) {
     pointer_ = end == ListEnd::kHead ? lp::Prepend(lp(), s) : lp::Append(lp(), s);
   } else if (end == ListEnd::kHead) {
-    ql()->PushHead(s, fill);
+    ql()->PushHead(s, limits.fill);
   } else {
-    ql()->PushTail(s, fill);
+    ql()->PushTail(s, limits.fill);
   }
 }
 
-size_t ListValue::Pop(ListEnd end, size_t count, int fill, ElementVisitor visit) {
+size_t ListValue::Pop(ListEnd end, size_t count, const ListLimits& limits,
+                      ElementVisitor visit) {
   size_t len = Length();
   size_t n = std::min(count, len);
   if (n == 0) return 0;
@@ -68,41 +70,51 @@ size_t ListValue::Pop(ListEnd end, size_t count, int fill, ElementVisitor visit)
     Range(len - n, len - 1, true, visit);
     DeleteRange(len - n, n);
   }
-  ShrinkIfSmall(fill);
+  ShrinkIfSmall(limits.fill);
   return n;
 }
 
-bool ListValue::Index(int64_t index, ElementVisitor visit) const {
-  const uint8_t* p;
-  if (encoding_ == kListListpack) {
-    p = lp::Seek(lp(), index);
-  } else {
-    p = ql()->Seek(index).p;
-  }
-  if (p == nullptr) return false;
-  IntBuffer scratch;
-  visit(lp::GetString(p, &scratch));
+namespace {
+
+// `index` (negative counts from the end) as an index below `len`, or false.
+bool NormalizeIndex(int64_t index, size_t len, size_t* out) {
+  int64_t n = static_cast<int64_t>(len);
+  if (index < 0) index += n;
+  if (index < 0 || index >= n) return false;
+  *out = static_cast<size_t>(index);
   return true;
 }
 
-bool ListValue::Set(int64_t index, std::string_view s, int fill) {
+}  // namespace
+
+bool ListValue::Index(int64_t index, ElementVisitor visit) const {
+  size_t i;
+  if (!NormalizeIndex(index, Length(), &i)) return false;
+  ListIterator it(*this, i, true);
+  IntBuffer scratch;
+  visit(it.Get(&scratch));
+  return true;
+}
+
+bool ListValue::Set(int64_t index, std::string_view s, const ListLimits& limits) {
   // Redis compat (lsetCommand): the growth check comes before the index is known valid.
-  GrowFor(lp::EncodedSize(s), 1, fill);
+  GrowFor(lp::EncodedSize(s), 1, limits);
   if (encoding_ == kListListpack) {
     uint8_t* p = lp::Seek(lp(), index);
     if (p == nullptr) return false;
     pointer_ = lp::Replace(lp(), &p, s);
   } else {
-    Quicklist::Pos pos = ql()->Seek(index);
-    if (!pos) return false;
-    ql()->Replace(pos, s, fill);
+    size_t i;
+    if (!NormalizeIndex(index, Length(), &i)) return false;
+    ql()->Replace(i, s, limits.fill);
   }
-  ShrinkIfSmall(fill);
+  ShrinkIfSmall(limits.fill);
   return true;
 }
 
-bool ListValue::Insert(std::string_view pivot, std::string_view s, lp::Where where, int fill) {
-  GrowFor(lp::EncodedSize(s), 1, fill);
+bool ListValue::Insert(std::string_view pivot, std::string_view s, lp::Where where,
+                       const ListLimits& limits) {
+  GrowFor(lp::EncodedSize(s), 1, limits);
   ListNeedle needle(pivot);
   if (encoding_ == kListListpack) {
     for (uint8_t* p = lp::First(lp()); p != nullptr; p = lp::Next(lp(), p)) {
@@ -112,15 +124,17 @@ bool ListValue::Insert(std::string_view pivot, std::string_view s, lp::Where whe
     }
     return false;
   }
-  for (Quicklist::Pos pos = ql()->Seek(0); pos; pos = Quicklist::Next(pos)) {
-    if (!needle.Matches(pos.p)) continue;
-    ql()->Insert(pos, s, where, fill);
+  if (Length() == 0) return false;
+  size_t index = 0;
+  for (ListIterator it(*this, 0, true); it.Valid(); it.Next(), ++index) {
+    if (!it.Matches(needle)) continue;
+    ql()->Insert(index, s, where, limits.fill);
     return true;
   }
   return false;
 }
 
-size_t ListValue::Remove(std::string_view s, int64_t count, int fill) {
+size_t ListValue::Remove(std::string_view s, int64_t count, const ListLimits& limits) {
   ListNeedle needle(s);
   // |INT64_MIN| does not fit an int64_t; as a limit it means "all" anyway.
   uint64_t limit = count >= 0 ? static_cast<uint64_t>(count)
@@ -143,31 +157,14 @@ size_t ListValue::Remove(std::string_view s, int64_t count, int fill) {
       if (from_tail) p = prev != nullptr ? lp() + prev_offset : nullptr;
     }
   } else {
-    Quicklist* q = ql();
-    Quicklist::Pos pos = from_tail ? q->Seek(-1) : q->Seek(0);
-    while (pos && more()) {
-      Quicklist::Pos prev = from_tail ? Quicklist::Prev(pos) : Quicklist::Pos{};
-      if (!needle.Matches(pos.p)) {
-        pos = from_tail ? prev : Quicklist::Next(pos);
-        continue;
-      }
-      bool same_node = prev && prev.node == pos.node;
-      size_t prev_offset = same_node ? static_cast<size_t>(prev.p - prev.node->lp) : 0;
-      Quicklist::Pos next = q->Delete(pos);
-      ++removed;
-      if (!from_tail) {
-        pos = next;
-      } else {
-        if (same_node) prev.p = prev.node->lp + prev_offset;  // the node survived: not empty
-        pos = prev;
-      }
-    }
+    removed = ql()->DeleteMatching([&](const uint8_t* p) { return needle.Matches(p); },
+                                   limit, from_tail);
   }
-  if (removed > 0) ShrinkIfSmall(fill);
+  if (removed > 0) ShrinkIfSmall(limits.fill);
   return removed;
 }
 
-void ListValue::Trim(size_t from_head, size_t from_tail, int fill) {
+void ListValue::Trim(size_t from_head, size_t from_tail, const ListLimits& limits) {
   size_t len = Length();
   if (from_head >= len || from_tail >= len - from_head) {
     DeleteRange(0, len);
@@ -175,7 +172,7 @@ void ListValue::Trim(size_t from_head, size_t from_tail, int fill) {
     DeleteRange(len - from_tail, from_tail);
     DeleteRange(0, from_head);
   }
-  ShrinkIfSmall(fill);
+  ShrinkIfSmall(limits.fill);
 }
 
 void ListValue::DeleteRange(size_t start, size_t n) {
@@ -220,10 +217,10 @@ ListIterator::ListIterator(const ListValue& list, size_t index, bool forward)
     lp_ = list.lp();
     p_ = lp::Seek(lp_, static_cast<int64_t>(index));
   } else {
-    Quicklist::Pos pos = list.ql()->Seek(static_cast<int64_t>(index));
-    node_ = pos.node;
-    lp_ = node_ != nullptr ? node_->lp : nullptr;
-    p_ = pos.p;
+    Quicklist::Location at = list.ql()->Locate(index);
+    node_ = at.node;
+    lp_ = Quicklist::Listpack(node_, &buf_);
+    p_ = lp::Seek(lp_, at.offset);
   }
 }
 
@@ -232,7 +229,7 @@ void ListIterator::Next() {
   if (p_ != nullptr || node_ == nullptr) return;
   node_ = forward_ ? node_->next : node_->prev;
   if (node_ == nullptr) return;
-  lp_ = node_->lp;
+  lp_ = Quicklist::Listpack(node_, &buf_);
   p_ = forward_ ? lp::First(lp_) : lp::Last(lp_);
 }
 

@@ -3,7 +3,8 @@
 // nodes beyond that (kListQuicklist). Conversions follow Redis 7.2: a listpack becomes a
 // quicklist when an addition would take it past `fill` (list-max-listpack-size), and a
 // quicklist of a single node goes back to a listpack after removals leave it at most half
-// the limit (so a list at the boundary does not flip on every push and pop).
+// the limit (so a list at the boundary does not flip on every push and pop). A new quicklist
+// takes list-compress-depth from the limits in force at its conversion (see quicklist.h).
 //
 // A ListValue is a handle (encoding + pointer) to the list an entry stores; changes may move
 // or re-encode the list, after which the caller stores encoding() and pointer() back in the
@@ -23,6 +24,12 @@
 namespace cinnabar::core {
 
 enum class ListEnd : uint8_t { kHead, kTail };
+
+// The list directives in force: list-max-listpack-size and list-compress-depth.
+struct ListLimits {
+  int fill = -2;
+  int compress_depth = 0;
+};
 
 using ElementVisitor = base::FunctionRef<void(std::string_view)>;
 
@@ -54,23 +61,24 @@ class ListValue {
   size_t Length() const;
 
   // Adds `s` at `end`.
-  void Push(std::string_view s, ListEnd end, int fill);
+  void Push(std::string_view s, ListEnd end, const ListLimits& limits);
   // Removes up to `count` elements from `end`, showing each to `visit` in pop order first.
   // Returns how many were removed.
-  size_t Pop(ListEnd end, size_t count, int fill, ElementVisitor visit);
+  size_t Pop(ListEnd end, size_t count, const ListLimits& limits, ElementVisitor visit);
   // Shows the element at `index` (negative counts from the end) to `visit`; false when out
   // of range.
   bool Index(int64_t index, ElementVisitor visit) const;
   // LSET: overwrites the element at `index`; false when out of range.
-  bool Set(int64_t index, std::string_view s, int fill);
+  bool Set(int64_t index, std::string_view s, const ListLimits& limits);
   // LINSERT: inserts `s` before or after the first element equal to `pivot`; false when
   // there is none.
-  bool Insert(std::string_view pivot, std::string_view s, lp::Where where, int fill);
+  bool Insert(std::string_view pivot, std::string_view s, lp::Where where,
+              const ListLimits& limits);
   // LREM: removes elements equal to `s`, at most |count| of them (0 = all), from the head
   // when count >= 0, else from the tail. Returns how many were removed.
-  size_t Remove(std::string_view s, int64_t count, int fill);
+  size_t Remove(std::string_view s, int64_t count, const ListLimits& limits);
   // LTRIM: removes `from_head` elements at the head and `from_tail` at the tail.
-  void Trim(size_t from_head, size_t from_tail, int fill);
+  void Trim(size_t from_head, size_t from_tail, const ListLimits& limits);
   // Shows elements start..end (inclusive, 0 <= start <= end < Length()) to `visit`, from
   // end down to start when `reverse`.
   void Range(size_t start, size_t end, bool reverse, ElementVisitor visit) const;
@@ -86,8 +94,8 @@ class ListValue {
   uint8_t* lp() const { return static_cast<uint8_t*>(pointer_); }
   Quicklist* ql() const { return static_cast<Quicklist*>(pointer_); }
   // Converts to a quicklist if adding `count` elements of `bytes` encoded bytes would take
-  // the listpack past `fill`.
-  void GrowFor(size_t bytes, size_t count, int fill);
+  // the listpack past the fill.
+  void GrowFor(size_t bytes, size_t count, const ListLimits& limits);
   // Converts back to a listpack if a single node holds at most half of `fill`'s limit.
   void ShrinkIfSmall(int fill);
   // Deletes `n` elements from index `start` (clipped), without conversion.
@@ -97,11 +105,14 @@ class ListValue {
   void* pointer_;
 };
 
-// Walks a list from an index towards the tail or the head. Invalidated by any change.
+// Walks a list from an index towards the tail or the head, reading a compressed quicklist
+// node from a copy (the list is not changed). Invalidated by any change.
 class ListIterator {
  public:
   // REQUIRES: index < list.Length().
   ListIterator(const ListValue& list, size_t index, bool forward);
+  ListIterator(const ListIterator&) = delete;
+  ListIterator& operator=(const ListIterator&) = delete;
   bool Valid() const { return p_ != nullptr; }
   // The current element; integers are formatted into `scratch`.
   std::string_view Get(IntBuffer* scratch) const { return lp::GetString(p_, scratch); }
@@ -113,6 +124,7 @@ class ListIterator {
   uint8_t* p_ = nullptr;
   Quicklist::Node* node_ = nullptr;  // null for the listpack encoding
   bool forward_;
+  Quicklist::ReadBuffer buf_;  // node_ decompressed, when it is compressed
 };
 
 }  // namespace cinnabar::core

@@ -1,6 +1,9 @@
 #include "core/quicklist.h"
 
+#include <liblzf/lzf.h>
+
 #include <algorithm>
+#include <cstdlib>
 #include <cstring>
 
 #include "base/memory.h"
@@ -13,10 +16,48 @@ namespace {
 constexpr size_t kNodeBytes[] = {4096, 8192, 16384, 32768, 65536};
 constexpr size_t kSafetyLimit = 8192;
 
-uint8_t* CopyListpack(const uint8_t* lp) {
-  size_t bytes = lp::Bytes(lp);
+// Redis compat (quicklist.c): MIN_COMPRESS_BYTES, and MIN_COMPRESS_IMPROVE (a compressed
+// node is kept only when its stream plus this is still under the listpack's size).
+constexpr size_t kMinCompressBytes = 48;
+constexpr size_t kMinCompressImprove = 8;
+
+// A compressed node's block: this header (copied in and out, the block being raw bytes),
+// then the LZF stream.
+struct LzfHeader {
+  uint32_t listpack_bytes;
+  uint32_t stream_bytes;
+};
+
+LzfHeader ReadHeader(const uint8_t* block) {
+  LzfHeader h;
+  std::memcpy(&h, block, sizeof(h));
+  return h;
+}
+
+size_t BlockBytes(const uint8_t* block) {
+  return sizeof(LzfHeader) + ReadHeader(block).stream_bytes;
+}
+
+// Decompresses `block` into `out` (room for its listpack).
+void DecompressBlock(const uint8_t* block, uint8_t* out) {
+  LzfHeader h = ReadHeader(block);
+  unsigned got = lzf_decompress(block + sizeof(LzfHeader), h.stream_bytes, out, h.listpack_bytes);
+  // Our own block: anything else is memory corruption, not bad input.
+  if (got != h.listpack_bytes) std::abort();
+}
+
+void FreeData(Quicklist::Node* n) {
+  if (n->compressed) {
+    base::Free(n->data);
+  } else {
+    lp::Free(n->data);
+  }
+}
+
+uint8_t* CopyData(const Quicklist::Node* n) {
+  size_t bytes = n->compressed ? BlockBytes(n->data) : lp::Bytes(n->data);
   auto* out = static_cast<uint8_t*>(base::Allocate(bytes));
-  std::memcpy(out, lp, bytes);
+  std::memcpy(out, n->data, bytes);
   return out;
 }
 
@@ -34,18 +75,32 @@ bool NodeExceedsLimit(int fill, size_t bytes, size_t count) {
   return bytes > kSafetyLimit || count > limit.count;
 }
 
+Quicklist::ReadBuffer::~ReadBuffer() { base::Free(buf_); }
+
+uint8_t* Quicklist::ReadBuffer::Reserve(size_t bytes) {
+  if (bytes > capacity_) {
+    base::Free(buf_);
+    buf_ = static_cast<uint8_t*>(base::Allocate(bytes));
+    capacity_ = bytes;
+  }
+  return buf_;
+}
+
+Quicklist::Quicklist(int compress_depth)
+    : depth_(static_cast<uint32_t>(std::max(compress_depth, 0))) {}
+
 Quicklist::~Quicklist() {
   Node* n = head_;
   while (n != nullptr) {
     Node* next = n->next;
-    lp::Free(n->lp);
+    FreeData(n);
     delete n;
     n = next;
   }
 }
 
-Quicklist* Quicklist::FromListpack(uint8_t* lp) {
-  auto* ql = new Quicklist();
+Quicklist* Quicklist::FromListpack(uint8_t* lp, int compress_depth) {
+  auto* ql = new Quicklist(compress_depth);
   size_t n = lp::Length(lp);
   if (n == 0) {
     lp::Free(lp);
@@ -58,7 +113,8 @@ Quicklist* Quicklist::FromListpack(uint8_t* lp) {
 
 uint8_t* Quicklist::ReleaseListpack() {
   if (head_ == nullptr) return lp::New();
-  uint8_t* lp = head_->lp;
+  Decompress(head_);  // a single node is always plain; this only makes sure
+  uint8_t* lp = head_->data;
   delete head_;
   head_ = tail_ = nullptr;
   count_ = nodes_ = 0;
@@ -66,11 +122,14 @@ uint8_t* Quicklist::ReleaseListpack() {
 }
 
 Quicklist* Quicklist::Clone() const {
-  auto* ql = new Quicklist();
+  auto* ql = new Quicklist(static_cast<int>(depth_));
   for (Node* n = head_; n != nullptr; n = n->next) {
-    ql->LinkAfter(ql->tail_, ql->NewNode(CopyListpack(n->lp), n->count));
+    Node* copy = ql->NewNode(CopyData(n), n->count);
+    copy->compressed = n->compressed;
+    ql->LinkAfter(ql->tail_, copy);
   }
   ql->count_ = count_;
+  ql->compressed_nodes_ = compressed_nodes_;
   return ql;
 }
 
@@ -78,12 +137,13 @@ void Quicklist::AppendNode(uint8_t* lp) {
   size_t n = lp::Length(lp);
   LinkAfter(tail_, NewNode(lp, static_cast<uint32_t>(n)));
   count_ += n;
+  UpdateCompression(tail_);
 }
 
 size_t Quicklist::AllocatedBytes(size_t samples) const {
   size_t nodes = 0, node_bytes = 0;
   for (Node* n = head_; n != nullptr && (samples == 0 || nodes < samples); n = n->next) {
-    node_bytes += base::UsableSize(n) + lp::AllocatedBytes(n->lp);
+    node_bytes += base::UsableSize(n) + base::UsableSize(n->data);
     ++nodes;
   }
   if (nodes > 0 && nodes < nodes_) {
@@ -93,9 +153,45 @@ size_t Quicklist::AllocatedBytes(size_t samples) const {
   return base::UsableSize(this) + node_bytes;
 }
 
+uint8_t* Quicklist::Listpack(const Node* node, ReadBuffer* buf) {
+  if (!node->compressed) return node->data;
+  uint8_t* out = buf->Reserve(ReadHeader(node->data).listpack_bytes);
+  DecompressBlock(node->data, out);
+  return out;
+}
+
+Quicklist::Lzf Quicklist::Compressed(const Node* node) {
+  LzfHeader h = ReadHeader(node->data);
+  return {{reinterpret_cast<const char*>(node->data + sizeof(LzfHeader)), h.stream_bytes},
+          h.listpack_bytes};
+}
+
+size_t Quicklist::ListpackBytes(const Node* node) {
+  return node->compressed ? ReadHeader(node->data).listpack_bytes : lp::Bytes(node->data);
+}
+
+Quicklist::Location Quicklist::Locate(size_t index) const {
+  if (index < count_ / 2) {
+    Node* node = head_;
+    while (index >= node->count) {
+      index -= node->count;
+      node = node->next;
+    }
+    return {node, static_cast<uint32_t>(index)};
+  }
+  // From the tail: `back` counts elements after the wanted one.
+  size_t back = count_ - 1 - index;
+  Node* node = tail_;
+  while (back >= node->count) {
+    back -= node->count;
+    node = node->prev;
+  }
+  return {node, static_cast<uint32_t>(node->count - 1 - back)};
+}
+
 Quicklist::Node* Quicklist::NewNode(uint8_t* lp, uint32_t count) {
   Node* n = new Node();
-  n->lp = lp;
+  n->data = lp;
   n->count = count;
   return n;
 }
@@ -128,195 +224,286 @@ void Quicklist::Unlink(Node* node) {
     tail_ = node->prev;
   }
   --nodes_;
-  lp::Free(node->lp);
+  if (node->compressed) --compressed_nodes_;
+  FreeData(node);
   delete node;
 }
 
 bool Quicklist::AllowsInsert(const Node* node, std::string_view s, int fill) const {
-  return !NodeExceedsLimit(fill, lp::Bytes(node->lp) + lp::EncodedSize(s), node->count + 1);
+  return !NodeExceedsLimit(fill, ListpackBytes(node) + lp::EncodedSize(s), node->count + 1);
 }
 
+// The head and tail are plain (they are within any depth >= 1) and a change to their
+// contents moves no node across a depth boundary: only a new node needs the update.
 void Quicklist::PushHead(std::string_view s, int fill) {
   if (head_ != nullptr && AllowsInsert(head_, s, fill)) {
-    head_->lp = lp::Prepend(head_->lp, s);
+    head_->data = lp::Prepend(head_->data, s);
     ++head_->count;
   } else {
     LinkAfter(nullptr, NewNode(lp::Append(lp::New(), s), 1));
+    UpdateCompression(head_);
   }
   ++count_;
 }
 
 void Quicklist::PushTail(std::string_view s, int fill) {
   if (tail_ != nullptr && AllowsInsert(tail_, s, fill)) {
-    tail_->lp = lp::Append(tail_->lp, s);
+    tail_->data = lp::Append(tail_->data, s);
     ++tail_->count;
   } else {
     LinkAfter(tail_, NewNode(lp::Append(lp::New(), s), 1));
+    UpdateCompression(tail_);
   }
   ++count_;
 }
 
 void Quicklist::PopHead(base::FunctionRef<void(std::string_view)> visit) {
-  Node* n = head_;
-  uint8_t* p = lp::First(n->lp);
+  uint8_t* p = lp::First(head_->data);
   IntBuffer scratch;
   visit(lp::GetString(p, &scratch));
-  Delete({n, p});
+  DeleteElement(head_, p);
 }
 
 void Quicklist::PopTail(base::FunctionRef<void(std::string_view)> visit) {
-  Node* n = tail_;
-  uint8_t* p = lp::Last(n->lp);
+  uint8_t* p = lp::Last(tail_->data);
   IntBuffer scratch;
   visit(lp::GetString(p, &scratch));
-  Delete({n, p});
+  DeleteElement(tail_, p);
 }
 
-Quicklist::Pos Quicklist::Seek(int64_t index) const {
-  int64_t n = static_cast<int64_t>(count_);
-  if (index < 0) index += n;
-  if (index < 0 || index >= n) return {};
-  size_t i = static_cast<size_t>(index);
-  if (i < count_ / 2) {
-    Node* node = head_;
-    while (i >= node->count) {
-      i -= node->count;
-      node = node->next;
-    }
-    return {node, lp::Seek(node->lp, static_cast<int64_t>(i))};
+void Quicklist::DeleteElement(Node* n, uint8_t* p) {
+  n->data = lp::Delete(n->data, &p);
+  --n->count;
+  --count_;
+  if (n->count == 0) {
+    Unlink(n);
+    UpdateCompression(nullptr);
+  } else if (n != head_ && n != tail_) {
+    UpdateCompression(n);
   }
-  // From the tail: `back` counts elements after the wanted one.
-  size_t back = count_ - 1 - i;
-  Node* node = tail_;
-  while (back >= node->count) {
-    back -= node->count;
-    node = node->prev;
-  }
-  return {node, lp::Seek(node->lp, -1 - static_cast<int64_t>(back))};
 }
 
-Quicklist::Pos Quicklist::Next(Pos pos) {
-  uint8_t* p = lp::Next(pos.node->lp, pos.p);
-  if (p != nullptr) return {pos.node, p};
-  Node* n = pos.node->next;
-  return n == nullptr ? Pos{} : Pos{n, lp::First(n->lp)};
+void Quicklist::Replace(size_t index, std::string_view s, int fill) {
+  Location at = Locate(index);
+  Node* n = at.node;
+  Decompress(n);
+  uint8_t* p = lp::Seek(n->data, at.offset);
+  n->data = lp::Replace(n->data, &p, s);
+  UpdateCompressionOfRun(n, SplitToFit(n, fill));
 }
 
-Quicklist::Pos Quicklist::Prev(Pos pos) {
-  uint8_t* p = lp::Prev(pos.node->lp, pos.p);
-  if (p != nullptr) return {pos.node, p};
-  Node* n = pos.node->prev;
-  return n == nullptr ? Pos{} : Pos{n, lp::Last(n->lp)};
-}
-
-void Quicklist::Replace(Pos pos, std::string_view s, int fill) {
-  Node* n = pos.node;
-  uint8_t* p = pos.p;
-  n->lp = lp::Replace(n->lp, &p, s);
-  SplitToFit(n, fill);
-}
-
-void Quicklist::Insert(Pos pos, std::string_view s, lp::Where where, int fill) {
-  Node* n = pos.node;
+void Quicklist::Insert(size_t index, std::string_view s, lp::Where where, int fill) {
+  Location at = Locate(index);
+  Node* n = at.node;
   ++count_;
   if (AllowsInsert(n, s, fill)) {
-    n->lp = lp::Insert(n->lp, pos.p, s, where);
+    Decompress(n);
+    n->data = lp::Insert(n->data, lp::Seek(n->data, at.offset), s, where);
     ++n->count;
+    UpdateCompression(n);
     return;
   }
   // The node is full. At its edges the element can go to the neighbour or a node of its
   // own instead of splitting a full node.
-  bool at_tail = where == lp::Where::kAfter && lp::Next(n->lp, pos.p) == nullptr;
-  bool at_head = where == lp::Where::kBefore && pos.p == lp::First(n->lp);
+  bool at_tail = where == lp::Where::kAfter && at.offset + 1 == n->count;
+  bool at_head = where == lp::Where::kBefore && at.offset == 0;
   if (at_tail) {
     if (n->next != nullptr && AllowsInsert(n->next, s, fill)) {
-      n->next->lp = lp::Prepend(n->next->lp, s);
-      ++n->next->count;
+      Node* next = n->next;
+      Decompress(next);
+      next->data = lp::Prepend(next->data, s);
+      ++next->count;
+      UpdateCompression(next);
     } else {
       LinkAfter(n, NewNode(lp::Append(lp::New(), s), 1));
+      UpdateCompression(n->next);
     }
     return;
   }
   if (at_head) {
     if (n->prev != nullptr && AllowsInsert(n->prev, s, fill)) {
-      n->prev->lp = lp::Append(n->prev->lp, s);
-      ++n->prev->count;
+      Node* prev = n->prev;
+      Decompress(prev);
+      prev->data = lp::Append(prev->data, s);
+      ++prev->count;
+      UpdateCompression(prev);
     } else {
       LinkAfter(n->prev, NewNode(lp::Append(lp::New(), s), 1));
+      UpdateCompression(n->prev);
     }
     return;
   }
-  n->lp = lp::Insert(n->lp, pos.p, s, where);
+  Decompress(n);
+  n->data = lp::Insert(n->data, lp::Seek(n->data, at.offset), s, where);
   ++n->count;
-  SplitToFit(n, fill);
+  UpdateCompressionOfRun(n, SplitToFit(n, fill));
 }
 
-void Quicklist::SplitToFit(Node* node, int fill) {
-  while (node->count > 1 && NodeExceedsLimit(fill, lp::Bytes(node->lp), node->count)) {
+size_t Quicklist::SplitToFit(Node* node, int fill) {
+  size_t added = 0;
+  while (node->count > 1 && NodeExceedsLimit(fill, lp::Bytes(node->data), node->count)) {
     uint32_t keep = node->count / 2;
     uint8_t* right = lp::New();
     IntBuffer scratch;
-    uint8_t* first_moved = lp::Seek(node->lp, keep);
-    for (uint8_t* p = first_moved; p != nullptr; p = lp::Next(node->lp, p)) {
+    uint8_t* first_moved = lp::Seek(node->data, keep);
+    for (uint8_t* p = first_moved; p != nullptr; p = lp::Next(node->data, p)) {
       right = lp::Append(right, lp::GetString(p, &scratch));
     }
-    node->lp = lp::DeleteRange(node->lp, &first_moved, node->count - keep);
+    node->data = lp::DeleteRange(node->data, &first_moved, node->count - keep);
     Node* r = NewNode(right, node->count - keep);
     node->count = keep;
     LinkAfter(node, r);
-    SplitToFit(r, fill);
+    added += 1 + SplitToFit(r, fill);
   }
+  return added;
 }
 
-Quicklist::Pos Quicklist::Delete(Pos pos) {
-  Node* n = pos.node;
-  uint8_t* p = pos.p;
-  n->lp = lp::Delete(n->lp, &p);
-  --n->count;
-  --count_;
-  Node* next = n->next;
-  if (n->count == 0) {
-    Unlink(n);
-  } else if (p != nullptr) {
-    return {n, p};
+size_t Quicklist::DeleteMatching(base::FunctionRef<bool(const uint8_t*)> match, size_t limit,
+                                 bool from_tail) {
+  size_t deleted = 0;
+  auto more = [&] { return limit == 0 || deleted < limit; };
+  ReadBuffer buf;
+  Node* n = from_tail ? tail_ : head_;
+  while (n != nullptr && more()) {
+    Node* following = from_tail ? n->prev : n->next;
+    // A compressed node is read from a copy first: most nodes hold no match and stay as
+    // they are.
+    uint8_t* lp = Listpack(n, &buf);
+    uint8_t* p = from_tail ? lp::Last(lp) : lp::First(lp);
+    while (p != nullptr && !match(p)) p = from_tail ? lp::Prev(lp, p) : lp::Next(lp, p);
+    if (p == nullptr) {
+      n = following;
+      continue;
+    }
+    Decompress(n);
+    size_t offset = static_cast<size_t>(p - lp);  // the same bytes as in the node's own
+    p = n->data + offset;
+    while (p != nullptr && more()) {
+      if (!match(p)) {
+        p = from_tail ? lp::Prev(n->data, p) : lp::Next(n->data, p);
+        continue;
+      }
+      // Deleting may move the listpack; elements before `p` keep their offsets.
+      uint8_t* prev = from_tail ? lp::Prev(n->data, p) : nullptr;
+      size_t prev_offset = prev != nullptr ? static_cast<size_t>(prev - n->data) : 0;
+      n->data = lp::Delete(n->data, &p);
+      --n->count;
+      --count_;
+      ++deleted;
+      if (from_tail) p = prev != nullptr ? n->data + prev_offset : nullptr;
+    }
+    if (n->count == 0) {
+      Unlink(n);
+      UpdateCompression(nullptr);
+    } else {
+      UpdateCompression(n);
+    }
+    n = following;
   }
-  return next == nullptr ? Pos{} : Pos{next, lp::First(next->lp)};
+  return deleted;
 }
 
 void Quicklist::DeleteRange(size_t start, size_t n) {
   if (start >= count_ || n == 0) return;
   n = std::min(n, count_ - start);
-  // Find the first node from the nearer end; `start` becomes an index inside it.
-  Node* node;
-  if (start < count_ / 2) {
-    node = head_;
-    while (start >= node->count) {
-      start -= node->count;
-      node = node->next;
-    }
-  } else {
-    size_t back = count_ - 1 - start;
-    node = tail_;
-    while (back >= node->count) {
-      back -= node->count;
-      node = node->prev;
-    }
-    start = node->count - 1 - back;
-  }
+  Location at = Locate(start);
+  Node* node = at.node;
+  size_t offset = at.offset;
   count_ -= n;
+  // At most the first and the last node lose part of their elements; the rest go whole.
+  Node* changed[2] = {nullptr, nullptr};
+  size_t unlinked = 0;
   while (n > 0) {
     Node* next = node->next;
-    size_t take = std::min<size_t>(n, node->count - start);
+    size_t take = std::min<size_t>(n, node->count - offset);
     if (take == node->count) {
       Unlink(node);
+      ++unlinked;
     } else {
-      node->lp = lp::DeleteRange(node->lp, static_cast<int64_t>(start), take);
+      Decompress(node);
+      node->data = lp::DeleteRange(node->data, static_cast<int64_t>(offset), take);
       node->count -= static_cast<uint32_t>(take);
+      changed[changed[0] == nullptr ? 0 : 1] = node;
     }
     n -= take;
-    start = 0;
+    offset = 0;
     node = next;
   }
+  for (Node* c : changed) {
+    if (c != nullptr) UpdateCompression(c);
+  }
+  if (changed[0] == nullptr && unlinked > 0) UpdateCompression(nullptr);
+}
+
+void Quicklist::Compress(Node* node) {
+  if (node->compressed) return;
+  size_t bytes = lp::Bytes(node->data);
+  if (bytes < kMinCompressBytes) return;
+  // Redis compat (__quicklistCompressNode): dropped unless stream + 8 < bytes, so the
+  // stream may take at most bytes - 9; lzf_compress gives up (0) past its room.
+  size_t room = bytes - kMinCompressImprove - 1;
+  auto* scratch = static_cast<uint8_t*>(base::Allocate(room));
+  unsigned stream = lzf_compress(node->data, static_cast<unsigned>(bytes), scratch,
+                                 static_cast<unsigned>(room));
+  if (stream == 0) {
+    base::Free(scratch);
+    return;
+  }
+  // A block of its own size: shrinking the scratch in place (realloc) may keep its size.
+  auto* block = static_cast<uint8_t*>(base::Allocate(sizeof(LzfHeader) + stream));
+  LzfHeader h{static_cast<uint32_t>(bytes), stream};
+  std::memcpy(block, &h, sizeof(h));
+  std::memcpy(block + sizeof(LzfHeader), scratch, stream);
+  base::Free(scratch);
+  lp::Free(node->data);
+  node->data = block;
+  node->compressed = true;
+  ++compressed_nodes_;
+}
+
+void Quicklist::Decompress(Node* node) {
+  if (!node->compressed) return;
+  auto* lp = static_cast<uint8_t*>(base::Allocate(ReadHeader(node->data).listpack_bytes));
+  DecompressBlock(node->data, lp);
+  base::Free(node->data);
+  node->data = lp;
+  node->compressed = false;
+  --compressed_nodes_;
+}
+
+void Quicklist::UpdateCompression(Node* changed, size_t shifted) {
+  if (depth_ == 0 || head_ == nullptr) return;
+  if (nodes_ <= 2 * static_cast<size_t>(depth_)) {
+    // Every node is within the depth of an end. Unlike Redis, which returns here and may
+    // leave a node compressed that deletions moved within the depth, they are decompressed.
+    for (Node* n = head_; compressed_nodes_ > 0 && n != nullptr; n = n->next) Decompress(n);
+    return;
+  }
+  Node* forward = head_;
+  Node* reverse = tail_;
+  bool changed_within = false;
+  for (uint32_t i = 0; i < depth_; ++i) {
+    Decompress(forward);
+    Decompress(reverse);
+    if (forward == changed || reverse == changed) changed_within = true;
+    forward = forward->next;
+    reverse = reverse->prev;
+  }
+  // `forward` and `reverse` are the first nodes inside the depth at each end (there are
+  // nodes_ - 2 * depth_ of them, at least one).
+  if (changed != nullptr && !changed_within) Compress(changed);
+  size_t inside = nodes_ - 2 * static_cast<size_t>(depth_);
+  for (size_t i = 0; i < std::min(shifted, inside); ++i) {
+    Compress(forward);
+    Compress(reverse);
+    forward = forward->next;
+    reverse = reverse->prev;
+  }
+}
+
+void Quicklist::UpdateCompressionOfRun(Node* node, size_t added) {
+  // Each node of the run may lie on either side of a depth boundary the run has moved.
+  for (size_t i = 0; i <= added; ++i, node = node->next) UpdateCompression(node, added + 1);
 }
 
 }  // namespace cinnabar::core

@@ -354,6 +354,8 @@ constexpr Directive kDirectives[] = {
      GetInt<&ServerConfig::zset_max_listpack_value>},
     {"list-max-listpack-size", 0, SetInt<&ServerConfig::list_max_listpack_size, INT_MIN, INT_MAX>,
      GetInt<&ServerConfig::list_max_listpack_size>},
+    {"list-compress-depth", 0, SetInt<&ServerConfig::list_compress_depth, 0, INT_MAX>,
+     GetInt<&ServerConfig::list_compress_depth>},
     // Redis compat: the pre-7.0 "ziplist" names are aliases.
     {"hash-max-ziplist-entries", kAlias,
      SetInt<&ServerConfig::hash_max_listpack_entries, 0, LLONG_MAX>,
@@ -460,7 +462,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "cluster-announce-hostname", "cluster-preferred-endpoint-type", "cluster-announce-ip",
     "cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-tls-port",
     "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
-    "list-compress-depth", "hll-sparse-max-bytes", "stream-node-max-bytes",
+    "hll-sparse-max-bytes", "stream-node-max-bytes",
     "stream-node-max-entries", "activerehashing", "max-new-connections-per-cycle", "dynamic-hz",
     "activedefrag", "active-defrag-ignore-bytes",
     "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-defrag-cycle-min",

@@ -76,6 +76,9 @@ struct ServerConfig {
   int64_t zset_max_listpack_value = 64;
   // Positive: elements per list node; -1..-5: node size limit of 4, 8, 16, 32, 64 KB.
   int64_t list_max_listpack_size = -2;
+  // Quicklist nodes kept plain at each end of a list; those further in are LZF-compressed.
+  // 0: none compressed. Fixed per list when it becomes a quicklist (core/quicklist.h).
+  int64_t list_compress_depth = 0;
 
   // --- Memory (engine/eviction.h) ---
   // Redis's order of maxmemory-policy values (the names in config.cc follow it).

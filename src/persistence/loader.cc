@@ -80,7 +80,8 @@ class Load : public std::enable_shared_from_this<Load>, public RdbHandler {
 
   void Begin() {
     std::shared_ptr<const engine::ServerConfig> cfg = eng_.config_store().snapshot();
-    rdb_options_.list_fill = static_cast<int>(cfg->list_max_listpack_size);
+    rdb_options_.list_limits = {.fill = static_cast<int>(cfg->list_max_listpack_size),
+                                .compress_depth = static_cast<int>(cfg->list_compress_depth)};
     rdb_options_.set_limits = {cfg->set_max_intset_entries, cfg->set_max_listpack_entries,
                                cfg->set_max_listpack_value};
     rdb_options_.hash_limits = {cfg->hash_max_listpack_entries, cfg->hash_max_listpack_value};

@@ -49,18 +49,25 @@ void AppendString(std::string* out, const core::Value& v, bool compress) {
 
 // LIST_QUICKLIST_2: the node count, then per node its container and its listpack.
 void AppendList(std::string* out, const core::Value& v, bool compress) {
-  auto append_node = [&](const uint8_t* lp) {
-    AppendRdbLength(out, kRdbQuicklistNodePacked);
-    AppendRdbString(out, ListpackBytes(lp), compress);
-  };
   if (v.encoding == core::kListListpack) {
     AppendRdbLength(out, 1);
-    append_node(static_cast<const uint8_t*>(v.pointer));
+    AppendRdbLength(out, kRdbQuicklistNodePacked);
+    AppendRdbString(out, ListpackBytes(v.pointer), compress);
     return;
   }
   const auto* ql = static_cast<const core::Quicklist*>(v.pointer);
   AppendRdbLength(out, ql->node_count());
-  for (const core::Quicklist::Node* n = ql->head(); n != nullptr; n = n->next) append_node(n->lp);
+  for (const core::Quicklist::Node* n = ql->head(); n != nullptr; n = n->next) {
+    AppendRdbLength(out, kRdbQuicklistNodePacked);
+    if (n->compressed) {
+      // Redis compat (rdbSaveObject): a compressed node is written as it is held, an LZF
+      // string of its listpack, whatever rdbcompression says.
+      core::Quicklist::Lzf lzf = core::Quicklist::Compressed(n);
+      AppendRdbLzfBlob(out, lzf.stream, lzf.listpack_bytes);
+    } else {
+      AppendRdbString(out, ListpackBytes(n->data), compress);
+    }
+  }
 }
 
 void AppendSet(std::string* out, const core::Value& v, bool compress) {

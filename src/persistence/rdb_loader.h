@@ -19,6 +19,7 @@
 #include "base/status.h"
 #include "core/entry.h"
 #include "core/hash_value.h"
+#include "core/list_value.h"
 #include "core/set_value.h"
 #include "core/zset_value.h"
 #include "persistence/rdb_format.h"
@@ -27,9 +28,10 @@
 namespace cinnabar::persistence {
 
 // What the loaded values must respect, from the configuration (list-max-listpack-size,
+// list-compress-depth,
 // set-max-intset-entries, ...), and what the load checks.
 struct RdbLoadOptions {
-  int list_fill = -2;
+  core::ListLimits list_limits;
   core::SetLimits set_limits;
   core::HashLimits hash_limits;
   core::ZSetLimits zset_limits;

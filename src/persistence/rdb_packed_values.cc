@@ -213,7 +213,7 @@ void ListNodes::Add(uint8_t* lp) {
     return;
   }
   lp = CanonicalNode(lp);
-  if (ql_ == nullptr) ql_ = new core::Quicklist();
+  if (ql_ == nullptr) ql_ = new core::Quicklist(compress_depth_);
   ql_->AppendNode(lp);
 }
 
@@ -222,8 +222,9 @@ bool ListNodes::empty() const { return ql_ == nullptr; }
 core::Value ListNodes::Finish(int fill) {
   core::Quicklist* ql = ql_;
   ql_ = nullptr;
+  const core::Quicklist::Node* head = ql->head();
   if (ql->node_count() == 1 &&
-      !core::NodeExceedsLimit(fill, core::lp::Bytes(ql->head()->lp), ql->head()->count)) {
+      !core::NodeExceedsLimit(fill, core::Quicklist::ListpackBytes(head), head->count)) {
     uint8_t* lp = ql->ReleaseListpack();
     delete ql;
     return core::Value::OutOfLine(core::ObjType::kList, core::kListListpack, lp);

@@ -34,11 +34,13 @@ const char* ZSetFromListpack(uint8_t* lp, const core::ZSetLimits& limits, core::
 const char* SetFromIntset(std::string_view blob, const core::SetLimits& limits, core::Value* out,
                           bool* empty);
 
-// A list's nodes as a file holds them (LIST_QUICKLIST, LIST_QUICKLIST_2), in order.
-// Empty nodes are dropped (as Redis does). Destroys what it holds unless Finish took it.
+// A list's nodes as a file holds them (LIST_QUICKLIST, LIST_QUICKLIST_2), in order, in a
+// quicklist of list-compress-depth `compress_depth` (inner nodes are compressed as they
+// come). Empty nodes are dropped (as Redis does). Destroys what it holds unless Finish
+// took it.
 class ListNodes {
  public:
-  ListNodes() = default;
+  explicit ListNodes(int compress_depth) : compress_depth_(compress_depth) {}
   ListNodes(const ListNodes&) = delete;
   ListNodes& operator=(const ListNodes&) = delete;
   ~ListNodes();
@@ -51,6 +53,7 @@ class ListNodes {
   core::Value Finish(int fill);
 
  private:
+  int compress_depth_;
   core::Quicklist* ql_ = nullptr;
 };
 

@@ -54,10 +54,7 @@ bool AppendLzf(std::string* out, std::string_view s) {
   unsigned n = lzf_compress(s.data(), static_cast<unsigned>(s.size()), buf.data(),
                             static_cast<unsigned>(s.size() - 4));
   if (n == 0) return false;
-  out->push_back(static_cast<char>((kEncoded << 6) | kEncLzf));
-  AppendRdbLength(out, n);
-  AppendRdbLength(out, s.size());
-  out->append(buf.data(), n);
+  AppendRdbLzfBlob(out, std::string_view(buf.data(), n), s.size());
   return true;
 }
 
@@ -107,6 +104,13 @@ void AppendRdbString(std::string* out, std::string_view s, bool compress) {
   if (compress && s.size() > 20 && AppendLzf(out, s)) return;
   AppendRdbLength(out, s.size());
   out->append(s);
+}
+
+void AppendRdbLzfBlob(std::string* out, std::string_view stream, size_t original_bytes) {
+  out->push_back(static_cast<char>((kEncoded << 6) | kEncLzf));
+  AppendRdbLength(out, stream.size());
+  AppendRdbLength(out, original_bytes);
+  out->append(stream);
 }
 
 std::optional<uint64_t> ReadRdbLength(std::string_view* in) {

@@ -3,6 +3,7 @@
 // RDB writer and loader (issue [6 of 8]).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -15,6 +16,9 @@ void AppendRdbLength(std::string* out, uint64_t len);
 // Appends `s` as an RDB string: an integer encoding for short decimal integers, LZF when
 // `compress` and it saves space (as Redis with rdbcompression yes), else raw.
 void AppendRdbString(std::string* out, std::string_view s, bool compress = true);
+// Appends an LZF stream already made, of a string of `original_bytes` bytes, as an RDB
+// string (Redis's rdbSaveLzfBlob: how a compressed quicklist node is written).
+void AppendRdbLzfBlob(std::string* out, std::string_view stream, size_t original_bytes);
 
 // Reads from `*in`, advancing it; nullopt on malformed or truncated input.
 std::optional<uint64_t> ReadRdbLength(std::string_view* in);

@@ -92,7 +92,7 @@ base::Status RdbValueLoader::LoadList(core::Value* out, bool* empty) {
       list.Destroy();
       return s;
     }
-    list.Push(a_, core::ListEnd::kTail, options_.list_fill);
+    list.Push(a_, core::ListEnd::kTail, options_.list_limits);
   }
   *out = list.value();
   return s;
@@ -208,7 +208,7 @@ base::Status RdbValueLoader::LoadQuicklist(bool with_containers, core::Value* ou
   uint64_t nodes;
   base::Status s = r_.Length(&nodes);
   if (!s.ok()) return s;
-  ListNodes list;
+  ListNodes list(options_.list_limits.compress_depth);
   for (; nodes > 0; --nodes) {
     uint64_t container = kRdbQuicklistNodePacked;
     if (with_containers) {
@@ -241,7 +241,7 @@ base::Status RdbValueLoader::LoadQuicklist(bool with_containers, core::Value* ou
     *empty = true;
     return s;
   }
-  *out = list.Finish(options_.list_fill);
+  *out = list.Finish(options_.list_limits.fill);
   return s;
 }
 
@@ -249,8 +249,9 @@ base::Status RdbValueLoader::LoadListZiplist(core::Value* out, bool* empty) {
   base::Status s = r_.String(&a_);
   if (!s.ok()) return s;
   core::ListValue list = core::ListValue::Create();
-  int fill = options_.list_fill;
-  if (!DecodeZiplist(a_, [&](std::string_view e) { list.Push(e, core::ListEnd::kTail, fill); })) {
+  const core::ListLimits& limits = options_.list_limits;
+  auto push = [&](std::string_view e) { list.Push(e, core::ListEnd::kTail, limits); };
+  if (!DecodeZiplist(a_, push)) {
     list.Destroy();
     return r_.Corrupt("List ziplist integrity check failed.");
   }

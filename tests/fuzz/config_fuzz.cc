@@ -265,6 +265,7 @@ const std::vector<Model>& Models() {
       add({n, "", Kind::kMemory, 0, INT64_MAX});
     }
     add({"list-max-listpack-size", "", Kind::kInt, INT_MIN, INT_MAX});
+    add({"list-compress-depth", "", Kind::kInt, 0, INT_MAX});
     add({"hash-max-ziplist-entries", "hash-max-listpack-entries", Kind::kInt, 0, INT64_MAX});
     add({"hash-max-ziplist-value", "hash-max-listpack-value", Kind::kMemory, 0, INT64_MAX});
     add({"zset-max-ziplist-entries", "zset-max-listpack-entries", Kind::kInt, 0, INT64_MAX});

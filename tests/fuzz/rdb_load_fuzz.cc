@@ -153,10 +153,11 @@ void Exercise(core::Value* v, const persistence::RdbLoadOptions& o) {
     case core::ObjType::kList: {
       core::ListValue list(v->encoding, v->pointer);
       size_t n = list.Length();
-      list.Push("fuzz-element", core::ListEnd::kHead, o.list_fill);
-      list.Insert("fuzz-element", "12", core::lp::Where::kAfter, o.list_fill);
-      CHECK(list.Remove("fuzz-element", 1, o.list_fill) == 1);
-      list.Pop(core::ListEnd::kHead, 1, o.list_fill, [](std::string_view s) { CHECK(s == "12"); });
+      list.Push("fuzz-element", core::ListEnd::kHead, o.list_limits);
+      list.Insert("fuzz-element", "12", core::lp::Where::kAfter, o.list_limits);
+      CHECK(list.Remove("fuzz-element", 1, o.list_limits) == 1);
+      list.Pop(core::ListEnd::kHead, 1, o.list_limits,
+               [](std::string_view s) { CHECK(s == "12"); });
       CHECK(list.Length() == n);
       *v = list.value();
       return;
@@ -249,7 +250,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   persistence::RdbLoadOptions defaults;
   defaults.verify_checksum = false;
   persistence::RdbLoadOptions tiny = defaults;
-  tiny.list_fill = 2;
+  tiny.list_limits = {.fill = 2, .compress_depth = 1};  // many nodes, inner ones compressed
   tiny.set_limits = {.max_intset_entries = 2, .max_listpack_entries = 2, .max_listpack_value = 4};
   tiny.hash_limits = {.max_listpack_entries = 1, .max_listpack_value = 4};
   tiny.zset_limits = {.max_listpack_entries = 1, .max_listpack_value = 4};

@@ -352,7 +352,7 @@ def r(server):
 
 # The directives tests change to force encodings. set-max-listpack-* exist only in Redis 7.2+
 # and Cinnabar; CONFIG GET of a pattern simply omits them on Redis 7.0.
-_LIMIT_PATTERNS = ("*-max-listpack-*", "set-max-intset-entries")
+_LIMIT_PATTERNS = ("*-max-listpack-*", "set-max-intset-entries", "list-compress-depth")
 
 
 def _encoding_limits(c):

@@ -15,6 +15,7 @@ LIMITS = {
     b"zset-max-listpack-value": b"64",
     b"set-max-intset-entries": b"512",
     b"list-max-listpack-size": b"-2",
+    b"list-compress-depth": b"0",
 }
 ALIASES = [b"hash-max-ziplist-entries", b"hash-max-ziplist-value",
            b"zset-max-ziplist-entries", b"zset-max-ziplist-value", b"list-max-ziplist-size"]

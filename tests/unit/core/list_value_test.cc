@@ -8,9 +8,11 @@
 #include <deque>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "core/quicklist.h"
+#include "unit/core/quicklist_check.h"
 
 namespace cinnabar::core {
 namespace {
@@ -24,26 +26,15 @@ std::vector<std::string> All(const ListValue& l) {
 
 std::vector<std::string> Model(const std::deque<std::string>& d) { return {d.begin(), d.end()}; }
 
-// Checks the quicklist's internal invariants: linked both ways, no empty node, counts add up.
-void CheckQuicklist(const Quicklist& q) {
-  size_t total = 0, nodes = 0;
-  const Quicklist::Node* prev = nullptr;
-  for (const Quicklist::Node* n = q.head(); n != nullptr; n = n->next) {
-    EXPECT_EQ(n->prev, prev);
-    EXPECT_GT(n->count, 0u);
-    EXPECT_EQ(lp::Length(n->lp), n->count);
-    total += n->count;
-    ++nodes;
-    prev = n;
-  }
-  EXPECT_EQ(q.tail(), prev);
-  EXPECT_EQ(total, q.count());
-  EXPECT_EQ(nodes, q.node_count());
+ListLimits Fill(int fill, int compress_depth = 0) {
+  return {.fill = fill, .compress_depth = compress_depth};
 }
 
 void Check(const ListValue& l, const std::deque<std::string>& d) {
   ASSERT_EQ(l.Length(), d.size());
-  if (l.encoding() == kListQuicklist) CheckQuicklist(*static_cast<Quicklist*>(l.pointer()));
+  if (l.encoding() == kListQuicklist) {
+    ASSERT_NO_FATAL_FAILURE(testing::CheckQuicklist(*static_cast<Quicklist*>(l.pointer())));
+  }
   ASSERT_EQ(All(l), Model(d));
 }
 
@@ -61,16 +52,17 @@ TEST(QuicklistLimits, RedisRules) {
 
 TEST(ListValue, PushPopBothEnds) {
   ListValue l = ListValue::Create();
-  l.Push("b", ListEnd::kHead, -2);
-  l.Push("a", ListEnd::kHead, -2);
-  l.Push("c", ListEnd::kTail, -2);
-  l.Push("12345", ListEnd::kTail, -2);
+  l.Push("b", ListEnd::kHead, Fill(-2));
+  l.Push("a", ListEnd::kHead, Fill(-2));
+  l.Push("c", ListEnd::kTail, Fill(-2));
+  l.Push("12345", ListEnd::kTail, Fill(-2));
   EXPECT_EQ(All(l), (std::vector<std::string>{"a", "b", "c", "12345"}));
   std::vector<std::string> popped;
-  EXPECT_EQ(l.Pop(ListEnd::kTail, 2, -2, [&](std::string_view s) { popped.emplace_back(s); }),
+  EXPECT_EQ(l.Pop(ListEnd::kTail, 2, Fill(-2), [&](std::string_view s) { popped.emplace_back(s); }),
             2u);
   EXPECT_EQ(popped, (std::vector<std::string>{"12345", "c"}));
-  EXPECT_EQ(l.Pop(ListEnd::kHead, 10, -2, [&](std::string_view s) { popped.emplace_back(s); }),
+  EXPECT_EQ(l.Pop(ListEnd::kHead, 10, Fill(-2),
+                  [&](std::string_view s) { popped.emplace_back(s); }),
             2u);
   EXPECT_EQ(popped, (std::vector<std::string>{"12345", "c", "a", "b"}));
   EXPECT_EQ(l.Length(), 0u);
@@ -80,16 +72,16 @@ TEST(ListValue, PushPopBothEnds) {
 TEST(ListValue, ConvertsAtCountLimitAndBackAtHalf) {
   constexpr int kFill = 8;
   ListValue l = ListValue::Create();
-  for (int i = 0; i < kFill; ++i) l.Push(std::to_string(i), ListEnd::kTail, kFill);
+  for (int i = 0; i < kFill; ++i) l.Push(std::to_string(i), ListEnd::kTail, Fill(kFill));
   EXPECT_EQ(l.encoding(), kListListpack);
-  l.Push("x", ListEnd::kTail, kFill);
+  l.Push("x", ListEnd::kTail, Fill(kFill));
   EXPECT_EQ(l.encoding(), kListQuicklist);
   auto ignore = [](std::string_view) {};
-  l.Pop(ListEnd::kTail, 1, kFill, ignore);  // 8 left in one node: above half
+  l.Pop(ListEnd::kTail, 1, Fill(kFill), ignore);  // 8 left in one node: above half
   EXPECT_EQ(l.encoding(), kListQuicklist);
-  l.Pop(ListEnd::kTail, 3, kFill, ignore);  // 5 left
+  l.Pop(ListEnd::kTail, 3, Fill(kFill), ignore);  // 5 left
   EXPECT_EQ(l.encoding(), kListQuicklist);
-  l.Pop(ListEnd::kTail, 1, kFill, ignore);  // 4 = half
+  l.Pop(ListEnd::kTail, 1, Fill(kFill), ignore);  // 4 = half
   EXPECT_EQ(l.encoding(), kListListpack);
   EXPECT_EQ(All(l), (std::vector<std::string>{"0", "1", "2", "3"}));
   l.Destroy();
@@ -98,12 +90,12 @@ TEST(ListValue, ConvertsAtCountLimitAndBackAtHalf) {
 TEST(ListValue, ConvertsAtByteLimit) {
   ListValue l = ListValue::Create();
   std::string big(1000, 'x');
-  for (int i = 0; i < 4; ++i) l.Push(big, ListEnd::kTail, -1);  // ~4 KB
+  for (int i = 0; i < 4; ++i) l.Push(big, ListEnd::kTail, Fill(-1));  // ~4 KB
   EXPECT_EQ(l.encoding(), kListListpack);
-  l.Push(big, ListEnd::kTail, -1);
+  l.Push(big, ListEnd::kTail, Fill(-1));
   EXPECT_EQ(l.encoding(), kListQuicklist);
   EXPECT_EQ(static_cast<Quicklist*>(l.pointer())->node_count(), 2u);
-  l.Trim(0, 4, -1);  // one 1 KB element in one node
+  l.Trim(0, 4, Fill(-1));  // one 1 KB element in one node
   EXPECT_EQ(l.encoding(), kListListpack);
   EXPECT_EQ(l.Length(), 1u);
   l.Destroy();
@@ -112,15 +104,15 @@ TEST(ListValue, ConvertsAtByteLimit) {
 TEST(ListValue, ElementBiggerThanANode) {
   ListValue l = ListValue::Create();
   std::string huge(100000, 'h');
-  l.Push("a", ListEnd::kTail, -2);
-  l.Push(huge, ListEnd::kTail, -2);
-  l.Push("b", ListEnd::kTail, -2);
+  l.Push("a", ListEnd::kTail, Fill(-2));
+  l.Push(huge, ListEnd::kTail, Fill(-2));
+  l.Push("b", ListEnd::kTail, Fill(-2));
   EXPECT_EQ(l.encoding(), kListQuicklist);
   EXPECT_EQ(All(l), (std::vector<std::string>{"a", huge, "b"}));
-  EXPECT_TRUE(l.Insert(huge, huge, lp::Where::kBefore, -2));
-  EXPECT_TRUE(l.Set(0, huge, -2));
+  EXPECT_TRUE(l.Insert(huge, huge, lp::Where::kBefore, Fill(-2)));
+  EXPECT_TRUE(l.Set(0, huge, Fill(-2)));
   EXPECT_EQ(All(l), (std::vector<std::string>{huge, huge, huge, "b"}));
-  EXPECT_EQ(l.Remove(huge, 0, -2), 3u);
+  EXPECT_EQ(l.Remove(huge, 0, Fill(-2)), 3u);
   EXPECT_EQ(All(l), (std::vector<std::string>{"b"}));
   EXPECT_EQ(l.encoding(), kListListpack);
   l.Destroy();
@@ -129,24 +121,28 @@ TEST(ListValue, ElementBiggerThanANode) {
 TEST(ListValue, IntegersMatchTheirCanonicalForm) {
   ListValue l = ListValue::Create();
   for (const char* s : {"10", "010", "-5", "abc", "10", "9223372036854775807"}) {
-    l.Push(s, ListEnd::kTail, -2);
+    l.Push(s, ListEnd::kTail, Fill(-2));
   }
-  EXPECT_EQ(l.Remove("10", 0, -2), 2u);
+  EXPECT_EQ(l.Remove("10", 0, Fill(-2)), 2u);
   EXPECT_EQ(All(l), (std::vector<std::string>{"010", "-5", "abc", "9223372036854775807"}));
-  EXPECT_TRUE(l.Insert("-5", "x", lp::Where::kAfter, -2));
-  EXPECT_FALSE(l.Insert("5", "x", lp::Where::kAfter, -2));
+  EXPECT_TRUE(l.Insert("-5", "x", lp::Where::kAfter, Fill(-2)));
+  EXPECT_FALSE(l.Insert("5", "x", lp::Where::kAfter, Fill(-2)));
   EXPECT_EQ(All(l), (std::vector<std::string>{"010", "-5", "x", "abc", "9223372036854775807"}));
   l.Destroy();
 }
 
 TEST(ListValue, CloneIsDeep) {
-  for (int fill : {-2, 4}) {
+  for (ListLimits limits : {Fill(-2), Fill(4), Fill(4, 1)}) {
     ListValue l = ListValue::Create();
-    for (int i = 0; i < 100; ++i) l.Push("v" + std::to_string(i), ListEnd::kTail, fill);
+    for (int i = 0; i < 100; ++i) {
+      l.Push("v" + std::string(60, 'c') + std::to_string(i), ListEnd::kTail, limits);
+    }
     ListValue c = l.Clone();
     EXPECT_EQ(c.encoding(), l.encoding());
     EXPECT_NE(c.pointer(), l.pointer());
     EXPECT_EQ(All(c), All(l));
+    EXPECT_NEAR(static_cast<double>(c.AllocatedBytes()), static_cast<double>(l.AllocatedBytes()),
+                l.AllocatedBytes() * 0.05);
     EXPECT_GT(c.AllocatedBytes(), 0u);
     l.Destroy();
     EXPECT_EQ(c.Length(), 100u);
@@ -154,8 +150,8 @@ TEST(ListValue, CloneIsDeep) {
   }
 }
 
-// Random operations at several fills, checked after each step against a deque.
-class ListModelTest : public ::testing::TestWithParam<int> {};
+// Random operations at several fills and depths, checked against a deque.
+class ListModelTest : public ::testing::TestWithParam<std::tuple<int, int>> {};
 
 std::string RandomElement(std::mt19937_64& rng) {
   switch (rng() % 5) {
@@ -168,11 +164,12 @@ std::string RandomElement(std::mt19937_64& rng) {
 }
 
 TEST_P(ListModelTest, MatchesDeque) {
-  const int fill = GetParam();
-  std::mt19937_64 rng(static_cast<uint64_t>(fill + 1000));
+  const auto [fill, depth] = GetParam();
+  const ListLimits limits = Fill(fill, depth);
+  std::mt19937_64 rng(static_cast<uint64_t>(fill + 1000 + 7 * depth));
   ListValue l = ListValue::Create();
   std::deque<std::string> d;
-  size_t to_quicklist = 0, to_listpack = 0, max_len = 0;
+  size_t to_quicklist = 0, to_listpack = 0, max_len = 0, max_compressed = 0;
   for (int step = 0; step < 6000; ++step) {
     uint8_t before = l.encoding();
     int op = static_cast<int>(rng() % 100);
@@ -185,14 +182,14 @@ TEST_P(ListModelTest, MatchesDeque) {
       for (int n = 1 + static_cast<int>(rng() % 8); n > 0; --n) {
         std::string s = RandomElement(rng);
         bool head = rng() % 2;
-        l.Push(s, head ? ListEnd::kHead : ListEnd::kTail, fill);
+        l.Push(s, head ? ListEnd::kHead : ListEnd::kTail, limits);
         head ? d.push_front(s) : d.push_back(s);
       }
     } else if (op < 45) {  // pop some
       size_t count = rng() % (shrinking ? 17 : 5);
       bool head = rng() % 2;
       std::vector<std::string> got;
-      size_t n = l.Pop(head ? ListEnd::kHead : ListEnd::kTail, count, fill,
+      size_t n = l.Pop(head ? ListEnd::kHead : ListEnd::kTail, count, limits,
                        [&](std::string_view s) { got.emplace_back(s); });
       ASSERT_EQ(n, std::min(count, d.size()));
       for (size_t i = 0; i < n; ++i) {
@@ -210,21 +207,21 @@ TEST_P(ListModelTest, MatchesDeque) {
     } else if (op < 63) {  // set
       std::string s = RandomElement(rng);
       int64_t i = any_index < 0 ? any_index + len : any_index;
-      bool ok = l.Set(any_index, s, fill);
+      bool ok = l.Set(any_index, s, limits);
       ASSERT_EQ(ok, i >= 0 && i < len);
       if (ok) d[static_cast<size_t>(i)] = s;
     } else if (op < 72) {  // insert
       std::string pivot = RandomElement(rng), s = RandomElement(rng);
       if (len > 0 && rng() % 2) pivot = d[rng() % d.size()];
       bool after = rng() % 2;
-      bool ok = l.Insert(pivot, s, after ? lp::Where::kAfter : lp::Where::kBefore, fill);
+      bool ok = l.Insert(pivot, s, after ? lp::Where::kAfter : lp::Where::kBefore, limits);
       auto it = std::find(d.begin(), d.end(), pivot);
       ASSERT_EQ(ok, it != d.end());
       if (ok) d.insert(after ? it + 1 : it, s);
     } else if (op < 80) {  // remove
       std::string s = len > 0 && rng() % 2 ? d[rng() % d.size()] : RandomElement(rng);
       int64_t count = static_cast<int64_t>(rng() % 5) - 2;
-      size_t removed = l.Remove(s, count, fill);
+      size_t removed = l.Remove(s, count, limits);
       size_t expect = 0;
       if (count >= 0) {
         for (auto it = d.begin(); it != d.end();) {
@@ -246,7 +243,7 @@ TEST_P(ListModelTest, MatchesDeque) {
       ASSERT_EQ(removed, expect);
     } else if (op < 84) {  // trim a little
       size_t h = rng() % 4, t = rng() % 4;
-      l.Trim(h, t, fill);
+      l.Trim(h, t, limits);
       for (size_t i = 0; i < h && !d.empty(); ++i) d.pop_front();
       for (size_t i = 0; i < t && !d.empty(); ++i) d.pop_back();
     } else {  // range
@@ -261,6 +258,10 @@ TEST_P(ListModelTest, MatchesDeque) {
       ASSERT_EQ(got, expect);
     }
     if (step % 50 == 0) Check(l, d);
+    if (l.encoding() == kListQuicklist) {
+      max_compressed = std::max(
+          max_compressed, static_cast<Quicklist*>(l.pointer())->compressed_node_count());
+    }
     if (before != l.encoding()) ++(before == kListListpack ? to_quicklist : to_listpack);
     max_len = std::max(max_len, d.size());
     // The listpack encoding never holds more than one node's worth.
@@ -273,20 +274,55 @@ TEST_P(ListModelTest, MatchesDeque) {
   // The walk crossed the conversion boundary both ways.
   EXPECT_GT(to_quicklist, 0u) << "max length " << max_len;
   EXPECT_GT(to_listpack, 0u) << "max length " << max_len;
+  EXPECT_EQ(max_compressed > 0, depth > 0) << max_compressed;
   ListValue c = l.Clone();
   Check(c, d);
   c.Destroy();
   l.Destroy();
 }
 
-INSTANTIATE_TEST_SUITE_P(Fills, ListModelTest, ::testing::Values(-2, -1, -5, 1, 3, 16, 128));
+INSTANTIATE_TEST_SUITE_P(
+    FillsAndDepths, ListModelTest,
+    ::testing::Values(std::tuple{-2, 0}, std::tuple{-1, 0}, std::tuple{-5, 0}, std::tuple{1, 0},
+                      std::tuple{3, 0}, std::tuple{16, 0}, std::tuple{128, 0}, std::tuple{-2, 1},
+                      std::tuple{-1, 2}, std::tuple{1, 1}, std::tuple{3, 2}, std::tuple{3, 3},
+                      std::tuple{16, 1}));
 
-TEST(ListValue, BigListTrimAndIndex) {
+// The depth a list compresses with is the one in force when it becomes a quicklist.
+TEST(ListValue, TakesTheDepthWhenItBecomesAQuicklist) {
+  ListValue l = ListValue::Create();
+  for (int i = 0; i < 4; ++i) l.Push(std::string(100, 'x'), ListEnd::kTail, Fill(4, 0));
+  ASSERT_EQ(l.encoding(), kListListpack);
+  for (int i = 0; i < 40; ++i) l.Push(std::string(100, 'x'), ListEnd::kTail, Fill(4, 1));
+  ASSERT_EQ(l.encoding(), kListQuicklist);
+  auto* q = static_cast<Quicklist*>(l.pointer());
+  EXPECT_EQ(q->compress_depth(), 1);
+  EXPECT_EQ(q->compressed_node_count(), q->node_count() - 2);
+  size_t compressed_bytes = l.AllocatedBytes();
+  // Later pushes under another depth do not change the list's.
+  for (int i = 0; i < 4; ++i) l.Push(std::string(100, 'x'), ListEnd::kTail, Fill(4, 0));
+  EXPECT_EQ(q->compressed_node_count(), q->node_count() - 2);
+  // Back to a listpack and up again: now at depth 0, nothing compressed, bigger.
+  auto ignore = [](std::string_view) {};
+  l.Pop(ListEnd::kTail, 46, Fill(4, 0), ignore);
+  ASSERT_EQ(l.encoding(), kListListpack);
+  for (int i = 0; i < 46; ++i) l.Push(std::string(100, 'x'), ListEnd::kTail, Fill(4, 0));
+  ASSERT_EQ(l.encoding(), kListQuicklist);
+  q = static_cast<Quicklist*>(l.pointer());
+  EXPECT_EQ(q->compressed_node_count(), 0u);
+  EXPECT_GT(l.AllocatedBytes(), compressed_bytes * 2);
+  l.Destroy();
+}
+
+class BigListTest : public ::testing::TestWithParam<int> {};
+
+TEST_P(BigListTest, TrimIndexInsertSetRemove) {
+  const ListLimits limits = Fill(-2, GetParam());
   ListValue l = ListValue::Create();
   std::deque<std::string> d;
   for (int i = 0; i < 100000; ++i) {
     std::string s = i % 3 ? "item:" + std::to_string(i) : std::to_string(i);
-    l.Push(s, ListEnd::kTail, -2);
+    l.Push(s, ListEnd::kTail, limits);
     d.push_back(s);
   }
   EXPECT_EQ(l.encoding(), kListQuicklist);
@@ -296,15 +332,23 @@ TEST(ListValue, BigListTrimAndIndex) {
     EXPECT_EQ(got, d[static_cast<size_t>(i < 0 ? i + 100000 : i)]);
   }
   EXPECT_FALSE(l.Index(100000, [](std::string_view) {}));
-  l.Trim(1000, 2000, -2);
+  l.Trim(1000, 2000, limits);
   d.erase(d.begin(), d.begin() + 1000);
   d.erase(d.end() - 2000, d.end());
   Check(l, d);
-  EXPECT_EQ(l.Remove("item:5000", 0, -2), 1u);
+  EXPECT_EQ(l.Remove("item:5000", 0, limits), 1u);
   d.erase(std::find(d.begin(), d.end(), "item:5000"));
+  ASSERT_TRUE(l.Insert("item:40000", "new", lp::Where::kBefore, limits));
+  d.insert(std::find(d.begin(), d.end(), "item:40000"), "new");
+  ASSERT_TRUE(l.Set(-30000, "set", limits));
+  d[d.size() - 30000] = "set";
+  EXPECT_EQ(l.Remove("new", -1, limits), 1u);
+  d.erase(std::find(d.begin(), d.end(), "new"));
   Check(l, d);
   l.Destroy();
 }
+
+INSTANTIATE_TEST_SUITE_P(Depths, BigListTest, ::testing::Values(0, 1, 2));
 
 }  // namespace
 }  // namespace cinnabar::core

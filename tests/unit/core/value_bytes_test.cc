@@ -55,7 +55,7 @@ TEST(ValueBytes, SamplesMissUnevenElementsButExactDoesNot) {
 
 TEST(ValueBytes, ListSamplesNodes) {
   ListValue l = ListValue::Create();
-  for (int i = 0; i < 5000; ++i) l.Push(Member(i), ListEnd::kTail, -2);
+  for (int i = 0; i < 5000; ++i) l.Push(Member(i), ListEnd::kTail, ListLimits{});
   ASSERT_EQ(l.encoding(), kListQuicklist);
   size_t exact = l.AllocatedBytes(0);
   EXPECT_GT(exact, 5000u * Member(0).size());
@@ -63,6 +63,23 @@ TEST(ValueBytes, ListSamplesNodes) {
   Value v = l.value();
   EXPECT_EQ(ValueAllocatedBytes(v, 0), exact);
   l.Destroy();
+}
+
+// A compressed list counts its inner nodes compressed (MEMORY USAGE, as Redis).
+TEST(ValueBytes, CompressedListCountsCompressedNodes) {
+  ListValue plain = ListValue::Create(), packed = ListValue::Create();
+  for (int i = 0; i < 20000; ++i) {
+    std::string s = "value:" + std::string(30, 'v') + std::to_string(i % 7);
+    plain.Push(s, ListEnd::kTail, ListLimits{.compress_depth = 0});
+    packed.Push(s, ListEnd::kTail, ListLimits{.compress_depth = 1});
+  }
+  size_t plain_bytes = ValueAllocatedBytes(plain.value(), 0);
+  size_t packed_bytes = ValueAllocatedBytes(packed.value(), 0);
+  EXPECT_LT(packed_bytes * 4, plain_bytes);
+  // Sampling from the head sees the plain head node and compressed ones after it.
+  EXPECT_LT(ValueAllocatedBytes(packed.value(), 5) * 2, plain_bytes);
+  plain.Destroy();
+  packed.Destroy();
 }
 
 TEST(ValueBytes, GrowsWithTheValue) {

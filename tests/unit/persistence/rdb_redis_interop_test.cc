@@ -153,6 +153,9 @@ std::vector<Sample> Samples() {
   s.push_back({"str-ttl", core::MakeStringValue("soon"), 4102444800000});
   s.push_back({"list-lp", testing::MakeList({"a", "1", "-70000", "text"})});
   s.push_back({"list-ql", testing::MakeList(Numbered("element-", 3000))});
+  // Inner nodes LZF-compressed (list-compress-depth 1), written as they are held.
+  s.push_back({"list-lzf", testing::MakeList(Numbered("compressed-element-", 3000),
+                                             {.fill = -2, .compress_depth = 1})});
   s.push_back({"set-intset", testing::MakeSet({"1", "2", "-3", "4000000000"})});
   s.push_back({"set-lp", testing::MakeSet({"a", "b", "1"})});
   s.push_back({"set-ht", testing::MakeSet(Numbered("m", 300))});
@@ -277,7 +280,8 @@ TEST(RdbInteropLoad, WeLoadWhatRedisServerSaves) {
   for (const std::string& cmd : std::vector<std::string>{
            "set s-int 42", "set s-str hello", "set s-big 9223372036854775807",
            "set s-raw " + std::string(100, 'x'), "set s-ttl v px 99999999", "rpush l-small a b 3",
-           "rpush l-big" + many + many + many + many, "sadd set-int 1 2 3",
+           "rpush l-big" + many + many + many + many, "config set list-compress-depth 1",
+           "rpush l-lzf" + many + many + many + many, "sadd set-int 1 2 3",
            "sadd set-int-big" + ints, "sadd set-str a b c", "sadd set-big" + many,
            "hset h-small f v n 5", "hset h-big" + many, "zadd z-small 1 a 2.5 b -3 c",
            "zadd z-big" +
@@ -311,7 +315,7 @@ TEST(RdbInteropLoad, WeLoadWhatRedisServerSaves) {
       EXPECT_EQ(h.encodings[key], theirs);
     }
   }
-  EXPECT_EQ(h.contents.size(), 16u);
+  EXPECT_EQ(h.contents.size(), 17u);
   EXPECT_EQ(h.encodings["l-small"], "listpack");
   EXPECT_EQ(h.encodings["l-big"], "quicklist");
   ASSERT_EQ(h.functions.size(), 1u);

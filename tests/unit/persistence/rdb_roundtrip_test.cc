@@ -12,6 +12,7 @@
 
 #include "base/crc64.h"
 #include "core/entry.h"
+#include "core/quicklist.h"
 #include "core/string_value.h"
 #include "core/value_ops.h"
 #include "persistence/rdb_encoder.h"
@@ -60,6 +61,7 @@ std::vector<Sample> Samples() {
   add("list-small", MakeList({"a", "1", "-300", "long element " + std::string(70, 'z')}));
   add("list-big", MakeList(Numbered("element-", 5000)));
   add("list-bigints", MakeList(Numbered("", 3000)));
+  add("list-lzf", MakeList(Numbered("compressible-element-", 3000), {.compress_depth = 1}));
   add("set-intset", MakeSet({"1", "-5", "100000", "9999999999"}));
   add("set-listpack", MakeSet({"a", "b", "7"}));
   add("set-hashtable", MakeSet(Numbered("member-", 600)));
@@ -199,7 +201,7 @@ TEST(RdbRoundTrip, LoaderLimitsChooseEncodings) {
   std::string file = EncodeFile(samples, false);
 
   RdbLoadOptions tight;
-  tight.list_fill = 8;
+  tight.list_limits.fill = 8;
   tight.set_limits = {
       .max_intset_entries = 10, .max_listpack_entries = 10, .max_listpack_value = 64};
   tight.hash_limits = {.max_listpack_entries = 10, .max_listpack_value = 64};
@@ -286,6 +288,74 @@ TEST(RdbEncoder, SkiplistScoresAreBinaryHighestFirst) {
   std::memcpy(&first, in.data(), 8);
   EXPECT_EQ(first, 199.0);
   core::DestroyValue(z);
+}
+
+// A compressed node is written as the LZF string of its listpack, with or without
+// rdbcompression, and a plain one as its listpack (compressed only with rdbcompression).
+TEST(RdbEncoder, CompressedQuicklistNodesAreWrittenAsTheyAreHeld) {
+  core::Value v = MakeList(Numbered("compressible-element-", 3000), {.compress_depth = 1});
+  ASSERT_EQ(v.encoding, core::kListQuicklist);
+  const auto* q = static_cast<const core::Quicklist*>(v.pointer);
+  ASSERT_GT(q->compressed_node_count(), 0u);
+  ASSERT_EQ(q->compressed_node_count(), q->node_count() - 2);
+  std::string out;
+  AppendRdbValue(&out, v, false);
+  std::string_view in = out;
+  ASSERT_EQ(ReadRdbLength(&in), std::optional<uint64_t>(q->node_count()));
+  core::Quicklist::ReadBuffer buf;
+  for (const core::Quicklist::Node* n = q->head(); n != nullptr; n = n->next) {
+    SCOPED_TRACE(n->compressed ? "compressed node" : "plain node");
+    ASSERT_EQ(ReadRdbLength(&in), std::optional<uint64_t>(kRdbQuicklistNodePacked));
+    std::string expect;
+    if (n->compressed) {
+      core::Quicklist::Lzf lzf = core::Quicklist::Compressed(n);
+      AppendRdbLzfBlob(&expect, lzf.stream, lzf.listpack_bytes);
+    } else {
+      AppendRdbString(&expect, std::string_view(reinterpret_cast<const char*>(n->data),
+                                                core::lp::Bytes(n->data)),
+                      false);
+    }
+    ASSERT_EQ(in.substr(0, expect.size()), expect);
+    const uint8_t* lp = core::Quicklist::Listpack(n, &buf);
+    std::optional<std::string> node = ReadRdbString(&in);
+    ASSERT_TRUE(node.has_value());
+    ASSERT_EQ(*node, std::string(reinterpret_cast<const char*>(lp), core::lp::Bytes(lp)));
+  }
+  EXPECT_TRUE(in.empty());
+  core::DestroyValue(v);
+}
+
+// Loading takes the depth in force, whatever the file's nodes were.
+TEST(RdbRoundTrip, LoadedListsTakeTheConfiguredDepth) {
+  std::vector<Sample> samples;
+  samples.push_back({"plain", MakeList(Numbered("compressible-element-", 3000)), 0, {}});
+  samples.push_back({"lzf", MakeList(Numbered("compressible-element-", 3000),
+                                     {.compress_depth = 2}), 0, {}});
+  std::string file = EncodeFile(samples, false);
+  struct Shapes : RecordingHandler {
+    base::Status OnKey(int db, std::string_view key, core::Value value, int64_t expire_ms,
+                       const RdbKeyMeta& meta) override {
+      const auto* q = static_cast<const core::Quicklist*>(value.pointer);
+      compressed.push_back(q->compressed_node_count());
+      nodes.push_back(q->node_count());
+      return RecordingHandler::OnKey(db, key, value, expire_ms, meta);
+    }
+    std::vector<size_t> compressed, nodes;
+  };
+  for (int depth : {0, 1, 3}) {
+    SCOPED_TRACE(depth);
+    RdbLoadOptions options;
+    options.list_limits.compress_depth = depth;
+    Shapes h;
+    ASSERT_TRUE(testing::Load(file, &h, options).ok());
+    ASSERT_EQ(h.keys.size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(h.keys[i].description, Describe(samples[0].value));
+      size_t inside = depth == 0 ? 0 : h.nodes[i] - 2 * static_cast<size_t>(depth);
+      EXPECT_EQ(h.compressed[i], inside);
+    }
+  }
+  Destroy(samples);
 }
 
 }  // namespace

@@ -91,9 +91,9 @@ std::string Content(const core::Value& v) {
   return d.substr(d.find(": ") + 2);
 }
 
-core::Value MakeList(const std::vector<std::string>& elements, int fill) {
+core::Value MakeList(const std::vector<std::string>& elements, const core::ListLimits& limits) {
   core::ListValue l = core::ListValue::Create();
-  for (const std::string& e : elements) l.Push(e, core::ListEnd::kTail, fill);
+  for (const std::string& e : elements) l.Push(e, core::ListEnd::kTail, limits);
   return l.value();
 }
 

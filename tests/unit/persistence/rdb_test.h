@@ -11,6 +11,7 @@
 
 #include "core/entry.h"
 #include "core/hash_value.h"
+#include "core/list_value.h"
 #include "core/set_value.h"
 #include "core/zset_value.h"
 #include "persistence/rdb_loader.h"
@@ -26,7 +27,7 @@ std::string Content(const core::Value& v);
 std::string Escape(std::string_view s);
 std::string Join(const std::vector<std::string>& parts);
 
-core::Value MakeList(const std::vector<std::string>& elements, int fill = -2);
+core::Value MakeList(const std::vector<std::string>& elements, const core::ListLimits& limits = {});
 core::Value MakeSet(const std::vector<std::string>& members, const core::SetLimits& limits = {});
 core::Value MakeHash(const std::vector<std::pair<std::string, std::string>>& pairs,
                      const core::HashLimits& limits = {});
