@@ -179,7 +179,8 @@ def test_stats_total_follows_the_dataset(r):
     before = dict(stats(r))["total.allocated"]
     r.set("big", "x" * 1000000)
     after = dict(stats(r))
-    assert after["total.allocated"] >= before + 1000000
+    # Give or take a few buffers of the connection (the query buffer shrinks once idle).
+    assert after["total.allocated"] >= before + 1000000 - 4096
     assert after["dataset.bytes"] >= 1000000
     assert after["keys.count"] == 1
 
