@@ -10,7 +10,8 @@ are in known_open.py.)
    the source's pop (and del) come before the destination's new and push; Redis reports
    the push first (the element is taken on the source's shard, then delivered to the
    destination's; the events of the pushing client's later commands on other shards may
-   come in between). `blocked_move_events_ok`.
+   come before, between or among the destination's, which keep their own order).
+   `blocked_move_events_ok`.
 """
 
 # Cinnabar keeps a set of strings in a listpack while it has at most this many members of
@@ -49,8 +50,14 @@ def blocked_move_events_ok(blocking, threads, ref, other):
     if src == dst:
         return False
 
-    def run(i, key, names):
+    def run(i, key, names, once=False):
+        # With `once`, one notification only: its keyspace and keyevent messages (a later
+        # command's identical pop is not the move's).
+        seen = set()
         while i < len(ref) and notify.key_of(ref[i]) == key and notify.name(ref[i]) in names:
+            if once and ref[i][0][:11] in seen:
+                break
+            seen.add(ref[i][0][:11])
             i += 1
         return i
 
@@ -58,13 +65,26 @@ def blocked_move_events_ok(blocking, threads, ref, other):
         j = run(i, dst, _PUSHED)
         if j == i or j == len(ref) or notify.name(ref[j]) not in _POPPED - {b"del"}:
             continue
-        k = run(run(j, src, {notify.name(ref[j])}), src, {b"del"})  # its pop, and a del
+        k = run(run(j, src, {notify.name(ref[j])}, once=True), src, {b"del"}, once=True)
         if k == j:
             continue
-        # The destination's events after the source's; other shards' events of later
-        # commands (the pushing client's pipeline) may come between.
+        # The destination's events after the source's, in their order; other shards' events
+        # of later commands (the pushing client's pipeline) may come among them.
         block, rest = ref[i:j], ref[:i] + ref[j:]
-        for at in range(i + k - j, len(rest) + 1):
-            if rest[:at] + block + rest[at:] == other:
-                return True
+        if _interleaved(other, block, rest, i + k - j):
+            return True
     return False
+
+
+def _interleaved(other, block, rest, first):
+    """Whether `other` is `rest` with `block`'s events put in, in order, none before
+    index `first`."""
+    if len(other) != len(block) + len(rest) or other[:first] != rest[:first]:
+        return False
+    taken, remainder = 0, list(other[:first])
+    for event in other[first:]:
+        if taken < len(block) and event == block[taken]:
+            taken += 1
+        else:
+            remainder.append(event)
+    return taken == len(block) and remainder == rest
