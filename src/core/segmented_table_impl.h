@@ -40,11 +40,16 @@ inline uint32_t HomeGroup(uint32_t group_hash, uint32_t groups) {
   return static_cast<uint32_t>((uint64_t{group_hash} * groups) >> 14);
 }
 
-template <typename Traits>
-inline uintptr_t Tag(typename Traits::Element* e, uint64_t hash) {
+// The element's address as slot bits. An element outside the 48-bit user address space
+// (or not 4-byte aligned) would corrupt the tags: stop rather than store it.
+inline uintptr_t PointerBits(const void* e) {
   const auto p = reinterpret_cast<uintptr_t>(e);
   if (__builtin_expect((p & ~kPointerMask) != 0, 0)) __builtin_trap();
-  return p | (Traits::Volatile(e) ? kVolatileTag : 0) |
+  return p;
+}
+template <typename Traits>
+inline uintptr_t Tag(typename Traits::Element* e, uint64_t hash) {
+  return PointerBits(e) | (Traits::Volatile(e) ? kVolatileTag : 0) |
          (static_cast<uintptr_t>(GroupHash(hash)) << kGroupHashShift);
 }
 template <typename Traits>
@@ -269,9 +274,8 @@ void SegmentedTable<T>::Replace(const Handle& where, Element* e) {
   uintptr_t& slot = where.segment->slots()[where.index];
   const bool was_volatile = (slot & kVolatileTag) != 0;
   const bool now_volatile = T::Volatile(e);
-  const auto p = reinterpret_cast<uintptr_t>(e);
-  if (__builtin_expect((p & ~detail::kPointerMask) != 0, 0)) __builtin_trap();
-  slot = (slot & ~(detail::kPointerMask | kVolatileTag)) | p | (now_volatile ? kVolatileTag : 0);
+  slot = (slot & ~(detail::kPointerMask | kVolatileTag)) | detail::PointerBits(e) |
+         (now_volatile ? kVolatileTag : 0);
   if (was_volatile != now_volatile) {
     if (now_volatile) {
       ++volatile_;

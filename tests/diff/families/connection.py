@@ -27,6 +27,8 @@ COMMANDS = [
     ("ECHO", 3, lambda g: [b"ECHO"] + g.pick([[g.value()], [g.value()], [], [b"a", b"b"]])),
     ("CLIENT SETNAME", 1, setname),
     ("CLIENT GETNAME", 1, lambda g: [b"CLIENT", g.kw("GETNAME")]),
+    ("CLIENT NO-EVICT", 1, lambda g: [b"CLIENT", g.kw("NO-EVICT"),
+                                      g.pick([b"on", b"OFF", b"maybe", b""])]),
     ("RESET", 0.3, lambda g: [b"RESET"]),
     ("HELLO", 1, lambda g: g.pick([[b"HELLO", b"4"], [b"HELLO", b"0"], [b"HELLO", b"abc"],
                                    [b"HELLO", b"3", b"FOO"], [b"HELLO", b"2", b"SETNAME"],
