@@ -366,7 +366,12 @@ def test_maxmemory_clients_closes_the_biggest_client(server, r):
         assert r.info("stats")["evicted_clients"] == 1
         if big is not None:
             big.settimeout(5)
-            assert big.recv(100) == b""  # closed
+            try:
+                # Closed: an orderly end, or a reset when the server closed with our bytes
+                # still unread in its socket (the kernel answers those with RST).
+                assert big.recv(100) == b""
+            except ConnectionResetError:
+                pass
             big.close()
         assert r.ping()  # the small client stays
         assert r.exists("big") == 0
