@@ -22,6 +22,11 @@ namespace {
 // Above this much buffered input with a complete command waiting, the socket is not read
 // (the size of a pipeline run, engine/pipeline_run.cc, so a run is never starved).
 constexpr size_t kInputPauseBytes = 256 * 1024;
+// At most this much of one client's input runs in one loop turn (a pipeline run already
+// under way ends first); the rest waits for the next turn, after this one's replies are
+// sent and the other clients' input has run: a client loading a pipeline of millions of
+// commands must not keep a PING waiting for the whole of what the kernel handed over.
+constexpr size_t kTurnInputBudget = 16 * 1024;
 
 }  // namespace
 
@@ -122,9 +127,17 @@ void Client::ProcessInput() {
   Ref();
   bool need_more = false;  // the input ends inside a command: only more bytes help
   // Replies that came back from other threads count too.
+  if (transport_ != nullptr && transport_->turn() != budget_turn_) {
+    budget_turn_ = transport_->turn();
+    budget_used_ = 0;
+  }
   while (transport_ != nullptr && !awaiting_ && !close_after_reply_ && EnforceOutputLimit()) {
     base::IoBuf& in = transport_->input();
     if (in.empty()) break;
+    if (budget_used_ >= kTurnInputBudget) {
+      transport_->ContinueNextTurn();
+      break;
+    }
     protocol::ParserLimits limits{worker_->config().proto_max_bulk_len, AuthRequired()};
     protocol::RespParser::Result r = parser_.Parse(in.view(), limits);
     if (r == protocol::RespParser::Result::kNeedMore) {
@@ -148,6 +161,7 @@ void Client::ProcessInput() {
     PipelineAhead ahead{in.view().substr(consumed), &limits};
     Dispatch(*this, parser_.args(), &ahead);
     if (transport_ != nullptr) transport_->input().Consume(consumed + ahead.taken);
+    budget_used_ += consumed + ahead.taken;
   }
   in_process_ = false;
   if (transport_ != nullptr && peer_closed_ && !awaiting_ && !close_after_reply_) {

@@ -45,6 +45,10 @@ class Transport {
   virtual void HoldOutput(bool held) = 0;
   // While paused, the socket is not read (buffered input that cannot run yet).
   virtual void PauseInput(bool paused) = 0;
+  // The loop turn under way (io::EventLoop::turn).
+  virtual uint64_t turn() const = 0;
+  // Calls Client::OnContinue in the next loop turn, after this turn's replies have gone.
+  virtual void ContinueNextTurn() = 0;
 };
 
 struct PeerInfo {
@@ -69,6 +73,8 @@ class Client {
   void OnPeerClosed();
   // The connection is gone. The client is freed once nothing refers to it any more.
   void OnClosed();
+  // The turn the transport was asked for: input left by the last turn's budget runs.
+  void OnContinue() { ProcessInput(); }
 
   // --- For the dispatcher ---
   // An asynchronous command starts: input waits until EndAwait.
@@ -155,6 +161,9 @@ class Client {
   bool close_after_reply_ = false;
   bool in_process_ = false;
   bool peer_closed_ = false;
+  // Input bytes run in loop turn budget_turn_ (see ProcessInput).
+  uint64_t budget_turn_ = 0;
+  size_t budget_used_ = 0;
   bool over_output_limit_ = false;
   int64_t over_soft_limit_since_ms_ = 0;  // 0: not over the soft limit
 };

@@ -257,8 +257,9 @@ void EpollLoop::Run() {
     BeforeSleep();
     FlushAll();
     int timeout = WaitMs();
-    if (!flush_queue_.empty() || stop_.load()) timeout = 0;
+    if (!flush_queue_.empty() || continuations_pending() || stop_.load()) timeout = 0;
     int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
+    BeginTurn();
     if (n < 0 && errno != EINTR) {
       base::LogWarning("epoll_wait: {}", std::strerror(errno));
       continue;
@@ -269,8 +270,8 @@ void EpollLoop::Run() {
     // was asked run before its events too: a message posted here, then a reply that let
     // its sender send us a command, must not find the command handled first.
     while (RunTasks()) n = epoll_wait(epfd_, events, kMaxEvents, 0);
-    if (n < 0) continue;
-    HandleEvents(events, n);
+    if (n > 0) HandleEvents(events, n);
+    RunContinuations();
   }
   RunTasks();
   BeforeSleep();

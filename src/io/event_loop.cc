@@ -3,6 +3,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
+
 #include "base/clock.h"
 #include "io/epoll_loop.h"
 #include "io/uring_loop.h"
@@ -44,6 +46,21 @@ void Connection::PauseReading(bool paused) {
   loop_->UpdateReading(this);
 }
 
+void Connection::ContinueNextTurn() {
+  if (continue_queued_) return;
+  continue_queued_ = true;
+  loop_->continue_queue_.push_back(this);
+}
+
+void EventLoop::RunContinuations() {
+  for (Connection*& c : continuing_) {
+    if (c == nullptr) continue;  // released meanwhile
+    c->continue_queued_ = false;
+    if (!c->closing()) c->handler_->OnContinue(c);
+  }
+  continuing_.clear();
+}
+
 void EventLoop::Post(base::Task task) {
   if (tasks_.Push(std::move(task))) Wake();
 }
@@ -79,6 +96,10 @@ void EventLoop::Unlink(Connection* c) {
 
 void EventLoop::Release(Connection* c) {
   c->finalized_ = true;
+  if (c->continue_queued_) {
+    std::erase(continue_queue_, c);
+    std::replace(continuing_.begin(), continuing_.end(), c, static_cast<Connection*>(nullptr));
+  }
   close(c->fd_);
   Unlink(c);
   c->handler_->OnClosed(c);

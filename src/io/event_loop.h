@@ -43,6 +43,8 @@ class ConnectionHandler {
   virtual void OnSent(Connection* c, size_t n) = 0;
   // The connection is closed; `c` is freed right after this returns.
   virtual void OnClosed(Connection* c) = 0;
+  // Asked for by ContinueNextTurn: the handler may go on with input it left unread.
+  virtual void OnContinue(Connection* c) = 0;
 };
 
 class EventLoop;
@@ -57,6 +59,7 @@ class Connection {
   base::IoBuf& output() { return output_; }
   void set_handler(ConnectionHandler* h) { handler_ = h; }
   ConnectionHandler* handler() { return handler_; }
+  EventLoop* loop() const { return loop_; }
 
   // Sends output() at the end of this loop turn.
   void Flush();
@@ -73,6 +76,10 @@ class Connection {
   // While paused, the socket is not read (what the kernel already handed over still
   // arrives): a client whose buffered input cannot run yet stops growing it.
   void PauseReading(bool paused);
+  // Calls the handler's OnContinue in the next loop turn, after this turn's output has been
+  // sent and the events that arrived meanwhile have been handled: a handler that stops at
+  // a per-turn budget lets the other connections' input and replies go first.
+  void ContinueNextTurn();
 
   bool closing() const { return close_now_ || close_after_flush_; }
   // Output not yet sent: output() and what a send under way still carries.
@@ -93,6 +100,7 @@ class Connection {
   bool close_now_ = false;
   bool peer_closed_ = false;
   bool finalized_ = false;
+  bool continue_queued_ = false;
   bool output_held_ = false;
   bool read_paused_ = false;
   // The loop's list of open connections.
@@ -143,6 +151,9 @@ class EventLoop {
   virtual void PollIo() = 0;
   // Connections currently open on this loop.
   size_t connection_count() const { return connections_; }
+  // Loop turns so far. A turn begins when the loop has sent what the last one answered and
+  // taken the events that are ready.
+  uint64_t turn() const { return turn_; }
 
   // --- After Run() has returned, while no loop runs (any one thread) ---
   // Closes every open connection, telling its handler, so nothing outlives the loop.
@@ -162,6 +173,16 @@ class EventLoop {
   void Release(Connection* c);
   // Runs posted tasks; returns whether any ran.
   bool RunTasks();
+  // Each engine, once it has taken the ready events: a new turn. What was asked of
+  // ContinueNextTurn so far is this turn's to run.
+  void BeginTurn() {
+    ++turn_;
+    continuing_.swap(continue_queue_);
+  }
+  // Each engine, after the turn's events: the OnContinue calls asked for before the turn.
+  void RunContinuations();
+  // Whether a connection waits for OnContinue (the loop must not sleep).
+  bool continuations_pending() const { return !continue_queue_.empty() || !continuing_.empty(); }
   // Runs the timers and the tick that are due.
   void RunTimers();
   // Milliseconds until the next timer or tick (-1: none). Asked right before waiting, so a
@@ -197,6 +218,9 @@ class EventLoop {
 
   size_t connections_ = 0;
   Connection* open_ = nullptr;  // head of the open connections' list
+  uint64_t turn_ = 0;
+  std::vector<Connection*> continue_queue_;
+  std::vector<Connection*> continuing_;  // this turn's to run; a released entry is nulled
 
   std::function<void()> before_sleep_;
   std::function<void()> tick_;

@@ -437,7 +437,7 @@ void UringLoop::Run() {
     FlushAll();
     Rearm();
     int timeout_ms = WaitMs();
-    if (!flush_queue_.empty() || stop_.load()) timeout_ms = 0;
+    if (!flush_queue_.empty() || continuations_pending() || stop_.load()) timeout_ms = 0;
     __kernel_timespec ts{};
     ts.tv_sec = timeout_ms / 1000;
     ts.tv_nsec = (timeout_ms % 1000) * 1000000LL;
@@ -447,7 +447,9 @@ void UringLoop::Run() {
     if (ret < 0 && ret != -ETIME && ret != -EINTR && ret != -EAGAIN && ret != -EBUSY) {
       base::LogWarning("io_uring_submit_and_wait: {}", std::strerror(-ret));
     }
+    BeginTurn();
     HandleCompletions();
+    RunContinuations();
   }
   RunTasks();
   BeforeSleep();

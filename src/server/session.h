@@ -18,6 +18,7 @@ class Session final : public io::ConnectionHandler, public engine::Transport {
   void OnPeerClosed(io::Connection* c) override;
   void OnSent(io::Connection* c, size_t n) override;
   void OnClosed(io::Connection* c) override;
+  void OnContinue(io::Connection*) override { client_->OnContinue(); }
 
   // engine::Transport
   base::IoBuf& input() override { return conn_->input(); }
@@ -29,6 +30,8 @@ class Session final : public io::ConnectionHandler, public engine::Transport {
   void SendNow() override { conn_->SendNow(); }
   void HoldOutput(bool held) override { conn_->HoldOutput(held); }
   void PauseInput(bool paused) override { conn_->PauseReading(paused); }
+  uint64_t turn() const override { return conn_->loop()->turn(); }
+  void ContinueNextTurn() override { conn_->ContinueNextTurn(); }
 
  private:
   explicit Session(engine::Worker* worker) : worker_(worker) {}

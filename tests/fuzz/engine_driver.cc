@@ -29,6 +29,7 @@ std::string EngineDriver::Connection::Call(std::span<const std::string_view> arg
       req += "\r\n";
     }
     in_.Append(req);
+    ++turn_;
     client_->OnInput(req.size());
   }
   driver_->RunUntilIdle();
@@ -52,6 +53,14 @@ void EngineDriver::Connection::Close() {
 }
 
 // As a real connection does, the client hears of the close later, never synchronously.
+void EngineDriver::Connection::ContinueNextTurn() {
+  driver_->Post(0, [this] {
+    if (client_closed_) return;
+    ++turn_;
+    client_->OnContinue();
+  });
+}
+
 void EngineDriver::Connection::CloseSoon() {
   if (closing_) return;
   closing_ = true;

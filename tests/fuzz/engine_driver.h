@@ -60,12 +60,16 @@ class EngineDriver final : engine::Messenger, engine::ServerHooks {
     void SendNow() override {}
     void HoldOutput(bool held) override { held_ = held; }
     void PauseInput(bool) override {}  // the test hands over all input itself
+    // Each Call is a turn, and so is each continuation.
+    uint64_t turn() const override { return turn_; }
+    void ContinueNextTurn() override;
     void CloseSoon();
 
     EngineDriver* driver_;
     engine::Client* client_ = nullptr;
     base::IoBuf in_, out_;
     bool held_ = false;
+    uint64_t turn_ = 0;
     std::string received_;
     bool closing_ = false;
     bool client_closed_ = false;

@@ -237,6 +237,16 @@ struct TestConnection::State final : engine::Transport {
   void SendNow() override {}
   void HoldOutput(bool h) override { held = h; }
   void PauseInput(bool) override {}  // the test hands over all input itself
+  // Each input handed over is a turn, and so is each continuation.
+  uint64_t turn_count = 0;
+  uint64_t turn() const override { return turn_count; }
+  void ContinueNextTurn() override {
+    loop->Post([this] {
+      if (client_closed || closing) return;
+      ++turn_count;
+      client->OnContinue();
+    });
+  }
   // As a real connection does, the client hears of the close later, never synchronously.
   void MarkClosed() {
     if (closing) return;
@@ -270,6 +280,7 @@ void TestConnection::Send(std::string_view bytes) {
   s->loop->Post([s, data = std::string(bytes)] {
     if (s->client_closed || s->closing) return;
     s->in.Append(data);
+    ++s->turn_count;
     s->client->OnInput(data.size());
   });
 }

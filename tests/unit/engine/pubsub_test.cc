@@ -189,6 +189,8 @@ class FakeTransport final : public Transport {
   void SendNow() override {}  // the peer reads nothing until the test takes it
   void HoldOutput(bool) override {}  // no journal here
   void PauseInput(bool) override {}  // the test hands over all input itself
+  uint64_t turn() const override { return 0; }
+  void ContinueNextTurn() override { ADD_FAILURE() << "no test here sends 64 KB at once"; }
 
   // The bytes written so far; forgets them.
   std::string Take() {

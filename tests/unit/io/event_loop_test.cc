@@ -27,6 +27,9 @@ namespace {
 struct Counters {
   std::atomic<int> peer_closed{0};
   std::atomic<int> closed{0};
+  // When set, a connection echoes at most this many bytes a loop turn (ContinueNextTurn).
+  std::atomic<size_t> turn_budget{0};
+  std::atomic<size_t> echoed{0};
 };
 
 // Echoes what it reads; a "!" closes after the reply; the peer's EOF closes at once.
@@ -34,14 +37,11 @@ class EchoHandler final : public ConnectionHandler {
  public:
   explicit EchoHandler(Counters* counters) : counters_(counters) {}
 
-  void OnInput(Connection* c, size_t) override {
-    base::IoBuf& in = c->input();
-    std::string_view data(in.data(), in.size());
-    bool quit = data.find('!') != std::string_view::npos;
-    c->output().Append(data);
-    in.Consume(in.size());
-    if (quit) c->CloseAfterFlush();
-    else c->Flush();
+  void OnInput(Connection* c, size_t) override { Echo(c); }
+  void OnContinue(Connection* c) override {
+    EXPECT_LT(asked_turn_, c->loop()->turn());  // never in the turn that asked
+    asked_ = false;
+    Echo(c);
   }
   void OnPeerClosed(Connection* c) override {
     counters_->peer_closed.fetch_add(1);
@@ -54,7 +54,36 @@ class EchoHandler final : public ConnectionHandler {
   }
 
  private:
+  void Echo(Connection* c) {
+    base::IoBuf& in = c->input();
+    size_t n = in.size();
+    if (size_t budget = counters_->turn_budget.load(); budget != 0) {
+      if (c->loop()->turn() != turn_) {
+        turn_ = c->loop()->turn();
+        used_ = 0;
+      }
+      n = std::min(n, budget - used_);
+      used_ += n;
+      if (n < in.size() && !asked_) {
+        asked_ = true;
+        asked_turn_ = turn_;
+        c->ContinueNextTurn();
+      }
+    }
+    std::string_view data(in.data(), n);
+    bool quit = data.find('!') != std::string_view::npos;
+    c->output().Append(data);
+    in.Consume(n);
+    counters_->echoed.fetch_add(n);
+    if (quit) c->CloseAfterFlush();
+    else c->Flush();
+  }
+
   Counters* counters_;
+  uint64_t turn_ = 0;
+  size_t used_ = 0;
+  bool asked_ = false;
+  uint64_t asked_turn_ = 0;
 };
 
 // One loop on its own thread (an io_uring ring belongs to the thread that made it),
@@ -233,6 +262,31 @@ TEST_P(EventLoopTest, ManyClientsSendingAtOnce) {
   for (std::thread& t : writers) t.join();
   for (int fd : fds) close(fd);
   EXPECT_TRUE(WaitFor([&] { return lt_->counters().closed.load() == kClients; }));
+}
+
+// A handler that stops at a per-turn budget and asks for the next turn gets all of its
+// input, and meanwhile another connection's request is answered: the continuation waits
+// for the turn's replies and the events that came in the meantime.
+TEST_P(EventLoopTest, ContinuationsLetOtherConnectionsIn) {
+  lt_->counters().turn_budget = 512;
+  int a = Connect(lt_->port());
+  int b = Connect(lt_->port());
+  ASSERT_GE(a, 0);
+  ASSERT_GE(b, 0);
+  std::string big;
+  while (big.size() < (4u << 20)) big += std::to_string(big.size()) + ",";
+  std::string echoed_a;
+  std::thread reader([&] { echoed_a = ReadN(a, big.size()); });
+  std::thread writer([&] { SendAll(a, big); });
+  ASSERT_TRUE(WaitFor([&] { return lt_->counters().echoed.load() > 0; }));
+  ASSERT_TRUE(SendAll(b, "ping"));
+  EXPECT_EQ(ReadN(b, 4), "ping");
+  EXPECT_LT(lt_->counters().echoed.load(), big.size() + 4);  // a still had input waiting
+  writer.join();
+  reader.join();
+  EXPECT_EQ(echoed_a, big);
+  close(a);
+  close(b);
 }
 
 TEST_P(EventLoopTest, PostedTasksAndTimersRunOnTheLoop) {
