@@ -126,6 +126,7 @@ void Client::ProcessInput() {
   in_process_ = true;
   Ref();
   bool need_more = false;  // the input ends inside a command: only more bytes help
+  bool continues = false;  // the turn's budget is spent: the rest runs next turn
   // Replies that came back from other threads count too.
   if (transport_ != nullptr && transport_->turn() != budget_turn_) {
     budget_turn_ = transport_->turn();
@@ -136,6 +137,7 @@ void Client::ProcessInput() {
     if (in.empty()) break;
     if (budget_used_ >= kTurnInputBudget) {
       transport_->ContinueNextTurn();
+      continues = true;
       break;
     }
     protocol::ParserLimits limits{worker_->config().proto_max_bulk_len, AuthRequired()};
@@ -164,7 +166,7 @@ void Client::ProcessInput() {
     budget_used_ += consumed + ahead.taken;
   }
   in_process_ = false;
-  if (transport_ != nullptr && peer_closed_ && !awaiting_ && !close_after_reply_) {
+  if (transport_ != nullptr && peer_closed_ && !awaiting_ && !close_after_reply_ && !continues) {
     CloseAfterReply();
   }
   if (transport_ != nullptr) {

@@ -152,6 +152,25 @@ def test_half_closed_socket_still_gets_replies(server):
     assert out == b"+OK\r\n:2\r\n$1\r\n2\r\n"
 
 
+def test_half_closed_socket_gets_every_reply_of_a_long_pipeline(server, r):
+    # Far more than the server runs of one client's input in one loop turn: what is left
+    # after the peer's EOF still runs before the connection closes.
+    n = 20000
+    s = socket.create_connection((server.host, server.port), timeout=10)
+    s.sendall(b"".join(b"INCR hcp\r\n" for _ in range(n)))
+    s.shutdown(socket.SHUT_WR)
+    out = bytearray()
+    while True:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        out += chunk
+    s.close()
+    assert out.count(b"\r\n") == n
+    assert out.endswith(b":%d\r\n" % n)
+    assert r.get("hcp") == str(n)
+
+
 def test_clients_vanishing_mid_command(server, r):
     for data in [b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$100\r\nabc",
                  b"DEBUG SLEEP 0.05\r\n",
