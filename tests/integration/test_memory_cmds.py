@@ -260,7 +260,12 @@ def test_purge_returns_freed_memory_to_the_os(start_server, request, is_redis):
     try:
         for i in range(40):
             c.set("k%d" % i, "x" * 2000000)
+        # Redis samples its resident set in serverCron (every 100 ms at hz 10): wait for it.
+        deadline = time.time() + 5
         filled = c.info("memory")["used_memory_rss"]
+        while filled <= 40000000 and time.time() < deadline:
+            time.sleep(0.1)
+            filled = c.info("memory")["used_memory_rss"]
         for i in range(40):
             c.delete("k%d" % i)
         deadline = time.time() + 5
