@@ -181,7 +181,15 @@ def test_stats_total_follows_the_dataset(r):
     after = dict(stats(r))
     # Give or take a few buffers of the connection (the query buffer shrinks once idle).
     assert after["total.allocated"] >= before + 1000000 - 4096
-    assert after["dataset.bytes"] >= 1000000
+    # Client buffers count as overhead as last sampled (every cron tick): one taken while
+    # the 1 MB query buffer was still held leaves the dataset short until the next. The
+    # slack of a few KB is for an allocator that does not round the value's block up (as
+    # AddressSanitizer's): then the estimate of the buffers shows.
+    deadline = time.time() + 2
+    while after["dataset.bytes"] < 1000000 - 16384 and time.time() < deadline:
+        time.sleep(0.1)
+        after = dict(stats(r))
+    assert after["dataset.bytes"] >= 1000000 - 16384
     assert after["keys.count"] == 1
 
 
