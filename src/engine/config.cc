@@ -293,6 +293,38 @@ std::string SetFileName(ServerConfig& cfg, std::span<const std::string> args) {
   return {};
 }
 
+std::string SetProcTitleTemplate(ServerConfig& cfg, std::span<const std::string> args) {
+  std::string ignored;
+  if (!ExpandProcTitle(args[0], ProcTitleVars{}, &ignored)) {
+    return std::string(errors::kConfigProcTitleTemplate);
+  }
+  cfg.proc_title_template = args[0];
+  return {};
+}
+
+// oom-score-adj-values <main> <replica> <background child>, each within -2000..2000.
+std::string SetOomScoreValues(ServerConfig& cfg, std::span<const std::string> args) {
+  if (args.size() != 3) return "wrong number of arguments";
+  int values[3];
+  for (size_t i = 0; i < 3; ++i) {
+    int64_t v;
+    if (!base::ParseInt64(args[i], &v) || v < -2000 || v > 2000) {
+      return std::string(errors::kConfigOomScoreValues);
+    }
+    values[i] = static_cast<int>(v);
+  }
+  std::copy(std::begin(values), std::end(values), cfg.oom_score_adj_values);
+  return {};
+}
+
+std::string GetOomScoreValues(const ServerConfig& cfg) {
+  const int* v = cfg.oom_score_adj_values;
+  return std::to_string(v[0]) + ' ' + std::to_string(v[1]) + ' ' + std::to_string(v[2]);
+}
+
+constexpr std::string_view kOomScoreModes[] = {"no", "yes", "relative", "absolute"};
+constexpr std::string_view kDisklessLoads[] = {"disabled", "on-empty-db", "swapdb"};
+
 constexpr std::string_view kFsyncPolicies[] = {"always", "everysec", "no"};
 constexpr std::string_view kSanitizeModes[] = {"no", "yes", "clients"};
 
@@ -429,6 +461,57 @@ constexpr Directive kDirectives[] = {
      GetBool<&ServerConfig::aof_timestamp_enabled>},
     {"aof-rewrite-incremental-fsync", 0, SetBool<&ServerConfig::aof_rewrite_incremental_fsync>,
      GetBool<&ServerConfig::aof_rewrite_incremental_fsync>},
+    // --- Operations ---
+    {"always-show-logo", kImmutable, SetBool<&ServerConfig::always_show_logo>, GetBool<&ServerConfig::always_show_logo>},
+    {"set-proc-title", kImmutable, SetBool<&ServerConfig::set_proc_title>, GetBool<&ServerConfig::set_proc_title>},
+    {"proc-title-template", 0, SetProcTitleTemplate, GetString<&ServerConfig::proc_title_template>},
+    {"oom-score-adj", 0,
+     SetEnum<ServerConfig::OomScoreAdj, &ServerConfig::oom_score_adj, kOomScoreModes, 4>,
+     GetEnum<ServerConfig::OomScoreAdj, &ServerConfig::oom_score_adj, kOomScoreModes>},
+    {"oom-score-adj-values", kMultiArg, SetOomScoreValues, GetOomScoreValues},
+    {"disable-thp", kImmutable, SetBool<&ServerConfig::disable_thp>, GetBool<&ServerConfig::disable_thp>},
+    {"slowlog-log-slower-than", 0, SetInt<&ServerConfig::slowlog_log_slower_than, -1, LLONG_MAX>,
+     GetInt<&ServerConfig::slowlog_log_slower_than>},
+    {"slowlog-max-len", 0, SetInt<&ServerConfig::slowlog_max_len, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::slowlog_max_len>},
+    {"latency-monitor-threshold", 0, SetInt<&ServerConfig::latency_monitor_threshold, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::latency_monitor_threshold>},
+    {"acllog-max-len", 0, SetInt<&ServerConfig::acllog_max_len, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::acllog_max_len>},
+    {"activerehashing", 0, SetBool<&ServerConfig::activerehashing>, GetBool<&ServerConfig::activerehashing>},
+    {"dynamic-hz", 0, SetBool<&ServerConfig::dynamic_hz>, GetBool<&ServerConfig::dynamic_hz>},
+    {"jemalloc-bg-thread", 0, SetBool<&ServerConfig::jemalloc_bg_thread>, GetBool<&ServerConfig::jemalloc_bg_thread>},
+    {"lazyfree-lazy-eviction", 0, SetBool<&ServerConfig::lazyfree_lazy_eviction>, GetBool<&ServerConfig::lazyfree_lazy_eviction>},
+    {"lazyfree-lazy-expire", 0, SetBool<&ServerConfig::lazyfree_lazy_expire>, GetBool<&ServerConfig::lazyfree_lazy_expire>},
+    {"lazyfree-lazy-server-del", 0, SetBool<&ServerConfig::lazyfree_lazy_server_del>, GetBool<&ServerConfig::lazyfree_lazy_server_del>},
+    {"lazyfree-lazy-user-del", 0, SetBool<&ServerConfig::lazyfree_lazy_user_del>, GetBool<&ServerConfig::lazyfree_lazy_user_del>},
+    {"lazyfree-lazy-user-flush", 0, SetBool<&ServerConfig::lazyfree_lazy_user_flush>, GetBool<&ServerConfig::lazyfree_lazy_user_flush>},
+    {"hll-sparse-max-bytes", 0, SetMemory<&ServerConfig::hll_sparse_max_bytes, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::hll_sparse_max_bytes>},
+    {"stream-node-max-bytes", 0, SetMemory<&ServerConfig::stream_node_max_bytes, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::stream_node_max_bytes>},
+    {"stream-node-max-entries", 0, SetInt<&ServerConfig::stream_node_max_entries, 0, LLONG_MAX>,
+     GetInt<&ServerConfig::stream_node_max_entries>},
+    // --- Replication (a primary's view of it) ---
+    {"replica-serve-stale-data", 0, SetBool<&ServerConfig::replica_serve_stale_data>, GetBool<&ServerConfig::replica_serve_stale_data>},
+    {"slave-serve-stale-data", kAlias, SetBool<&ServerConfig::replica_serve_stale_data>, GetBool<&ServerConfig::replica_serve_stale_data>},
+    {"replica-read-only", 0, SetBool<&ServerConfig::replica_read_only>, GetBool<&ServerConfig::replica_read_only>},
+    {"slave-read-only", kAlias, SetBool<&ServerConfig::replica_read_only>, GetBool<&ServerConfig::replica_read_only>},
+    {"replica-lazy-flush", 0, SetBool<&ServerConfig::replica_lazy_flush>, GetBool<&ServerConfig::replica_lazy_flush>},
+    {"slave-lazy-flush", kAlias, SetBool<&ServerConfig::replica_lazy_flush>, GetBool<&ServerConfig::replica_lazy_flush>},
+    {"repl-diskless-sync", 0, SetBool<&ServerConfig::repl_diskless_sync>, GetBool<&ServerConfig::repl_diskless_sync>},
+    {"repl-diskless-sync-delay", 0, SetInt<&ServerConfig::repl_diskless_sync_delay, 0, INT_MAX>,
+     GetInt<&ServerConfig::repl_diskless_sync_delay>},
+    {"repl-diskless-sync-max-replicas", 0, SetInt<&ServerConfig::repl_diskless_sync_max_replicas, 0, INT_MAX>,
+     GetInt<&ServerConfig::repl_diskless_sync_max_replicas>},
+    {"repl-diskless-load", 0,
+     SetEnum<ServerConfig::DisklessLoad, &ServerConfig::repl_diskless_load, kDisklessLoads, 3>,
+     GetEnum<ServerConfig::DisklessLoad, &ServerConfig::repl_diskless_load, kDisklessLoads>},
+    {"repl-disable-tcp-nodelay", 0, SetBool<&ServerConfig::repl_disable_tcp_nodelay>, GetBool<&ServerConfig::repl_disable_tcp_nodelay>},
+    {"replica-priority", 0, SetInt<&ServerConfig::replica_priority, 0, INT_MAX>,
+     GetInt<&ServerConfig::replica_priority>},
+    {"slave-priority", kAlias, SetInt<&ServerConfig::replica_priority, 0, INT_MAX>,
+     GetInt<&ServerConfig::replica_priority>},
     {"enable-debug-command", kImmutable,
      SetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies, 3>,
      GetEnum<DebugCommandPolicy, &ServerConfig::enable_debug_command, kDebugPolicies>},
@@ -441,44 +524,70 @@ constexpr Directive kDirectives[] = {
 // stops startup, saying so, instead of being silently ignored.
 constexpr std::string_view kRedisDirectives[] = {
     "unixsocket", "unixsocketperm", "supervised", "syslog-enabled", "syslog-ident",
-    "syslog-facility", "crash-log-enabled", "crash-memcheck-enabled", "always-show-logo",
-    "set-proc-title", "proc-title-template", "locale-collate", "replicaof", "slaveof", "masterauth",
-    "masteruser", "replica-serve-stale-data", "replica-read-only", "repl-diskless-sync",
-    "repl-diskless-sync-delay", "repl-diskless-sync-max-replicas", "repl-diskless-load",
-    "repl-ping-replica-period", "repl-timeout", "repl-disable-tcp-nodelay", "repl-backlog-size",
-    "repl-backlog-ttl", "replica-priority", "propagation-error-behavior",
+    "syslog-facility", "crash-log-enabled", "crash-memcheck-enabled", "locale-collate", "replicaof", "slaveof", "masterauth",
+    "masteruser",
+    "repl-ping-replica-period", "repl-timeout", "repl-backlog-size",
+    "repl-backlog-ttl", "propagation-error-behavior",
     "replica-ignore-disk-write-errors", "replica-announced", "min-replicas-to-write",
     "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port",
-    "tracking-table-max-keys", "acllog-max-len", "aclfile", "rename-command",
-    "replica-ignore-maxmemory", "active-expire-effort", "lazyfree-lazy-eviction",
-    "lazyfree-lazy-expire", "lazyfree-lazy-server-del", "replica-lazy-flush",
-    "lazyfree-lazy-user-del", "lazyfree-lazy-user-flush", "io-threads", "io-threads-do-reads",
-    "oom-score-adj", "oom-score-adj-values", "disable-thp", "shutdown-timeout",
+    "tracking-table-max-keys", "aclfile", "rename-command",
+    "replica-ignore-maxmemory", "active-expire-effort", "io-threads", "io-threads-do-reads", "shutdown-timeout",
     "shutdown-on-sigint", "shutdown-on-sigterm", "cluster-enabled", "cluster-config-file",
     "cluster-node-timeout", "cluster-port", "cluster-replica-validity-factor",
     "cluster-migration-barrier", "cluster-allow-replica-migration", "cluster-require-full-coverage",
     "cluster-replica-no-failover", "cluster-allow-reads-when-down",
     "cluster-allow-pubsubshard-when-down", "cluster-link-sendbuf-limit",
     "cluster-announce-hostname", "cluster-preferred-endpoint-type", "cluster-announce-ip",
-    "cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-tls-port",
-    "slowlog-log-slower-than", "slowlog-max-len", "latency-monitor-threshold",
-    "hll-sparse-max-bytes", "stream-node-max-bytes",
-    "stream-node-max-entries", "activerehashing", "max-new-connections-per-cycle", "dynamic-hz",
+    "cluster-announce-port", "cluster-announce-bus-port", "cluster-announce-tls-port", "max-new-connections-per-cycle",
     "activedefrag", "active-defrag-ignore-bytes",
     "active-defrag-threshold-lower", "active-defrag-threshold-upper", "active-defrag-cycle-min",
-    "active-defrag-cycle-max", "active-defrag-max-scan-fields", "jemalloc-bg-thread",
+    "active-defrag-cycle-max", "active-defrag-max-scan-fields",
     "server_cpulist", "bio_cpulist", "aof_rewrite_cpulist", "bgsave_cpulist", "ignore-warnings",
     "tls-port", "tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
     "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file", "tls-ca-cert-file",
     "tls-ca-cert-dir", "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols",
     "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
     "tls-session-cache-size", "tls-session-cache-timeout", "enable-module-command", "loadmodule",
-    "user", "lazyfree-lazy-user-flush", "latency-tracking",
+    "user", "latency-tracking",
     "latency-tracking-info-percentiles", "repl-diskless-sync-period", "socket-mark-id",
     "hide-user-data-from-log",
 };
 
 }  // namespace
+
+bool ExpandProcTitle(std::string_view tmpl, const ProcTitleVars& vars, std::string* out) {
+  const std::pair<std::string_view, const std::string*> known[] = {
+      {"title", &vars.title},         {"listen-addr", &vars.listen_addr},
+      {"server-mode", &vars.server_mode}, {"port", &vars.port},
+      {"tls-port", &vars.tls_port},   {"unixsocket", &vars.unixsocket},
+      {"config-file", &vars.config_file}};
+  out->clear();
+  for (size_t i = 0; i < tmpl.size(); ++i) {
+    if (tmpl[i] != '{') {
+      *out += tmpl[i];
+      continue;
+    }
+    if (i + 1 < tmpl.size() && tmpl[i + 1] == '{') {
+      *out += '{';
+      ++i;
+      continue;
+    }
+    size_t close = tmpl.find('}', i + 1);
+    if (close == std::string_view::npos) return false;
+    std::string_view name = tmpl.substr(i + 1, close - i - 1);
+    auto it = std::find_if(std::begin(known), std::end(known),
+                           [name](const auto& k) { return k.first == name; });
+    if (it == std::end(known)) return false;
+    *out += *it->second;
+    i = close;
+  }
+  // Redis compat: the title loses the spaces at its ends (an empty {server-mode}).
+  size_t first = out->find_first_not_of(' ');
+  if (first == std::string::npos) first = out->size();
+  size_t last = out->find_last_not_of(' ');
+  *out = last == std::string::npos ? std::string() : out->substr(first, last - first + 1);
+  return true;
+}
 
 bool ParseMemory(std::string_view s, uint64_t* out) {
   size_t digits = 0;

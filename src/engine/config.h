@@ -129,6 +129,46 @@ struct ServerConfig {
   bool aof_timestamp_enabled = false;
   bool aof_rewrite_incremental_fsync = true;
 
+  // --- Operations (src/server/process.h, engine/slowlog.h) ---
+  bool always_show_logo = false;
+  bool set_proc_title = true;
+  std::string proc_title_template = "{title} {listen-addr} {server-mode}";
+  // oom-score-adj: no, yes (= relative), relative, absolute; the values for the main
+  // process, replicas and background children (Cinnabar has no children: only the first).
+  enum class OomScoreAdj { kNo, kYes, kRelative, kAbsolute } oom_score_adj = OomScoreAdj::kNo;
+  int oom_score_adj_values[3] = {0, 200, 800};
+  bool disable_thp = true;
+  int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: nothing is logged
+  int64_t slowlog_max_len = 128;
+  int64_t latency_monitor_threshold = 0;  // milliseconds; 0: off
+  int64_t acllog_max_len = 128;
+  bool activerehashing = true;
+  bool dynamic_hz = true;
+  bool jemalloc_bg_thread = true;
+  // Freeing in the background (Redis's lazyfree-*): accepted and shown; Cinnabar frees a
+  // deleted value where it is deleted, whatever they say (docs/compatibility.md).
+  bool lazyfree_lazy_eviction = false;
+  bool lazyfree_lazy_expire = false;
+  bool lazyfree_lazy_server_del = false;
+  bool lazyfree_lazy_user_del = false;
+  bool lazyfree_lazy_user_flush = false;
+  // Encodings of types Cinnabar does not have yet (HyperLogLog, streams).
+  int64_t hll_sparse_max_bytes = 3000;
+  int64_t stream_node_max_bytes = 4096;
+  int64_t stream_node_max_entries = 100;
+
+  // --- Replication: a primary's settings, shown and kept until replicas exist ---
+  bool replica_serve_stale_data = true;
+  bool replica_read_only = true;
+  bool replica_lazy_flush = false;
+  bool repl_diskless_sync = true;
+  int64_t repl_diskless_sync_delay = 5;
+  int64_t repl_diskless_sync_max_replicas = 0;
+  enum class DisklessLoad { kDisabled, kOnEmptyDb, kSwapDb } repl_diskless_load =
+      DisklessLoad::kDisabled;
+  bool repl_disable_tcp_nodelay = false;
+  int64_t replica_priority = 100;
+
   // Not directives: where the configuration came from.
   std::string config_file;  // absolute path, or empty
 
@@ -158,6 +198,13 @@ enum DirectiveFlag : uint32_t {
 std::span<const Directive> Directives();
 const Directive* FindDirective(std::string_view name);
 bool IsKnownRedisDirective(std::string_view name);
+
+// proc-title-template's variables, and their expansion: "{name}" is a variable, "{{" a
+// literal brace. False for an unknown variable or a brace left open (Redis's sdstemplate).
+struct ProcTitleVars {
+  std::string title, listen_addr, server_mode, port, tls_port, unixsocket, config_file;
+};
+bool ExpandProcTitle(std::string_view tmpl, const ProcTitleVars& vars, std::string* out);
 
 // Parses "1gb", "100k", "512mb" (units case-insensitive) as Redis 7.0's memtoull does for
 // memory directives: digits only (no sign; none at all reads as 0), an overflowing number

@@ -172,6 +172,10 @@ inline constexpr std::string_view kInvalidArgumentsForCommand =
 
 // CONFIG SET reasons (after "... (possibly related to argument 'x') - "); config files
 // print them too.
+inline constexpr std::string_view kConfigProcTitleTemplate =
+    "template format is invalid or contains unknown variables";
+inline constexpr std::string_view kConfigOomScoreValues =
+    "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
 inline constexpr std::string_view kConfigNotInteger = "argument couldn't be parsed into an integer";
 inline constexpr std::string_view kConfigNotMemory = "argument must be a memory value";
 inline constexpr std::string_view kConfigNotMemoryOrPercent =

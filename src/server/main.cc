@@ -14,6 +14,7 @@
 #include "base/memory.h"
 #include "engine/config.h"
 #include "server/config_file.h"
+#include "server/process.h"
 #include "server/server.h"
 
 namespace {
@@ -79,6 +80,8 @@ int main(int argc, char** argv) {
     PrintUsage();
     return 0;
   }
+  std::string program = argv[0];
+  server::InitProcTitle(argc, argv);
 
   engine::ConfigStore store{engine::ServerConfig{}};
   if (!cl->config_file.empty() && cl->config_file != "-") {
@@ -97,7 +100,7 @@ int main(int argc, char** argv) {
   if (cl->config_file.empty()) {
     base::LogWarning("Warning: no config file specified, using the default config. In order to "
                      "specify a config file use {} /path/to/redis.conf",
-                     argv[0]);
+                     program);
   } else {
     base::LogWarning("Configuration loaded");
   }
@@ -121,6 +124,14 @@ int main(int argc, char** argv) {
       base::LogWarning("Failed to write PID file: {}", std::strerror(errno));
     }
   }
+
+  server::ApplyThpSetting(*cfg);
+  if (!server::ApplyOomScoreAdj(*cfg)) {
+    std::fprintf(stderr, "Failed to set current oom_score_adj. Check server logs.\n");
+    return 1;
+  }
+  server::ShowBanner(*cfg, cfg->port);
+  server::UpdateProcTitle(*cfg, cfg->port);
 
   int rc;
   {

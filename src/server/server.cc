@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -22,6 +23,7 @@
 #include "io/socket.h"
 #include "persistence/persistence.h"
 #include "protocol/errors.h"
+#include "server/process.h"
 #include "server/session.h"
 
 namespace cinnabar::server {
@@ -242,6 +244,18 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
     SwitchListeners(std::move(fds));
   }
   if (old.loglevel != next.loglevel) base::SetLogLevel(next.loglevel);
+  if (old.oom_score_adj != next.oom_score_adj ||
+      !std::equal(std::begin(old.oom_score_adj_values), std::end(old.oom_score_adj_values),
+                  std::begin(next.oom_score_adj_values))) {
+    if (!ApplyOomScoreAdj(next)) {
+      *culprit = old.oom_score_adj != next.oom_score_adj ? "oom-score-adj" : "oom-score-adj-values";
+      return "Failed to set current oom_score_adj. Check server logs.";
+    }
+  }
+  if (old.proc_title_template != next.proc_title_template || old.port != next.port ||
+      old.bind != next.bind) {
+    UpdateProcTitle(next, next.port);
+  }
   persistence::Persistence::Of(*engine_).OnConfigChanged(0, old, next);
   return {};
 }

@@ -34,8 +34,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
-#include <set>
 #include <memory>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -214,6 +214,8 @@ enum class Kind {
   kInt, kMemory, kMemoryOrPercent, kBool, kEnum, kString, kBind, kDir, kHz, kOutputLimits, kNotify,
   kSave,      // pairs of seconds and changes; in files the first line replaces, the next add
   kFileName,  // a C string without '/' or '\\'; min 1: not empty
+  kTitle,     // proc-title-template: "{name}" of a known variable, "{{" a literal brace
+  kOomValues,  // three integers within -2000..2000
 };
 struct Model {
   std::string_view name;
@@ -300,6 +302,38 @@ const std::vector<Model>& Models() {
     add({"maxmemory-eviction-tenacity", "", Kind::kInt, 0, 100});
     add({"lfu-log-factor", "", Kind::kInt, 0, INT_MAX});
     add({"lfu-decay-time", "", Kind::kInt, 0, INT_MAX});
+    add({"always-show-logo", "", Kind::kBool, 0, 0, {}, true});
+    add({"set-proc-title", "", Kind::kBool, 0, 0, {}, true});
+    add({"proc-title-template", "", Kind::kTitle});
+    add({"oom-score-adj", "", Kind::kEnum, 0, 0, {"no", "yes", "relative", "absolute"}});
+    add({"oom-score-adj-values", "", Kind::kOomValues});
+    add({"disable-thp", "", Kind::kBool, 0, 0, {}, true});
+    add({"slowlog-log-slower-than", "", Kind::kInt, -1, INT64_MAX});
+    add({"slowlog-max-len", "", Kind::kInt, 0, INT64_MAX});
+    add({"latency-monitor-threshold", "", Kind::kInt, 0, INT64_MAX});
+    add({"acllog-max-len", "", Kind::kInt, 0, INT64_MAX});
+    for (std::string_view n : {"activerehashing", "dynamic-hz", "jemalloc-bg-thread",
+                               "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
+                               "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",
+                               "lazyfree-lazy-user-flush"}) {
+      add({n, "", Kind::kBool});
+    }
+    add({"hll-sparse-max-bytes", "", Kind::kMemory, 0, INT64_MAX});
+    add({"stream-node-max-bytes", "", Kind::kMemory, 0, INT64_MAX});
+    add({"stream-node-max-entries", "", Kind::kInt, 0, INT64_MAX});
+    add({"replica-serve-stale-data", "", Kind::kBool});
+    add({"slave-serve-stale-data", "replica-serve-stale-data", Kind::kBool});
+    add({"replica-read-only", "", Kind::kBool});
+    add({"slave-read-only", "replica-read-only", Kind::kBool});
+    add({"replica-lazy-flush", "", Kind::kBool});
+    add({"slave-lazy-flush", "replica-lazy-flush", Kind::kBool});
+    add({"repl-diskless-sync", "", Kind::kBool});
+    add({"repl-diskless-sync-delay", "", Kind::kInt, 0, INT_MAX});
+    add({"repl-diskless-sync-max-replicas", "", Kind::kInt, 0, INT_MAX});
+    add({"repl-diskless-load", "", Kind::kEnum, 0, 0, {"disabled", "on-empty-db", "swapdb"}});
+    add({"repl-disable-tcp-nodelay", "", Kind::kBool});
+    add({"replica-priority", "", Kind::kInt, 0, INT_MAX});
+    add({"slave-priority", "replica-priority", Kind::kInt, 0, INT_MAX});
     add({"enable-debug-command", "", Kind::kEnum, 0, 0, policy, true});
     add({"enable-protected-configs", "", Kind::kEnum, 0, 0, policy, true});
     return m;
@@ -309,7 +343,8 @@ const std::vector<Model>& Models() {
 
 // Directives whose value is several arguments.
 bool MultiArg(const Model& m) {
-  return m.kind == Kind::kBind || m.kind == Kind::kOutputLimits || m.kind == Kind::kSave;
+  return m.kind == Kind::kBind || m.kind == Kind::kOutputLimits || m.kind == Kind::kSave ||
+         m.kind == Kind::kOomValues;
 }
 
 const Model* FindModel(std::string_view name) {
@@ -497,6 +532,17 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
   }
   if (m.kind == Kind::kOutputLimits) return ModelOutputLimits(args, &v);
   if (m.kind == Kind::kSave) return ModelSave(args, &v);
+  if (m.kind == Kind::kOomValues) {
+    if (args.size() != 3) return false;
+    std::string out;
+    for (const std::string& a : args) {
+      int64_t n;
+      if (!RedisInt(a, &n) || n < -2000 || n > 2000) return false;
+      out += (out.empty() ? "" : " ") + std::to_string(n);
+    }
+    v = out;
+    return true;
+  }
   CHECK(args.size() == 1);
   const std::string& a = args[0];
   int64_t n;
@@ -553,8 +599,27 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
     }
     case Kind::kDir:
       return chdir(a.c_str()) == 0;  // takes effect at once, as in Redis
+    case Kind::kTitle: {
+      static const std::set<std::string, std::less<>> kVars = {
+          "title", "listen-addr", "server-mode", "port", "tls-port", "unixsocket", "config-file"};
+      for (size_t i = 0; i < a.size(); ++i) {
+        if (a[i] != '{') continue;
+        if (i + 1 < a.size() && a[i + 1] == '{') {
+          ++i;
+          continue;
+        }
+        size_t close = a.find('}', i + 1);
+        if (close == std::string::npos || !kVars.count(a.substr(i + 1, close - i - 1))) {
+          return false;
+        }
+        i = close;
+      }
+      v = a;
+      return true;
+    }
     case Kind::kBind:
     case Kind::kSave:
+    case Kind::kOomValues:
       break;
   }
   return false;
