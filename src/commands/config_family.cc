@@ -71,13 +71,19 @@ using engine::kLoading;
 using engine::kNoScript;
 using engine::kStale;
 
+// CONFIG SET name value ...: the values of the directives that hold secrets.
+bool ConfigSetRedacts(std::span<const std::string_view> args, size_t i) {
+  return i >= 3 && (i - 3) % 2 == 0 && base::EqualsIgnoreCase(args[i - 1], "requirepass");
+}
+
 constexpr CommandSpec kConfigSubcommands[] = {
     {.name = "GET", .arity = -3, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ConfigGet, .summary = "Returns the effective values of configuration parameters.",
      .since = "2.0.0", .complexity = "O(N) when N is the number of configuration parameters "
                                      "provided"},
     {.name = "SET", .arity = -4, .flags = kAdmin | kNoScript | kLoading | kStale,
-     .handler = ConfigSet, .summary = "Sets configuration parameters in-flight.",
+     .handler = ConfigSet, .redacts = ConfigSetRedacts,
+     .summary = "Sets configuration parameters in-flight.",
      .since = "2.0.0", .complexity = "O(N) when N is the number of configuration parameters "
                                      "provided"},
     {.name = "RESETSTAT", .arity = 2, .flags = kAdmin | kNoScript | kLoading | kStale,

@@ -147,6 +147,19 @@ using engine::kNoScript;
 using engine::kStale;
 using engine::kAllowBusy;
 
+// HELLO [protover [AUTH username password] [SETNAME name]]: the username and password.
+bool HelloRedacts(std::span<const std::string_view> args, size_t i) {
+  for (size_t j = 2; j < args.size() && j < i;) {
+    if (base::EqualsIgnoreCase(args[j], "auth")) {
+      if (i <= j + 2) return true;
+      j += 3;
+    } else {
+      j += base::EqualsIgnoreCase(args[j], "setname") ? 2 : 1;
+    }
+  }
+  return false;
+}
+
 constexpr CommandSpec kConnectionCommands[] = {
     {.name = "PING", .arity = -1, .flags = kFast | engine::kSubscribedOk, .handler = Ping,
      .summary = "Returns the server's liveliness response.", .since = "1.0.0",
@@ -167,11 +180,13 @@ constexpr CommandSpec kConnectionCommands[] = {
      .complexity = "O(1)"},
     {.name = "HELLO", .arity = -1, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
                                              kAllowBusy,
-     .handler = Hello, .summary = "Handshakes with the Redis server.", .since = "6.0.0",
+     .handler = Hello, .redacts = HelloRedacts,
+     .summary = "Handshakes with the Redis server.", .since = "6.0.0",
      .complexity = "O(1)"},
     {.name = "AUTH", .arity = -2, .flags = kNoScript | kLoading | kStale | kFast | kNoAuth |
                                             kAllowBusy,
-     .handler = Auth, .summary = "Authenticates the connection.", .since = "1.0.0",
+     .handler = Auth, .redacts = [](std::span<const std::string_view>, size_t i) { return i > 0; },
+     .summary = "Authenticates the connection.", .since = "1.0.0",
      .complexity = "O(N) where N is the number of passwords defined for the user"},
 };
 

@@ -25,6 +25,7 @@ void RegisterServerFamily(engine::Registry* r);
 void RegisterDebugFamily(engine::Registry* r);
 void RegisterInfoFamily(engine::Registry* r);
 void RegisterConfigFamily(engine::Registry* r);
+void RegisterSlowlogFamily(engine::Registry* r);
 void RegisterCommandFamily(engine::Registry* r);
 void RegisterZSetFamily(engine::Registry* r);
 void RegisterZSetRangeFamily(engine::Registry* r);

@@ -21,6 +21,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterDebugFamily(r);
   RegisterInfoFamily(r);
   RegisterConfigFamily(r);
+  RegisterSlowlogFamily(r);
   RegisterCommandFamily(r);
   RegisterZSetFamily(r);
   RegisterZSetRangeFamily(r);

@@ -9,6 +9,7 @@
 #include "engine/engine.h"
 #include "engine/journal.h"
 #include "engine/shard.h"
+#include "engine/slowlog.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -222,10 +223,15 @@ void ServeKey(Shard& shard, Worker& worker, std::span<const unsigned> held, int 
     }
     list->pop_front();
     if (readiness == Readiness::kReady) {
+      const int64_t start = base::MonotonicUs();
       {
         JournalFrame journal(eng.journal(), ctx);
         w->ops->serve(ctx, key);
       }
+      // Redis compat: SLOWLOG logs a blocking command once served, for the time serving took.
+      // The client stays blocked (its name unchanged) until this reply reaches it.
+      ctx.set_origin(w->client, w->home);
+      NoteSlowCommand(worker, ctx, base::MonotonicUs() - start);
       eng.Post(w->home, [w, reply] { OnServed(w, *reply); });
     } else {
       std::string taken;

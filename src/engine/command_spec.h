@@ -103,6 +103,10 @@ struct Notice {
 // RENAME's from and to, SET ... EX's extra "expire"): reports one key event to `out`.
 using NoticeHook = void (*)(const CommandContext& ctx, KeyEvent event, NoticeSink& out);
 
+// Secrets in the arguments (AUTH's password): whether argument `i` of `args` is one, so
+// that SLOWLOG and MONITOR show "(redacted)" instead.
+using RedactTest = bool (*)(std::span<const std::string_view> args, size_t i);
+
 struct CommandSpec {
   std::string_view name;  // upper case: "GET"; for a subcommand just "SETNAME"
   int arity = 0;          // Redis's: N exact, -N at least N
@@ -115,6 +119,7 @@ struct CommandSpec {
   KeyFinder find_keys = nullptr;
   AllShardsTest needs_all_shards = nullptr;
   std::span<const CommandSpec> subcommands{};
+  RedactTest redacts = nullptr;
   // COMMAND DOCS
   std::string_view summary{};
   std::string_view since{};

@@ -16,6 +16,7 @@
 #include "engine/pipeline_run.h"
 #include "engine/transaction.h"
 #include "engine/shard.h"
+#include "engine/slowlog.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
 
@@ -227,6 +228,8 @@ void Execute(CommandContext& ctx, Worker& w) {
   cs.usec.Add(elapsed);
   if (w.stats().error_replies.Get() != errors_before) cs.failed_calls.Inc();
   w.stats().commands_processed.Inc();
+  // A command that blocked is logged when it is served.
+  if (!ctx.waiter()) NoteSlowCommand(w, ctx, elapsed);
 }
 
 void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead) {

@@ -94,6 +94,7 @@ class Engine {
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
   std::atomic<int64_t> connected_clients{0};
   std::atomic<int64_t> blocked_clients{0};
+  std::atomic<uint64_t> slowlog_next_id{0};  // engine/slowlog.h
   std::atomic<int64_t> peak_used_memory{0};
 
   int64_t start_ms() const { return start_ms_; }

@@ -23,6 +23,7 @@
 #include "engine/notify.h"
 #include "engine/pubsub.h"
 #include "engine/shard.h"
+#include "engine/slowlog.h"
 #include "protocol/reply_builder.h"
 
 namespace cinnabar::engine {
@@ -70,6 +71,7 @@ class Worker : public protocol::ErrorObserver {
   Engine& engine() { return *engine_; }
   Shard& shard() { return shard_; }
   WorkerStats& stats() { return stats_; }
+  Slowlog& slowlog() { return slowlog_; }
 
   const ServerConfig& config() const { return *config_; }
   std::shared_ptr<const ServerConfig> config_ptr() const { return config_; }
@@ -139,6 +141,7 @@ class Worker : public protocol::ErrorObserver {
   Shard shard_;
   std::shared_ptr<const ServerConfig> config_;
   WorkerStats stats_;
+  Slowlog slowlog_;
   std::unordered_set<Client*> clients_;
   std::vector<base::Task> deferred_;
   std::vector<base::Task> running_;
