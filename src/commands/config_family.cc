@@ -41,6 +41,9 @@ void ConfigSet(CommandContext& ctx) {
       allow_protected);
   if (!st.ok()) return ctx.ReplyError(st.message());
   std::shared_ptr<const engine::ServerConfig> snapshot = eng.config_store().snapshot();
+  // Redis compat: this command's own timing (slowlog, latency tracking) is judged by the
+  // values it set, so its thread takes them at once.
+  ctx.worker().SetConfig(snapshot);
   ctx.ApplyOnWorkers([snapshot](Worker& w) { w.SetConfig(snapshot); });
 }
 

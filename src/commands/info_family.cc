@@ -1,5 +1,6 @@
-// INFO [section ...]: server, clients, memory, stats, cpu, errorstats, commandstats,
-// keyspace, with Redis's field names (monitoring tools parse them).
+// INFO [section ...]: every section of Redis 7.0 (server, clients, memory, persistence,
+// stats, replication, cpu, modules, commandstats, errorstats, latencystats, cluster,
+// keyspace) with Redis's field names, in Redis's order (monitoring tools parse them).
 
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "base/clock.h"
+#include "base/latency_histogram.h"
 #include "base/memory.h"
 #include "base/string_util.h"
 #include "commands/args.h"
@@ -172,17 +174,22 @@ void StatsSection(CommandContext& ctx, std::string& out) {
   for (unsigned i = 0; i < eng.shard_count(); ++i) {
     stale = std::max(stale, eng.shard(i).stats().expired_stale_perc.Get());
   }
+  // Redis compat: the fields of features a standalone server without replicas, forks,
+  // defragmentation or client tracking has read 0, as on Redis.
   out += "# Stats\r\n";
   out += fmt::format("total_connections_received:{}\r\n", w(&engine::WorkerStats::connections_received));
   out += fmt::format("total_commands_processed:{}\r\n", w(&engine::WorkerStats::commands_processed));
   out += fmt::format("instantaneous_ops_per_sec:{}\r\n", w(&engine::WorkerStats::instantaneous_ops));
   out += fmt::format("total_net_input_bytes:{}\r\n", w(&engine::WorkerStats::net_input_bytes));
   out += fmt::format("total_net_output_bytes:{}\r\n", w(&engine::WorkerStats::net_output_bytes));
+  out += "total_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\n";
   out += fmt::format("instantaneous_input_kbps:{:.2f}\r\n",
                      static_cast<double>(w(&engine::WorkerStats::instantaneous_input)) / 1024);
   out += fmt::format("instantaneous_output_kbps:{:.2f}\r\n",
                      static_cast<double>(w(&engine::WorkerStats::instantaneous_output)) / 1024);
+  out += "instantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\n";
   out += fmt::format("rejected_connections:{}\r\n", w(&engine::WorkerStats::rejected_connections));
+  out += "sync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\n";
   out += fmt::format("expired_keys:{}\r\n", s(&engine::ShardStats::expired_keys));
   out += fmt::format("expired_stale_perc:{:.2f}\r\n", static_cast<double>(stale));
   out += fmt::format("expired_time_cap_reached_count:{}\r\n",
@@ -191,15 +198,25 @@ void StatsSection(CommandContext& ctx, std::string& out) {
                      s(&engine::ShardStats::expire_cycle_time_us) / 1000);
   out += fmt::format("evicted_keys:{}\r\n", s(&engine::ShardStats::evicted_keys));
   out += fmt::format("evicted_clients:{}\r\n", w(&engine::WorkerStats::evicted_clients));
+  out += "total_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\n";
   out += fmt::format("keyspace_hits:{}\r\n", s(&engine::ShardStats::keyspace_hits));
   out += fmt::format("keyspace_misses:{}\r\n", s(&engine::ShardStats::keyspace_misses));
   const engine::PubSubDirectory& subs = ctx.engine().pubsub();
   out += fmt::format("pubsub_channels:{}\r\n", subs.NameCount(engine::ChannelKind::kChannel));
   out += fmt::format("pubsub_patterns:{}\r\n", subs.NameCount(engine::ChannelKind::kPattern));
   out += fmt::format("pubsubshard_channels:{}\r\n", subs.NameCount(engine::ChannelKind::kShard));
+  out += "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n"
+         "slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n"
+         "active_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
+         "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n"
+         "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n"
+         "unexpected_error_replies:0\r\n";
   out += fmt::format("total_error_replies:{}\r\n", w(&engine::WorkerStats::error_replies));
+  out += "dump_payload_sanitizations:0\r\n";
   out += fmt::format("total_reads_processed:{}\r\n", w(&engine::WorkerStats::reads_processed));
   out += fmt::format("total_writes_processed:{}\r\n", w(&engine::WorkerStats::writes_processed));
+  out += "io_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\n"
+         "reply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\n";
 }
 
 // INFO persistence comes from persistence/persistence.h.
@@ -207,10 +224,22 @@ void PersistenceSection(CommandContext& ctx, std::string& out) {
   persistence::Persistence::Of(ctx.engine()).AppendInfo(&out);
 }
 
+// Redis compat: a primary without replicas; its replication id is made at start-up.
+void ReplicationSection(CommandContext& ctx, std::string& out) {
+  out += "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n"
+         "master_failover_state:no-failover\r\n";
+  out += fmt::format("master_replid:{}\r\n", ctx.engine().replid());
+  out += "master_replid2:0000000000000000000000000000000000000000\r\nmaster_repl_offset:0\r\n"
+         "second_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\n"
+         "repl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n";
+}
+
+// used_cpu_*_main_thread: the thread answering INFO (every thread is a main thread here).
 void CpuSection(std::string& out) {
-  rusage self{}, children{};
+  rusage self{}, children{}, thread{};
   getrusage(RUSAGE_SELF, &self);
   getrusage(RUSAGE_CHILDREN, &children);
+  getrusage(RUSAGE_THREAD, &thread);
   auto secs = [](const timeval& tv) {
     return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) / 1e6;
   };
@@ -219,6 +248,8 @@ void CpuSection(std::string& out) {
                      secs(self.ru_utime));
   out += fmt::format("used_cpu_sys_children:{:.6f}\r\nused_cpu_user_children:{:.6f}\r\n",
                      secs(children.ru_stime), secs(children.ru_utime));
+  out += fmt::format("used_cpu_sys_main_thread:{:.6f}\r\nused_cpu_user_main_thread:{:.6f}\r\n",
+                     secs(thread.ru_stime), secs(thread.ru_utime));
 }
 
 void ErrorStatsSection(CommandContext& ctx, std::string& out) {
@@ -233,15 +264,20 @@ void ErrorStatsSection(CommandContext& ctx, std::string& out) {
   for (const auto& [prefix, n] : merged) out += fmt::format("errorstat_{}:count={}\r\n", prefix, n);
 }
 
-void CommandStatsSection(CommandContext& ctx, std::string& out) {
-  Engine& eng = ctx.engine();
-  out += "# Commandstats\r\n";
+// Every command and subcommand, in the registry's order.
+std::vector<const engine::CommandEntry*> AllCommands(Engine& eng) {
   std::vector<const engine::CommandEntry*> all;
   for (const engine::CommandEntry* c : eng.registry().commands()) {
     all.push_back(c);
     for (const engine::CommandEntry* sub : c->subcommands) all.push_back(sub);
   }
-  for (const engine::CommandEntry* c : all) {
+  return all;
+}
+
+void CommandStatsSection(CommandContext& ctx, std::string& out) {
+  Engine& eng = ctx.engine();
+  out += "# Commandstats\r\n";
+  for (const engine::CommandEntry* c : AllCommands(eng)) {
     int64_t calls = 0, usec = 0, rejected = 0, failed = 0;
     for (unsigned i = 0; i < eng.shard_count(); ++i) {
       engine::CommandStats& cs = eng.worker(i).stats().commands[c->id];
@@ -255,6 +291,32 @@ void CommandStatsSection(CommandContext& ctx, std::string& out) {
         "cmdstat_{}:calls={},usec={},usec_per_call={:.2f},rejected_calls={},failed_calls={}\r\n",
         c->name, calls, usec,
         calls > 0 ? static_cast<double>(usec) / static_cast<double>(calls) : 0.0, rejected, failed);
+  }
+}
+
+// latency_percentiles_usec_<command>:p50=...,p99=... over every thread's histogram.
+void LatencyStatsSection(CommandContext& ctx, std::string& out) {
+  Engine& eng = ctx.engine();
+  out += "# Latencystats\r\n";
+  base::LatencyHistogram::Counts counts;
+  for (const engine::CommandEntry* c : AllCommands(eng)) {
+    counts.assign(counts.size(), 0);
+    bool tracked = false;
+    for (unsigned i = 0; i < eng.shard_count(); ++i) {
+      const auto* h = eng.worker(i).stats().commands[c->id].latency.load(std::memory_order_acquire);
+      if (h == nullptr) continue;
+      h->AddTo(&counts);
+      tracked = true;
+    }
+    if (!tracked || base::TotalCount(counts) == 0) continue;
+    out += fmt::format("latency_percentiles_usec_{}:", c->name);
+    bool first = true;
+    for (double p : ctx.config().latency_tracking_percentiles) {
+      out += fmt::format("{}p{}={:.3f}", first ? "" : ",", engine::FormatPercentile(p),
+                         static_cast<double>(base::ValueAtPercentile(counts, p)) / 1000);
+      first = false;
+    }
+    out += "\r\n";
   }
 }
 
@@ -297,9 +359,13 @@ void Info(CommandContext& ctx) {
   if (want("memory", true)) section([&] { MemorySection(ctx, out); });
   if (want("persistence", true)) section([&] { PersistenceSection(ctx, out); });
   if (want("stats", true)) section([&] { StatsSection(ctx, out); });
+  if (want("replication", true)) section([&] { ReplicationSection(ctx, out); });
   if (want("cpu", true)) section([&] { CpuSection(out); });
+  if (want("modules", true)) section([&] { out += "# Modules\r\n"; });  // none loaded
   if (want("commandstats", false)) section([&] { CommandStatsSection(ctx, out); });
   if (want("errorstats", true)) section([&] { ErrorStatsSection(ctx, out); });
+  if (want("latencystats", false)) section([&] { LatencyStatsSection(ctx, out); });
+  if (want("cluster", true)) section([&] { out += "# Cluster\r\ncluster_enabled:0\r\n"; });
   if (want("keyspace", true)) section([&] { KeyspaceSection(ctx, out); });
   ctx.reply().Verbatim(out);
 }

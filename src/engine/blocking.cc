@@ -231,7 +231,11 @@ void ServeKey(Shard& shard, Worker& worker, std::span<const unsigned> held, int 
       // Redis compat: SLOWLOG logs a blocking command once served, for the time serving took.
       // The client stays blocked (its name unchanged) until this reply reaches it.
       ctx.set_origin(w->client, w->home);
-      NoteSlowCommand(worker, ctx, base::MonotonicUs() - start);
+      const int64_t elapsed = base::MonotonicUs() - start;
+      if (worker.config().latency_tracking) {
+        worker.stats().commands[ctx.command().id].RecordLatency(elapsed);
+      }
+      NoteSlowCommand(worker, ctx, elapsed);
       eng.Post(w->home, [w, reply] { OnServed(w, *reply); });
     } else {
       std::string taken;

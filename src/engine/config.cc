@@ -7,6 +7,8 @@
 #include <climits>
 #include <cstring>
 
+#include <fmt/format.h>
+
 #include "base/string_util.h"
 #include "core/glob.h"
 #include "engine/notify_flags.h"
@@ -322,6 +324,29 @@ std::string GetOomScoreValues(const ServerConfig& cfg) {
   return std::to_string(v[0]) + ' ' + std::to_string(v[1]) + ' ' + std::to_string(v[2]);
 }
 
+// latency-tracking-info-percentiles: any number of percentiles, each within 0..100.
+std::string SetPercentiles(ServerConfig& cfg, std::span<const std::string> args) {
+  std::vector<double> values;
+  for (const std::string& a : args) {
+    if (a.empty() && args.size() == 1) break;  // "" empties the list
+    double v;
+    if (!base::ParseDouble(a, &v)) return std::string(errors::kConfigPercentilesInvalid);
+    if (v < 0 || v > 100) return std::string(errors::kConfigPercentilesRange);
+    values.push_back(v);
+  }
+  cfg.latency_tracking_percentiles = std::move(values);
+  return {};
+}
+
+std::string GetPercentiles(const ServerConfig& cfg) {
+  std::string out;
+  for (double v : cfg.latency_tracking_percentiles) {
+    if (!out.empty()) out += ' ';
+    out += FormatPercentile(v);
+  }
+  return out;
+}
+
 constexpr std::string_view kOomScoreModes[] = {"no", "yes", "relative", "absolute"};
 constexpr std::string_view kDisklessLoads[] = {"disabled", "on-empty-db", "swapdb"};
 
@@ -476,6 +501,9 @@ constexpr Directive kDirectives[] = {
      GetInt<&ServerConfig::slowlog_max_len>},
     {"latency-monitor-threshold", 0, SetInt<&ServerConfig::latency_monitor_threshold, 0, LLONG_MAX>,
      GetInt<&ServerConfig::latency_monitor_threshold>},
+    {"latency-tracking", 0, SetBool<&ServerConfig::latency_tracking>,
+     GetBool<&ServerConfig::latency_tracking>},
+    {"latency-tracking-info-percentiles", kMultiArg, SetPercentiles, GetPercentiles},
     {"acllog-max-len", 0, SetInt<&ServerConfig::acllog_max_len, 0, LLONG_MAX>,
      GetInt<&ServerConfig::acllog_max_len>},
     {"activerehashing", 0, SetBool<&ServerConfig::activerehashing>, GetBool<&ServerConfig::activerehashing>},
@@ -548,12 +576,18 @@ constexpr std::string_view kRedisDirectives[] = {
     "tls-ca-cert-dir", "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols",
     "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
     "tls-session-cache-size", "tls-session-cache-timeout", "enable-module-command", "loadmodule",
-    "user", "latency-tracking",
-    "latency-tracking-info-percentiles", "repl-diskless-sync-period", "socket-mark-id",
+    "user", "repl-diskless-sync-period", "socket-mark-id",
     "hide-user-data-from-log",
 };
 
 }  // namespace
+
+std::string FormatPercentile(double p) {
+  std::string s = fmt::format("{:.6f}", p);
+  s.erase(s.find_last_not_of('0') + 1);
+  if (s.back() == '.') s.pop_back();
+  return s;
+}
 
 bool ExpandProcTitle(std::string_view tmpl, const ProcTitleVars& vars, std::string* out) {
   const std::pair<std::string_view, const std::string*> known[] = {

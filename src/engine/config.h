@@ -141,6 +141,8 @@ struct ServerConfig {
   int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: nothing is logged
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;  // milliseconds; 0: off
+  bool latency_tracking = true;           // per-command histograms (INFO latencystats)
+  std::vector<double> latency_tracking_percentiles = {50, 99, 99.9};
   int64_t acllog_max_len = 128;
   bool activerehashing = true;
   bool dynamic_hz = true;
@@ -198,6 +200,9 @@ enum DirectiveFlag : uint32_t {
 std::span<const Directive> Directives();
 const Directive* FindDirective(std::string_view name);
 bool IsKnownRedisDirective(std::string_view name);
+
+// A latency-tracking percentile as Redis prints it: six decimals at most, no trailing zeros.
+std::string FormatPercentile(double p);
 
 // proc-title-template's variables, and their expansion: "{name}" is a variable, "{{" a
 // literal brace. False for an unknown variable or a brace left open (Redis's sdstemplate).

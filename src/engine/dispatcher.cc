@@ -228,8 +228,11 @@ void Execute(CommandContext& ctx, Worker& w) {
   cs.usec.Add(elapsed);
   if (w.stats().error_replies.Get() != errors_before) cs.failed_calls.Inc();
   w.stats().commands_processed.Inc();
-  // A command that blocked is logged when it is served.
-  if (!ctx.waiter()) NoteSlowCommand(w, ctx, elapsed);
+  // A command that blocked is timed when it is served.
+  if (!ctx.waiter()) {
+    if (w.config().latency_tracking) cs.RecordLatency(elapsed);
+    NoteSlowCommand(w, ctx, elapsed);
+  }
 }
 
 void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead) {

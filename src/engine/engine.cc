@@ -27,6 +27,7 @@ Engine::Engine(ConfigStore* config, const Registry* registry, unsigned threads)
   std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
   static constexpr char kHex[] = "0123456789abcdef";
   for (int i = 0; i < 40; ++i) run_id_ += kHex[gen() % 16];
+  for (int i = 0; i < 40; ++i) replid_ += kHex[gen() % 16];
 }
 
 Engine::~Engine() = default;

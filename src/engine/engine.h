@@ -116,6 +116,8 @@ class Engine {
   // DEBUG SET-ACTIVE-EXPIRE.
   std::atomic<bool> active_expire{true};
   const std::string& run_id() const { return run_id_; }
+  // The replication id a primary announces (INFO replication's master_replid).
+  const std::string& replid() const { return replid_; }
   // Process-wide state of the layers above (engine/extension.h).
   ExtensionSlots& extensions() { return extensions_; }
   // Who subscribes to what, on which thread (engine/pubsub.h).
@@ -136,6 +138,7 @@ class Engine {
   int64_t start_ms_;
   int64_t startup_used_memory_ = 0;
   std::string run_id_;
+  std::string replid_;
 };
 
 }  // namespace cinnabar::engine

@@ -94,6 +94,16 @@ void Worker::OnErrorReply(std::string_view prefix) {
   }
 }
 
+void CommandStats::RecordLatency(int64_t usec) {
+  base::LatencyHistogram* h = latency.load(std::memory_order_relaxed);
+  if (h == nullptr) {
+    h = new base::LatencyHistogram();
+    latency.store(h, std::memory_order_release);
+  }
+  // Redis compat: durations are timed in microseconds and recorded in nanoseconds.
+  h->Record(usec * 1000);
+}
+
 void Worker::ResetStats() {
   WorkerStats& s = stats_;
   for (base::Counter* c : {&s.commands_processed, &s.connections_received, &s.rejected_connections,
@@ -106,6 +116,7 @@ void Worker::ResetStats() {
     cs.usec.Set(0);
     cs.rejected_calls.Set(0);
     cs.failed_calls.Set(0);
+    if (base::LatencyHistogram* h = cs.latency.load(std::memory_order_acquire)) h->Reset();
   }
   {
     std::lock_guard lock(s.errors_mu);
@@ -120,6 +131,9 @@ void Worker::ResetStats() {
 }
 
 void Worker::SetConfig(std::shared_ptr<const ServerConfig> config) {
+  // The previous values stay alive until the next change: a command that changes them
+  // (CONFIG SET) may still hold them up its stack.
+  previous_config_ = std::move(config_);
   config_ = std::move(config);
   AccessPolicy& access = shard_.access_policy();
   access.lfu.store(config_->lfu_policy(), std::memory_order_relaxed);

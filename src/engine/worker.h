@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "base/counter.h"
+#include "base/latency_histogram.h"
 #include "base/task.h"
 #include "engine/config.h"
 #include "engine/extension.h"
@@ -36,6 +37,17 @@ struct CommandStats {
   base::Counter usec;
   base::Counter rejected_calls;
   base::Counter failed_calls;
+  // latency-tracking: made by the owning thread at the command's first timed call, kept
+  // (and only zeroed by CONFIG RESETSTAT) so readers on other threads never see it freed.
+  std::atomic<base::LatencyHistogram*> latency{nullptr};
+
+  CommandStats() = default;
+  CommandStats(const CommandStats&) = delete;
+  CommandStats& operator=(const CommandStats&) = delete;
+  ~CommandStats() { delete latency.load(std::memory_order_relaxed); }
+
+  // On the owning thread: one call that ran for `usec`.
+  void RecordLatency(int64_t usec);
 };
 
 struct WorkerStats {
@@ -140,6 +152,7 @@ class Worker : public protocol::ErrorObserver {
   JournalObserver journal_observer_;  // the journal's view of the shard's key events
   Shard shard_;
   std::shared_ptr<const ServerConfig> config_;
+  std::shared_ptr<const ServerConfig> previous_config_;
   WorkerStats stats_;
   Slowlog slowlog_;
   std::unordered_set<Client*> clients_;

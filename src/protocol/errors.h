@@ -176,6 +176,10 @@ inline constexpr std::string_view kConfigProcTitleTemplate =
     "template format is invalid or contains unknown variables";
 inline constexpr std::string_view kConfigOomScoreValues =
     "Invalid oom-score-adj-values, elements must be between -2000 and 2000.";
+inline constexpr std::string_view kConfigPercentilesRange =
+    "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]";
+inline constexpr std::string_view kConfigPercentilesInvalid =
+    "Invalid latency-tracking-info-percentiles parameters";
 inline constexpr std::string_view kConfigNotInteger = "argument couldn't be parsed into an integer";
 inline constexpr std::string_view kConfigNotMemory = "argument must be a memory value";
 inline constexpr std::string_view kConfigNotMemoryOrPercent =

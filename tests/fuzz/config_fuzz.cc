@@ -28,7 +28,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -216,6 +218,7 @@ enum class Kind {
   kFileName,  // a C string without '/' or '\\'; min 1: not empty
   kTitle,     // proc-title-template: "{name}" of a known variable, "{{" a literal brace
   kOomValues,  // three integers within -2000..2000
+  kPercentiles,  // any number of decimals within 0..100 ("" alone: none)
 };
 struct Model {
   std::string_view name;
@@ -311,6 +314,8 @@ const std::vector<Model>& Models() {
     add({"slowlog-log-slower-than", "", Kind::kInt, -1, INT64_MAX});
     add({"slowlog-max-len", "", Kind::kInt, 0, INT64_MAX});
     add({"latency-monitor-threshold", "", Kind::kInt, 0, INT64_MAX});
+    add({"latency-tracking", "", Kind::kBool});
+    add({"latency-tracking-info-percentiles", "", Kind::kPercentiles});
     add({"acllog-max-len", "", Kind::kInt, 0, INT64_MAX});
     for (std::string_view n : {"activerehashing", "dynamic-hz", "jemalloc-bg-thread",
                                "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
@@ -344,7 +349,7 @@ const std::vector<Model>& Models() {
 // Directives whose value is several arguments.
 bool MultiArg(const Model& m) {
   return m.kind == Kind::kBind || m.kind == Kind::kOutputLimits || m.kind == Kind::kSave ||
-         m.kind == Kind::kOomValues;
+         m.kind == Kind::kOomValues || m.kind == Kind::kPercentiles;
 }
 
 const Model* FindModel(std::string_view name) {
@@ -543,6 +548,32 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
     v = out;
     return true;
   }
+  if (m.kind == Kind::kPercentiles) {
+    // Redis's string2d: no leading space, all of it a number, no NaN, no overflow or
+    // underflow; printed with six decimals, trailing zeros cut.
+    std::string out;
+    for (const std::string& a : args) {
+      if (a.empty() && args.size() == 1) break;
+      if (a.empty() || a.size() >= 5120 || std::isspace(static_cast<unsigned char>(a[0]))) {
+        return false;
+      }
+      char* end;
+      errno = 0;
+      double d = std::strtod(a.c_str(), &end);
+      if (end != a.c_str() + a.size() || std::isnan(d) ||
+          (errno == ERANGE && (std::isinf(d) || d == 0)) || d < 0 || d > 100) {
+        return false;
+      }
+      char buf[64];
+      std::snprintf(buf, sizeof(buf), "%f", d);
+      std::string t = buf;
+      t.erase(t.find_last_not_of('0') + 1);
+      if (t.back() == '.') t.pop_back();
+      out += (out.empty() ? "" : " ") + t;
+    }
+    v = out;
+    return true;
+  }
   CHECK(args.size() == 1);
   const std::string& a = args[0];
   int64_t n;
@@ -620,6 +651,7 @@ bool ModelSet(const Model& m, const std::vector<std::string>& args, State* s) {
     case Kind::kBind:
     case Kind::kSave:
     case Kind::kOomValues:
+    case Kind::kPercentiles:
       break;
   }
   return false;

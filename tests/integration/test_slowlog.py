@@ -132,3 +132,20 @@ def test_errors_and_help(slow):
     help_lines = slow.execute_command("SLOWLOG", "HELP")
     assert help_lines[0].startswith("SLOWLOG <subcommand>")
     assert len(help_lines) == 12
+
+
+def test_config_set_is_judged_by_the_threshold_it_sets(r):
+    saved = r.config_get("slowlog-log-slower-than")["slowlog-log-slower-than"]
+    try:
+        r.config_set("slowlog-log-slower-than", -1)
+        r.slowlog_reset()
+        r.config_set("slowlog-log-slower-than", 0)
+        args = [e[0] for e in entries(r)]
+        assert args[-1] == ["CONFIG", "SET", "slowlog-log-slower-than", "0"]
+        r.config_set("slowlog-log-slower-than", -1)
+        r.slowlog_reset()
+        r.config_set("slowlog-log-slower-than", -1)
+        assert r.slowlog_len() == 0
+    finally:
+        r.config_set("slowlog-log-slower-than", saved)
+        r.slowlog_reset()
