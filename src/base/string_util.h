@@ -34,6 +34,11 @@ std::string FormatDouble(double d);
 // '.') removed; "-0" becomes "0".
 std::string FormatLongDouble(long double v);
 
+// Redis's sdscatrepr: `s` double-quoted, with \\ \" \n \r \t \a \b escaped and other
+// unprintable bytes as \xhh (what sdssplitargs reads back; MONITOR's and the AOF
+// manifest's form).
+void AppendRepr(std::string* out, std::string_view s);
+
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 void AsciiToLower(std::string* s);
 void AsciiToUpper(std::string* s);

@@ -7,6 +7,7 @@
 #include "commands/families.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
+#include "engine/monitor.h"
 #include "engine/pubsub.h"
 #include "engine/transaction.h"
 #include "protocol/errors.h"
@@ -55,6 +56,7 @@ void Reset(CommandContext& ctx) {
   Client& c = ctx.client();
   engine::DiscardMulti(c);
   engine::UnsubscribeAll(c);
+  engine::StopMonitoring(c);
   c.db = 0;
   c.resp = 2;
   c.name.clear();

@@ -22,6 +22,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterInfoFamily(r);
   RegisterConfigFamily(r);
   RegisterSlowlogFamily(r);
+  RegisterMonitorFamily(r);
   RegisterCommandFamily(r);
   RegisterZSetFamily(r);
   RegisterZSetRangeFamily(r);

@@ -11,6 +11,7 @@
 #include "engine/engine.h"
 #include "engine/invoke.h"
 #include "engine/journal.h"
+#include "engine/monitor.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -216,6 +217,7 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
       protocol::ReplyBuilder rb = c.Reply();
       b->RunTransaction(c, rb, ExecMode::kLocked);
     }
+    if (c.last_command != nullptr) FeedExec(w, c, *c.last_command, b->exec_name_);
     for (unsigned s : b->shards_) {
       eng.Post(s, [b, s] { b->engine_.shard(s).Unlock(b.get()); });
     }

@@ -82,6 +82,8 @@ class Batch : public LockOwner {
   // Runs the transaction and writes EXEC's reply. `mode` kLocal: every shard it touches is
   // the client's own and free; kLocked: all are held. On the client's thread.
   void RunTransaction(Client& c, protocol::ReplyBuilder& rb, ExecMode mode);
+  // EXEC as the client typed it, for MONITOR once the transaction ran.
+  void set_exec_name(std::string_view name) { exec_name_ = name; }
 
   // Runs the batch; the client awaits it. Its replies go to the client in request order and
   // the client reads on when it is done, or waits on if its last command blocked.
@@ -136,6 +138,7 @@ class Batch : public LockOwner {
   bool spanning_counted_ = false;       // holds a spanning-waiter count on its shards
   bool transaction_ = false;            // an EXEC (MakeTransaction)
   std::shared_ptr<WatchSet> watch_;     // a transaction's watched keys, or null
+  std::string exec_name_;
   std::vector<Share> shares_;           // a spread batch's, by ascending shard
   base::IoBuf reply_;                   // a remote batch's replies, carried home
   // The client's hard output limit when the batch started (0: none). A run whose replies

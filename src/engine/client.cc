@@ -7,6 +7,7 @@
 #include "engine/blocking.h"
 #include "engine/dispatcher.h"
 #include "engine/engine.h"
+#include "engine/monitor.h"
 #include "engine/journal.h"
 #include "engine/pipeline_run.h"
 #include "engine/transaction.h"
@@ -57,10 +58,23 @@ void Client::PushMessage(std::string_view resp2_message) {
   EnforceOutputLimit();
 }
 
+void Client::PushRaw(std::string_view bytes) {
+  if (transport_ == nullptr || over_output_limit_) return;
+  transport_->output().Append(bytes);
+  transport_->Flush();
+  EnforceOutputLimit();
+}
+
 bool Client::EnforceOutputLimit() {
   if (over_output_limit_) return false;
   if (transport_ == nullptr) return true;
-  const OutputLimit& limit = worker_->config().output_limit(output_class());
+  const OutputLimit* chosen = &worker_->config().output_limit(output_class());
+  // A monitor is a normal client to Redis, unlimited by default; here it is never let grow
+  // without bound: with no normal limit, the replica class's applies (docs/compatibility.md).
+  if (monitor && chosen->hard == 0 && chosen->soft == 0) {
+    chosen = &worker_->config().output_limit(ClientClass::kReplica);
+  }
+  const OutputLimit& limit = *chosen;
   if (limit.hard == 0 && limit.soft == 0) return true;
   uint64_t used = transport_->pending_output();
   if ((limit.hard > 0 && used >= limit.hard) || (limit.soft > 0 && used >= limit.soft)) {
@@ -256,6 +270,7 @@ void Client::OnClosed() {
   DropBlocked(*this);
   DiscardMulti(*this);
   UnsubscribeAll(*this);
+  StopMonitoring(*this);
   Unref();
 }
 

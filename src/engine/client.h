@@ -93,6 +93,8 @@ class Client {
   // A pub/sub message (engine/pubsub.h) in RESP2 form, '*' first: sent as it is, or as a
   // RESP3 push. Enforces the output limit.
   void PushMessage(std::string_view resp2_message);
+  // Bytes sent as they are (a MONITOR line). Enforces the output limit.
+  void PushRaw(std::string_view bytes);
   // Closes the client, logging why, when its unsent output is over its class's
   // client-output-buffer-limit: at once past the hard limit, or once it has stayed past the
   // soft limit for longer than the limit's seconds (Redis's rules). False if it did.
@@ -121,6 +123,7 @@ class Client {
   int resp = 2;
   bool authenticated = false;
   bool no_evict = false;  // CLIENT NO-EVICT: maxmemory-clients leaves it alone
+  bool monitor = false;   // MONITOR (engine/monitor.h)
   std::string name;
   std::string lib_name;
   std::string lib_ver;

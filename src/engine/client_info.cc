@@ -41,6 +41,7 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   // this very listing is a normal client, "N".
   line += " flags=";
   size_t flags_at = line.size();
+  if (c.monitor) line += 'O';
   if (c.subscribed()) line += 'P';
   if (c.in_multi()) line += 'x';
   if (c.blocked()) line += 'b';

@@ -13,6 +13,7 @@
 #include "engine/engine.h"
 #include "engine/invoke.h"
 #include "engine/journal.h"
+#include "engine/monitor.h"
 #include "engine/pipeline_run.h"
 #include "engine/transaction.h"
 #include "engine/shard.h"
@@ -46,6 +47,9 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
       break;
     case Verdict::kSubscribed:
       text = errors::NotInSubscribedContext(cmd->name);
+      break;
+    case Verdict::kMonitor:
+      text = errors::kReplicaKeyspace;
       break;
     case Verdict::kBusy:
       text = c.worker().engine().busy_script.load() == Engine::kBusyFunction
@@ -157,6 +161,10 @@ Verdict Check(Client& c, const CommandEntry* cmd, std::span<const std::string_vi
   if (c.resp == 2 && c.subscribed() && !(cmd->spec->flags & kSubscribedOk)) {
     return Verdict::kSubscribed;
   }
+  // Redis compat: a MONITOR client is a replica to Redis, which may not touch the keyspace.
+  if (c.monitor && (cmd->spec->flags & (kReadOnly | kWrite | kMayReplicate))) {
+    return Verdict::kMonitor;
+  }
   if (c.worker().engine().busy_script.load(std::memory_order_relaxed) != Engine::kNotBusy &&
       !(cmd->spec->flags & kAllowBusy)) {
     return Verdict::kBusy;
@@ -216,6 +224,8 @@ std::shared_ptr<Waiter> ExecuteRemote(Worker& w, const CommandEntry& cmd,
 }
 
 void Execute(CommandContext& ctx, Worker& w) {
+  const bool monitored = w.engine().monitors().active();
+  if (monitored) FeedMonitors(w, ctx, /*before=*/true);
   int64_t start = base::MonotonicUs();
   int64_t errors_before = w.stats().error_replies.Get();
   {
@@ -228,6 +238,7 @@ void Execute(CommandContext& ctx, Worker& w) {
   cs.usec.Add(elapsed);
   if (w.stats().error_replies.Get() != errors_before) cs.failed_calls.Inc();
   w.stats().commands_processed.Inc();
+  if (monitored) FeedMonitors(w, ctx, /*before=*/false);
   // A command that blocked is timed when it is served.
   if (!ctx.waiter()) {
     if (w.config().latency_tracking) cs.RecordLatency(elapsed);
@@ -271,7 +282,10 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   }
   auto batch = std::make_shared<Batch>(c);
   batch->Add(*cmd, args, shards, all_shards);
-  if (ahead != nullptr && !all_shards && MayJoinRun(*cmd)) GatherPipelineRun(c, *batch, ahead);
+  // While MONITOR shows commands, a client's run one by one (engine/monitor.h: order).
+  if (ahead != nullptr && !all_shards && MayJoinRun(*cmd) && !eng.monitors().active()) {
+    GatherPipelineRun(c, *batch, ahead);
+  }
   Batch::Start(std::move(batch));
 }
 

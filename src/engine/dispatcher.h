@@ -39,8 +39,8 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
 
 // Redis's checks before a command runs, in Redis's order.
 enum class Verdict {
-  kOk, kUnknown, kArity, kNoAuth, kProtected, kSubscribed, kBusy, kLoading, kOom, kMisconf,
-  kMisconfAof
+  kOk, kUnknown, kArity, kNoAuth, kProtected, kSubscribed, kMonitor, kBusy, kLoading, kOom,
+  kMisconf, kMisconfAof
 };
 Verdict Check(Client& c, const CommandEntry* cmd, std::span<const std::string_view> args);
 

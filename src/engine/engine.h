@@ -17,6 +17,7 @@
 #include "engine/config.h"
 #include "engine/extension.h"
 #include "engine/journal.h"
+#include "engine/monitor.h"
 #include "engine/pubsub.h"
 #include "engine/registry.h"
 
@@ -122,6 +123,8 @@ class Engine {
   ExtensionSlots& extensions() { return extensions_; }
   // Who subscribes to what, on which thread (engine/pubsub.h).
   PubSubDirectory& pubsub() { return pubsub_; }
+  // Who MONITORs, on which thread (engine/monitor.h).
+  MonitorDirectory& monitors() { return monitors_; }
   // Every effect on the keyspace, for the AOF and replicas (engine/journal.h).
   Journal& journal() { return journal_; }
 
@@ -132,6 +135,7 @@ class Engine {
   ServerHooks* hooks_ = nullptr;
   ExtensionSlots extensions_;  // outlives the workers, whose thread extensions use it
   PubSubDirectory pubsub_;     // outlives the workers, whose clients unsubscribe
+  MonitorDirectory monitors_;  // outlives the workers, whose clients stop monitoring
   Journal journal_;            // outlives the workers, whose shards record into it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};

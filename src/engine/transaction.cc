@@ -61,6 +61,7 @@ void ExecMulti(CommandContext& ctx) {
   // Not free now: a keyless transaction waits for this thread's shard like any other.
   if (shards.empty()) batch->AddOwnShard();
   ctx.Defer();
+  batch->set_exec_name(ctx.arg(0));
   Batch::Start(std::move(batch));
 }
 

@@ -84,6 +84,8 @@ class Worker : public protocol::ErrorObserver {
   Shard& shard() { return shard_; }
   WorkerStats& stats() { return stats_; }
   Slowlog& slowlog() { return slowlog_; }
+  // This thread's MONITOR clients (engine/monitor.h).
+  std::vector<Client*>& monitors() { return monitors_; }
 
   const ServerConfig& config() const { return *config_; }
   std::shared_ptr<const ServerConfig> config_ptr() const { return config_; }
@@ -155,6 +157,7 @@ class Worker : public protocol::ErrorObserver {
   std::shared_ptr<const ServerConfig> previous_config_;
   WorkerStats stats_;
   Slowlog slowlog_;
+  std::vector<Client*> monitors_;
   std::unordered_set<Client*> clients_;
   std::vector<base::Task> deferred_;
   std::vector<base::Task> running_;

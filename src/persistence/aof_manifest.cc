@@ -132,31 +132,6 @@ bool NeedsRepr(std::string_view s) {
   return false;
 }
 
-// sdscatrepr: a double-quoted form sdssplitargs reads back.
-void AppendRepr(std::string* out, std::string_view s) {
-  out->push_back('"');
-  for (unsigned char c : s) {
-    switch (c) {
-      case '\\': *out += "\\\\"; break;
-      case '"': *out += "\\\""; break;
-      case '\n': *out += "\\n"; break;
-      case '\r': *out += "\\r"; break;
-      case '\t': *out += "\\t"; break;
-      case '\a': *out += "\\a"; break;
-      case '\b': *out += "\\b"; break;
-      default:
-        if (std::isprint(c)) {
-          out->push_back(static_cast<char>(c));
-        } else {
-          char hex[8];
-          std::snprintf(hex, sizeof(hex), "\\x%02x", c);
-          *out += hex;
-        }
-    }
-  }
-  out->push_back('"');
-}
-
 // Redis compat: sequence numbers are incremented as C's long long, which in practice wraps
 // at the top (a manifest naming seq 9223372036854775807 is the only way there).
 int64_t NextSeq(int64_t seq) {
@@ -210,7 +185,7 @@ base::StatusOr<AofManifest> ParseManifest(std::string_view text, ManifestErrorLo
 std::string FormatManifestLine(const AofFile& file) {
   std::string out = "file ";
   if (NeedsRepr(file.name)) {
-    AppendRepr(&out, file.name);
+    base::AppendRepr(&out, file.name);
   } else {
     out += file.name;
   }

@@ -10,29 +10,6 @@
 namespace cinnabar::server {
 namespace {
 
-// Quotes an argument for the options text, so that SplitArgs gives it back unchanged.
-std::string Quote(const std::string& arg) {
-  std::string out = "\"";
-  for (unsigned char c : arg) {
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 32 || c >= 127) {
-          char buf[8];
-          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 base::Status Fatal(const std::string& source, int line_no, const std::string& line,
                    const std::string& reason) {
   std::string msg = "\n*** FATAL CONFIG FILE ERROR (Cinnabar " CINNABAR_VERSION ") ***\n";
@@ -113,7 +90,8 @@ base::StatusOr<CommandLine> ParseCommandLine(int argc, char** argv) {
     } else if (!have_option) {
       return base::Status::Error("Invalid option '" + arg + "': options start with '--'");
     } else {
-      cl.options += " " + Quote(arg);
+      cl.options += ' ';
+        base::AppendRepr(&cl.options, arg);
     }
   }
   return cl;
