@@ -558,7 +558,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "repl-backlog-ttl", "propagation-error-behavior",
     "replica-ignore-disk-write-errors", "replica-announced", "min-replicas-to-write",
     "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port",
-    "tracking-table-max-keys", "aclfile", "rename-command",
+    "tracking-table-max-keys", "aclfile",
     "replica-ignore-maxmemory", "active-expire-effort", "io-threads", "io-threads-do-reads", "shutdown-timeout",
     "shutdown-on-sigint", "shutdown-on-sigterm", "cluster-enabled", "cluster-config-file",
     "cluster-node-timeout", "cluster-port", "cluster-replica-validity-factor",
@@ -691,7 +691,33 @@ void ConfigStore::SetConfigFile(std::string path) {
   current_ = std::make_shared<const ServerConfig>(std::move(next));
 }
 
+void ConfigStore::SetCommandNames(std::vector<std::string> names) {
+  std::lock_guard lock(mu_);
+  command_names_ = std::set<std::string, std::less<>>(names.begin(), names.end());
+}
+
+// rename-command NAME NEWNAME, checked as Redis checks it against the names so far.
+Status ConfigStore::ApplyRename(std::span<const std::string> args) {
+  if (args.size() != 2) return Status::Error("Bad directive or wrong number of arguments");
+  std::lock_guard lock(mu_);
+  if (!command_names_.empty()) {
+    const std::string from = base::ToLower(args[0]), to = base::ToLower(args[1]);
+    auto it = command_names_.find(from);
+    if (it == command_names_.end()) return Status::Error("No such command in rename-command");
+    command_names_.erase(it);
+    if (!to.empty() && !command_names_.insert(to).second) {
+      command_names_.insert(from);
+      return Status::Error("Target command name already exists");
+    }
+  }
+  auto next = std::make_shared<ServerConfig>(*current_);
+  next->renamed_commands.emplace_back(args[0], args[1]);
+  current_ = std::move(next);
+  return Status::Ok();
+}
+
 Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string> args) {
+  if (base::EqualsIgnoreCase(name, "rename-command")) return ApplyRename(args);
   const Directive* d = FindDirective(name);
   if (d == nullptr) {
     if (IsKnownRedisDirective(name)) {

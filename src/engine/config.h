@@ -141,6 +141,10 @@ struct ServerConfig {
   int64_t slowlog_log_slower_than = 10000;  // microseconds; negative: nothing is logged
   int64_t slowlog_max_len = 128;
   int64_t latency_monitor_threshold = 0;  // milliseconds; 0: off
+  // rename-command lines, in order (to "": the command is gone); applied to the command
+  // table at start-up (Registry::Rename). Not a directive: CONFIG GET and SET know nothing
+  // of it, as in Redis.
+  std::vector<std::pair<std::string, std::string>> renamed_commands;
   bool latency_tracking = true;           // per-command histograms (INFO latencystats)
   std::vector<double> latency_tracking_percentiles = {50, 99, 99.9};
   int64_t acllog_max_len = 128;
@@ -228,6 +232,9 @@ class ConfigStore {
 
   // Applies one configuration-file line (startup). Returns Redis's reason on failure.
   base::Status ApplyLine(std::string_view name, std::span<const std::string> args);
+  // The commands there are (lower case), so that rename-command lines are checked as they
+  // are read; without them every rename is taken.
+  void SetCommandNames(std::vector<std::string> names);
 
   // CONFIG SET name value [name value ...]: all or nothing. On failure returns the full
   // Redis error text ("ERR CONFIG SET failed ..."). `apply` runs with the old and the new
@@ -248,6 +255,8 @@ class ConfigStore {
   mutable std::mutex mu_;
   std::shared_ptr<const ServerConfig> current_;
   std::set<std::string> seen_in_file_;  // kAddsInFile directives applied by ApplyLine
+  std::set<std::string, std::less<>> command_names_;  // after the renames read so far
+  base::Status ApplyRename(std::span<const std::string> args);
 };
 
 }  // namespace cinnabar::engine

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <thread>
+#include <vector>
 
 #include "engine/command_context.h"
 #include "engine/database.h"
@@ -126,7 +127,14 @@ JournalFrame::JournalFrame(Journal& journal, CommandContext& ctx) : scope_(journ
 JournalFrame::~JournalFrame() {
   if (ctx_ == nullptr) return;
   if (effects_ > 0 || forced_) {
-    if (!replaced_) {
+    const CommandEntry& cmd = ctx_->command();
+    const CommandEntry& top = cmd.parent != nullptr ? *cmd.parent : cmd;
+    if (!replaced_ && top.renamed) {
+      // A renamed command is recorded by its own name, so the file replays anywhere.
+      std::vector<std::string_view> args(ctx_->args().begin(), ctx_->args().end());
+      args[0] = top.spec->name;
+      tls_batch.Add(ctx_->db_index(), args);
+    } else if (!replaced_) {
       tls_batch.Add(ctx_->db_index(), ctx_->args());
     } else {
       for (JournalBatch::Record r : forms_.records) {

@@ -63,6 +63,7 @@ CommandEntry* Registry::Add(const CommandSpec& spec, uint64_t category, std::str
   CommandEntry* raw = entry.get();
   entries_.push_back(std::move(entry));
   by_name_[raw->name] = raw;
+  own_name_[raw->name] = raw;
   for (const CommandSpec& sub : spec.subcommands) {
     raw->subcommands.push_back(Add(sub, category, group, raw));
   }
@@ -74,20 +75,54 @@ void Registry::AddFamily(uint64_t category, std::string_view group,
   for (const CommandSpec& spec : specs) top_.push_back(Add(spec, category, group, nullptr));
 }
 
-const CommandEntry* Registry::Find(std::string_view name) const {
+const CommandEntry* Registry::FindIn(const NameMap& names, std::string_view name) {
   char buf[64];
   if (name.size() > sizeof(buf)) return nullptr;
   for (size_t i = 0; i < name.size(); ++i) {
     buf[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(name[i])));
   }
-  auto it = by_name_.find(std::string_view(buf, name.size()));
-  return it == by_name_.end() ? nullptr : it->second;
+  auto it = names.find(std::string_view(buf, name.size()));
+  return it == names.end() ? nullptr : it->second;
 }
+
+const CommandEntry* Registry::Find(std::string_view name) const { return FindIn(by_name_, name); }
 
 const CommandEntry* Registry::Lookup(std::span<const std::string_view> args,
                                      bool* unknown_sub) const {
+  return LookupIn(by_name_, args, unknown_sub);
+}
+
+const CommandEntry* Registry::LookupOwnName(std::span<const std::string_view> args,
+                                            bool* unknown_sub) const {
+  return LookupIn(own_name_, args, unknown_sub);
+}
+
+bool Registry::Rename(std::string_view from, std::string_view to) {
+  const std::string old_name = base::ToLower(from);
+  auto it = by_name_.find(old_name);
+  if (it == by_name_.end() || it->second->parent != nullptr) return false;
+  CommandEntry* entry = entries_[it->second->id].get();
+  by_name_.erase(it);
+  // Its subcommands' full names ("client|kill") follow it.
+  for (const CommandEntry* sub : entry->subcommands) {
+    by_name_.erase(old_name + "|" + base::ToLower(sub->spec->name));
+  }
+  if (to.empty()) {
+    std::erase(top_, entry);  // gone: COMMAND no longer lists it
+    return true;
+  }
+  entry->renamed = true;
+  const std::string new_name = base::ToLower(to);
+  for (const CommandEntry* sub : entry->subcommands) {
+    by_name_[new_name + "|" + base::ToLower(sub->spec->name)] = sub;
+  }
+  return by_name_.emplace(new_name, entry).second;
+}
+
+const CommandEntry* Registry::LookupIn(const NameMap& names, std::span<const std::string_view> args,
+                                       bool* unknown_sub) {
   *unknown_sub = false;
-  const CommandEntry* cmd = Find(args[0]);
+  const CommandEntry* cmd = FindIn(names, args[0]);
   if (cmd == nullptr || cmd->subcommands.empty() || args.size() < 2) return cmd;
   for (const CommandEntry* sub : cmd->subcommands) {
     if (base::EqualsIgnoreCase(sub->spec->name, args[1])) return sub;

@@ -24,6 +24,7 @@ struct CommandEntry {
   uint32_t id = 0;         // dense index for per-command statistics
   const CommandEntry* parent = nullptr;
   std::vector<const CommandEntry*> subcommands;
+  bool renamed = false;    // rename-command gave it another name (the journal keeps this one)
 
   bool ArityOk(size_t argc) const {
     int a = spec->arity;
@@ -47,6 +48,14 @@ class Registry {
   const CommandEntry* Lookup(std::span<const std::string_view> args, bool* unknown_sub) const;
   // By name ("get", "client|setname", case-insensitive); null when unknown.
   const CommandEntry* Find(std::string_view name) const;
+  // As Lookup, by the commands' own names whatever rename-command did (for replaying the
+  // journal, which records those names).
+  const CommandEntry* LookupOwnName(std::span<const std::string_view> args, bool* unknown_sub) const;
+
+  // rename-command `from` `to` (to empty: the command is gone), before the engine starts.
+  // Lookup and Find see the new names; COMMAND still shows the command's own name.
+  // False if `from` names no command or `to` one that exists.
+  bool Rename(std::string_view from, std::string_view to);
 
   // Top-level commands, in registration order.
   const std::vector<const CommandEntry*>& commands() const { return top_; }
@@ -63,8 +72,14 @@ class Registry {
 
   std::vector<std::unique_ptr<CommandEntry>> entries_;
   std::vector<const CommandEntry*> top_;
-  std::unordered_map<std::string, const CommandEntry*, base::StringHash, std::equal_to<>>
-      by_name_;
+  using NameMap =
+      std::unordered_map<std::string, const CommandEntry*, base::StringHash, std::equal_to<>>;
+  static const CommandEntry* FindIn(const NameMap& names, std::string_view name);
+  static const CommandEntry* LookupIn(const NameMap& names, std::span<const std::string_view> args,
+                                      bool* unknown_sub);
+
+  NameMap by_name_;   // as clients name them (after rename-command)
+  NameMap own_name_;  // as the commands name themselves
 };
 
 // Flag and category names, as COMMAND and ACL print them.

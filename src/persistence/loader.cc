@@ -335,7 +335,10 @@ class Load : public std::enable_shared_from_this<Load>, public RdbHandler {
   base::Status Run(const std::vector<std::string>& owned) {
     std::vector<std::string_view> args(owned.begin(), owned.end());
     bool unknown_sub = false;
+    // Our journal names commands by their own names; Redis's names them as clients did
+    // (after rename-command).
     const engine::CommandEntry* cmd = eng_.registry().Lookup(args, &unknown_sub);
+    if (cmd == nullptr) cmd = eng_.registry().LookupOwnName(args, &unknown_sub);
     if (cmd == nullptr || !cmd->ArityOk(args.size())) {
       return base::Status::Error("Unknown command '" + owned[0] +
                                  "' reading the append only file");

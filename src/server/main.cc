@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
     if (realpath(cl->config_file.c_str(), resolved) != nullptr) store.SetConfigFile(resolved);
   }
   base::LogWarning("oO0OoO0OoO0Oo Cinnabar is starting oO0OoO0OoO0Oo");
+  store.SetCommandNames(server::Server::CommandNames());
   base::Status st = server::LoadConfig(*cl, &store);
   if (!st.ok()) {
     std::fprintf(stderr, "%s\n", st.message().c_str());

@@ -52,6 +52,16 @@ void SendAndClose(int fd, std::string_view error_text) {
 
 Server::Server(engine::ConfigStore* config) : config_(config) {
   commands::RegisterAll(&registry_);
+  // The configuration checked each rename as it was read (ConfigStore::SetCommandNames).
+  for (const auto& [from, to] : config_->snapshot()->renamed_commands) registry_.Rename(from, to);
+}
+
+std::vector<std::string> Server::CommandNames() {
+  engine::Registry registry;
+  commands::RegisterAll(&registry);
+  std::vector<std::string> names;
+  for (const engine::CommandEntry* c : registry.commands()) names.push_back(c->name);
+  return names;
 }
 
 Server::~Server() {

@@ -28,6 +28,9 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   int Run();
 
   // engine::Messenger
+  // The names of every command (for checking rename-command while the configuration is read).
+  static std::vector<std::string> CommandNames();
+
   void Post(unsigned thread, base::Task task) override;
   void PostAll(std::span<const unsigned> threads, std::span<base::Task> tasks,
                base::FunctionRef<void()> while_held) override;

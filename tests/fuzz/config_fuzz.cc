@@ -835,6 +835,12 @@ class ModelLoader {
         if (!Apply(included, args[0], depth + 1, out)) return false;
         continue;
       }
+      if (name == "rename-command") {
+        // Not a directive (CONFIG GET shows nothing of it); without the command names the
+        // store takes any two arguments.
+        if (args.size() != 2) return Fail(out, source, line_no, line);
+        continue;
+      }
       const Model* m = FindModel(name);
       if (m == nullptr || args.empty() || (!MultiArg(*m) && args.size() != 1)) {
         return Fail(out, source, line_no, line);
