@@ -1,12 +1,21 @@
-// CONFIG GET | SET | RESETSTAT | HELP.
+// CONFIG GET | SET | RESETSTAT | REWRITE | HELP.
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <fstream>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
+#include "base/clock.h"
+#include "base/logging.h"
 #include "commands/args.h"
 #include "commands/families.h"
 #include "engine/command_context.h"
+#include "engine/config_rewrite.h"
 #include "engine/engine.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
@@ -52,6 +61,45 @@ void ConfigResetStat(CommandContext& ctx) {
   ctx.ApplyOnWorkers([](Worker& w) { w.ResetStats(); });
 }
 
+// CONFIG REWRITE: the configuration file, rewritten to hold the values in force
+// (engine/config_rewrite.h), through a temporary file renamed over it.
+void ConfigRewrite(CommandContext& ctx) {
+  std::shared_ptr<const engine::ServerConfig> cfg = ctx.engine().config_store().snapshot();
+  const std::string& path = cfg->config_file;
+  if (path.empty()) return ctx.ReplyError(errors::kConfigNoFile);
+  std::string old_text;
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (!in && errno != ENOENT) return ctx.ReplyError(errors::ConfigRewriteFailed(errno));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    old_text = ss.str();
+  }
+  const std::string text = engine::RewriteConfig(old_text, *cfg);
+  const std::string tmp = path + ".tmp-" + std::to_string(base::UnixTimeMs());
+  int fd = open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
+  if (fd < 0) return ctx.ReplyError(errors::ConfigRewriteFailed(errno));
+  size_t done = 0;
+  while (done < text.size()) {
+    ssize_t n = write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const int err = n < 0 ? errno : ENOSPC;
+      close(fd);
+      unlink(tmp.c_str());
+      return ctx.ReplyError(errors::ConfigRewriteFailed(err));
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp.c_str(), path.c_str()) != 0) {
+    const int err = errno;
+    unlink(tmp.c_str());
+    return ctx.ReplyError(errors::ConfigRewriteFailed(err));
+  }
+  base::LogNotice("CONFIG REWRITE executed with success.");
+  ctx.reply().Ok();
+}
+
 // CONFIG HELP
 void ConfigHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -62,6 +110,8 @@ void ConfigHelp(CommandContext& ctx) {
       "    Set the configuration <directive> to <value>.",
       "RESETSTAT",
       "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
       "HELP",
       "    Prints this help.",
   };
@@ -92,6 +142,9 @@ constexpr CommandSpec kConfigSubcommands[] = {
     {.name = "RESETSTAT", .arity = 2, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ConfigResetStat, .summary = "Resets the server's statistics.", .since = "2.0.0",
      .complexity = "O(1)"},
+    {.name = "REWRITE", .arity = 2, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ConfigRewrite, .summary = "Persists the effective configuration to file.",
+     .since = "2.8.0", .complexity = "O(1)"},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = ConfigHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
      .complexity = "O(1)"},

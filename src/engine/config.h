@@ -197,6 +197,8 @@ enum DirectiveFlag : uint32_t {
   kProtectedConfig = 1u << 3,  // CONFIG SET only as enable-protected-configs allows
   // Configuration files: the first line replaces the default, later ones add to it (save).
   kAddsInFile = 1u << 4,
+  kQuoted = 1u << 5,  // a string: CONFIG REWRITE writes it quoted, as Redis
+  kMemory = 1u << 6,  // bytes: CONFIG REWRITE writes them as 100mb, 64kb... as Redis
 };
 
 // The supported directives, and the Redis directives we recognise but do not support yet

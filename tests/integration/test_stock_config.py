@@ -3,6 +3,7 @@ unchanged, and each of its directives reads back as Redis reads it. Only the por
 directory, the log and the pid file are moved (on the command line, which overrides the
 file) so that the test runs beside a real installation."""
 import os
+import time
 import subprocess
 
 import pytest
@@ -37,7 +38,18 @@ def stock_server(pytestconfig, tmp_path):
     proc = launch(pytestconfig, args, tmp_path)
     try:
         wait_port(port, proc)
-        yield proc, redis.Redis(port=port, decode_responses=True)
+        c = redis.Redis(port=port, decode_responses=True)
+        # Listening comes before loading ends (-LOADING meanwhile), on both servers.
+        deadline = time.time() + 10
+        while True:
+            try:
+                c.ping()
+                break
+            except redis.exceptions.BusyLoadingError:
+                if time.time() > deadline:
+                    raise
+                time.sleep(0.05)
+        yield proc, c
     finally:
         proc.terminate()
         proc.wait(timeout=10)
