@@ -47,6 +47,31 @@ void ClientNoEvict(CommandContext& ctx) {
   ctx.reply().Ok();
 }
 
+// CLIENT REPLY ON|OFF|SKIP: OFF and SKIP are not answered; ON is.
+void ClientReply(CommandContext& ctx) {
+  std::string_view v = ctx.arg(2);
+  Client& c = ctx.client();
+  if (Is(v, "ON")) {
+    const bool dropped = c.replies_dropped;
+    c.reply_off = false;
+    c.replies_dropped = false;
+    // A builder made while replies were dropped writes nowhere: answer on the output.
+    if (dropped) {
+      c.Reply().Ok();
+    } else {
+      ctx.reply().Ok();
+    }
+  } else if (Is(v, "OFF")) {
+    c.reply_off = true;
+    c.replies_dropped = true;
+  } else if (Is(v, "SKIP")) {
+    c.replies_dropped = true;
+    c.skip_next_reply = true;
+  } else {
+    ctx.ReplyError(errors::kSyntax);
+  }
+}
+
 // CLIENT GETNAME
 void ClientGetName(CommandContext& ctx) {
   const std::string& name = ctx.client().name;
@@ -302,6 +327,8 @@ void ClientHelp(CommandContext& ctx) {
       "      Return clients of specified type.",
       "    * ID <client-id> [<client-id> ...]",
       "      Return clients of specified IDs only.",
+      "REPLY (ON|OFF|SKIP)",
+      "    Control the replies sent to the current connection.",
       "SETNAME <name>",
       "    Assign the name <name> to the current connection.",
       "SETINFO <LIB-NAME|LIB-VER> <value>",
@@ -336,6 +363,9 @@ constexpr CommandSpec kClientSubcommands[] = {
     {.name = "SETINFO", .arity = 4, .flags = kNoScript | kLoading | kStale,
      .handler = ClientSetInfo, .summary = "Sets information specific to the client or connection.",
      .since = "7.2.0", .complexity = "O(1)"},
+    {.name = "REPLY", .arity = 3, .flags = kNoScript | kLoading | kStale, .handler = ClientReply,
+     .summary = "Instructs the server whether to reply to commands.", .since = "3.2.0",
+     .complexity = "O(1)"},
     {.name = "INFO", .arity = 2, .flags = kNoScript | kLoading | kStale, .handler = ClientInfo,
      .summary = "Returns information about the connection.", .since = "6.2.0",
      .complexity = "O(1)"},

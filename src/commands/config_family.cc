@@ -1,6 +1,7 @@
 // CONFIG GET | SET | RESETSTAT | REWRITE | HELP.
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -79,6 +80,8 @@ void ConfigRewrite(CommandContext& ctx) {
   const std::string tmp = path + ".tmp-" + std::to_string(base::UnixTimeMs());
   int fd = open(tmp.c_str(), O_CREAT | O_TRUNC | O_WRONLY, 0644);
   if (fd < 0) return ctx.ReplyError(errors::ConfigRewriteFailed(errno));
+  struct stat st {};
+  if (stat(path.c_str(), &st) == 0) (void)fchmod(fd, st.st_mode & 07777);  // keeps its mode
   size_t done = 0;
   while (done < text.size()) {
     ssize_t n = write(fd, text.data() + done, text.size() - done);

@@ -112,7 +112,7 @@ bool Client::AuthRequired() const {
 }
 
 protocol::ReplyBuilder Client::Reply() {
-  if (transport_ == nullptr) {
+  if (transport_ == nullptr || replies_dropped) {
     scratch_.Clear();
     return protocol::ReplyBuilder(&scratch_, resp, worker_);
   }

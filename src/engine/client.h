@@ -124,6 +124,12 @@ class Client {
   bool authenticated = false;
   bool no_evict = false;  // CLIENT NO-EVICT: maxmemory-clients leaves it alone
   bool monitor = false;   // MONITOR (engine/monitor.h)
+  // CLIENT REPLY: OFF drops every reply; SKIP the next command's. `replies_dropped` holds
+  // for the command running now (set as it is dispatched), so a reply that comes back
+  // later from another thread, or a served blocking pop, is dropped alike.
+  bool reply_off = false;
+  bool skip_next_reply = false;
+  bool replies_dropped = false;
   std::string name;
   std::string lib_name;
   std::string lib_ver;

@@ -249,6 +249,7 @@ void Execute(CommandContext& ctx, Worker& w) {
 void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead) {
   Worker& w = c.worker();
   Engine& eng = w.engine();
+  c.replies_dropped = c.reply_off || std::exchange(c.skip_next_reply, false);
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
   if (!Admit(c, cmd, unknown_sub, args)) return;
@@ -283,7 +284,9 @@ void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   auto batch = std::make_shared<Batch>(c);
   batch->Add(*cmd, args, shards, all_shards);
   // While MONITOR shows commands, a client's run one by one (engine/monitor.h: order).
-  if (ahead != nullptr && !all_shards && MayJoinRun(*cmd) && !eng.monitors().active()) {
+  // A skipped reply is this command's alone: it runs alone too.
+  if (ahead != nullptr && !all_shards && MayJoinRun(*cmd) && !eng.monitors().active() &&
+      c.replies_dropped == c.reply_off) {
     GatherPipelineRun(c, *batch, ahead);
   }
   Batch::Start(std::move(batch));

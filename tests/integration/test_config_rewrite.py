@@ -80,3 +80,14 @@ def test_without_a_config_file(r):
     with pytest.raises(redis.ResponseError) as e:
         r.execute_command("CONFIG", "REWRITE")
     assert str(e.value) == "The server is running without a config file"
+
+
+@pytest.mark.cinnabar_only  # Redis 7.0 leaves the rewritten file 0644, whatever it was
+def test_the_file_keeps_its_mode(start_server):
+    import os
+    srv = start_server(config_text="maxmemory 1mb\n")
+    os.chmod(srv.conf_path, 0o600)
+    c = srv.client()
+    c.config_set("requirepass", "secret")
+    assert c.execute_command("CONFIG", "REWRITE") == "OK"
+    assert os.stat(srv.conf_path).st_mode & 0o777 == 0o600
