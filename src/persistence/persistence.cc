@@ -129,7 +129,10 @@ void Persistence::LoadAtStartup(unsigned thread, std::function<void()> ready) {
       if (cfg->appendonly) {
         std::lock_guard lock(mu_);
         aof_ = std::make_unique<Aof>(eng_, thread, functions_.dump);
-        if (!manifest) running_ = Running::kAofRewrite;
+        if (!manifest) {
+          running_ = Running::kAofRewrite;
+          initial_aof_ = true;
+        }
         base::Status st = aof_->Start(*cfg, manifest ? &*manifest : nullptr, RewriteDoneOn(thread),
                                     /*fresh_start=*/!manifest);
         if (!st.ok()) Fatal(st.message());
@@ -169,6 +172,7 @@ void Persistence::TurnAof(unsigned thread, bool on) {
     if (!on) {
       if (aof_) {
         if (running_ == Running::kAofRewrite) running_ = Running::kNone;
+        initial_aof_ = false;
         aof_->Stop();
         aof_.reset();
       }
@@ -183,11 +187,13 @@ void Persistence::TurnAof(unsigned thread, bool on) {
     }
     aof_ = std::make_unique<Aof>(eng_, thread, functions_.dump);
     running_ = Running::kAofRewrite;
+    initial_aof_ = true;
     base::Status st = aof_->Start(*config(), nullptr, RewriteDoneOn(thread));
     if (!st.ok()) {
       base::LogWarning("Redis needs to enable the AOF but can't open the append only file: {}",
                        st.message());
       running_ = Running::kNone;
+      initial_aof_ = false;
       aof_.reset();
     }
     release();
@@ -197,12 +203,19 @@ void Persistence::TurnAof(unsigned thread, bool on) {
 // --- Shutdown ---
 
 base::Status Persistence::PrepareShutdown(bool save) {
-  {
-    std::lock_guard lock(mu_);
-    if (running_ == Running::kRdb && snapshot_) snapshot_->Abort();
+  // Whatever runs stops (an aborted BGSAVE ends at its next slice), except the first
+  // rewrite of an AOF just turned on: until it is in place the manifest names none of the
+  // writes made since, so the exit waits for it (Redis refuses to exit then).
+  for (int i = 0; i < 6000; ++i) {
+    {
+      std::lock_guard lock(mu_);
+      if (running_ == Running::kRdb && snapshot_) snapshot_->Abort();
+      const bool initial_write = running_ == Running::kAofRewrite && initial_aof_;
+      if (initial_write && i == 0) base::LogWarning("Writing initial AOF, waiting for it to exit.");
+      if (running_ != Running::kRdb && !initial_write) break;
+    }
+    usleep(10000);
   }
-  // Wait for whatever runs to stop (an aborted BGSAVE ends at its next slice).
-  for (int i = 0; i < 6000 && save_in_progress(); ++i) usleep(10000);
   base::Status result;
   if (save) {
     std::mutex m;
@@ -390,6 +403,7 @@ std::function<void(base::Status)> Persistence::RewriteDoneOn(unsigned thread) {
 void Persistence::AofRewriteDone(unsigned thread, const base::Status&) {
   std::lock_guard lock(mu_);
   if (running_ == Running::kAofRewrite) running_ = Running::kNone;
+  initial_aof_ = false;
   if (aof_) aof_->set_background_active(false);
   if (!save_waiters_.empty()) {  // a SAVE waited for the rewrite
     running_ = Running::kRdb;

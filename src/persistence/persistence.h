@@ -110,6 +110,7 @@ class Persistence : public engine::Extension {
   bool bgsave_scheduled_ = false;
   bool rewrite_scheduled_ = false;
   bool foreground_ = false;  // the running kRdb save is a SAVE (its waiters are told)
+  bool initial_aof_ = false; // the running kAofRewrite is the first of an AOF turned on
   std::shared_ptr<Snapshot> snapshot_;
   std::unique_ptr<Aof> aof_;
   std::vector<std::function<void(base::Status)>> save_waiters_;

@@ -348,6 +348,24 @@ def test_config_set_appendonly_at_runtime(start_server):
     assert c.get("after") == "on"
 
 
+@pytest.mark.cinnabar_only  # Redis refuses a SIGTERM then ("Writing initial AOF, can't exit")
+def test_sigterm_during_the_first_rewrite_waits_for_it(start_server):
+    # Until the first base is in place no manifest names the writes made meanwhile: the exit
+    # waits for it instead of losing them.
+    s = start_server()
+    c = s.client()
+    c.mset({f"k{i}": i for i in range(20)})
+    c.config_set("rdb-key-save-delay", 25000)  # 20 keys x 25 ms: half a second
+    assert c.config_set("appendonly", "yes") is True
+    c.set("during", "rewrite")
+    assert persistence(c)["aof_rewrite_in_progress"] == "1"
+    assert s.terminate() == 0
+    s.restart(extra_args=AOF)
+    c = s.client()
+    assert c.get("during") == "rewrite"
+    assert c.dbsize() == 21
+
+
 # --- appendfsync ---
 
 @pytest.mark.parametrize("mode", ["always", "everysec", "no"])
