@@ -1,7 +1,9 @@
-// CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | UNBLOCK | HELP.
+// CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | UNBLOCK | PAUSE | UNPAUSE |
+// REPLY | NO-EVICT | HELP.
 
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -14,7 +16,9 @@
 #include "engine/blocking.h"
 #include "engine/client.h"
 #include "engine/client_info.h"
+#include "engine/client_pause.h"
 #include "engine/command_context.h"
+#include "engine/engine.h"
 #include "engine/transaction.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
@@ -295,6 +299,36 @@ void ClientUnblock(CommandContext& ctx) {
       });
 }
 
+// CLIENT PAUSE <timeout> [WRITE|ALL]
+void ClientPause(CommandContext& ctx) {
+  if (ctx.argc() > 4) {
+    return ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
+  }
+  engine::PauseKind kind = engine::PauseKind::kAll;
+  if (ctx.argc() == 4) {
+    if (Is(ctx.arg(3), "WRITE")) {
+      kind = engine::PauseKind::kWrite;
+    } else if (!Is(ctx.arg(3), "ALL")) {
+      return ctx.ReplyError(errors::kPauseMode);
+    }
+  }
+  int64_t ms;
+  if (!base::ParseInt64(ctx.arg(2), &ms)) return ctx.ReplyError(errors::kTimeoutNotInteger);
+  if (ms < 0) return ctx.ReplyError(errors::kTimeoutNegative);
+  const int64_t now = base::UnixTimeMs();
+  const int64_t end = ms > std::numeric_limits<int64_t>::max() - now
+                          ? std::numeric_limits<int64_t>::max()
+                          : now + ms;
+  ctx.engine().pause().Pause(kind, end);
+  ctx.reply().Ok();
+}
+
+// CLIENT UNPAUSE
+void ClientUnpause(CommandContext& ctx) {
+  engine::UnpauseAll(ctx.engine());
+  ctx.reply().Ok();
+}
+
 // CLIENT HELP
 void ClientHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
@@ -379,6 +413,12 @@ constexpr CommandSpec kClientSubcommands[] = {
      .handler = ClientUnblock,
      .summary = "Unblocks a client blocked by a blocking command from a different connection.",
      .since = "5.0.0", .complexity = "O(log N) where N is the number of client connections"},
+    {.name = "PAUSE", .arity = -3, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ClientPause, .summary = "Stop processing commands from clients for some time",
+     .since = "2.9.50", .complexity = "O(1)"},
+    {.name = "UNPAUSE", .arity = 2, .flags = kAdmin | kNoScript | kLoading | kStale,
+     .handler = ClientUnpause, .summary = "Resume processing of clients that were paused",
+     .since = "6.2.0", .complexity = "O(N) Where N is the number of paused clients"},
     {.name = "NO-EVICT", .arity = 3, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ClientNoEvict, .summary = "Set client eviction mode for the current connection",
      .since = "7.0.0", .complexity = "O(1)"},

@@ -175,7 +175,7 @@ void Client::ProcessInput() {
     size_t consumed = parser_.consumed();
     last_interaction_ms = base::UnixTimeMs();
     PipelineAhead ahead{in.view().substr(consumed), &limits};
-    Dispatch(*this, parser_.args(), &ahead);
+    if (!Dispatch(*this, parser_.args(), &ahead)) break;  // held by CLIENT PAUSE: read again
     if (transport_ != nullptr) transport_->input().Consume(consumed + ahead.taken);
     budget_used_ += consumed + ahead.taken;
   }

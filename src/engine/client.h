@@ -124,6 +124,7 @@ class Client {
   bool authenticated = false;
   bool no_evict = false;  // CLIENT NO-EVICT: maxmemory-clients leaves it alone
   bool monitor = false;   // MONITOR (engine/monitor.h)
+  bool held_by_pause = false;  // CLIENT PAUSE holds its command (engine/client_pause.h)
   // CLIENT REPLY: OFF drops every reply; SKIP the next command's. `replies_dropped` holds
   // for the command running now (set as it is dispatched), so a reply that comes back
   // later from another thread, or a served blocking pop, is dropped alike.

@@ -44,7 +44,7 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   if (c.monitor) line += 'O';
   if (c.subscribed()) line += 'P';
   if (c.in_multi()) line += 'x';
-  if (c.blocked()) line += 'b';
+  if (c.blocked() || c.held_by_pause) line += 'b';
   if (c.no_evict) line += 'e';
   if (line.size() == flags_at) line += 'N';
   line += " db=" + std::to_string(c.db);

@@ -9,6 +9,7 @@
 #include "engine/batch.h"
 #include "engine/blocking.h"
 #include "engine/client.h"
+#include "engine/client_pause.h"
 #include "engine/command_context.h"
 #include "engine/engine.h"
 #include "engine/invoke.h"
@@ -246,50 +247,56 @@ void Execute(CommandContext& ctx, Worker& w) {
   }
 }
 
-void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead) {
+bool Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead) {
   Worker& w = c.worker();
   Engine& eng = w.engine();
   c.replies_dropped = c.reply_off || std::exchange(c.skip_next_reply, false);
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
-  if (!Admit(c, cmd, unknown_sub, args)) return;
+  if (!Admit(c, cmd, unknown_sub, args)) return true;
   c.last_command = cmd;
+  if (HoldIfPaused(c, *cmd)) {
+    c.skip_next_reply = c.replies_dropped && !c.reply_off;  // it is the held command's
+    return false;
+  }
   if (MayWrite(cmd->spec->flags)) c.MarkWrote();  // its reply may wait for an fsync
   ++c.commands_run;
   if (c.in_multi() && !(cmd->spec->flags & kRunsInMulti)) {
     if (cmd->spec->flags & kNoMulti) {
       c.Reply().Error(errors::kNotInMulti);
       c.multi_failed = true;
-      return;
+      return true;
     }
     QueueInMulti(c, *cmd, args);
-    return;
+    return true;
   }
 
   if (eng.shard_count() == 1) {
     RunLocal(c, *cmd, args);  // one shard: no hops, no locks, ever
-    return;
+    return true;
   }
   const bool all_shards = NeedsAllShards(w, *cmd, args);
   std::vector<unsigned> shards;
   if (!all_shards && (!cmd->routes_on_keys() || !KeyShards(eng, *cmd, args, &shards))) {
     // Keyless, or malformed key arguments (the handler rejects them before touching data).
     RunLocal(c, *cmd, args);
-    return;
+    return true;
   }
   if (!all_shards && shards.size() == 1 && shards[0] == w.index() && w.shard().InlineOk()) {
     RunLocal(c, *cmd, args);
-    return;
+    return true;
   }
   auto batch = std::make_shared<Batch>(c);
   batch->Add(*cmd, args, shards, all_shards);
   // While MONITOR shows commands, a client's run one by one (engine/monitor.h: order).
   // A skipped reply is this command's alone: it runs alone too.
+  // A paused process holds commands one by one: none is gathered past the check.
   if (ahead != nullptr && !all_shards && MayJoinRun(*cmd) && !eng.monitors().active() &&
-      c.replies_dropped == c.reply_off) {
+      !eng.pause().maybe_active() && c.replies_dropped == c.reply_off) {
     GatherPipelineRun(c, *batch, ahead);
   }
   Batch::Start(std::move(batch));
+  return true;
 }
 
 }  // namespace cinnabar::engine

@@ -33,7 +33,9 @@ struct PipelineAhead;
 // Runs (or starts) one command for `c`. `args` are valid only during the call. With
 // `ahead` (the input after the command), a command that leaves the client's thread may take
 // the pipelined commands after it along (engine/pipeline_run.h).
-void Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead = nullptr);
+// Returns false when CLIENT PAUSE holds the command: it stays in the client's input, to be
+// dispatched again once the pause ends (engine/client_pause.h).
+bool Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead = nullptr);
 
 // --- The pieces Dispatch is made of, shared with batches and pipeline runs ---
 

@@ -14,6 +14,7 @@
 #include "base/function_ref.h"
 #include "base/hash.h"
 #include "base/task.h"
+#include "engine/client_pause.h"
 #include "engine/config.h"
 #include "engine/extension.h"
 #include "engine/journal.h"
@@ -125,6 +126,8 @@ class Engine {
   PubSubDirectory& pubsub() { return pubsub_; }
   // Who MONITORs, on which thread (engine/monitor.h).
   MonitorDirectory& monitors() { return monitors_; }
+  // CLIENT PAUSE (engine/client_pause.h).
+  ClientPause& pause() { return pause_; }
   // Every effect on the keyspace, for the AOF and replicas (engine/journal.h).
   Journal& journal() { return journal_; }
 
@@ -137,6 +140,7 @@ class Engine {
   PubSubDirectory pubsub_;     // outlives the workers, whose clients unsubscribe
   MonitorDirectory monitors_;  // outlives the workers, whose clients stop monitoring
   Journal journal_;            // outlives the workers, whose shards record into it
+  ClientPause pause_;
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};
   int64_t start_ms_;

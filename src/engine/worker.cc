@@ -151,7 +151,10 @@ void Worker::Cron() {
   int64_t budget_us = 1000000 / cfg.effective_hz() * 25 / 100;
   // Expiry and table upkeep run between multi-shard commands, never skipped: a shard kept
   // locked by a stream of KEYS/DBSIZE/MSET must still expire keys. At most one is queued.
-  if (!housekeeping_queued_) {
+  // Redis compat: while clients are paused nothing expires or is evicted.
+  const bool paused = engine_->pause().KindAt(base::UnixTimeMs()) != PauseKind::kNone;
+  if (!paused) ReleaseHeldClients(*this);
+  if (!housekeeping_queued_ && !paused) {
     housekeeping_queued_ = true;
     shard_.RunWhenFree([this, budget_us] {
       housekeeping_queued_ = false;

@@ -86,6 +86,8 @@ class Worker : public protocol::ErrorObserver {
   Slowlog& slowlog() { return slowlog_; }
   // This thread's MONITOR clients (engine/monitor.h).
   std::vector<Client*>& monitors() { return monitors_; }
+  // This thread's clients held by CLIENT PAUSE, in the order they came (engine/client_pause.h).
+  std::vector<Client*>& held_clients() { return held_clients_; }
 
   const ServerConfig& config() const { return *config_; }
   std::shared_ptr<const ServerConfig> config_ptr() const { return config_; }
@@ -158,6 +160,7 @@ class Worker : public protocol::ErrorObserver {
   WorkerStats stats_;
   Slowlog slowlog_;
   std::vector<Client*> monitors_;
+  std::vector<Client*> held_clients_;
   std::unordered_set<Client*> clients_;
   std::vector<base::Task> deferred_;
   std::vector<base::Task> running_;
