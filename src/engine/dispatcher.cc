@@ -255,7 +255,7 @@ bool Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
   if (!Admit(c, cmd, unknown_sub, args)) return true;
   c.last_command = cmd;
-  if (HoldIfPaused(c, *cmd)) {
+  if (eng.pause().maybe_active() && HoldIfPaused(c, *cmd)) {
     c.skip_next_reply = c.replies_dropped && !c.reply_off;  // it is the held command's
     return false;
   }
