@@ -225,6 +225,44 @@ void Reload(CommandContext& ctx) {
   c->BeginAwait();
 }
 
+// DEBUG PROTOCOL <type>: one reply of each RESP3 type, as RESP2 or RESP3 (what client
+// libraries test their parsers with), byte for byte as Redis 7.0 sends them.
+void DebugProtocol(CommandContext& ctx) {
+  struct Shape {
+    std::string_view name;
+    std::string_view resp2;
+    std::string_view resp3;
+  };
+  static constexpr Shape kShapes[] = {
+      {"string", "$11\r\nHello World\r\n", "$11\r\nHello World\r\n"},
+      {"integer", ":12345\r\n", ":12345\r\n"},
+      {"double", "$5\r\n3.141\r\n", ",3.141\r\n"},
+      {"bignum", "$37\r\n1234567999999999999999999999999999999\r\n",
+       "(1234567999999999999999999999999999999\r\n"},
+      {"null", "$-1\r\n", "_\r\n"},
+      {"array", "*3\r\n:0\r\n:1\r\n:2\r\n", "*3\r\n:0\r\n:1\r\n:2\r\n"},
+      {"set", "*3\r\n:0\r\n:1\r\n:2\r\n", "~3\r\n:0\r\n:1\r\n:2\r\n"},
+      {"map", "*6\r\n:0\r\n:0\r\n:1\r\n:1\r\n:2\r\n:0\r\n",
+       "%3\r\n:0\r\n#f\r\n:1\r\n#t\r\n:2\r\n#f\r\n"},
+      {"attrib", "$39\r\nSome real reply following the attribute\r\n",
+       "|1\r\n$14\r\nkey-popularity\r\n*2\r\n$7\r\nkey:123\r\n:90\r\n"
+       "$39\r\nSome real reply following the attribute\r\n"},
+      {"push", "", ">2\r\n$16\r\nserver-cpu-usage\r\n:42\r\n"
+       "$40\r\nSome real reply following the push reply\r\n"},
+      {"verbatim", "$25\r\nThis is a verbatim\nstring\r\n",
+       "=29\r\ntxt:This is a verbatim\nstring\r\n"},
+      {"true", ":1\r\n", "#t\r\n"},
+      {"false", ":0\r\n", "#f\r\n"},
+  };
+  for (const Shape& shape : kShapes) {
+    if (!Is(ctx.arg(2), shape.name)) continue;
+    const std::string_view bytes = ctx.resp() >= 3 ? shape.resp3 : shape.resp2;
+    if (bytes.empty()) return ctx.ReplyError(errors::kDebugProtocolResp2);
+    return ctx.reply().Raw(bytes);
+  }
+  ctx.ReplyError(errors::kDebugProtocolType);
+}
+
 void Debug(CommandContext& ctx) {
   std::string_view sub = ctx.arg(1);
   if (Is(sub, "HELP") && ctx.argc() == 2) {
@@ -234,8 +272,14 @@ void Debug(CommandContext& ctx) {
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
+        "LOG <message>",
+        "    Write <message> to the server log.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
+        "PROTOCOL <type>",
+        "    Reply with a test value of the specified type. <type> can be: string,",
+        "    integer, double, bignum, null, array, set, map, attrib, push, verbatim,",
+        "    true, false.",
         "RELOAD [option ...]",
         "    Save the RDB on disk and reload it back to memory. Valid <option> values:",
         "    * MERGE: conflicting keys will be loaded from RDB.",
@@ -259,6 +303,11 @@ void Debug(CommandContext& ctx) {
     return ReplyHelp(ctx.reply(), kLines);
   }
   if (Is(sub, "RELOAD")) return Reload(ctx);
+  if (Is(sub, "PROTOCOL") && ctx.argc() == 3) return DebugProtocol(ctx);
+  if (Is(sub, "LOG") && ctx.argc() == 3) {
+    base::LogWarning("DEBUG LOG: {}", ctx.arg(2));
+    return ctx.reply().Ok();
+  }
   if (Is(sub, "SLEEP") && ctx.argc() == 3) {
     // Redis compat: atof, so garbage sleeps 0 seconds.
     double secs = std::atof(std::string(ctx.arg(2)).c_str());
