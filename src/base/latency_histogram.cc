@@ -66,4 +66,30 @@ int64_t ValueAtPercentile(const LatencyHistogram::Counts& counts, double percent
   return 0;
 }
 
+std::vector<CumulativeBucket> PowerOfTwoBuckets(const LatencyHistogram::Counts& counts) {
+  using H = LatencyHistogram;
+  auto lowest_equivalent = [](int64_t v) { return H::LowestAt(H::IndexOf(v)); };
+  const int64_t total = TotalCount(counts);
+  const auto len = static_cast<int64_t>(counts.size());
+  std::vector<CumulativeBucket> out;
+  int64_t index = -1, cumulative = 0, value = 0, reported = 0;
+  int64_t level = 1024;
+  int64_t level_lowest = lowest_equivalent(level);
+  // Redis compat (hdr_iter_log): a step is reported at the first index whose value reaches
+  // it, with the count up to and including that index; the walk ends once every value is
+  // counted (or the counts end below the next step).
+  while (cumulative < total || H::LowestAt(static_cast<size_t>(index + 1)) > level_lowest) {
+    while (value < level_lowest) {
+      if (++index >= len) return out;
+      cumulative += counts[static_cast<size_t>(index)];
+      value = H::LowestAt(static_cast<size_t>(index));
+    }
+    if (cumulative > reported) out.push_back({H::HighestAt(H::IndexOf(level)), cumulative});
+    reported = cumulative;
+    level *= 2;
+    level_lowest = lowest_equivalent(level);
+  }
+  return out;
+}
+
 }  // namespace cinnabar::base

@@ -44,4 +44,13 @@ class LatencyHistogram {
 int64_t TotalCount(const LatencyHistogram::Counts& counts);
 int64_t ValueAtPercentile(const LatencyHistogram::Counts& counts, double percentile);
 
+// LATENCY HISTOGRAM's buckets over merged counts: walking up from 1024 ns in powers of two
+// (HdrHistogram's logarithmic iterator, as Redis runs it), each step's highest equivalent
+// value and the count of values up to it, for the steps where that count grew.
+struct CumulativeBucket {
+  int64_t highest = 0;     // ns
+  int64_t cumulative = 0;  // values recorded up to `highest`
+};
+std::vector<CumulativeBucket> PowerOfTwoBuckets(const LatencyHistogram::Counts& counts);
+
 }  // namespace cinnabar::base

@@ -124,6 +124,19 @@ int64_t ResidentSetSize() {
   return static_cast<int64_t>(pages_resident) * sysconf(_SC_PAGESIZE);
 }
 
+int64_t AnonHugePagesBytes() {
+  FILE* f = std::fopen("/proc/self/smaps_rollup", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  int64_t kb = 0;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    long long v = 0;
+    if (std::sscanf(line, "AnonHugePages: %lld kB", &v) == 1) kb += v;
+  }
+  std::fclose(f);
+  return kb * 1024;
+}
+
 int64_t AllocatorCommittedMemory() {
 #if CINNABAR_USE_MIMALLOC
   size_t elapsed, user, sys, rss, peak_rss, commit, peak_commit, faults;

@@ -33,6 +33,9 @@ void RegisterMemoryThread();
 const char* AllocatorName();
 // Resident set size of the process in bytes, read from /proc.
 int64_t ResidentSetSize();
+// Bytes of the process's memory backed by transparent huge pages (AnonHugePages in
+// /proc/self/smaps_rollup); 0 when none or unknown.
+int64_t AnonHugePagesBytes();
 // Bytes the allocator holds in pages it has committed (jemalloc's "active"): at least
 // UsedMemory() with mimalloc; UsedMemory() itself with libc, which does not say.
 int64_t AllocatorCommittedMemory();

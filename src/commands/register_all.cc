@@ -22,6 +22,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterInfoFamily(r);
   RegisterConfigFamily(r);
   RegisterSlowlogFamily(r);
+  RegisterLatencyFamily(r);
   RegisterMonitorFamily(r);
   RegisterCommandFamily(r);
   RegisterZSetFamily(r);

@@ -236,6 +236,7 @@ void ServeKey(Shard& shard, Worker& worker, std::span<const unsigned> held, int 
         worker.stats().commands[ctx.command().id].RecordLatency(elapsed);
       }
       NoteSlowCommand(worker, ctx, elapsed);
+      shard.latency().Note("command-unblocking", elapsed / 1000);
       eng.Post(w->home, [w, reply] { OnServed(w, *reply); });
     } else {
       std::string taken;

@@ -259,16 +259,21 @@ Entry* Database::RandomKey() {
 }
 
 void Database::ExpireNow(const KeyTable::Handle& where) {
+  // Redis compat: the deletion is the "expire-del" latency event (a large value takes long).
+  const int64_t start = shard_->latency().Start();
   Entry* e = table_.Remove(where);
   Publish(KeyEvent::kExpired, e->key());
   core::DestroyEntry(e);
+  shard_->latency().End("expire-del", start);
   shard_->stats().expired_keys.Inc();
 }
 
 void Database::Evict(const KeyTable::Handle& where) {
+  const int64_t start = shard_->latency().Start();
   Entry* e = table_.Remove(where);
   Publish(KeyEvent::kEvicted, e->key());
   core::DestroyEntry(e);
+  shard_->latency().End("eviction-del", start);
   shard_->stats().evicted_keys.Inc();
 }
 

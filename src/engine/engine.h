@@ -18,6 +18,7 @@
 #include "engine/config.h"
 #include "engine/extension.h"
 #include "engine/journal.h"
+#include "engine/latency_monitor.h"
 #include "engine/monitor.h"
 #include "engine/pubsub.h"
 #include "engine/registry.h"
@@ -130,6 +131,8 @@ class Engine {
   ClientPause& pause() { return pause_; }
   // Every effect on the keyspace, for the AOF and replicas (engine/journal.h).
   Journal& journal() { return journal_; }
+  // The latency spikes of every thread (engine/latency_monitor.h).
+  LatencyMonitor& latency_monitor() { return latency_monitor_; }
 
  private:
   ConfigStore* config_;
@@ -141,6 +144,7 @@ class Engine {
   MonitorDirectory monitors_;  // outlives the workers, whose clients stop monitoring
   Journal journal_;            // outlives the workers, whose shards record into it
   ClientPause pause_;
+  LatencyMonitor latency_monitor_;  // outlives the workers, whose shards sample into it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};
   int64_t start_ms_;

@@ -62,6 +62,8 @@ class Evictor {
   void Offer(uint64_t score, int db, std::string_view key);
 
   Result Run(Engine& eng, Shard& shard, const ServerConfig& cfg);
+  // Evicts until under maxmemory, out of keys, or out of the time the tenacity allows.
+  Result EvictWhileOver(Shard& shard, const ServerConfig& cfg);
   // Publishes this shard's count of candidates; whether it holds its share of them all.
   bool HoldsItsShare(Engine& eng, Shard& shard, bool volatile_only);
 

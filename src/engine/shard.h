@@ -22,6 +22,7 @@
 #include "engine/database.h"
 #include "engine/eviction.h"
 #include "engine/key_events.h"
+#include "engine/latency_monitor.h"
 #include "engine/snapshot_guard.h"
 #include "engine/watch.h"
 
@@ -85,6 +86,10 @@ class Shard {
   // Redis's 24-bit LRU clock (seconds), refreshed with the command time.
   uint32_t lru_clock() const { return static_cast<uint32_t>(now_ms_ / 1000) & 0xFFFFFF; }
   uint64_t Random();
+
+  // Times the shard's own work (expiry, eviction) for the latency monitor; the thread's
+  // configuration sets its threshold.
+  LatencyProbe& latency() { return latency_; }
 
   // --- Access tracking (LRU or LFU, per maxmemory-policy) ---
   AccessPolicy& access_policy() { return access_; }
@@ -165,6 +170,7 @@ class Shard {
   uint64_t rng_;
   AccessPolicy access_;
   Evictor evictor_;
+  LatencyProbe latency_;
   SnapshotGuard* snapshot_guard_ = nullptr;
   bool expiry_paused_ = false;
 

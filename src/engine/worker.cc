@@ -18,6 +18,7 @@ Worker::Worker(Engine* engine, unsigned index, int databases, size_t command_cou
   shard_.events().Subscribe(&notifier_);
   shard_.events().SubscribeMisses(&notifier_);
   shard_.events().Subscribe(&journal_observer_);
+  shard_.latency().Bind(&engine->latency_monitor());
 }
 
 Worker::~Worker() = default;
@@ -143,6 +144,7 @@ void Worker::SetConfig(std::shared_ptr<const ServerConfig> config) {
                                   std::memory_order_relaxed);
   access.lfu_log_factor.store(config_->lfu_log_factor, std::memory_order_relaxed);
   access.lfu_decay_time.store(config_->lfu_decay_time, std::memory_order_relaxed);
+  shard_.latency().set_threshold_ms(config_->latency_monitor_threshold);
 }
 
 void Worker::Cron() {
@@ -159,7 +161,9 @@ void Worker::Cron() {
     shard_.RunWhenFree([this, budget_us] {
       housekeeping_queued_ = false;
       if (engine_->active_expire.load(std::memory_order_relaxed)) {
+        const int64_t start = shard_.latency().Start();
         shard_.ActiveExpireCycle(budget_us);
+        shard_.latency().End("expire-cycle", start);
       }
       shard_.MaintainTables();
       // Redis compat: a lowered maxmemory is enforced without waiting for commands.

@@ -18,7 +18,9 @@ namespace cinnabar::persistence {
 using Fsync = engine::ServerConfig::Fsync;
 
 Aof::Aof(engine::Engine& eng, unsigned home, FunctionSource functions)
-    : eng_(eng), home_(home), functions_(std::move(functions)) {}
+    : eng_(eng), home_(home), functions_(std::move(functions)) {
+  latency_.Bind(&eng.latency_monitor());
+}
 
 Aof::~Aof() { Stop(); }
 
@@ -41,6 +43,7 @@ base::Status Aof::Start(const engine::ServerConfig& cfg, const AofManifest* mani
   preamble_ = cfg.aof_use_rdb_preamble;
   timestamps_ = cfg.aof_timestamp_enabled;
   policy_.store(static_cast<int>(cfg.appendfsync), std::memory_order_relaxed);
+  latency_.set_threshold_ms(cfg.latency_monitor_threshold);
   if (mkdir(dir_.c_str(), 0755) != 0 && errno != EEXIST) {
     return base::Status::FromErrno("Can't create AOF directory " + dir_, errno);
   }
@@ -307,7 +310,9 @@ int Aof::WriteOut(std::deque<Pending>* work) {
       p.switch_to.reset();
     }
     if (!p.bytes.empty()) {
+      const int64_t start = latency_.Start();
       AppendOnlyFile::Appended r = file_->TryAppend(p.bytes);
+      if (start != 0) NoteWriteLatency(start);
       if (r.err != 0) {
         p.bytes.erase(0, r.kept);
         // Redis compat: what stopped a short write is told as a full disk.
@@ -318,6 +323,20 @@ int Aof::WriteOut(std::deque<Pending>* work) {
     work->pop_front();
   }
   return 0;
+}
+
+// Redis compat (flushAppendOnlyFile): a write that took long is "aof-write" and, by what
+// went on meanwhile, one more event.
+void Aof::NoteWriteLatency(int64_t start_us) {
+  const int64_t ms = (base::MonotonicUs() - start_us) / 1000;
+  if (fsyncing_.load(std::memory_order_relaxed)) {
+    latency_.Note("aof-write-pending-fsync", ms);
+  } else if (background_active_.load(std::memory_order_relaxed)) {
+    latency_.Note("aof-write-active-child", ms);
+  } else {
+    latency_.Note("aof-write-alone", ms);
+  }
+  latency_.Note("aof-write", ms);
 }
 
 // A failed write or fsync: writes answer -MISCONF until one succeeds again (Redis's
@@ -403,7 +422,11 @@ void Aof::WriterMain() {
           (policy == Fsync::kEverySec && now - last_fsync_us >= 1000000)) {
         // Only this thread replaces file_, so it may fsync without the lock while the
         // loops append.
+        const int64_t start = latency_.Start();
+        fsyncing_.store(true, std::memory_order_relaxed);
         fsync_err = file_->TryFsync();
+        fsyncing_.store(false, std::memory_order_relaxed);
+        if (policy == Fsync::kAlways) latency_.End("aof-fsync-always", start);
         last_fsync_us = now;
         synced = fsync_err == 0;
       }

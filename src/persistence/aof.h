@@ -33,6 +33,7 @@
 #include "base/status.h"
 #include "engine/config.h"
 #include "engine/journal.h"
+#include "engine/latency_monitor.h"
 #include "persistence/aof_manifest.h"
 #include "persistence/durable_file.h"
 
@@ -87,6 +88,8 @@ class Aof : public engine::JournalSink {
   void set_background_active(bool on) { background_active_.store(on, std::memory_order_relaxed); }
   // appendfsync changed (CONFIG SET).
   void SetFsyncPolicy(engine::ServerConfig::Fsync policy);
+  // latency-monitor-threshold changed: the writes and fsyncs it times (aof-write...).
+  void SetLatencyThreshold(int64_t ms) { latency_.set_threshold_ms(ms); }
 
   AofStats stats() const;
   // Writes, fsyncs (whatever the policy) and returns once everything appended is on disk.
@@ -112,6 +115,7 @@ class Aof : public engine::JournalSink {
   // Wakes the writer thread for work the loops leave to it.
   void Kick();
   int WriteOut(std::deque<Pending>* work);
+  void NoteWriteLatency(int64_t start_us);
   void NoteIoResult(int write_err, int fsync_err, engine::ServerConfig::Fsync policy);
   void StopWriter();
 
@@ -119,6 +123,12 @@ class Aof : public engine::JournalSink {
   unsigned home_;
   FunctionSource functions_;
   std::atomic<bool> background_active_{false};
+  // The writes' and fsyncs' latency events, as Redis names them: aof-write, and one of
+  // aof-write-pending-fsync (the writer thread was fsyncing meanwhile),
+  // aof-write-active-child (a save or rewrite was writing its file) or aof-write-alone;
+  // aof-fsync-always for the fsyncs of appendfsync always.
+  engine::LatencyProbe latency_;
+  std::atomic<bool> fsyncing_{false};  // the writer thread is in fsync
   bool fresh_start_ = false;  // the running rewrite makes a first start's base
   std::string dir_;       // dir/appenddirname
   std::string filename_;  // appendfilename

@@ -164,6 +164,10 @@ void Persistence::OnConfigChanged(unsigned thread, const engine::ServerConfig& o
     std::lock_guard lock(mu_);
     if (aof_) aof_->SetFsyncPolicy(next.appendfsync);
   }
+  if (old.latency_monitor_threshold != next.latency_monitor_threshold) {
+    std::lock_guard lock(mu_);
+    if (aof_) aof_->SetLatencyThreshold(next.latency_monitor_threshold);
+  }
 }
 
 void Persistence::TurnAof(unsigned thread, bool on) {

@@ -85,6 +85,10 @@ std::string SubcommandSyntax(std::string_view container, std::string_view sub) {
                  "'. Try " + base::ToUpper(CutAtNul(container)) + " HELP.", 128);
 }
 
+std::string NoLatencySamples(std::string_view event) {
+  return Quoting("ERR No samples available for event '", event, "'");
+}
+
 std::string UnsupportedOption(std::string_view option) {
   return Quoting("ERR Unsupported option ", option, "");
 }

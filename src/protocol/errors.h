@@ -314,6 +314,8 @@ std::string UnknownSubcommand(std::string_view container, std::string_view sub);
 // "ERR unknown subcommand or wrong number of arguments for 'unblock'. Try CLIENT HELP."
 // (both as the client typed them)
 std::string SubcommandSyntax(std::string_view container, std::string_view sub);
+// LATENCY GRAPH: "ERR No samples available for event 'foo'"
+std::string NoLatencySamples(std::string_view event);
 // "ERR Unsupported option foo" (EXPIRE and its siblings)
 std::string UnsupportedOption(std::string_view option);
 // "ERR Syntax error in HELLO option 'foo'"
