@@ -123,6 +123,11 @@ void Worker::ResetStats() {
     std::lock_guard lock(s.errors_mu);
     s.errors.clear();
   }
+  // The rates start over too (a counter set back to 0 would read as a negative rate).
+  sample_ = Sample{};
+  for (base::Counter* c : {&s.instantaneous_ops, &s.instantaneous_input, &s.instantaneous_output}) {
+    c->Set(0);
+  }
   ShardStats& ss = shard_.stats();
   for (base::Counter* c : {&ss.keyspace_hits, &ss.keyspace_misses, &ss.expired_keys,
                            &ss.expired_time_cap_reached, &ss.expire_cycle_time_us,
