@@ -7,6 +7,10 @@ FUZZ_TARGETS ?= resp_parser config eval aof_manifest aof_reader rdb_load
 DIFF_SECONDS ?= 600
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
+# A developer's ccache, when there is one, serves rebuilds in several worktrees; not a dependency.
+ifneq ($(shell command -v ccache 2>/dev/null),)
+CMAKE_FLAGS += -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache
+endif
 
 .PHONY: all deps build run test test-unit test-integration test-asan bench bench-persistence fuzz clean
 
