@@ -47,6 +47,13 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
     case Verdict::kNoAuth:
       text = errors::kNoAuth;
       break;
+    case Verdict::kNoPerm: {
+      std::string_view culprit;
+      AclDenial d = CheckClientCall(c, *cmd, args, &culprit);
+      LogDenial(c, c.acl_user(), d, *cmd, culprit, c.in_multi() ? "multi" : "toplevel");
+      text = NoPermError(d, *cmd);
+      break;
+    }
     case Verdict::kSubscribed:
       text = errors::NotInSubscribedContext(cmd->name);
       break;
@@ -167,6 +174,13 @@ Verdict Check(Client& c, const CommandEntry* cmd, std::span<const std::string_vi
     if (policy == DebugCommandPolicy::kNo ||
         (policy == DebugCommandPolicy::kLocal && !c.peer().loopback)) {
       return Verdict::kProtected;
+    }
+  }
+  {
+    std::string_view culprit;
+    // Redis compat: AUTH, HELLO, QUIT and RESET stay open to every user.
+    if (!(cmd->spec->flags & kNoAuth) && CheckClientCall(c, *cmd, args, &culprit) != AclDenial::kNone) {
+      return Verdict::kNoPerm;
     }
   }
   if (c.resp == 2 && c.subscribed() && !(cmd->spec->flags & kSubscribedOk)) {

@@ -14,6 +14,7 @@
 #include "base/function_ref.h"
 #include "base/hash.h"
 #include "base/task.h"
+#include "engine/acl.h"
 #include "engine/client_pause.h"
 #include "engine/config.h"
 #include "engine/extension.h"
@@ -127,6 +128,8 @@ class Engine {
   PubSubDirectory& pubsub() { return pubsub_; }
   // Who MONITORs, on which thread (engine/monitor.h).
   MonitorDirectory& monitors() { return monitors_; }
+  // Users, permissions and the ACL LOG (engine/acl.h).
+  Acl& acl() { return acl_; }
   // CLIENT PAUSE (engine/client_pause.h).
   ClientPause& pause() { return pause_; }
   // Every effect on the keyspace, for the AOF and replicas (engine/journal.h).
@@ -144,6 +147,7 @@ class Engine {
   MonitorDirectory monitors_;  // outlives the workers, whose clients stop monitoring
   Journal journal_;            // outlives the workers, whose shards record into it
   ClientPause pause_;
+  Acl acl_;
   LatencyMonitor latency_monitor_;  // outlives the workers, whose shards sample into it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};

@@ -37,6 +37,13 @@ inline constexpr std::string_view kScriptWrongArity =
     "ERR Wrong number of args calling Redis command from script";
 inline constexpr std::string_view kScriptNotAllowed =
     "ERR This Redis command is not allowed from script";
+inline constexpr std::string_view kScriptNoPermCommand =
+    "ERR The user executing the script can't run this command or subcommand";
+inline constexpr std::string_view kScriptNoPermKey =
+    "ERR The user executing the script can't access at least one of the keys mentioned in "
+    "the command arguments";
+inline constexpr std::string_view kScriptNoPermChannel =
+    "ERR The user executing the script can't publish to the channel mentioned in the command";
 inline constexpr std::string_view kScriptReadOnly =
     "ERR Write commands are not allowed from read-only scripts.";
 // Ours (docs/compatibility.md): a script that had kept to its declared keys' threads

@@ -266,6 +266,10 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
       old.bind != next.bind) {
     UpdateProcTitle(next, next.port);
   }
+  if (old.requirepass != next.requirepass) engine_->acl().SetDefaultPassword(next.requirepass);
+  if (old.acl_pubsub_allchannels != next.acl_pubsub_allchannels) {
+    engine_->acl().SetAllChannelsByDefault(next.acl_pubsub_allchannels);
+  }
   persistence::Persistence::Of(*engine_).OnConfigChanged(0, old, next);
   return {};
 }
@@ -321,6 +325,10 @@ int Server::Run() {
 
   engine_ = std::make_unique<engine::Engine>(config_, &registry_, n);
   engine_->Wire(this, this);
+  if (std::string acl_error = engine_->acl().Configure(*cfg); !acl_error.empty()) {
+    base::LogWarning("{}", acl_error);
+    return 1;
+  }
   commands::ConnectPersistence(*engine_);
   persistence::Persistence& persist = persistence::Persistence::Of(*engine_);
   engine_->loading.store(true);  // until the data on disk is in
