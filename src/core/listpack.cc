@@ -429,9 +429,7 @@ void Repr(const uint8_t* lp, std::string* out) {
                   static_cast<const void*>(p), index, static_cast<size_t>(p - lp),
                   encoded + backlen, header, backlen, encoded - header);
     out->append(line);
-    // The header and the backlen; the data in between is the value below.
-    AppendHex(p, header, out);
-    AppendHex(p + encoded, backlen, out);
+    AppendHex(p, encoded + backlen, out);
     Elem e = Get(p);
     if (e.is_int) {
       std::snprintf(line, sizeof(line), "\n\t[int]%lld\n}\n",
