@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -119,9 +120,13 @@ class Engine {
   std::atomic<int> aof_write_errno{0};
   // DEBUG SET-ACTIVE-EXPIRE.
   std::atomic<bool> active_expire{true};
+  // DEBUG PAUSE-CRON: while set, every thread's cron (Worker::Cron) does nothing.
+  std::atomic<bool> pause_cron{false};
   const std::string& run_id() const { return run_id_; }
-  // The replication id a primary announces (INFO replication's master_replid).
-  const std::string& replid() const { return replid_; }
+  // The replication id a primary announces (INFO replication's master_replid). Any thread.
+  std::string replid() const;
+  // DEBUG CHANGE-REPL-ID: a new random replication id.
+  void ChangeReplId();
   // Process-wide state of the layers above (engine/extension.h).
   ExtensionSlots& extensions() { return extensions_; }
   // Who subscribes to what, on which thread (engine/pubsub.h).
@@ -154,7 +159,8 @@ class Engine {
   int64_t start_ms_;
   int64_t startup_used_memory_ = 0;
   std::string run_id_;
-  std::string replid_;
+  mutable std::mutex replid_mu_;
+  std::string replid_;  // guarded by replid_mu_
 };
 
 }  // namespace cinnabar::engine

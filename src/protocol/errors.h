@@ -213,6 +213,13 @@ inline constexpr std::string_view kBgsaveChildActive =
     "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
 inline constexpr std::string_view kDebugReloadOptions =
     "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+inline constexpr std::string_view kDebugOutOfRangeDb = "ERR Out of range database";
+inline constexpr std::string_view kDebugNotHashtable =
+    "ERR The value stored at the specified key is not represented using an hash table";
+inline constexpr std::string_view kDebugNotListpack = "ERR Not a listpack encoded object.";
+inline constexpr std::string_view kDebugNotQuicklist = "ERR Not a quicklist encoded object.";
+inline constexpr std::string_view kDebugPackedThreshold =
+    "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
 inline constexpr std::string_view kDebugReloadFailed =
     "ERR Error trying to load the RDB dump, check server logs.";
 inline constexpr std::string_view kConfigSaveParams = "Invalid save parameters";
