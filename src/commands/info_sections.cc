@@ -74,7 +74,7 @@ void ServerSection(Engine& eng, const ServerConfig& cfg, InfoSection& s) {
   s.Text("redis_build_id", "0");
   s.Text("redis_mode", "standalone");
   s.Text("os", fmt::format("{} {} {}", u.sysname, u.release, u.machine));
-  s.Gauge("arch_bits", 64);
+  s.Text("arch_bits", "64");  // a build property: a label of cinnabar_server_info
   s.Text("monotonic_clock", "POSIX clock_gettime");
   s.Text("multiplexing_api", eng.hooks().IoEngineName());
   s.Text("atomicvar_api", "c11-builtin");

@@ -214,10 +214,10 @@ std::string MetricName(std::string_view field, InfoKind kind, InfoUnit unit) {
       n += "_bytes_per_second";
       break;
   }
-  if (kind == InfoKind::kCounter) {
-    StripSuffix(&n, "_total");
-    n += "_total";
-  }
+  if (StripSuffix(&n, "_per_sec")) n += "_per_second";  // no abbreviated units
+  // Only a counter ends in _total (current_save_keys_total is a gauge).
+  StripSuffix(&n, "_total");
+  if (kind == InfoKind::kCounter) n += "_total";
   return std::string(kPrefix) + n;
 }
 
