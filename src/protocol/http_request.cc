@@ -48,6 +48,7 @@ bool ParseRequestLine(std::string_view line, HttpRequest* out) {
   size_t sp2 = rest.find(' ');
   if (sp2 == 0 || sp2 == std::string_view::npos) return false;
   std::string_view target = rest.substr(0, sp2);
+  if (target.front() != '/') return false;  // origin-form only
   for (char c : target) {
     if (!IsTargetChar(c)) return false;
   }
