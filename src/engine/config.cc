@@ -360,6 +360,8 @@ constexpr std::string_view kEvictionPolicies[] = {
 
 constexpr Directive kDirectives[] = {
     {"port", 0, SetInt<&ServerConfig::port, 0, 65535>, GetInt<&ServerConfig::port>},
+    {"metrics-port", 0, SetInt<&ServerConfig::metrics_port, 0, 65535>,
+     GetInt<&ServerConfig::metrics_port>},
     {"bind", kMultiArg, SetBind, GetBind},
     {"protected-mode", 0, SetBool<&ServerConfig::protected_mode>,
      GetBool<&ServerConfig::protected_mode>},

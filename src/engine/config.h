@@ -34,6 +34,8 @@ struct OutputLimit {
 
 struct ServerConfig {
   int port = 6379;
+  // Cinnabar: a port answering only HTTP GET /metrics (0: none), on the bind addresses.
+  int metrics_port = 0;
   std::vector<std::string> bind = {"127.0.0.1", "-::1"};
   bool protected_mode = true;
   std::string requirepass;
