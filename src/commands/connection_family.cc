@@ -9,6 +9,7 @@
 #include "engine/command_context.h"
 #include "engine/monitor.h"
 #include "engine/pubsub.h"
+#include "engine/tracking.h"
 #include "engine/transaction.h"
 #include "protocol/errors.h"
 
@@ -57,6 +58,7 @@ void Reset(CommandContext& ctx) {
   engine::DiscardMulti(c);
   engine::UnsubscribeAll(c);
   engine::StopMonitoring(c);
+  engine::DisableTracking(c);
   c.db = 0;
   c.resp = 2;
   c.name.clear();

@@ -106,7 +106,8 @@ void ClientsSection(CommandContext& ctx, std::string& out) {
   out += fmt::format("client_recent_max_input_buffer:{}\r\n", max_in);
   out += fmt::format("client_recent_max_output_buffer:{}\r\n", max_out);
   out += fmt::format("blocked_clients:{}\r\n", eng.blocked_clients.load());
-  out += "tracking_clients:0\r\nclients_in_timeout_table:0\r\n";
+  out += fmt::format("tracking_clients:{}\r\n", eng.tracking().clients.load());
+  out += "clients_in_timeout_table:0\r\n";
 }
 
 void MemorySection(CommandContext& ctx, std::string& out) {
@@ -208,9 +209,16 @@ void StatsSection(CommandContext& ctx, std::string& out) {
   out += "latest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\n"
          "slave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\n"
          "active_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\n"
-         "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n"
-         "tracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\n"
-         "unexpected_error_replies:0\r\n";
+         "total_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\n";
+  size_t tracked_keys = 0, tracked_items = 0;
+  for (unsigned i = 0; i < ctx.engine().shard_count(); ++i) {
+    tracked_keys += ctx.engine().shard(i).tracking().keys();
+    tracked_items += ctx.engine().shard(i).tracking().items();
+  }
+  out += fmt::format("tracking_total_keys:{}\r\ntracking_total_items:{}\r\n", tracked_keys,
+                     tracked_items);
+  out += fmt::format("tracking_total_prefixes:{}\r\n", ctx.engine().tracking().prefix_count());
+  out += "unexpected_error_replies:0\r\n";
   out += fmt::format("total_error_replies:{}\r\n", w(&engine::WorkerStats::error_replies));
   out += "dump_payload_sanitizations:0\r\n";
   out += fmt::format("total_reads_processed:{}\r\n", w(&engine::WorkerStats::reads_processed));

@@ -1,4 +1,5 @@
 #include "engine/client.h"
+#include "engine/tracking.h"
 
 #include <algorithm>
 
@@ -271,6 +272,7 @@ void Client::OnClosed() {
   DiscardMulti(*this);
   UnsubscribeAll(*this);
   StopMonitoring(*this);
+  DisableTracking(*this);
   Unref();
 }
 

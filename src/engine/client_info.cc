@@ -45,6 +45,10 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   if (c.subscribed()) line += 'P';
   if (c.in_multi()) line += 'x';
   if (c.blocked() || c.held_by_pause) line += 'b';
+  const uint32_t tracking = c.tracking.get();
+  if (tracking & kTrackingOn) line += 't';
+  if (tracking & kTrackingBrokenRedir) line += 'R';
+  if (tracking & kTrackingBcast) line += 'B';
   if (c.no_evict) line += 'e';
   if (line.size() == flags_at) line += 'N';
   line += " db=" + std::to_string(c.db);
@@ -69,7 +73,10 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   if (obuf > 0) line += "w";
   line += " cmd=";
   line += c.last_command != nullptr ? c.last_command->name : "NULL";
-  line += " user=default redir=-1";
+  line += " user=default redir=";
+  line += (tracking & kTrackingOn)
+              ? std::to_string(c.tracking.redirect.load(std::memory_order_relaxed))
+              : "-1";
   line += " resp=" + std::to_string(c.resp);
   line += " lib-name=" + c.lib_name;
   line += " lib-ver=" + c.lib_ver;

@@ -147,6 +147,8 @@ struct ServerConfig {
   std::vector<std::pair<std::string, std::string>> renamed_commands;
   bool latency_tracking = true;           // per-command histograms (INFO latencystats)
   std::vector<double> latency_tracking_percentiles = {50, 99, 99.9};
+  // CLIENT TRACKING: keys in the tracking tables before some are forgotten (0: no limit).
+  int64_t tracking_table_max_keys = 1000000;
   int64_t acllog_max_len = 128;
   bool activerehashing = true;
   bool dynamic_hz = true;
