@@ -1,5 +1,6 @@
 // CLIENT ID | SETNAME | GETNAME | LIST | INFO | SETINFO | KILL | UNBLOCK | PAUSE | UNPAUSE |
-// REPLY | NO-EVICT | HELP.
+// REPLY | NO-EVICT | HELP, and the tracking ones (client_tracking.cc): TRACKING | CACHING |
+// GETREDIR | TRACKINGINFO.
 
 #include <algorithm>
 #include <iterator>
@@ -12,6 +13,7 @@
 #include "base/clock.h"
 #include "commands/args.h"
 #include "commands/client_names.h"
+#include "commands/client_tracking.h"
 #include "commands/families.h"
 #include "engine/acl.h"
 #include "engine/blocking.h"
@@ -337,6 +339,10 @@ void ClientUnpause(CommandContext& ctx) {
 void ClientHelp(CommandContext& ctx) {
   static constexpr std::string_view kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "CACHING (YES|NO)",
+      "    Enable/disable tracking of the keys for next command in OPTIN/OPTOUT modes.",
+      "GETREDIR",
+      "    Return the client ID we are redirecting to when tracking is enabled.",
       "GETNAME",
       "    Return the name of the current connection.",
       "ID",
@@ -373,6 +379,11 @@ void ClientHelp(CommandContext& ctx) {
       "    Set client meta attributes.",
       "UNBLOCK <clientid> [TIMEOUT|ERROR]",
       "    Unblock the specified blocked client.",
+      "TRACKING (ON|OFF) [REDIRECT <id>] [BCAST] [PREFIX <prefix> [...]]",
+      "         [OPTIN] [OPTOUT] [NOLOOP]",
+      "    Control server assisted client side caching.",
+      "TRACKINGINFO",
+      "    Report tracking status for the current connection.",
       "NO-EVICT (ON|OFF)",
       "    Protect current client connection from eviction.",
       "HELP",
@@ -426,6 +437,21 @@ constexpr CommandSpec kClientSubcommands[] = {
     {.name = "NO-EVICT", .arity = 3, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ClientNoEvict, .summary = "Set client eviction mode for the current connection",
      .since = "7.0.0", .complexity = "O(1)"},
+    {.name = "TRACKING", .arity = -3, .flags = kNoScript | kLoading | kStale,
+     .handler = ClientTracking, .summary = "Controls server-assisted client-side caching for the connection.",
+     .since = "6.0.0", .complexity = "O(1). Some options may introduce additional complexity."},
+    {.name = "CACHING", .arity = 3, .flags = kNoScript | kLoading | kStale,
+     .handler = ClientCaching,
+     .summary = "Instructs the server whether to track the keys in the next request.",
+     .since = "6.0.0", .complexity = "O(1)"},
+    {.name = "GETREDIR", .arity = 2, .flags = kNoScript | kLoading | kStale,
+     .handler = ClientGetRedir,
+     .summary = "Returns the client ID to which the connection's tracking notifications are redirected.",
+     .since = "6.0.0", .complexity = "O(1)"},
+    {.name = "TRACKINGINFO", .arity = 2, .flags = kNoScript | kLoading | kStale,
+     .handler = ClientTrackingInfo,
+     .summary = "Returns information about server-assisted client-side caching for the connection.",
+     .since = "6.2.0", .complexity = "O(1)"},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = ClientHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
      .complexity = "O(1)"},

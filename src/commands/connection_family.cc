@@ -10,6 +10,7 @@
 #include "engine/engine.h"
 #include "engine/monitor.h"
 #include "engine/pubsub.h"
+#include "engine/tracking.h"
 #include "engine/transaction.h"
 #include "protocol/errors.h"
 
@@ -58,6 +59,7 @@ void Reset(CommandContext& ctx) {
   engine::DiscardMulti(c);
   engine::UnsubscribeAll(c);
   engine::StopMonitoring(c);
+  engine::DisableTracking(c);
   c.db = 0;
   c.resp = 2;
   c.name.clear();

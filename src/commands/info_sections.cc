@@ -21,6 +21,7 @@
 #include "engine/engine.h"
 #include "engine/pubsub.h"
 #include "engine/shard.h"
+#include "engine/tracking.h"
 #include "engine/worker.h"
 #include "persistence/persistence.h"
 
@@ -107,7 +108,7 @@ void ClientsSection(Engine& eng, const ServerConfig& cfg, InfoSection& s) {
   s.Gauge("client_recent_max_input_buffer", max_in, InfoUnit::kBytes);
   s.Gauge("client_recent_max_output_buffer", max_out, InfoUnit::kBytes);
   s.Gauge("blocked_clients", eng.blocked_clients.load());
-  s.Gauge("tracking_clients", 0);
+  s.Gauge("tracking_clients", eng.tracking().clients.load());
   s.Gauge("clients_in_timeout_table", 0);
 }
 
@@ -230,9 +231,14 @@ void StatsSection(Engine& eng, InfoSection& s) {
   s.Counter("active_defrag_key_misses", 0);
   s.Counter("total_active_defrag_time", 0, kMs);
   s.Gauge("current_active_defrag_time", 0, kMs);
-  s.Gauge("tracking_total_keys", 0);
-  s.Gauge("tracking_total_items", 0);
-  s.Gauge("tracking_total_prefixes", 0);
+  size_t tracked_keys = 0, tracked_items = 0;
+  for (unsigned i = 0; i < eng.shard_count(); ++i) {
+    tracked_keys += eng.shard(i).tracking().keys();
+    tracked_items += eng.shard(i).tracking().items();
+  }
+  s.Gauge("tracking_total_keys", static_cast<int64_t>(tracked_keys));
+  s.Gauge("tracking_total_items", static_cast<int64_t>(tracked_items));
+  s.Gauge("tracking_total_prefixes", static_cast<int64_t>(eng.tracking().prefix_count()));
   s.Counter("unexpected_error_replies", 0);
   s.Counter("total_error_replies", w(&WorkerStats::error_replies));
   s.Counter("dump_payload_sanitizations", 0);

@@ -12,6 +12,7 @@
 #include "engine/invoke.h"
 #include "engine/journal.h"
 #include "engine/monitor.h"
+#include "engine/tracking.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -20,7 +21,7 @@ Batch::Batch(Client& c)
     : client_(&c), engine_(c.worker().engine()), home_(c.worker().index()), db_(c.db),
       resp_(c.resp),
       reply_cap_(static_cast<size_t>(c.worker().config().output_limit(c.output_class()).hard)),
-      notifies_(c.worker().config().notify_keyspace_events != 0) {}
+      notifies_(c.worker().config().notify_keyspace_events != 0 || c.tracking.on()) {}
 
 bool Batch::PastReplyCap(const base::IoBuf& replies) {
   if (reply_cap_ == 0 || replies.size() < reply_cap_) return false;
@@ -216,6 +217,7 @@ void Batch::RunHeld(const std::shared_ptr<Batch>& b) {
     {
       protocol::ReplyBuilder rb = c.Reply();
       b->RunTransaction(c, rb, ExecMode::kLocked);
+      FlushTrackingPending(w, &c, b->home_, rb);
     }
     if (c.last_command != nullptr) FeedExec(w, c, *c.last_command, b->exec_name_);
     for (unsigned s : b->shards_) {

@@ -149,7 +149,9 @@ class Batch : public LockOwner {
   bool writes_ = false;                 // a command of the batch may write
   std::atomic<bool> cut_{false};        // a run stopped at reply_cap_: the client closes
   // Keyspace notifications are on: the run goes locked, in request order, never spread
-  // (shares on several threads would report their keys' events in any order).
+  // (shares on several threads would report their keys' events in any order). So does a
+  // tracking client's: a spread run holds back replies that other threads' invalidations
+  // must not overtake (engine/tracking.h).
   bool notifies_ = false;
   unsigned pending_ = 0;                // shares still running or locks still to come
 };

@@ -1,4 +1,5 @@
 #include "engine/client.h"
+#include "engine/tracking.h"
 
 #include <algorithm>
 
@@ -292,6 +293,7 @@ void Client::OnClosed() {
   DiscardMulti(*this);
   UnsubscribeAll(*this);
   StopMonitoring(*this);
+  DisableTracking(*this);
   Unref();
 }
 

@@ -12,6 +12,7 @@
 
 #include "base/io_buf.h"
 #include "engine/config.h"
+#include "engine/tracking_state.h"
 #include "protocol/reply_builder.h"
 #include "protocol/resp_parser.h"
 
@@ -159,6 +160,8 @@ class Client {
   std::shared_ptr<WatchSet> watch;  // WATCHed keys, or null
   // Pub/Sub (engine/pubsub.h): the client's subscriptions, or null.
   std::unique_ptr<Subscriptions> subs;
+  // CLIENT TRACKING (engine/tracking.h).
+  TrackingState tracking;
   // Redis's pub/sub context: a RESP2 client with subscriptions may run only the commands
   // flagged kSubscribedOk.
   bool subscribed() const;

@@ -46,6 +46,10 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   if (c.subscribed()) line += 'P';
   if (c.in_multi()) line += 'x';
   if (c.blocked() || c.held_by_pause) line += 'b';
+  const uint32_t tracking = c.tracking.get();
+  if (tracking & kTrackingOn) line += 't';
+  if (tracking & kTrackingBrokenRedir) line += 'R';
+  if (tracking & kTrackingBcast) line += 'B';
   if (c.no_evict) line += 'e';
   if (line.size() == flags_at) line += 'N';
   line += " db=" + std::to_string(c.db);
@@ -73,7 +77,10 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   const AclUser* user = c.acl_user();
   line += " user=";
   line += user != nullptr ? user->name() : "default";
-  line += " redir=-1";
+  line += " redir=";
+  line += (tracking & kTrackingOn)
+              ? std::to_string(c.tracking.redirect.load(std::memory_order_relaxed))
+              : "-1";
   line += " resp=" + std::to_string(c.resp);
   line += " lib-name=" + c.lib_name;
   line += " lib-ver=" + c.lib_ver;

@@ -149,6 +149,8 @@ struct ServerConfig {
   std::vector<std::pair<std::string, std::string>> renamed_commands;
   bool latency_tracking = true;           // per-command histograms (INFO latencystats)
   std::vector<double> latency_tracking_percentiles = {50, 99, 99.9};
+  // CLIENT TRACKING: keys in the tracking tables before some are forgotten (0: no limit).
+  int64_t tracking_table_max_keys = 1000000;
   int64_t acllog_max_len = 128;
   // ACL (engine/acl.h): the ACL file, or the `user` lines of the config (name and rules
   // of each; not both), and whether new users may use every channel.

@@ -23,6 +23,7 @@
 #include "engine/transaction.h"
 #include "engine/shard.h"
 #include "engine/slowlog.h"
+#include "engine/tracking.h"
 #include "engine/worker.h"
 #include "protocol/errors.h"
 
@@ -305,12 +306,16 @@ bool Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   c.replies_dropped = c.reply_off || std::exchange(c.skip_next_reply, false);
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);
-  if (!Admit(c, cmd, unknown_sub, args)) return true;
+  if (!Admit(c, cmd, unknown_sub, args)) {
+    if (c.tracking.on()) TrackingBeforeCommand(c, cmd);
+    return true;
+  }
   c.last_command = cmd;
   if (eng.pause().maybe_active() && HoldIfPaused(c, *cmd)) {
     c.skip_next_reply = c.replies_dropped && !c.reply_off;  // it is the held command's
     return false;
   }
+  if (c.tracking.on()) TrackingBeforeCommand(c, cmd);
   if (MayWrite(cmd->spec->flags)) c.MarkWrote();  // its reply may wait for an fsync
   ++c.commands_run;
   if (c.in_multi() && !(cmd->spec->flags & kRunsInMulti)) {
@@ -343,8 +348,10 @@ bool Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
   // While MONITOR shows commands, a client's run one by one (engine/monitor.h: order).
   // A skipped reply is this command's alone: it runs alone too.
   // A paused process holds commands one by one: none is gathered past the check.
+  // CLIENT CACHING's effect lasts one command: OPTIN / OPTOUT clients run one by one too.
   if (ahead != nullptr && !all_shards && MayJoinRun(*cmd) && !eng.monitors().active() &&
-      !eng.pause().maybe_active() && c.replies_dropped == c.reply_off) {
+      !eng.pause().maybe_active() && c.replies_dropped == c.reply_off &&
+      !(c.tracking.get() & (kTrackingOptin | kTrackingOptout))) {
     GatherPipelineRun(c, *batch, ahead);
   }
   Batch::Start(std::move(batch));

@@ -21,7 +21,8 @@ std::string RandomHexId() {
 }  // namespace
 
 Engine::Engine(ConfigStore* config, const Registry* registry, unsigned threads)
-    : config_(config), registry_(registry), pubsub_(threads), monitors_(threads), acl_(*registry), start_ms_(base::UnixTimeMs()) {
+    : config_(config), registry_(registry), pubsub_(threads), monitors_(threads), tracking_(threads),
+      acl_(*registry), start_ms_(base::UnixTimeMs()) {
   auto cfg = config->snapshot();
   for (unsigned i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(this, i, cfg->databases, registry->size()));

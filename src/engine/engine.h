@@ -24,6 +24,7 @@
 #include "engine/monitor.h"
 #include "engine/pubsub.h"
 #include "engine/registry.h"
+#include "engine/tracking.h"
 
 namespace cinnabar::engine {
 
@@ -135,6 +136,8 @@ class Engine {
   MonitorDirectory& monitors() { return monitors_; }
   // Users, permissions and the ACL LOG (engine/acl.h).
   Acl& acl() { return acl_; }
+  // Tracking clients and BCAST prefixes (engine/tracking.h).
+  TrackingDirectory& tracking() { return tracking_; }
   // CLIENT PAUSE (engine/client_pause.h).
   ClientPause& pause() { return pause_; }
   // Every effect on the keyspace, for the AOF and replicas (engine/journal.h).
@@ -150,6 +153,7 @@ class Engine {
   ExtensionSlots extensions_;  // outlives the workers, whose thread extensions use it
   PubSubDirectory pubsub_;     // outlives the workers, whose clients unsubscribe
   MonitorDirectory monitors_;  // outlives the workers, whose clients stop monitoring
+  TrackingDirectory tracking_; // outlives the workers, whose clients stop tracking
   Journal journal_;            // outlives the workers, whose shards record into it
   ClientPause pause_;
   Acl acl_;

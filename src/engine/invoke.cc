@@ -2,6 +2,7 @@
 
 #include "engine/dispatcher.h"
 #include "engine/shard.h"
+#include "engine/tracking.h"
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
@@ -23,6 +24,8 @@ std::shared_ptr<Waiter> Invoke(Worker& w, Caller& caller, const CommandEntry& cm
   ctx.set_held(where.held);
   ctx.set_call_flags(caller.flags);
   Execute(ctx, w);
+  TrackingAfterCommand(w, cmd, args, caller.origin, caller.home);
+  if (TopLevelCall(caller.flags)) FlushTrackingPending(w, caller.origin, caller.home, rb);
   caller.db = ctx.db_index();
   return ctx.waiter();
 }

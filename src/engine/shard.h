@@ -24,6 +24,7 @@
 #include "engine/key_events.h"
 #include "engine/latency_monitor.h"
 #include "engine/snapshot_guard.h"
+#include "engine/tracking.h"
 #include "engine/watch.h"
 
 namespace cinnabar::engine {
@@ -71,6 +72,8 @@ class Shard {
   KeyEvents& events() { return events_; }
   DirtyCounter& dirty() { return dirty_; }
   WatchTable& watches() { return watches_; }
+  // Which clients read which keys (CLIENT TRACKING, engine/tracking.h).
+  TrackingTable& tracking() { return tracking_; }
 
   // --- A snapshot in progress (engine/snapshot_guard.h), or null ---
   SnapshotGuard* snapshot_guard() const { return snapshot_guard_; }
@@ -166,6 +169,7 @@ class Shard {
   DirtyCounter dirty_;
   WakeWaiters wake_waiters_;
   WatchTable watches_;
+  TrackingTable tracking_;
   int64_t now_ms_ = 0;
   uint64_t rng_;
   AccessPolicy access_;

@@ -18,6 +18,8 @@ Worker::Worker(Engine* engine, unsigned index, int databases, size_t command_cou
   shard_.events().Subscribe(&notifier_);
   shard_.events().SubscribeMisses(&notifier_);
   shard_.events().Subscribe(&journal_observer_);
+  shard_.tracking().Wire(engine, this);
+  shard_.events().Subscribe(&shard_.tracking());
   shard_.latency().Bind(&engine->latency_monitor());
 }
 

@@ -174,6 +174,16 @@ std::string LibraryExists(std::string_view library) {
   return "ERR Library " + std::string(library) + " already exists";
 }
 
+std::string PrefixOverlapsExisting(std::string_view prefix, std::string_view existing) {
+  return "ERR Prefix '" + std::string(prefix) + "' overlaps with an existing prefix '" +
+         std::string(existing) + "'. Prefixes for a single client must not overlap.";
+}
+
+std::string PrefixOverlapsGiven(std::string_view prefix, std::string_view other) {
+  return "ERR Prefix '" + std::string(prefix) + "' overlaps with another provided prefix '" +
+         std::string(other) + "'. Prefixes for a single client must not overlap.";
+}
+
 std::string NotInMultiYet(std::string_view command) {
   std::string name = base::ToUpper(command);
   std::replace(name.begin(), name.end(), '|', ' ');

@@ -347,6 +347,34 @@ std::string ConfigUnknownOption(std::string_view name);
 // "ERR CONFIG SET failed (possibly related to argument 'hz') - <reason>"
 std::string ConfigSetFailed(std::string_view name, std::string_view reason);
 
+// CLIENT TRACKING / CACHING.
+inline constexpr std::string_view kTrackingPrefixNeedsBcast =
+    "ERR PREFIX option requires BCAST mode to be enabled";
+inline constexpr std::string_view kTrackingBcastSwitch =
+    "ERR You can't switch BCAST mode on/off before disabling tracking for this client, and "
+    "then re-enabling it with a different mode.";
+inline constexpr std::string_view kTrackingBcastOpt =
+    "ERR OPTIN and OPTOUT are not compatible with BCAST";
+inline constexpr std::string_view kTrackingOptinAndOptout =
+    "ERR You can't specify both OPTIN mode and OPTOUT mode";
+inline constexpr std::string_view kTrackingOptSwitch =
+    "ERR You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and "
+    "then re-enabling it with a different mode.";
+inline constexpr std::string_view kTrackingNoRedirectTarget =
+    "ERR The client ID you want redirect to does not exist";
+inline constexpr std::string_view kTrackingOneRedirect =
+    "ERR A client can only redirect to a single other client";
+inline constexpr std::string_view kCachingNotTracking =
+    "ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or "
+    "OPTOUT mode enabled";
+inline constexpr std::string_view kCachingYesNeedsOptin =
+    "ERR CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.";
+inline constexpr std::string_view kCachingNoNeedsOptout =
+    "ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.";
+// A BCAST prefix that overlaps one the client has / another one given with it.
+std::string PrefixOverlapsExisting(std::string_view prefix, std::string_view existing);
+std::string PrefixOverlapsGiven(std::string_view prefix, std::string_view other);
+
 // The wire text of a data-path status; `command` names the command where the text does.
 std::string_view OpStatusText(base::OpStatus status);
 
