@@ -25,6 +25,7 @@
 #include "protocol/errors.h"
 #include "server/process.h"
 #include "server/session.h"
+#include "server/tls_config.h"
 
 namespace cinnabar::server {
 namespace {
@@ -90,26 +91,41 @@ void Server::RequestShutdown(ShutdownSave save) {
   (void)n;
 }
 
-base::Status Server::OpenListeners(const engine::ServerConfig& cfg, std::vector<int>* fds) {
+base::Status Server::OpenListeners(const engine::ServerConfig& cfg, int port,
+                                   std::vector<int>* fds) {
+  if (port == 0) return base::Status::Ok();  // Redis compat: port 0 listens nowhere
   for (const std::string& addr : cfg.bind) {
-    base::StatusOr<int> fd = io::ListenTcp(addr, cfg.port, static_cast<int>(cfg.tcp_backlog));
+    base::StatusOr<int> fd = io::ListenTcp(addr, port, static_cast<int>(cfg.tcp_backlog));
     if (!fd.ok()) {
       for (int f : *fds) close(f);
       fds->clear();
       std::string shown = addr[0] == '-' ? addr.substr(1) : addr;
       return base::Status::Error("Could not create server TCP listening socket " + shown + ":" +
-                                 std::to_string(cfg.port) + ": " + fd.status().message());
+                                 std::to_string(port) + ": " + fd.status().message());
     }
     if (*fd >= 0) fds->push_back(*fd);
   }
   if (fds->empty()) {
-    return base::Status::Error("Failed listening on port " + std::to_string(cfg.port) +
+    return base::Status::Error("Failed listening on port " + std::to_string(port) +
                                " (tcp): no bind address could be used");
   }
   return base::Status::Ok();
 }
 
-void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
+std::shared_ptr<const io::TlsContext> Server::tls_context() {
+  std::lock_guard lock(tls_mu_);
+  return tls_ctx_;
+}
+
+base::StatusOr<std::shared_ptr<const io::TlsContext>> Server::BuildTls(
+    const engine::ServerConfig& cfg) {
+  base::StatusOr<std::shared_ptr<const io::TlsContext>> ctx =
+      io::TlsContext::Create(TlsOptionsFrom(cfg));
+  if (!ctx.ok()) base::LogWarning("{}", ctx.status().message());
+  return ctx;
+}
+
+void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool tls) {
   engine::Worker& w = engine_->worker(index);
   const engine::ServerConfig& cfg = w.config();
   if (shutting_down_.load(std::memory_order_relaxed)) {
@@ -122,13 +138,24 @@ void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
   if (clients >= cfg.maxclients) {
     w.stats().rejected_connections.Inc();
     base::LogVerbose("Error registering fd event for the new client: max number of clients");
-    SendAndClose(fd, protocol::errors::kMaxClients);
+    // Redis compat: the error cannot reach a TLS client before its handshake; it is closed.
+    if (tls) close(fd);
+    else SendAndClose(fd, protocol::errors::kMaxClients);
     return;
   }
   bool loopback = io::IsLoopback(peer);
   if (cfg.protected_mode && cfg.requirepass.empty() && !loopback) {
-    SendAndClose(fd, protocol::errors::kProtectedMode);
+    if (tls) close(fd);
+    else SendAndClose(fd, protocol::errors::kProtectedMode);
     return;
+  }
+  std::shared_ptr<const io::TlsContext> tls_ctx;
+  if (tls) {
+    tls_ctx = tls_context();
+    if (tls_ctx == nullptr) {  // tls-port set while no context could be built
+      close(fd);
+      return;
+    }
   }
   engine::PeerInfo info{io::FormatAddress(peer), io::LocalAddress(fd), fd, loopback};
   base::LogVerbose("Accepted {}", info.addr);
@@ -137,20 +164,35 @@ void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
   // EPOLLEXCLUSIVE wakes the most recent waiter), which would leave the others idle.
   unsigned target = next_thread_.fetch_add(1, std::memory_order_relaxed) %
                     static_cast<unsigned>(threads_.size());
-  if (target == index) return StartSession(index, fd, std::move(info));
+  if (target == index) return StartSession(index, fd, std::move(info), std::move(tls_ctx));
   handoffs_.fetch_add(1, std::memory_order_relaxed);
-  Post(target, [this, target, fd, info = std::move(info)]() mutable {
-    StartSession(target, fd, std::move(info));
+  Post(target, [this, target, fd, info = std::move(info), tls_ctx = std::move(tls_ctx)]() mutable {
+    StartSession(target, fd, std::move(info), std::move(tls_ctx));
     handoffs_.fetch_sub(1, std::memory_order_relaxed);
   });
 }
 
-void Server::StartSession(unsigned index, int fd, engine::PeerInfo info) {
+void Server::StartSession(unsigned index, int fd, engine::PeerInfo info,
+                          std::shared_ptr<const io::TlsContext> tls) {
   if (shutting_down_.load(std::memory_order_relaxed)) {
     close(fd);
     return;
   }
-  Session::Start(threads_[index].loop.get(), &engine_->worker(index), fd, std::move(info));
+  Session::Start(threads_[index].loop.get(), &engine_->worker(index), fd, std::move(info),
+                 std::move(tls));
+}
+
+void Server::ListenOn(unsigned index, const std::vector<int>& fds,
+                      const std::vector<int>& tls_fds) {
+  io::EventLoop* l = threads_[index].loop.get();
+  for (bool tls : {false, true}) {
+    for (int fd : tls ? tls_fds : fds) {
+      base::Status st = l->Listen(fd, [this, index, tls](int cfd, const sockaddr_storage& peer) {
+        OnAccept(index, cfd, peer, tls);
+      });
+      if (!st.ok()) base::LogWarning("Listening on thread {}: {}", index, st.message());
+    }
+  }
 }
 
 void Server::ThreadMain(unsigned index, io::LoopKind kind) {
@@ -171,12 +213,7 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
 
   {
     std::lock_guard lock(listeners_mu_);
-    for (int fd : listen_fds_) {
-      base::Status st = l->Listen(fd, [this, index](int cfd, const sockaddr_storage& peer) {
-        OnAccept(index, cfd, peer);
-      });
-      if (!st.ok()) base::LogWarning("Listening on thread {}: {}", index, st.message());
-    }
+    ListenOn(index, listen_fds_, tls_listen_fds_);
   }
   int hz = w.config().effective_hz();
   l->SetTimer(1000 / hz, [l, &w, hz]() mutable {
@@ -193,32 +230,30 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
   l->Run();
 }
 
-void Server::ReleaseListeners() {
+void Server::ReleaseListeners(bool tls) {
   std::lock_guard lock(listeners_mu_);
   // A listening socket shut down gives up its address; the loops see it fail and stop
   // accepting on it until SwitchListeners replaces it.
-  for (int fd : listen_fds_) shutdown(fd, SHUT_RD);
+  for (int fd : tls ? tls_listen_fds_ : listen_fds_) shutdown(fd, SHUT_RD);
 }
 
-void Server::SwitchListeners(std::vector<int> fds) {
+void Server::SwitchListeners(std::vector<int> fds, bool tls) {
   std::vector<int> old;
+  std::vector<int> plain_fds, tls_fds;
   {
     std::lock_guard lock(listeners_mu_);
-    old.swap(listen_fds_);
-    listen_fds_ = fds;
+    std::vector<int>& current = tls ? tls_listen_fds_ : listen_fds_;
+    old.swap(current);
+    current = std::move(fds);
+    plain_fds = listen_fds_;
+    tls_fds = tls_listen_fds_;
   }
   auto remaining = std::make_shared<std::atomic<unsigned>>(static_cast<unsigned>(threads_.size()));
   auto old_fds = std::make_shared<std::vector<int>>(std::move(old));
   for (unsigned i = 0; i < threads_.size(); ++i) {
-    Post(i, [this, i, fds, remaining, old_fds] {
-      io::EventLoop* l = threads_[i].loop.get();
-      l->StopListening();
-      for (int fd : fds) {
-        base::Status st = l->Listen(fd, [this, i](int cfd, const sockaddr_storage& peer) {
-          OnAccept(i, cfd, peer);
-        });
-        if (!st.ok()) base::LogWarning("Listening on thread {}: {}", i, st.message());
-      }
+    Post(i, [this, i, plain_fds, tls_fds, remaining, old_fds] {
+      threads_[i].loop->StopListening();
+      ListenOn(i, plain_fds, tls_fds);
       // The last thread to switch closes the old sockets.
       if (remaining->fetch_sub(1) == 1) {
         for (int fd : *old_fds) close(fd);
@@ -227,31 +262,62 @@ void Server::SwitchListeners(std::vector<int> fds) {
   }
 }
 
-std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
-                                std::string_view* culprit) {
-  if (old.port != next.port || old.bind != next.bind) {
+std::string Server::ApplyListeners(const engine::ServerConfig& old,
+                                   const engine::ServerConfig& next, std::string_view* culprit) {
+  for (bool tls : {false, true}) {
+    const int old_port = tls ? old.tls_port : old.port;
+    const int next_port = tls ? next.tls_port : next.port;
+    if (old_port == next_port && old.bind == next.bind) continue;
     std::vector<int> fds;
-    base::Status st = OpenListeners(next, &fds);
-    if (!st.ok() && old.port == next.port) {
+    base::Status st = OpenListeners(next, next_port, &fds);
+    if (!st.ok() && old_port == next_port) {
       // Redis compat: new addresses may overlap the ones listening now ("*" after
       // "127.0.0.1"), which the kernel refuses while those listen. Release them and try
       // again; if the new addresses still fail, listen on the old ones afresh.
-      ReleaseListeners();
-      st = OpenListeners(next, &fds);
+      ReleaseListeners(tls);
+      st = OpenListeners(next, next_port, &fds);
       if (!st.ok()) {
         std::vector<int> restored;
-        base::Status back = OpenListeners(old, &restored);
-        if (back.ok()) SwitchListeners(std::move(restored));
+        base::Status back = OpenListeners(old, old_port, &restored);
+        if (back.ok()) SwitchListeners(std::move(restored), tls);
         else base::LogWarning("Cannot listen on the previous addresses again: {}", back.message());
       }
     }
     if (!st.ok()) {
-      *culprit = old.port != next.port ? "port" : "bind";
+      *culprit = old_port != next_port ? (tls ? "tls-port" : "port") : "bind";
       base::LogWarning("{}", st.message());
-      return old.port != next.port ? "Unable to listen on this port" : "Failed to bind to specified addresses.";
+      if (old_port == next_port) return "Failed to bind to specified addresses.";
+      return tls ? "Unable to listen on this port. Check server logs." : "Unable to listen on this port";
     }
-    port_.store(next.port);
-    SwitchListeners(std::move(fds));
+    if (!tls) port_.store(next.port);
+    SwitchListeners(std::move(fds), tls);
+  }
+  return {};
+}
+
+std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
+                                std::string_view* culprit) {
+  // TLS first, as it has no side effect until published: a context that cannot be built
+  // refuses the whole CONFIG SET.
+  std::string_view tls_changed = ChangedTlsDirective(old, next);
+  const bool tls_now_needed = next.tls_configured() && !old.tls_configured();
+  std::shared_ptr<const io::TlsContext> new_tls;
+  if (next.tls_configured() && (!tls_changed.empty() || tls_now_needed)) {
+    base::StatusOr<std::shared_ptr<const io::TlsContext>> ctx = BuildTls(next);
+    if (!ctx.ok()) {
+      // Redis compat: blamed on the directive being set (tls-port when it turned TLS on).
+      if (!tls_changed.empty()) *culprit = tls_changed;
+      else if (old.tls_port != next.tls_port) *culprit = "tls-port";
+      else *culprit = old.tls_replication != next.tls_replication ? "tls-replication" : "tls-cluster";
+      return "Unable to update TLS configuration. Check server logs.";
+    }
+    new_tls = std::move(*ctx);
+  }
+  std::string err = ApplyListeners(old, next, culprit);
+  if (!err.empty()) return err;
+  if (new_tls != nullptr) {
+    std::lock_guard lock(tls_mu_);
+    tls_ctx_ = std::move(new_tls);
   }
   if (old.loglevel != next.loglevel) base::SetLogLevel(next.loglevel);
   if (old.oom_score_adj != next.oom_score_adj ||
@@ -263,7 +329,7 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
     }
   }
   if (old.proc_title_template != next.proc_title_template || old.port != next.port ||
-      old.bind != next.bind) {
+      old.tls_port != next.tls_port || old.bind != next.bind) {
     UpdateProcTitle(next, next.port);
   }
   persistence::Persistence::Of(*engine_).OnConfigChanged(0, old, next);
@@ -326,7 +392,19 @@ int Server::Run() {
   engine_->loading.store(true);  // until the data on disk is in
   engine_->worker(0).AddCronTask([&persist] { persist.Cron(0); });
 
-  base::Status st = OpenListeners(*cfg, &listen_fds_);
+  if (cfg->port == 0 && cfg->tls_port == 0) {
+    base::LogWarning("Configured to not listen anywhere, exiting.");
+    return 1;
+  }
+  if (cfg->tls_configured()) {
+    base::StatusOr<std::shared_ptr<const io::TlsContext>> ctx = BuildTls(*cfg);
+    if (!ctx.ok()) {
+      base::LogWarning("Failed to configure TLS. Check logs for more info.");
+      return 1;
+    }
+    tls_ctx_ = std::move(*ctx);
+  }
+  base::Status st = OpenListeners(*cfg, cfg->port, &listen_fds_);
   // A previous instance killed with SIGKILL may still hold the port for a moment: the
   // kernel tears an io_uring instance down asynchronously, and its listening socket stays
   // until that finishes. Try again for up to two seconds before giving up.
@@ -334,11 +412,24 @@ int Server::Run() {
                       tries < 40;
        ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    st = OpenListeners(*cfg, &listen_fds_);
+    st = OpenListeners(*cfg, cfg->port, &listen_fds_);
   }
   if (!st.ok()) {
     base::LogWarning("Warning: {}", st.message());
     base::LogWarning("Failed listening on port {} (tcp), aborting.", cfg->port);
+    return 1;
+  }
+  st = OpenListeners(*cfg, cfg->tls_port, &tls_listen_fds_);
+  for (int tries = 0; !st.ok() && st.message().find("Address already in use") != std::string::npos &&
+                      tries < 40;
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    st = OpenListeners(*cfg, cfg->tls_port, &tls_listen_fds_);
+  }
+  if (!st.ok()) {
+    base::LogWarning("Warning: {}", st.message());
+    base::LogWarning("Failed listening on port {} (tls), aborting.", cfg->tls_port);
+    for (int fd : listen_fds_) close(fd);
     return 1;
   }
   port_.store(cfg->port);
@@ -406,11 +497,13 @@ int Server::Run() {
     // listening until io_uring's asynchronous teardown drops the ring's last reference to
     // it, and a restart on the same port (systemd, a test) would find the port in use.
     std::lock_guard lock(listeners_mu_);
-    for (int fd : listen_fds_) {
-      shutdown(fd, SHUT_RDWR);
-      close(fd);
+    for (std::vector<int>* fds : {&listen_fds_, &tls_listen_fds_}) {
+      for (int fd : *fds) {
+        shutdown(fd, SHUT_RDWR);
+        close(fd);
+      }
+      fds->clear();
     }
-    listen_fds_.clear();
   }
   return 0;
 }

@@ -15,6 +15,7 @@
 #include "engine/engine.h"
 #include "engine/registry.h"
 #include "io/event_loop.h"
+#include "io/tls.h"
 
 namespace cinnabar::server {
 
@@ -48,14 +49,25 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
     std::thread thread;
   };
 
-  base::Status OpenListeners(const engine::ServerConfig& cfg, std::vector<int>* fds);
+  // Listens on every bind address at `port` (none for port 0).
+  base::Status OpenListeners(const engine::ServerConfig& cfg, int port, std::vector<int>* fds);
   void ThreadMain(unsigned index, io::LoopKind kind);
-  void OnAccept(unsigned index, int fd, const sockaddr_storage& peer);
+  // Starts listening on the current sockets, on thread `index` (runs there).
+  void ListenOn(unsigned index, const std::vector<int>& fds, const std::vector<int>& tls_fds);
+  void OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool tls);
   // Starts the session of an accepted connection on thread `index` (runs there).
-  void StartSession(unsigned index, int fd, engine::PeerInfo info);
+  void StartSession(unsigned index, int fd, engine::PeerInfo info,
+                    std::shared_ptr<const io::TlsContext> tls);
   // Frees the addresses the current listening sockets hold (they stay open until switched).
-  void ReleaseListeners();
-  void SwitchListeners(std::vector<int> fds);
+  void ReleaseListeners(bool tls);
+  // Replaces the plain (tls false) or the TLS listening sockets.
+  void SwitchListeners(std::vector<int> fds, bool tls);
+  // CONFIG SET of port, bind or tls-port: listens anew. Returns Redis's error, or empty.
+  std::string ApplyListeners(const engine::ServerConfig& old, const engine::ServerConfig& next,
+                             std::string_view* culprit);
+  // Builds the TLS context for `cfg` (logging why it fails, as Redis).
+  base::StatusOr<std::shared_ptr<const io::TlsContext>> BuildTls(const engine::ServerConfig& cfg);
+  std::shared_ptr<const io::TlsContext> tls_context();
   void WaitForShutdown();
 
   engine::ConfigStore* config_;
@@ -73,6 +85,12 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
 
   std::mutex listeners_mu_;
   std::vector<int> listen_fds_;
+  std::vector<int> tls_listen_fds_;
+
+  // The TLS context new TLS connections use; replaced whole by CONFIG SET (connections keep
+  // the one they started with). Read once per accepted TLS connection.
+  std::mutex tls_mu_;
+  std::shared_ptr<const io::TlsContext> tls_ctx_;
 
   // Startup handshake: each thread creates its loop on itself (io_uring rings are tied to
   // the thread that submits), then reports.

@@ -4,9 +4,12 @@
 
 namespace cinnabar::server {
 
-void Session::Start(io::EventLoop* loop, engine::Worker* worker, int fd, engine::PeerInfo peer) {
+void Session::Start(io::EventLoop* loop, engine::Worker* worker, int fd, engine::PeerInfo peer,
+                    std::shared_ptr<const io::TlsContext> tls) {
   auto* s = new Session(worker);
   s->conn_ = loop->Adopt(fd, s);
+  // Adopt only arms the read; nothing arrives before the loop's next turn.
+  if (tls != nullptr) s->conn_->EnableTls(std::move(tls));
   s->client_ = new engine::Client(worker, s, worker->engine().NextClientId(), std::move(peer));
   worker->stats().connections_received.Inc();
 }

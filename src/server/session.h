@@ -4,14 +4,19 @@
 
 #include "engine/client.h"
 #include "engine/worker.h"
+#include <memory>
+
 #include "io/event_loop.h"
+#include "io/tls.h"
 
 namespace cinnabar::server {
 
 class Session final : public io::ConnectionHandler, public engine::Transport {
  public:
-  // Takes over `fd` on `loop`; deletes itself when the connection closes.
-  static void Start(io::EventLoop* loop, engine::Worker* worker, int fd, engine::PeerInfo peer);
+  // Takes over `fd` on `loop`; deletes itself when the connection closes. With `tls`, the
+  // connection speaks TLS (a server-side handshake first).
+  static void Start(io::EventLoop* loop, engine::Worker* worker, int fd, engine::PeerInfo peer,
+                    std::shared_ptr<const io::TlsContext> tls = nullptr);
 
   // io::ConnectionHandler
   void OnInput(io::Connection* c, size_t n) override;

@@ -288,8 +288,8 @@ TEST_F(ConfigStoreTest, ApplyLineAtStartup) {
   std::vector<std::string> args{"4"};
   ASSERT_TRUE(store_.ApplyLine("databases", args).ok());  // immutable only for CONFIG SET
   EXPECT_EQ(cfg()->databases, 4);
-  EXPECT_EQ(store_.ApplyLine("tls-port", args).message(),
-            "Unsupported directive 'tls-port': Cinnabar does not implement it yet");
+  EXPECT_EQ(store_.ApplyLine("cluster-enabled", args).message(),
+            "Unsupported directive 'cluster-enabled': Cinnabar does not implement it yet");
   EXPECT_EQ(store_.ApplyLine("nonsense", args).message(),
             "Bad directive or wrong number of arguments");
   std::vector<std::string> two{"1", "2"};
