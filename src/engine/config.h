@@ -184,6 +184,23 @@ struct ServerConfig {
   bool repl_disable_tcp_nodelay = false;
   int64_t replica_priority = 100;
 
+  // --- TLS (io/tls.h; server/tls_config.h builds the context from these) ---
+  int tls_port = 0;  // 0: no TLS listener
+  std::string tls_cert_file, tls_key_file, tls_key_file_pass;
+  std::string tls_ca_cert_file, tls_ca_cert_dir, tls_dh_params_file;
+  enum class TlsAuth { kNo, kYes, kOptional } tls_auth_clients = TlsAuth::kYes;
+  std::string tls_protocols, tls_ciphers, tls_ciphersuites;
+  bool tls_prefer_server_ciphers = false;
+  bool tls_session_caching = true;
+  int64_t tls_session_cache_size = 20480;
+  int64_t tls_session_cache_timeout = 300;
+  // Shown and kept until replication and cluster exist (docs/compatibility.md).
+  bool tls_replication = false;
+  bool tls_cluster = false;
+  std::string tls_client_cert_file, tls_client_key_file, tls_client_key_file_pass;
+  // Whether a TLS context is needed at all (Redis's test).
+  bool tls_configured() const { return tls_port != 0 || tls_replication || tls_cluster; }
+
   // Not directives: where the configuration came from.
   std::string config_file;  // absolute path, or empty
 

@@ -112,11 +112,12 @@ void EpollLoop::UpdateInterest(Connection* conn) {
 
 void EpollLoop::OnReadable(Connection* c) {
   if (c->closing() || c->peer_closed_) return;
-  char* p = c->input_.PrepareWrite(kReadChunk);
-  ssize_t n = read(c->fd_, p, c->input_.writable());
+  base::IoBuf& in = c->wire_in();
+  char* p = in.PrepareWrite(kReadChunk);
+  ssize_t n = read(c->fd_, p, in.writable());
   if (n > 0) {
-    c->input_.Commit(static_cast<size_t>(n));
-    c->handler_->OnInput(c, static_cast<size_t>(n));
+    in.Commit(static_cast<size_t>(n));
+    c->WireReceived(static_cast<size_t>(n));
     return;
   }
   if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
@@ -132,11 +133,13 @@ void EpollLoop::OnReadable(Connection* c) {
 }
 
 bool EpollLoop::Write(Connection* c) {
-  while (!c->output_.empty() && !c->output_held_) {
-    ssize_t n = send(c->fd_, c->output_.data(), c->output_.size(), MSG_NOSIGNAL);
+  while (true) {
+    base::IoBuf* out = c->WireOutput();
+    if (out == nullptr || out->empty()) break;
+    ssize_t n = send(c->fd_, out->data(), out->size(), MSG_NOSIGNAL);
     if (n > 0) {
-      c->output_.Consume(static_cast<size_t>(n));
-      c->handler_->OnSent(c, static_cast<size_t>(n));
+      out->Consume(static_cast<size_t>(n));
+      c->WireSent(static_cast<size_t>(n));
       continue;
     }
     if (n < 0 && errno == EINTR) continue;
@@ -185,7 +188,7 @@ void EpollLoop::FlushAll() {
         Finalize(c);
         continue;
       }
-      if (c->close_after_flush_ && c->output_.empty()) Finalize(c);
+      if (c->close_after_flush_ && c->wire_drained()) Finalize(c);
     }
     flushing_.clear();
   }
@@ -228,7 +231,7 @@ void EpollLoop::HandleEvents(epoll_event* events, int n) {
           continue;
         }
       } else if ((ev & EPOLLOUT) && c->close_after_flush_) {
-        if (!Write(c)) c->Close(); else if (c->output_.empty()) c->Close();
+        if (!Write(c)) c->Close(); else if (c->wire_drained()) c->Close();
         continue;
       }
       // Paused reading still reads a hang-up or error: epoll reports those regardless.

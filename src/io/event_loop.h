@@ -30,6 +30,8 @@
 namespace cinnabar::io {
 
 class Connection;
+class TlsContext;
+class TlsLayer;
 
 // Receives a connection's events, on the loop's thread.
 class ConnectionHandler {
@@ -51,8 +53,8 @@ class EventLoop;
 
 class Connection {
  public:
-  Connection(EventLoop* loop, int fd) : loop_(loop), fd_(fd) {}
-  virtual ~Connection() = default;
+  Connection(EventLoop* loop, int fd);
+  virtual ~Connection();
 
   int fd() const { return fd_; }
   base::IoBuf& input() { return input_; }
@@ -82,13 +84,34 @@ class Connection {
   void ContinueNextTurn();
 
   bool closing() const { return close_now_ || close_after_flush_; }
-  // Output not yet sent: output() and what a send under way still carries.
-  virtual size_t pending_output() const { return output_.size(); }
+  // Output not yet sent: output(), what TLS encrypted of it and what a send under way
+  // still carries.
+  virtual size_t pending_output() const;
+
+  // Makes this a TLS connection (before any byte arrives): from now on the socket carries
+  // ciphertext, and input() and output() stay plaintext (io/tls.h).
+  void EnableTls(std::shared_ptr<const TlsContext> ctx);
+  bool is_tls() const { return tls_ != nullptr; }
 
  protected:
   friend class EventLoop;
   friend class EpollLoop;
   friend class UringLoop;
+
+  // --- For the engines: the bytes on the wire (the same as input/output without TLS) ---
+  // Where received bytes go.
+  base::IoBuf& wire_in();
+  // `n` bytes were appended to wire_in(): decrypts them (TLS) and tells the handler.
+  void WireReceived(size_t n);
+  // What to send now; nullptr or empty: nothing. With TLS, encrypts output() into it first
+  // (a bounded amount, so call again after sending it).
+  base::IoBuf* WireOutput();
+  // `n` bytes of WireOutput() reached the socket (the engine has consumed them).
+  void WireSent(size_t n);
+  // Nothing is left to send: what CloseAfterFlush waits for.
+  bool wire_drained() const;
+
+  std::unique_ptr<TlsLayer> tls_;
 
   EventLoop* loop_;
   int fd_;

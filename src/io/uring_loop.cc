@@ -47,7 +47,9 @@ struct UringConnection final : public Connection {
   bool sending = false;
   bool shut = false;     // shutdown() issued to end the pending operations
   base::IoBuf in_flight;  // the bytes of the send under way
-  size_t pending_output() const override { return output_.size() + in_flight.size(); }
+  size_t pending_output() const override {
+    return Connection::pending_output() + in_flight.size();
+  }
 };
 
 namespace {
@@ -224,8 +226,9 @@ void UringLoop::StartSend(UringConnection* c) {
   if (c->sending) return;
   // in_flight keeps what a short send left over; it goes out before newer output.
   if (c->in_flight.empty()) {
-    if (c->output_.empty() || c->output_held_) return;
-    c->in_flight.Swap(c->output_);
+    base::IoBuf* out = c->WireOutput();
+    if (out == nullptr || out->empty()) return;
+    c->in_flight.Swap(*out);
   }
   io_uring_sqe* sqe = GetSqe();
   io_uring_prep_send(sqe, c->fd_, c->in_flight.data(), c->in_flight.size(), MSG_NOSIGNAL);
@@ -265,12 +268,12 @@ void UringLoop::OnRecv(UringConnection* c, io_uring_cqe* cqe) {
   if (res > 0) {
     uint16_t bid = static_cast<uint16_t>(cqe->flags >> IORING_CQE_BUFFER_SHIFT);
     if (!c->shut) {
-      c->input_.Append(buffers_ + static_cast<size_t>(bid) * kBufferSize,
-                       static_cast<size_t>(res));
+      c->wire_in().Append(buffers_ + static_cast<size_t>(bid) * kBufferSize,
+                          static_cast<size_t>(res));
     }
     RecycleBuffer(bid);
     if (!c->shut) {
-      c->handler_->OnInput(c, static_cast<size_t>(res));
+      c->WireReceived(static_cast<size_t>(res));
       if (WantsRecv(c)) ArmRecv(c);
     }
   } else if (res == 0) {
@@ -293,11 +296,13 @@ void UringLoop::OnRecv(UringConnection* c, io_uring_cqe* cqe) {
 void UringLoop::SendNow(Connection* conn) {
   auto* c = static_cast<UringConnection*>(conn);
   // Only between sends: a send under way goes first, and its completion sends the rest.
-  if (c->sending || c->shut || !c->in_flight.empty() || c->output_held_) return;
-  ssize_t n = send(c->fd_, c->output_.data(), c->output_.size(), MSG_DONTWAIT | MSG_NOSIGNAL);
+  if (c->sending || c->shut || !c->in_flight.empty()) return;
+  base::IoBuf* out = c->WireOutput();
+  if (out == nullptr || out->empty()) return;
+  ssize_t n = send(c->fd_, out->data(), out->size(), MSG_DONTWAIT | MSG_NOSIGNAL);
   if (n > 0) {
-    c->output_.Consume(static_cast<size_t>(n));
-    c->handler_->OnSent(c, static_cast<size_t>(n));
+    out->Consume(static_cast<size_t>(n));
+    c->WireSent(static_cast<size_t>(n));
   } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
     c->Close();
   }
@@ -317,14 +322,14 @@ void UringLoop::OnSend(UringConnection* c, int res) {
     return;
   }
   c->in_flight.Consume(static_cast<size_t>(res));
-  if (!c->shut) c->handler_->OnSent(c, static_cast<size_t>(res));
+  if (!c->shut) c->WireSent(static_cast<size_t>(res));
   if (c->shut) {
     MaybeFinalize(c);
     return;
   }
   if (c->in_flight.empty()) c->in_flight.ShrinkIfIdle(64 * 1024);
   StartSend(c);
-  if (!c->sending && c->close_after_flush_ && c->output_.empty()) BeginClose(c);
+  if (!c->sending && c->close_after_flush_ && c->wire_drained()) BeginClose(c);
 }
 
 void UringLoop::HandleCqe(io_uring_cqe* cqe) {
@@ -378,7 +383,7 @@ void UringLoop::FlushAll() {
         continue;
       }
       StartSend(c);
-      if (c->close_after_flush_ && !c->sending && c->output_.empty()) BeginClose(c);
+      if (c->close_after_flush_ && !c->sending && c->wire_drained()) BeginClose(c);
     }
     flushing_.clear();
   }

@@ -82,9 +82,10 @@ void UpdateProcTitle(const engine::ServerConfig& cfg, int port) {
   vars.title = program_name;
   std::string host = cfg.bind.empty() ? "*" : cfg.bind[0];
   if (!host.empty() && host[0] == '-') host.erase(0, 1);  // "-::1": optional address
-  vars.listen_addr = host + ":" + std::to_string(port);
+  // Redis compat: a TLS-only server shows its TLS port as its address.
+  vars.listen_addr = host + ":" + std::to_string(port != 0 ? port : cfg.tls_port);
   vars.port = std::to_string(port);
-  vars.tls_port = "0";
+  vars.tls_port = std::to_string(cfg.tls_port);
   vars.config_file = cfg.config_file;
   std::string title;
   if (!engine::ExpandProcTitle(cfg.proc_title_template, vars, &title)) return;

@@ -25,6 +25,7 @@
 #include "protocol/errors.h"
 #include "server/process.h"
 #include "server/session.h"
+#include "server/tls_config.h"
 
 namespace cinnabar::server {
 namespace {
@@ -90,48 +91,46 @@ void Server::RequestShutdown(ShutdownSave save) {
   (void)n;
 }
 
-base::Status Server::OpenPort(const engine::ServerConfig& cfg, int port, bool metrics,
-                              std::vector<ListenSocket>* out) {
-  size_t opened = 0;
+base::Status Server::OpenListeners(const engine::ServerConfig& cfg, int port,
+                                   std::vector<int>* fds) {
+  if (port == 0) return base::Status::Ok();  // Redis compat: port 0 listens nowhere
   for (const std::string& addr : cfg.bind) {
     base::StatusOr<int> fd = io::ListenTcp(addr, port, static_cast<int>(cfg.tcp_backlog));
     if (!fd.ok()) {
+      for (int f : *fds) close(f);
+      fds->clear();
       std::string shown = addr[0] == '-' ? addr.substr(1) : addr;
       return base::Status::Error("Could not create server TCP listening socket " + shown + ":" +
                                  std::to_string(port) + ": " + fd.status().message());
     }
-    if (*fd >= 0) {
-      out->push_back(ListenSocket{.fd = *fd, .metrics = metrics});
-      ++opened;
-    }
+    if (*fd >= 0) fds->push_back(*fd);
   }
-  if (opened == 0) {
+  if (fds->empty()) {
     return base::Status::Error("Failed listening on port " + std::to_string(port) +
                                " (tcp): no bind address could be used");
   }
   return base::Status::Ok();
 }
 
-base::Status Server::OpenListeners(const engine::ServerConfig& cfg,
-                                   std::vector<ListenSocket>* out) {
-  base::Status st = OpenPort(cfg, cfg.port, false, out);
-  if (st.ok() && cfg.metrics_port != 0) st = OpenPort(cfg, cfg.metrics_port, true, out);
-  if (!st.ok()) {
-    for (const ListenSocket& l : *out) close(l.fd);
-    out->clear();
-  }
-  return st;
+std::shared_ptr<const io::TlsContext> Server::tls_context() {
+  std::lock_guard lock(tls_mu_);
+  return tls_ctx_;
 }
 
-void Server::ListenOn(unsigned index, const ListenSocket& s) {
-  base::Status st = threads_[index].loop->Listen(
-      s.fd, [this, index, metrics = s.metrics](int cfd, const sockaddr_storage& peer) {
-        OnAccept(index, cfd, peer, metrics);
-      });
-  if (!st.ok()) base::LogWarning("Listening on thread {}: {}", index, st.message());
+base::StatusOr<std::shared_ptr<const io::TlsContext>> Server::BuildTls(
+    const engine::ServerConfig& cfg) {
+  base::StatusOr<std::shared_ptr<const io::TlsContext>> ctx =
+      io::TlsContext::Create(TlsOptionsFrom(cfg));
+  if (!ctx.ok()) base::LogWarning("{}", ctx.status().message());
+  return ctx;
 }
 
-void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool metrics) {
+int Server::PortOf(const engine::ServerConfig& cfg, Listener kind) {
+  return kind == kPlain ? cfg.port : kind == kTls ? cfg.tls_port : cfg.metrics_port;
+}
+
+void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer, Listener kind) {
+  const bool tls = kind == kTls;
   engine::Worker& w = engine_->worker(index);
   const engine::ServerConfig& cfg = w.config();
   if (shutting_down_.load(std::memory_order_relaxed)) {
@@ -144,13 +143,24 @@ void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool
   if (clients >= cfg.maxclients) {
     w.stats().rejected_connections.Inc();
     base::LogVerbose("Error registering fd event for the new client: max number of clients");
-    SendAndClose(fd, protocol::errors::kMaxClients);
+    // Redis compat: the error cannot reach a TLS client before its handshake; it is closed.
+    if (tls) close(fd);
+    else SendAndClose(fd, protocol::errors::kMaxClients);
     return;
   }
   bool loopback = io::IsLoopback(peer);
   if (cfg.protected_mode && cfg.requirepass.empty() && !loopback) {
-    SendAndClose(fd, protocol::errors::kProtectedMode);
+    if (tls) close(fd);
+    else SendAndClose(fd, protocol::errors::kProtectedMode);
     return;
+  }
+  std::shared_ptr<const io::TlsContext> tls_ctx;
+  if (tls) {
+    tls_ctx = tls_context();
+    if (tls_ctx == nullptr) {  // tls-port set while no context could be built
+      close(fd);
+      return;
+    }
   }
   engine::PeerInfo info{io::FormatAddress(peer), io::LocalAddress(fd), fd, loopback};
   base::LogVerbose("Accepted {}", info.addr);
@@ -159,21 +169,36 @@ void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool
   // EPOLLEXCLUSIVE wakes the most recent waiter), which would leave the others idle.
   unsigned target = next_thread_.fetch_add(1, std::memory_order_relaxed) %
                     static_cast<unsigned>(threads_.size());
-  if (target == index) return StartSession(index, fd, std::move(info), metrics);
+  if (target == index) return StartSession(index, fd, std::move(info), std::move(tls_ctx), kind);
   handoffs_.fetch_add(1, std::memory_order_relaxed);
-  Post(target, [this, target, fd, info = std::move(info), metrics]() mutable {
-    StartSession(target, fd, std::move(info), metrics);
+  Post(target, [this, target, fd, info = std::move(info), tls_ctx = std::move(tls_ctx), kind]() mutable {
+    StartSession(target, fd, std::move(info), std::move(tls_ctx), kind);
     handoffs_.fetch_sub(1, std::memory_order_relaxed);
   });
 }
 
-void Server::StartSession(unsigned index, int fd, engine::PeerInfo info, bool metrics) {
+void Server::StartSession(unsigned index, int fd, engine::PeerInfo info,
+                          std::shared_ptr<const io::TlsContext> tls, Listener kind) {
   if (shutting_down_.load(std::memory_order_relaxed)) {
     close(fd);
     return;
   }
   Session::Start(threads_[index].loop.get(), &engine_->worker(index), fd, std::move(info),
-                 metrics ? Session::Mode::kHttpOnly : Session::Mode::kRespOrHttp);
+                 kind == kMetrics ? Session::Mode::kHttpOnly : Session::Mode::kRespOrHttp,
+                 std::move(tls));
+}
+
+void Server::ListenOn(unsigned index, const ListenSets& sets) {
+  io::EventLoop* l = threads_[index].loop.get();
+  for (size_t k = 0; k < kListenerKinds; ++k) {
+    const Listener kind = static_cast<Listener>(k);
+    for (int fd : sets[k]) {
+      base::Status st = l->Listen(fd, [this, index, kind](int cfd, const sockaddr_storage& peer) {
+        OnAccept(index, cfd, peer, kind);
+      });
+      if (!st.ok()) base::LogWarning("Listening on thread {}: {}", index, st.message());
+    }
+  }
 }
 
 void Server::ThreadMain(unsigned index, io::LoopKind kind) {
@@ -194,7 +219,7 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
 
   {
     std::lock_guard lock(listeners_mu_);
-    for (const ListenSocket& s : listen_fds_) ListenOn(index, s);
+    ListenOn(index, listen_fds_);
   }
   int hz = w.config().effective_hz();
   l->SetTimer(1000 / hz, [l, &w, hz]() mutable {
@@ -211,64 +236,95 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
   l->Run();
 }
 
-void Server::ReleaseListeners() {
+void Server::ReleaseListeners(Listener kind) {
   std::lock_guard lock(listeners_mu_);
   // A listening socket shut down gives up its address; the loops see it fail and stop
   // accepting on it until SwitchListeners replaces it.
-  for (const ListenSocket& s : listen_fds_) shutdown(s.fd, SHUT_RD);
+  for (int fd : listen_fds_[kind]) shutdown(fd, SHUT_RD);
 }
 
-void Server::SwitchListeners(std::vector<ListenSocket> fds) {
-  std::vector<ListenSocket> old;
+void Server::SwitchListeners(std::vector<int> fds, Listener kind) {
+  std::vector<int> old;
+  ListenSets sets;
   {
     std::lock_guard lock(listeners_mu_);
-    old.swap(listen_fds_);
-    listen_fds_ = fds;
+    old.swap(listen_fds_[kind]);
+    listen_fds_[kind] = std::move(fds);
+    sets = listen_fds_;
   }
   auto remaining = std::make_shared<std::atomic<unsigned>>(static_cast<unsigned>(threads_.size()));
-  auto old_fds = std::make_shared<std::vector<ListenSocket>>(std::move(old));
+  auto old_fds = std::make_shared<std::vector<int>>(std::move(old));
   for (unsigned i = 0; i < threads_.size(); ++i) {
-    Post(i, [this, i, fds, remaining, old_fds] {
-      io::EventLoop* l = threads_[i].loop.get();
-      l->StopListening();
-      for (const ListenSocket& s : fds) ListenOn(i, s);
+    Post(i, [this, i, sets, remaining, old_fds] {
+      threads_[i].loop->StopListening();
+      ListenOn(i, sets);
       // The last thread to switch closes the old sockets.
       if (remaining->fetch_sub(1) == 1) {
-        for (const ListenSocket& s : *old_fds) close(s.fd);
+        for (int fd : *old_fds) close(fd);
       }
     });
   }
 }
 
-std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
-                                std::string_view* culprit) {
-  if (old.port != next.port || old.bind != next.bind || old.metrics_port != next.metrics_port) {
-    std::vector<ListenSocket> fds;
-    base::Status st = OpenListeners(next, &fds);
-    if (!st.ok() && old.port == next.port) {
+std::string Server::ApplyListeners(const engine::ServerConfig& old,
+                                   const engine::ServerConfig& next, std::string_view* culprit) {
+  for (size_t k = 0; k < kListenerKinds; ++k) {
+    const Listener kind = static_cast<Listener>(k);
+    const bool tls = kind == kTls;
+    const int old_port = PortOf(old, kind);
+    const int next_port = PortOf(next, kind);
+    if (old_port == next_port && old.bind == next.bind) continue;
+    std::vector<int> fds;
+    base::Status st = OpenListeners(next, next_port, &fds);
+    if (!st.ok() && old_port == next_port) {
       // Redis compat: new addresses may overlap the ones listening now ("*" after
       // "127.0.0.1"), which the kernel refuses while those listen. Release them and try
       // again; if the new addresses still fail, listen on the old ones afresh.
-      ReleaseListeners();
-      st = OpenListeners(next, &fds);
+      ReleaseListeners(kind);
+      st = OpenListeners(next, next_port, &fds);
       if (!st.ok()) {
-        std::vector<ListenSocket> restored;
-        base::Status back = OpenListeners(old, &restored);
-        if (back.ok()) SwitchListeners(std::move(restored));
+        std::vector<int> restored;
+        base::Status back = OpenListeners(old, old_port, &restored);
+        if (back.ok()) SwitchListeners(std::move(restored), kind);
         else base::LogWarning("Cannot listen on the previous addresses again: {}", back.message());
       }
     }
     if (!st.ok()) {
-      *culprit = old.port != next.port                 ? "port"
-                 : old.metrics_port != next.metrics_port ? "metrics-port"
-                                                         : "bind";
+      constexpr std::string_view kNames[] = {"port", "tls-port", "metrics-port"};
+      *culprit = old_port != next_port ? kNames[k] : "bind";
       base::LogWarning("{}", st.message());
-      return old.port != next.port || old.bind == next.bind
-                 ? "Unable to listen on this port"
-                 : "Failed to bind to specified addresses.";
+      if (old_port == next_port) return "Failed to bind to specified addresses.";
+      return tls ? "Unable to listen on this port. Check server logs." : "Unable to listen on this port";
     }
-    port_.store(next.port);
-    SwitchListeners(std::move(fds));
+    if (kind == kPlain) port_.store(next.port);
+    SwitchListeners(std::move(fds), kind);
+  }
+  return {};
+}
+
+std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
+                                std::string_view* culprit) {
+  // TLS first, as it has no side effect until published: a context that cannot be built
+  // refuses the whole CONFIG SET.
+  std::string_view tls_changed = ChangedTlsDirective(old, next);
+  const bool tls_now_needed = next.tls_configured() && !old.tls_configured();
+  std::shared_ptr<const io::TlsContext> new_tls;
+  if (next.tls_configured() && (!tls_changed.empty() || tls_now_needed)) {
+    base::StatusOr<std::shared_ptr<const io::TlsContext>> ctx = BuildTls(next);
+    if (!ctx.ok()) {
+      // Redis compat: blamed on the directive being set (tls-port when it turned TLS on).
+      if (!tls_changed.empty()) *culprit = tls_changed;
+      else if (old.tls_port != next.tls_port) *culprit = "tls-port";
+      else *culprit = old.tls_replication != next.tls_replication ? "tls-replication" : "tls-cluster";
+      return "Unable to update TLS configuration. Check server logs.";
+    }
+    new_tls = std::move(*ctx);
+  }
+  std::string err = ApplyListeners(old, next, culprit);
+  if (!err.empty()) return err;
+  if (new_tls != nullptr) {
+    std::lock_guard lock(tls_mu_);
+    tls_ctx_ = std::move(new_tls);
   }
   if (old.loglevel != next.loglevel) base::SetLogLevel(next.loglevel);
   if (old.oom_score_adj != next.oom_score_adj ||
@@ -280,7 +336,7 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
     }
   }
   if (old.proc_title_template != next.proc_title_template || old.port != next.port ||
-      old.bind != next.bind) {
+      old.tls_port != next.tls_port || old.bind != next.bind) {
     UpdateProcTitle(next, next.port);
   }
   if (old.requirepass != next.requirepass) engine_->acl().SetDefaultPassword(next.requirepass);
@@ -351,7 +407,19 @@ int Server::Run() {
   engine_->loading.store(true);  // until the data on disk is in
   engine_->worker(0).AddCronTask([&persist] { persist.Cron(0); });
 
-  base::Status st = OpenListeners(*cfg, &listen_fds_);
+  if (cfg->port == 0 && cfg->tls_port == 0) {
+    base::LogWarning("Configured to not listen anywhere, exiting.");
+    return 1;
+  }
+  if (cfg->tls_configured()) {
+    base::StatusOr<std::shared_ptr<const io::TlsContext>> ctx = BuildTls(*cfg);
+    if (!ctx.ok()) {
+      base::LogWarning("Failed to configure TLS. Check logs for more info.");
+      return 1;
+    }
+    tls_ctx_ = std::move(*ctx);
+  }
+  base::Status st = OpenListeners(*cfg, cfg->port, &listen_fds_[kPlain]);
   // A previous instance killed with SIGKILL may still hold the port for a moment: the
   // kernel tears an io_uring instance down asynchronously, and its listening socket stays
   // until that finishes. Try again for up to two seconds before giving up.
@@ -359,11 +427,32 @@ int Server::Run() {
                       tries < 40;
        ++tries) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    st = OpenListeners(*cfg, &listen_fds_);
+    st = OpenListeners(*cfg, cfg->port, &listen_fds_[kPlain]);
   }
   if (!st.ok()) {
     base::LogWarning("Warning: {}", st.message());
     base::LogWarning("Failed listening on port {} (tcp), aborting.", cfg->port);
+    return 1;
+  }
+  st = OpenListeners(*cfg, cfg->tls_port, &listen_fds_[kTls]);
+  for (int tries = 0; !st.ok() && st.message().find("Address already in use") != std::string::npos &&
+                      tries < 40;
+       ++tries) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    st = OpenListeners(*cfg, cfg->tls_port, &listen_fds_[kTls]);
+  }
+  if (!st.ok()) {
+    base::LogWarning("Warning: {}", st.message());
+    base::LogWarning("Failed listening on port {} (tls), aborting.", cfg->tls_port);
+    for (int fd : listen_fds_[kPlain]) close(fd);
+    return 1;
+  }
+  st = OpenListeners(*cfg, cfg->metrics_port, &listen_fds_[kMetrics]);
+  if (!st.ok()) {
+    base::LogWarning("Warning: {}", st.message());
+    base::LogWarning("Failed listening on metrics-port {} (tcp), aborting.", cfg->metrics_port);
+    for (int fd : listen_fds_[kPlain]) close(fd);
+    for (int fd : listen_fds_[kTls]) close(fd);
     return 1;
   }
   port_.store(cfg->port);
@@ -431,11 +520,13 @@ int Server::Run() {
     // listening until io_uring's asynchronous teardown drops the ring's last reference to
     // it, and a restart on the same port (systemd, a test) would find the port in use.
     std::lock_guard lock(listeners_mu_);
-    for (const ListenSocket& s : listen_fds_) {
-      shutdown(s.fd, SHUT_RDWR);
-      close(s.fd);
+    for (std::vector<int>& fds : listen_fds_) {
+      for (int fd : fds) {
+        shutdown(fd, SHUT_RDWR);
+        close(fd);
+      }
+      fds.clear();
     }
-    listen_fds_.clear();
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 // from outside (Messenger, ServerHooks).
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <mutex>
@@ -15,6 +16,7 @@
 #include "engine/engine.h"
 #include "engine/registry.h"
 #include "io/event_loop.h"
+#include "io/tls.h"
 
 namespace cinnabar::server {
 
@@ -43,30 +45,36 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   int ListeningPort() const override { return port_.load(); }
 
  private:
-  // A listening socket: the RESP port (which also answers GET /metrics), or metrics-port
-  // (HTTP only).
-  struct ListenSocket {
-    int fd = -1;
-    bool metrics = false;
-  };
   struct Thread {
     std::unique_ptr<io::EventLoop> loop;
     std::thread thread;
   };
+  // What a listening socket serves: RESP (which also answers GET /metrics), RESP over TLS,
+  // or metrics-port's HTTP.
+  enum Listener : size_t { kPlain, kTls, kMetrics, kListenerKinds };
+  using ListenSets = std::array<std::vector<int>, kListenerKinds>;
+  static int PortOf(const engine::ServerConfig& cfg, Listener kind);
 
-  // Opens the RESP port and metrics-port (when set) on every bind address.
-  base::Status OpenListeners(const engine::ServerConfig& cfg, std::vector<ListenSocket>* out);
-  base::Status OpenPort(const engine::ServerConfig& cfg, int port, bool metrics,
-                        std::vector<ListenSocket>* out);
-  // Starts accepting on `s` in thread `index`'s loop.
-  void ListenOn(unsigned index, const ListenSocket& s);
+  // Listens on every bind address at `port` (none for port 0).
+  base::Status OpenListeners(const engine::ServerConfig& cfg, int port, std::vector<int>* fds);
   void ThreadMain(unsigned index, io::LoopKind kind);
-  void OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool metrics);
+  // Starts listening on the current sockets, on thread `index` (runs there).
+  void ListenOn(unsigned index, const ListenSets& sets);
+  void OnAccept(unsigned index, int fd, const sockaddr_storage& peer, Listener kind);
   // Starts the session of an accepted connection on thread `index` (runs there).
-  void StartSession(unsigned index, int fd, engine::PeerInfo info, bool metrics);
+  void StartSession(unsigned index, int fd, engine::PeerInfo info,
+                    std::shared_ptr<const io::TlsContext> tls, Listener kind);
   // Frees the addresses the current listening sockets hold (they stay open until switched).
-  void ReleaseListeners();
-  void SwitchListeners(std::vector<ListenSocket> fds);
+  void ReleaseListeners(Listener kind);
+  // Replaces the listening sockets of one kind.
+  void SwitchListeners(std::vector<int> fds, Listener kind);
+  // CONFIG SET of port, bind, tls-port or metrics-port: listens anew. Returns Redis's
+  // error, or empty.
+  std::string ApplyListeners(const engine::ServerConfig& old, const engine::ServerConfig& next,
+                             std::string_view* culprit);
+  // Builds the TLS context for `cfg` (logging why it fails, as Redis).
+  base::StatusOr<std::shared_ptr<const io::TlsContext>> BuildTls(const engine::ServerConfig& cfg);
+  std::shared_ptr<const io::TlsContext> tls_context();
   void WaitForShutdown();
 
   engine::ConfigStore* config_;
@@ -83,7 +91,12 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   std::atomic<int64_t> handoffs_{0};
 
   std::mutex listeners_mu_;
-  std::vector<ListenSocket> listen_fds_;
+  ListenSets listen_fds_;
+
+  // The TLS context new TLS connections use; replaced whole by CONFIG SET (connections keep
+  // the one they started with). Read once per accepted TLS connection.
+  std::mutex tls_mu_;
+  std::shared_ptr<const io::TlsContext> tls_ctx_;
 
   // Startup handshake: each thread creates its loop on itself (io_uring rings are tied to
   // the thread that submits), then reports.

@@ -6,11 +6,13 @@
 namespace cinnabar::server {
 
 void Session::Start(io::EventLoop* loop, engine::Worker* worker, int fd, engine::PeerInfo peer,
-                    Mode mode) {
+                    Mode mode, std::shared_ptr<const io::TlsContext> tls) {
   auto* s = new Session(worker);
   s->http_only_ = mode == Mode::kHttpOnly;
   s->state_ = s->http_only_ ? State::kHttp : State::kSniffing;
   s->conn_ = loop->Adopt(fd, s);
+  // Adopt only arms the read; nothing arrives before the loop's next turn.
+  if (tls != nullptr) s->conn_->EnableTls(std::move(tls));
   s->client_ = new engine::Client(worker, s, worker->engine().NextClientId(), std::move(peer));
   worker->stats().connections_received.Inc();
 }

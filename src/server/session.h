@@ -4,9 +4,12 @@
 // an HTTP GET request line (protocol/http_request.h), and on metrics-port always.
 #pragma once
 
+#include <memory>
+
 #include "engine/client.h"
 #include "engine/worker.h"
 #include "io/event_loop.h"
+#include "io/tls.h"
 
 namespace cinnabar::server {
 
@@ -17,8 +20,10 @@ class Session final : public io::ConnectionHandler, public engine::Transport {
     kHttpOnly,    // metrics-port
   };
   // Takes over `fd` on `loop`; deletes itself when the connection closes.
+  // With `tls`, the connection speaks TLS (a server-side handshake first).
   static void Start(io::EventLoop* loop, engine::Worker* worker, int fd, engine::PeerInfo peer,
-                    Mode mode = Mode::kRespOrHttp);
+                    Mode mode = Mode::kRespOrHttp,
+                    std::shared_ptr<const io::TlsContext> tls = nullptr);
 
   // io::ConnectionHandler
   void OnInput(io::Connection* c, size_t n) override;
