@@ -99,7 +99,7 @@ void ReplyTips(ReplyBuilder& rb, std::string_view tips) {
     at = end + 1;
   }
   rb.SetHeader(words.size());
-  for (std::string_view w : words) rb.SimpleString(w);
+  for (std::string_view w : words) rb.Bulk(w);
 }
 
 void ReplyInfo(ReplyBuilder& rb, const CommandEntry& cmd) {
@@ -117,8 +117,10 @@ void ReplyInfo(ReplyBuilder& rb, const CommandEntry& cmd) {
   rb.SetHeader(cats.size());
   for (std::string_view c : cats) rb.SimpleString("@" + std::string(c));
   ReplyTips(rb, spec.tips);
-  rb.ArrayHeader(spec.key_specs.size());
+  // Redis compat: key specs are a set in RESP3, and so is an empty subcommand list.
+  rb.SetHeader(spec.key_specs.size());
   for (const engine::KeySpec& ks : spec.key_specs) ReplyKeySpec(rb, ks);
+  if (cmd.subcommands.empty()) return rb.SetHeader(0);
   rb.ArrayHeader(cmd.subcommands.size());
   for (const CommandEntry* sub : cmd.subcommands) ReplyInfo(rb, *sub);
 }
