@@ -13,6 +13,7 @@
 #include "commands/args.h"
 #include "commands/client_names.h"
 #include "commands/families.h"
+#include "engine/acl.h"
 #include "engine/blocking.h"
 #include "engine/client.h"
 #include "engine/client_info.h"
@@ -170,7 +171,8 @@ struct KillFilter {
   std::string laddr;
   bool skip_me = true;
   std::optional<engine::ClientClass> type;  // TYPE normal|pubsub
-  bool none = false;  // a filter no client can match (TYPE replica, USER other)
+  bool none = false;  // a filter no client can match (TYPE replica)
+  std::string user;
   uint64_t self = 0;
 };
 
@@ -181,6 +183,7 @@ bool Matches(const KillFilter& f, Client& c) {
   if (!f.laddr.empty() && c.peer().laddr != f.laddr) return false;
   if (f.skip_me && c.id() == f.self) return false;
   if (f.type && c.output_class() != *f.type) return false;
+  if (!f.user.empty() && (c.acl_user() == nullptr || c.acl_user()->name() != f.user)) return false;
   return true;
 }
 
@@ -212,7 +215,8 @@ void ClientKill(CommandContext& ctx) {
         if (!ParseClientType(val, &f.type)) return ctx.ReplyError(errors::UnknownClientType(val));
         if (!f.type) f.none = true;
       } else if (Is(opt, "USER")) {
-        if (val != "default") return ctx.ReplyError(errors::NoSuchUser(val));
+        if (ctx.engine().acl().Find(val) == nullptr) return ctx.ReplyError(errors::NoSuchUser(val));
+        f.user.assign(val);
       } else if (Is(opt, "SKIPME")) {
         if (Is(val, "yes")) {
           f.skip_me = true;

@@ -7,6 +7,7 @@
 #include "commands/families.h"
 #include "engine/client.h"
 #include "engine/command_context.h"
+#include "engine/engine.h"
 #include "engine/monitor.h"
 #include "engine/pubsub.h"
 #include "engine/transaction.h"
@@ -60,16 +61,23 @@ void Reset(CommandContext& ctx) {
   c.db = 0;
   c.resp = 2;
   c.name.clear();
-  c.authenticated = ctx.config().requirepass.empty();
+  engine::Acl& acl = ctx.engine().acl();
+  c.SetUser(acl.Find("default"));
+  c.authenticated = !acl.default_needs_auth();
   ctx.reply().SimpleString("RESET");
 }
 
-// Checks `user`/`password` against the default user (requirepass). Redis 7 has ACL users;
-// until they exist, "default" is the only user.
-bool CheckPassword(CommandContext& ctx, std::string_view user, std::string_view password) {
-  if (user != "default") return false;
-  const std::string& required = ctx.config().requirepass;
-  return required.empty() || password == required;
+// Logs the client in as `user` if `password` is one of its own (and it is on); a failure
+// goes to the ACL LOG.
+bool Login(CommandContext& ctx, std::string_view user, std::string_view password) {
+  std::shared_ptr<const engine::AclUser> u = ctx.engine().acl().Find(user);
+  if (u == nullptr || !u->CheckPassword(password)) {
+    engine::LogAuthFailure(ctx.client(), user, ctx.arg(0));
+    return false;
+  }
+  ctx.client().SetUser(std::move(u));
+  ctx.client().authenticated = true;
+  return true;
 }
 
 // AUTH [username] password
@@ -77,14 +85,14 @@ void Auth(CommandContext& ctx) {
   if (ctx.argc() > 3) return ctx.ReplyError(errors::kSyntax);
   std::string_view user = "default", password;
   if (ctx.argc() == 2) {
-    if (ctx.config().requirepass.empty()) return ctx.ReplyError(errors::kAuthWithoutPassword);
+    std::shared_ptr<const engine::AclUser> def = ctx.engine().acl().Find("default");
+    if (def->nopass()) return ctx.ReplyError(errors::kAuthWithoutPassword);
     password = ctx.arg(1);
   } else {
     user = ctx.arg(1);
     password = ctx.arg(2);
   }
-  if (!CheckPassword(ctx, user, password)) return ctx.ReplyError(errors::kWrongPass);
-  ctx.client().authenticated = true;
+  if (!Login(ctx, user, password)) return ctx.ReplyError(errors::kWrongPass);
   ctx.reply().Ok();
 }
 
@@ -105,10 +113,7 @@ void Hello(CommandContext& ctx) {
   for (size_t i = next; i < ctx.argc(); ++i) {
     size_t more = ctx.argc() - 1 - i;
     if (Is(ctx.arg(i), "AUTH") && more >= 2) {
-      if (!CheckPassword(ctx, ctx.arg(i + 1), ctx.arg(i + 2))) {
-        return ctx.ReplyError(errors::kWrongPass);
-      }
-      c.authenticated = true;
+      if (!Login(ctx, ctx.arg(i + 1), ctx.arg(i + 2))) return ctx.ReplyError(errors::kWrongPass);
       i += 2;
     } else if (Is(ctx.arg(i), "SETNAME") && more >= 1) {
       std::string_view name = ctx.arg(++i);

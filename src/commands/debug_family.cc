@@ -1,20 +1,25 @@
-// DEBUG: HELP, SLEEP, SET-ACTIVE-EXPIRE, RELOAD, DIGEST, DIGEST-VALUE, OBJECT. Every
-// subcommand but RELOAD runs with every shard locked, so SLEEP stalls the keyspace as it
-// stalls Redis and DIGEST sees one point in time; RELOAD saves and loads through
-// persistence/persistence.h, which holds the shards itself.
+// DEBUG: HELP, SLEEP, SET-ACTIVE-EXPIRE, RELOAD, DIGEST, DIGEST-VALUE, OBJECT, PROTOCOL,
+// LOG, CHANGE-REPL-ID, PAUSE-CRON, REPLYBUFFER, STRINGMATCH-TEST here; the encoding ones
+// (HTSTATS, HTSTATS-KEY, LISTPACK, QUICKLIST, QUICKLIST-PACKED-THRESHOLD) in
+// debug_encodings.cc. Every subcommand but RELOAD runs with every shard locked, so SLEEP
+// stalls the keyspace as it stalls Redis and DIGEST sees one point in time; RELOAD saves
+// and loads through persistence/persistence.h, which holds the shards itself.
 
 #include <arpa/inet.h>
 
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <random>
 #include <string>
 #include <thread>
 
 #include "base/logging.h"
 #include "base/string_util.h"
 #include "commands/args.h"
+#include "commands/debug_encodings.h"
 #include "commands/families.h"
+#include "core/glob.h"
 #include "core/hash_value.h"
 #include "core/list_value.h"
 #include "core/listpack.h"
@@ -263,17 +268,62 @@ void DebugProtocol(CommandContext& ctx) {
   ctx.ReplyError(errors::kDebugProtocolType);
 }
 
+// DEBUG STRINGMATCH-TEST: Redis's stress test of its glob matcher, on ours: random
+// patterns and strings over glob's special characters, matched both ways; a pattern built
+// to blow matching up must still finish (core/glob.h's nesting limit).
+void StringMatchTest(CommandContext& ctx) {
+  static constexpr std::string_view kAlphabet = "*?[]^-\\ab";
+  std::mt19937 gen(std::random_device{}());
+  std::uniform_int_distribution<size_t> len(0, 50);
+  std::uniform_int_distribution<size_t> pick(0, kAlphabet.size() - 1);
+  std::string pattern, text;
+  for (int i = 0; i < 1000; ++i) {
+    pattern.clear();
+    text.clear();
+    for (size_t n = len(gen); n > 0; --n) pattern += kAlphabet[pick(gen)];
+    for (size_t n = len(gen); n > 0; --n) text += kAlphabet[pick(gen)];
+    core::GlobMatch(pattern, text, false);
+    core::GlobMatch(pattern, text, true);
+  }
+  ctx.reply().SimpleString("Apparently Redis did not crash: test passed");
+}
+
+// DEBUG REPLYBUFFER PEAK-RESET-TIME <never|reset|ms> | RESIZING <0|1>: Redis 7.0's tuning
+// of the cron that resizes each client's reply buffer to its recent peak. Cinnabar's
+// output buffers have no such cron (a connection's buffer is freed once it is idle and
+// over 64 KB), so the arguments are checked as Redis checks them and nothing changes.
+void ReplyBuffer(CommandContext& ctx) {
+  std::string_view what = ctx.arg(2);
+  if (Is(what, "PEAK-RESET-TIME")) {
+    std::string_view v = ctx.arg(3);
+    if (!Is(v, "NEVER") && !Is(v, "RESET") && !ParseInt64Arg(v).ok()) {
+      return ctx.ReplyError(errors::kNotInteger);
+    }
+    return ctx.reply().Ok();
+  }
+  if (Is(what, "RESIZING")) return ctx.reply().Ok();  // Redis compat: atoi, anything goes
+  ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
+}
+
 void Debug(CommandContext& ctx) {
   std::string_view sub = ctx.arg(1);
   if (Is(sub, "HELP") && ctx.argc() == 2) {
+    // Redis's order; only what Cinnabar has.
     static constexpr std::string_view kLines[] = {
         "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "CHANGE-REPL-ID",
+        "    Change the replication IDs of the instance.",
+        "    Dangerous: should be used only for testing the replication subsystem.",
         "DIGEST",
         "    Output a hex signature representing the current DB content.",
         "DIGEST-VALUE <key> [<key> ...]",
         "    Output a hex signature of the values of all the specified keys.",
         "LOG <message>",
         "    Write <message> to the server log.",
+        "HTSTATS <dbid>",
+        "    Return hash table statistics of the specified database, shard by shard.",
+        "HTSTATS-KEY <key>",
+        "    Like HTSTATS but for the hash table stored at <key>'s value.",
         "OBJECT <key>",
         "    Show low level info about `key` and associated value.",
         "PROTOCOL <type>",
@@ -295,8 +345,24 @@ void Debug(CommandContext& ctx) {
         "      file to the database.",
         "SET-ACTIVE-EXPIRE <0|1>",
         "    Setting it to 0 disables expiring keys in background when they are not accessed.",
+        "QUICKLIST-PACKED-THRESHOLD <size>",
+        "    Sets the threshold for elements to be inserted as plain vs packed nodes",
+        "    Default value is 1GB, allows values up to 4GB. Setting to 0 restores to default.",
         "SLEEP <seconds>",
         "    Stop the server for <seconds>. Decimals allowed.",
+        "STRINGMATCH-TEST",
+        "    Run a fuzz tester against the glob-style pattern matcher.",
+        "LISTPACK <key>",
+        "    Show low level info about the listpack encoding of <key>.",
+        "QUICKLIST <key> [<0|1>]",
+        "    Show low level info about the quicklist encoding of <key>.",
+        "    The optional argument (0 by default) sets the level of detail",
+        "PAUSE-CRON <0|1>",
+        "    Stop periodic cron job processing.",
+        "REPLYBUFFER PEAK-RESET-TIME <NEVER||RESET|time>",
+        "    Accepted for compatibility: Cinnabar's reply buffers are not resized by a cron.",
+        "REPLYBUFFER RESIZING <0|1>",
+        "    Accepted for compatibility: Cinnabar's reply buffers are not resized by a cron.",
         "HELP",
         "    Prints this help.",
     };
@@ -333,6 +399,23 @@ void Debug(CommandContext& ctx) {
     }
     return;
   }
+  if (Is(sub, "CHANGE-REPL-ID") && ctx.argc() == 2) {
+    base::LogWarning("Changing replication IDs after receiving DEBUG change-repl-id");
+    ctx.engine().ChangeReplId();
+    return ctx.reply().Ok();
+  }
+  if (Is(sub, "PAUSE-CRON") && ctx.argc() == 3) {
+    // Redis compat: atoi, so garbage resumes the cron.
+    ctx.engine().pause_cron.store(std::atoi(std::string(ctx.arg(2)).c_str()) != 0);
+    return ctx.reply().Ok();
+  }
+  if (Is(sub, "REPLYBUFFER") && ctx.argc() == 4) return ReplyBuffer(ctx);
+  if (Is(sub, "STRINGMATCH-TEST") && ctx.argc() == 2) return StringMatchTest(ctx);
+  if (Is(sub, "HTSTATS") && ctx.argc() == 3) return DebugHtStats(ctx);
+  if (Is(sub, "HTSTATS-KEY") && ctx.argc() == 3) return DebugHtStatsKey(ctx);
+  if (Is(sub, "LISTPACK") && ctx.argc() == 3) return DebugListpack(ctx);
+  if (Is(sub, "QUICKLIST") && (ctx.argc() == 3 || ctx.argc() == 4)) return DebugQuicklist(ctx);
+  if (Is(sub, "QUICKLIST-PACKED-THRESHOLD") && ctx.argc() == 3) return DebugPackedThreshold(ctx);
   if (Is(sub, "OBJECT") && ctx.argc() == 3) {
     engine::Database& db = ctx.db_for(ctx.arg(2));
     engine::Database::Ref ref = db.FindNoTouch(ctx.arg(2));

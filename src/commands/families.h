@@ -27,6 +27,7 @@ void RegisterInfoFamily(engine::Registry* r);
 void RegisterConfigFamily(engine::Registry* r);
 void RegisterSlowlogFamily(engine::Registry* r);
 void RegisterLatencyFamily(engine::Registry* r);
+void RegisterAclFamily(engine::Registry* r);
 void RegisterMonitorFamily(engine::Registry* r);
 void RegisterCommandFamily(engine::Registry* r);
 void RegisterZSetFamily(engine::Registry* r);

@@ -209,6 +209,7 @@ constexpr engine::KeyRange kChannelArgs{1, -1, 1};
 constexpr CommandSpec kPubSubCommands[] = {
     {.name = "SUBSCRIBE", .arity = -2, .flags = kSubscribeFlags,
      .handler = SubscribeCommand<ChannelKind::kChannel>,
+     .channels = {1, -1},
      .summary = "Listens for messages published to channels.", .since = "2.0.0",
      .complexity = "O(N) where N is the number of channels to subscribe to."},
     {.name = "UNSUBSCRIBE", .arity = -1, .flags = kSubscribeFlags,
@@ -217,6 +218,7 @@ constexpr CommandSpec kPubSubCommands[] = {
      .complexity = "O(N) where N is the number of clients already subscribed to a channel."},
     {.name = "PSUBSCRIBE", .arity = -2, .flags = kSubscribeFlags,
      .handler = SubscribeCommand<ChannelKind::kPattern>,
+     .channels = {1, -1, true},
      .summary = "Listens for messages published to channels that match one or more patterns.",
      .since = "2.0.0", .complexity = "O(N) where N is the number of patterns to subscribe to."},
     {.name = "PUNSUBSCRIBE", .arity = -1, .flags = kSubscribeFlags,
@@ -227,6 +229,7 @@ constexpr CommandSpec kPubSubCommands[] = {
      .complexity = "O(N) where N is the number of patterns to unsubscribe."},
     {.name = "SSUBSCRIBE", .arity = -2, .flags = kSubscribeFlags | kNotKey,
      .keys = kChannelArgs, .handler = SubscribeCommand<ChannelKind::kShard>,
+     .channels = {1, -1},
      .summary = "Listens for messages published to shard channels.", .since = "7.0.0",
      .complexity = "O(N) where N is the number of shard channels to subscribe to.",
      .key_specs = kSsubscribeKeys},
@@ -237,12 +240,14 @@ constexpr CommandSpec kPubSubCommands[] = {
      .key_specs = kSunsubscribeKeys},
     {.name = "PUBLISH", .arity = 3, .flags = kPubSub | kLoading | kStale | kFast | kMayReplicate,
      .handler = PublishCommand<ChannelKind::kChannel>,
+     .channels = {1, 1},
      .summary = "Posts a message to a channel.", .since = "2.0.0",
      .complexity = "O(N+M) where N is the number of clients subscribed to the receiving channel "
                    "and M is the total number of subscribed patterns (by any client)."},
     {.name = "SPUBLISH", .arity = 3,
      .flags = kPubSub | kLoading | kStale | kFast | kMayReplicate | kNotKey, .keys = {1, 1, 1},
      .handler = PublishCommand<ChannelKind::kShard>,
+     .channels = {1, 1},
      .summary = "Post a message to a shard channel", .since = "7.0.0",
      .complexity = "O(N) where N is the number of clients subscribed to the receiving shard "
                    "channel.",

@@ -23,6 +23,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterConfigFamily(r);
   RegisterSlowlogFamily(r);
   RegisterLatencyFamily(r);
+  RegisterAclFamily(r);
   RegisterMonitorFamily(r);
   RegisterCommandFamily(r);
   RegisterZSetFamily(r);

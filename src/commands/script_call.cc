@@ -80,6 +80,18 @@ void ScriptCaller::Call(std::span<const std::string_view> args, int resp, base::
   if (!cmd->ArityOk(args.size())) return rb.Error(errors::kScriptWrongArity);
   const uint32_t flags = cmd->spec->flags;
   if (flags & engine::kNoScript) return rb.Error(errors::kScriptNotAllowed);
+  if (engine::Client* origin = ctx_.origin(); origin != nullptr) {
+    const engine::AclUser* user = origin->user_as_known();
+    std::string_view culprit;
+    engine::AclDenial d = user == nullptr ? engine::AclDenial::kCommand
+                                          : engine::CheckCall(*user, *cmd, args, &culprit);
+    if (d != engine::AclDenial::kNone) {
+      engine::LogDenial(*origin, user, d, *cmd, culprit, "lua");
+      return rb.Error(d == engine::AclDenial::kCommand ? errors::kScriptNoPermCommand
+                      : d == engine::AclDenial::kKey   ? errors::kScriptNoPermKey
+                                                       : errors::kScriptNoPermChannel);
+    }
+  }
   // Redis compat: what may replicate (PUBLISH) counts as a write for a read-only script.
   if ((flags & (engine::kWrite | engine::kMayReplicate)) && read_only_) {
     return rb.Error(errors::kScriptReadOnly);
@@ -158,8 +170,12 @@ bool ScriptCaller::AclCheck(std::span<const std::string_view> args, bool* known)
   bool unknown_sub = false;
   const CommandEntry* cmd = ctx_.engine().registry().Lookup(args, &unknown_sub);
   *known = cmd != nullptr;
-  // Until ACL users exist every client is the default user, which may run everything.
-  return *known;
+  if (cmd == nullptr) return false;
+  engine::Client* origin = ctx_.origin();
+  const engine::AclUser* user = origin != nullptr ? origin->user_as_known() : nullptr;
+  if (user == nullptr) return origin == nullptr;  // no client (AOF, fuzzer): everything
+  std::string_view culprit;
+  return engine::CheckCall(*user, *cmd, args, &culprit) == engine::AclDenial::kNone;
 }
 
 bool ScriptCaller::ShouldStop() {

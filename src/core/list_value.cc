@@ -31,9 +31,19 @@ void ListValue::GrowFor(size_t bytes, size_t count, const ListLimits& limits) {
   encoding_ = kListQuicklist;
 }
 
+void ListValue::GrowForElement(std::string_view s, const ListLimits& limits) {
+  if (encoding_ == kListListpack && IsLargeElement(s.size())) {
+    pointer_ = Quicklist::FromListpack(lp(), limits.compress_depth);
+    encoding_ = kListQuicklist;
+    return;
+  }
+  GrowFor(lp::EncodedSize(s), 1, limits);
+}
+
 void ListValue::ShrinkIfSmall(int fill) {
   if (encoding_ != kListQuicklist || ql()->node_count() > 1) return;
   if (ql()->node_count() == 1) {
+    if (ql()->head()->large) return;
     // Redis compat (7.2): only at half the limit, so a list at the boundary does not
     // convert back and forth on every push and pop.
     NodeLimit limit = NodeLimitFor(fill);
@@ -47,7 +57,7 @@ void ListValue::ShrinkIfSmall(int fill) {
 }
 
 void ListValue::Push(std::string_view s, ListEnd end, const ListLimits& limits) {
-  GrowFor(lp::EncodedSize(s), 1, limits);
+  GrowForElement(s, limits);
   if (encoding_ == kListListpack) {
     pointer_ = end == ListEnd::kHead ? lp::Prepend(lp(), s) : lp::Append(lp(), s);
   } else if (end == ListEnd::kHead) {
@@ -98,7 +108,7 @@ bool ListValue::Index(int64_t index, ElementVisitor visit) const {
 
 bool ListValue::Set(int64_t index, std::string_view s, const ListLimits& limits) {
   // Redis compat (lsetCommand): the growth check comes before the index is known valid.
-  GrowFor(lp::EncodedSize(s), 1, limits);
+  GrowForElement(s, limits);
   if (encoding_ == kListListpack) {
     uint8_t* p = lp::Seek(lp(), index);
     if (p == nullptr) return false;
@@ -114,7 +124,7 @@ bool ListValue::Set(int64_t index, std::string_view s, const ListLimits& limits)
 
 bool ListValue::Insert(std::string_view pivot, std::string_view s, lp::Where where,
                        const ListLimits& limits) {
-  GrowFor(lp::EncodedSize(s), 1, limits);
+  GrowForElement(s, limits);
   ListNeedle needle(pivot);
   if (encoding_ == kListListpack) {
     for (uint8_t* p = lp::First(lp()); p != nullptr; p = lp::Next(lp(), p)) {

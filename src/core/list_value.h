@@ -96,7 +96,11 @@ class ListValue {
   // Converts to a quicklist if adding `count` elements of `bytes` encoded bytes would take
   // the listpack past the fill.
   void GrowFor(size_t bytes, size_t count, const ListLimits& limits);
-  // Converts back to a listpack if a single node holds at most half of `fill`'s limit.
+  // GrowFor one element `s`; a large element (IsLargeElement) always converts, since it
+  // needs a node of its own (Redis 7.2's listTypeTryConvertListpack).
+  void GrowForElement(std::string_view s, const ListLimits& limits);
+  // Converts back to a listpack if a single node holds at most half of `fill`'s limit
+  // (and is not a large element's own node).
   void ShrinkIfSmall(int fill);
   // Deletes `n` elements from index `start` (clipped), without conversion.
   void DeleteRange(size_t start, size_t n);

@@ -1,5 +1,6 @@
 #include "core/listpack.h"
 
+#include <cstdio>
 #include <cstring>
 
 #include "base/memory.h"
@@ -390,6 +391,62 @@ uint8_t* Find(uint8_t* lp, uint8_t* p, std::string_view s, unsigned skip) {
     p = Next(lp, p);
   }
   return nullptr;
+}
+
+namespace {
+
+// Bytes of an element's encoding before its data.
+size_t HeaderLength(const uint8_t* p) {
+  if ((p[0] & k12BitStrMask) == k12BitStr) return 2;
+  if (p[0] == k32BitStr) return 5;
+  return 1;
+}
+
+void AppendHex(const uint8_t* p, size_t n, std::string* out) {
+  char b[4];
+  for (size_t i = 0; i < n; ++i) {
+    std::snprintf(b, sizeof(b), "%02x|", p[i]);
+    out->append(b);
+  }
+}
+
+}  // namespace
+
+void Repr(const uint8_t* lp, std::string* out) {
+  char line[160];
+  std::snprintf(line, sizeof(line), "{total bytes %zu} {num entries %zu}\n", Bytes(lp),
+                Length(lp));
+  out->append(line);
+  size_t index = 0;
+  for (const uint8_t* p = lp + kHeader; *p != kEof; p += ElementSize(p), ++index) {
+    const size_t encoded = EncodedLength(p);
+    const size_t header = HeaderLength(p);
+    const size_t backlen = BacklenSize(encoded);
+    std::snprintf(line, sizeof(line),
+                  "{\n\taddr: %p,\n\tindex: %2zu,\n\toffset: %zu,\n"
+                  "\thdr+entrylen+backlen: %2zu,\n\thdrlen: %3zu,\n\tbacklen: %2zu,\n"
+                  "\tpayload: %zu\n\tbytes: ",
+                  static_cast<const void*>(p), index, static_cast<size_t>(p - lp),
+                  encoded + backlen, header, backlen, encoded - header);
+    out->append(line);
+    AppendHex(p, encoded + backlen, out);
+    Elem e = Get(p);
+    if (e.is_int) {
+      std::snprintf(line, sizeof(line), "\n\t[int]%lld\n}\n",
+                    static_cast<long long>(e.integer));
+      out->append(line);
+    } else {
+      out->append("\n\t[str]");
+      if (e.str.size() > 40) {
+        out->append(e.str.substr(0, 40));
+        out->append("...");
+      } else {
+        out->append(e.str);
+      }
+      out->append("\n}\n");
+    }
+  }
+  out->append("{end}\n\n");
 }
 
 bool Validate(const uint8_t* lp, size_t size) {

@@ -14,6 +14,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "core/string_value.h"
@@ -73,6 +74,10 @@ uint8_t* DeleteRange(uint8_t* lp, int64_t index, size_t count);
 // The first element at or after `p` whose value equals `s`, looking only at every
 // (skip+1)-th element (skip=1 searches the keys of key/value pairs). Null if none.
 uint8_t* Find(uint8_t* lp, uint8_t* p, std::string_view s, unsigned skip);
+
+// DEBUG LISTPACK: appends the layout, element by element, in the shape of Redis's lpRepr
+// (address, offset, encoding sizes, the bytes of header and backlen, the value).
+void Repr(const uint8_t* lp, std::string* out);
 
 // Checks that `size` bytes at `lp` form a well-formed listpack (for data from outside, such
 // as an RDB file): the header's size, every element's encoding, length and backlen, the

@@ -3,6 +3,8 @@
 #include <liblzf/lzf.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 
@@ -62,6 +64,20 @@ uint8_t* CopyData(const Quicklist::Node* n) {
 }
 
 }  // namespace
+
+namespace {
+std::atomic<size_t> g_packed_threshold{kDefaultPackedThreshold};
+}  // namespace
+
+bool SetPackedThreshold(size_t bytes) {
+  // Redis compat (quicklistisSetPackedThreshold): 4 GB less 1 MB at most, 0 the default.
+  if (bytes > (size_t{1} << 32) - (size_t{1} << 20)) return false;
+  g_packed_threshold.store(bytes == 0 ? kDefaultPackedThreshold : bytes,
+                           std::memory_order_relaxed);
+  return true;
+}
+
+size_t PackedThreshold() { return g_packed_threshold.load(std::memory_order_relaxed); }
 
 NodeLimit NodeLimitFor(int fill) {
   if (fill >= 0) return {SIZE_MAX, fill == 0 ? 1 : static_cast<size_t>(fill)};
@@ -126,6 +142,7 @@ Quicklist* Quicklist::Clone() const {
   for (Node* n = head_; n != nullptr; n = n->next) {
     Node* copy = ql->NewNode(CopyData(n), n->count);
     copy->compressed = n->compressed;
+    copy->large = n->large;
     ql->LinkAfter(ql->tail_, copy);
   }
   ql->count_ = count_;
@@ -135,7 +152,10 @@ Quicklist* Quicklist::Clone() const {
 
 void Quicklist::AppendNode(uint8_t* lp) {
   size_t n = lp::Length(lp);
-  LinkAfter(tail_, NewNode(lp, static_cast<uint32_t>(n)));
+  Node* node = NewNode(lp, static_cast<uint32_t>(n));
+  IntBuffer scratch;
+  node->large = n == 1 && IsLargeElement(lp::GetString(lp::First(lp), &scratch).size());
+  LinkAfter(tail_, node);
   count_ += n;
   UpdateCompression(tail_);
 }
@@ -230,6 +250,7 @@ void Quicklist::Unlink(Node* node) {
 }
 
 bool Quicklist::AllowsInsert(const Node* node, std::string_view s, int fill) const {
+  if (node->large || IsLargeElement(s.size())) return false;
   return !NodeExceedsLimit(fill, ListpackBytes(node) + lp::EncodedSize(s), node->count + 1);
 }
 
@@ -240,7 +261,7 @@ void Quicklist::PushHead(std::string_view s, int fill) {
     head_->data = lp::Prepend(head_->data, s);
     ++head_->count;
   } else {
-    LinkAfter(nullptr, NewNode(lp::Append(lp::New(), s), 1));
+    LinkElementAfter(nullptr, s);
     UpdateCompression(head_);
   }
   ++count_;
@@ -251,7 +272,7 @@ void Quicklist::PushTail(std::string_view s, int fill) {
     tail_->data = lp::Append(tail_->data, s);
     ++tail_->count;
   } else {
-    LinkAfter(tail_, NewNode(lp::Append(lp::New(), s), 1));
+    LinkElementAfter(tail_, s);
     UpdateCompression(tail_);
   }
   ++count_;
@@ -288,8 +309,54 @@ void Quicklist::Replace(size_t index, std::string_view s, int fill) {
   Node* n = at.node;
   Decompress(n);
   uint8_t* p = lp::Seek(n->data, at.offset);
+  if (IsLargeElement(s.size()) && n->count > 1) {
+    // Redis compat (quicklistReplaceEntry): a large element leaves its node for its own.
+    n->data = lp::Delete(n->data, &p);
+    --n->count;
+    --count_;
+    InsertLarge(n, at.offset, s);
+    return;
+  }
   n->data = lp::Replace(n->data, &p, s);
+  n->large = n->count == 1 && IsLargeElement(s.size());
   UpdateCompressionOfRun(n, SplitToFit(n, fill));
+}
+
+Quicklist::Node* Quicklist::LinkElementAfter(Node* at, std::string_view s) {
+  Node* node = NewNode(lp::Append(lp::New(), s), 1);
+  node->large = IsLargeElement(s.size());
+  LinkAfter(at, node);
+  return node;
+}
+
+void Quicklist::SplitAt(Node* n, uint32_t offset) {
+  uint8_t* right = lp::New();
+  IntBuffer scratch;
+  uint8_t* first_moved = lp::Seek(n->data, offset);
+  for (uint8_t* p = first_moved; p != nullptr; p = lp::Next(n->data, p)) {
+    right = lp::Append(right, lp::GetString(p, &scratch));
+  }
+  n->data = lp::DeleteRange(n->data, &first_moved, n->count - offset);
+  Node* r = NewNode(right, n->count - offset);
+  n->count = offset;
+  LinkAfter(n, r);
+}
+
+void Quicklist::InsertLarge(Node* n, uint32_t offset, std::string_view s) {
+  ++count_;
+  if (offset == 0) {
+    Node* node = LinkElementAfter(n->prev, s);
+    if (n->count == 0) Unlink(n);
+    UpdateCompressionOfRun(node, node->next != nullptr ? 1 : 0);
+    return;
+  }
+  size_t added = 1;
+  if (offset < n->count) {
+    SplitAt(n, offset);
+    ++added;
+  }
+  LinkElementAfter(n, s);
+  UpdateCompressionOfRun(n, added);
 }
 
 void Quicklist::Insert(size_t index, std::string_view s, lp::Where where, int fill) {
@@ -315,7 +382,7 @@ void Quicklist::Insert(size_t index, std::string_view s, lp::Where where, int fi
       ++next->count;
       UpdateCompression(next);
     } else {
-      LinkAfter(n, NewNode(lp::Append(lp::New(), s), 1));
+      LinkElementAfter(n, s);
       UpdateCompression(n->next);
     }
     return;
@@ -328,12 +395,17 @@ void Quicklist::Insert(size_t index, std::string_view s, lp::Where where, int fi
       ++prev->count;
       UpdateCompression(prev);
     } else {
-      LinkAfter(n->prev, NewNode(lp::Append(lp::New(), s), 1));
+      LinkElementAfter(n->prev, s);
       UpdateCompression(n->prev);
     }
     return;
   }
   Decompress(n);
+  if (IsLargeElement(s.size())) {
+    --count_;  // InsertLarge counts it
+    InsertLarge(n, at.offset + (where == lp::Where::kAfter ? 1 : 0), s);
+    return;
+  }
   n->data = lp::Insert(n->data, lp::Seek(n->data, at.offset), s, where);
   ++n->count;
   UpdateCompressionOfRun(n, SplitToFit(n, fill));
@@ -504,6 +576,41 @@ void Quicklist::UpdateCompression(Node* changed, size_t shifted) {
 void Quicklist::UpdateCompressionOfRun(Node* node, size_t added) {
   // Each node of the run may lie on either side of a depth boundary the run has moved.
   for (size_t i = 0; i <= added; ++i, node = node->next) UpdateCompression(node, added + 1);
+}
+
+void Quicklist::Repr(int fill, bool full, std::string* out) const {
+  char line[200];
+  // Redis compat (quicklistRepr); Cinnabar keeps no bookmarks and never leaves a node
+  // decompressed between commands, so bookmark_count and recompress are always 0.
+  std::snprintf(line, sizeof(line),
+                "{count : %zu}\n{len : %zu}\n{fill : %d}\n{compress : %d}\n"
+                "{bookmark_count : 0}\n",
+                count_, nodes_, fill, static_cast<int>(depth_));
+  out->append(line);
+  ReadBuffer buf;
+  size_t i = 0;
+  for (const Node* n = head_; n != nullptr; n = n->next, ++i) {
+    std::snprintf(line, sizeof(line),
+                  "{quicklist node(%zu)\n{container : %s, encoding: %s, size: %zu, count: %u, "
+                  "recompress: 0, attempted_compress: 0}\n",
+                  i, n->large ? "PLAIN" : "PACKED", n->compressed ? "LZF" : "RAW",
+                  ListpackBytes(n), n->count);
+    out->append(line);
+    if (full) {
+      const uint8_t* lp = Listpack(n, &buf);
+      if (n->large) {
+        IntBuffer scratch;
+        out->append("{ entry : ");
+        out->append(lp::GetString(lp::First(const_cast<uint8_t*>(lp)), &scratch));
+        out->append(" }\n");
+      } else {
+        out->append("{ listpack:\n");
+        lp::Repr(lp, out);
+        out->append("}\n");
+      }
+      out->append("}\n");
+    }
+  }
 }
 
 }  // namespace cinnabar::core

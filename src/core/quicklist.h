@@ -25,6 +25,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "base/function_ref.h"
@@ -42,6 +43,17 @@ NodeLimit NodeLimitFor(int fill);
 // Whether a listpack of `bytes` bytes holding `count` elements is over the limit `fill`.
 bool NodeExceedsLimit(int fill, size_t bytes, size_t count);
 
+// Redis compat (quicklist's packed_threshold, DEBUG QUICKLIST-PACKED-THRESHOLD): an element
+// of at least this many bytes is a PLAIN node's only element and never shares a node
+// (Redis stores it outside a listpack; here it is a one-element listpack). Process-wide;
+// 1 GB unless set. Set only while every shard is held (DEBUG runs so).
+inline constexpr size_t kDefaultPackedThreshold = size_t{1} << 30;
+// Returns false (and changes nothing) above Redis's limit of 4 GB less 1 MB; 0 restores
+// the default.
+bool SetPackedThreshold(size_t bytes);
+size_t PackedThreshold();
+inline bool IsLargeElement(size_t bytes) { return bytes >= PackedThreshold(); }
+
 class Quicklist {
  public:
   struct Node {
@@ -52,6 +64,9 @@ class Quicklist {
     uint8_t* data = nullptr;
     uint32_t count = 0;  // elements
     bool compressed = false;
+    // Redis's PLAIN container: a node of one large element (IsLargeElement); nothing
+    // else is added to it.
+    bool large = false;
   };
 
   // A compressed node as stored: the LZF stream and the size of the listpack it holds
@@ -119,6 +134,10 @@ class Quicklist {
   // The size of `node`'s listpack (decompressed, if it is compressed).
   static size_t ListpackBytes(const Node* node);
 
+  // DEBUG QUICKLIST: the layout, node by node (and each node's listpack when `full`), in
+  // the shape of Redis's quicklistRepr; `fill` is list-max-listpack-size.
+  void Repr(int fill, bool full, std::string* out) const;
+
   // The node and offset of the element at `index`. REQUIRES: index < count().
   Location Locate(size_t index) const;
 
@@ -150,6 +169,15 @@ class Quicklist {
   // Splits the plain `node` in halves until every part is within `fill` or holds one
   // element. Returns how many nodes it added after `node`.
   size_t SplitToFit(Node* node, int fill);
+
+  // A new node holding only `s` (large when IsLargeElement), linked after `at` (null: as
+  // the head).
+  Node* LinkElementAfter(Node* at, std::string_view s);
+  // Puts the large element `s` in a node of its own at offset `offset` (0..count) of the
+  // uncompressed `n`, splitting `n` when the offset is inside it; updates compression.
+  void InsertLarge(Node* n, uint32_t offset, std::string_view s);
+  // Moves the elements of `n` from `offset` on into a new node after it.
+  void SplitAt(Node* n, uint32_t offset);
 
   // Replaces a node's listpack by its LZF block when that is allowed and pays, and back.
   void Compress(Node* node);

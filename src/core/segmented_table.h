@@ -38,6 +38,22 @@ namespace detail {
 struct Segment;
 }  // namespace detail
 
+// What DEBUG HTSTATS shows of a table (Redis's dictGetStats, for our layout): where an
+// element sits relative to the group its hash picks is the analogue of a chain length.
+struct TableStats {
+  static constexpr size_t kProbeBuckets = 50;  // Redis's DICT_STATS_VECTLEN
+  size_t elements = 0;
+  size_t volatile_elements = 0;
+  size_t slots = 0;
+  size_t tombstones = 0;
+  size_t segments = 0;
+  size_t directory = 0;  // entries
+  size_t max_probe = 0;  // groups past the home group, for the farthest element
+  size_t probe_total = 0;
+  // probes[d]: elements d groups past their home group (the last bucket: that or more).
+  size_t probes[kProbeBuckets] = {};
+};
+
 template <typename Traits>
 class SegmentedTable {
  public:
@@ -121,6 +137,8 @@ class SegmentedTable {
 
   // Bytes used by the directory and segments (elements excluded).
   size_t OverheadBytes() const;
+  // Walks every slot: O(slots).
+  TableStats Stats() const;
 
   // A segment splits once it has this many groups of 16 slots.
   static constexpr uint32_t kMaxGroups = 64;

@@ -612,4 +612,30 @@ size_t SegmentedTable<T>::OverheadBytes() const {
   return total;
 }
 
+template <typename T>
+TableStats SegmentedTable<T>::Stats() const {
+  TableStats st;
+  st.elements = size_;
+  st.volatile_elements = volatile_;
+  st.directory = dir_.size();
+  for (size_t i = 0; i < dir_.size();) {
+    const Segment* s = dir_[i];
+    i += size_t{1} << (global_depth_ - s->local_depth);
+    ++st.segments;
+    st.slots += s->capacity;
+    st.tombstones += s->tombstones;
+    const uint32_t groups = s->groups();
+    for (uint32_t slot = 0; slot < s->capacity; ++slot) {
+      if (!s->full(slot)) continue;
+      const uint32_t home = detail::HomeGroup(detail::SlotGroupHash(s->slots()[slot]), groups);
+      const uint32_t at = slot / detail::kGroup;
+      const size_t probe = at >= home ? at - home : at + groups - home;
+      st.max_probe = std::max(st.max_probe, probe);
+      st.probe_total += probe;
+      ++st.probes[std::min(probe, TableStats::kProbeBuckets - 1)];
+    }
+  }
+  return st;
+}
+
 }  // namespace cinnabar::core

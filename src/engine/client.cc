@@ -36,7 +36,10 @@ Client::Client(Worker* worker, Transport* transport, uint64_t id, PeerInfo peer)
   created_ms = last_interaction_ms = base::UnixTimeMs();
   // Redis compat: a client that connects while no password is set stays authenticated
   // when one is set later.
-  authenticated = worker_->config().requirepass.empty();
+  Acl& acl = worker_->engine().acl();
+  acl_generation_ = acl.generation();
+  user_ = acl.Find("default");
+  authenticated = !acl.default_needs_auth();
   worker_->AddClient(this);
   worker_->engine().connected_clients.fetch_add(1, std::memory_order_relaxed);
 }
@@ -108,7 +111,25 @@ void Client::CloseOverOutputLimit() {
 }
 
 bool Client::AuthRequired() const {
-  return !authenticated && !worker_->config().requirepass.empty();
+  return !authenticated && worker_->engine().acl().default_needs_auth();
+}
+
+const AclUser* Client::acl_user() {
+  Acl& acl = worker_->engine().acl();
+  const uint64_t gen = acl.generation();
+  if (gen != acl_generation_) {
+    acl_generation_ = gen;
+    if (user_ != nullptr) {
+      user_ = acl.Find(user_->name());
+      if (user_ == nullptr) Kill();  // its user was deleted (ACL DELUSER, ACL LOAD)
+    }
+  }
+  return user_.get();
+}
+
+void Client::SetUser(std::shared_ptr<const AclUser> user) {
+  acl_generation_ = worker_->engine().acl().generation();
+  user_ = std::move(user);
 }
 
 protocol::ReplyBuilder Client::Reply() {

@@ -23,6 +23,7 @@ struct Subscriptions;
 class Worker;
 struct WatchSet;
 struct CommandEntry;
+class AclUser;
 
 // The connection under a client, implemented by server/ on top of io/.
 class Transport {
@@ -115,6 +116,13 @@ class Client {
   Worker& worker() { return *worker_; }
   Transport* transport() { return transport_; }
   bool AuthRequired() const;
+  // The user the client is logged in as (engine/acl.h), looked up again when the users
+  // changed; null once that user was deleted.
+  const AclUser* acl_user();
+  void SetUser(std::shared_ptr<const AclUser> user);
+  // The user as last looked up, without looking again: for a command that runs on another
+  // thread for this client (a script), while the client awaits it.
+  const AclUser* user_as_known() const { return user_.get(); }
 
   // --- Session state ---
   uint64_t id() const { return id_; }
@@ -167,6 +175,8 @@ class Client {
   int refs_ = 1;         // the transport's
   bool awaiting_ = false;
   bool wrote_ = false;        // since the last reply that was let go
+  std::shared_ptr<const AclUser> user_;
+  uint64_t acl_generation_ = 0;
   uint64_t sync_target_ = 0;    // journal offset the output waits for (sync_acks)
   bool close_after_reply_ = false;
   bool in_process_ = false;

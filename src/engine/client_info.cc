@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/acl.h"
 #include "engine/client.h"
 #include "engine/pubsub.h"
 #include "engine/registry.h"
@@ -69,7 +70,10 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   if (obuf > 0) line += "w";
   line += " cmd=";
   line += c.last_command != nullptr ? c.last_command->name : "NULL";
-  line += " user=default redir=-1";
+  const AclUser* user = c.acl_user();
+  line += " user=";
+  line += user != nullptr ? user->name() : "default";
+  line += " redir=-1";
   line += " resp=" + std::to_string(c.resp);
   line += " lib-name=" + c.lib_name;
   line += " lib-ver=" + c.lib_ver;

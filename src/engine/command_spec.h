@@ -112,6 +112,14 @@ using NoticeHook = void (*)(const CommandContext& ctx, KeyEvent event, NoticeSin
 // that SLOWLOG and MONITOR show "(redacted)" instead.
 using RedactTest = bool (*)(std::span<const std::string_view> args, size_t i);
 
+// The arguments that name pub/sub channels (ACL's &patterns): first..last (last < 0 counts
+// from the end); `patterns` when they are patterns (PSUBSCRIBE's), matched literally.
+struct ChannelArgs {
+  int first = 0;
+  int last = 0;
+  bool patterns = false;
+};
+
 struct CommandSpec {
   std::string_view name;  // upper case: "GET"; for a subcommand just "SETNAME"
   int arity = 0;          // Redis's: N exact, -N at least N
@@ -125,6 +133,7 @@ struct CommandSpec {
   AllShardsTest needs_all_shards = nullptr;
   std::span<const CommandSpec> subcommands{};
   RedactTest redacts = nullptr;
+  ChannelArgs channels{};
   // COMMAND DOCS
   std::string_view summary{};
   std::string_view since{};

@@ -133,6 +133,7 @@ std::string GetEnum(const ServerConfig& cfg) {
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
 constexpr std::string_view kIoEngines[] = {"auto", "uring", "epoll"};
 constexpr std::string_view kDebugPolicies[] = {"no", "yes", "local"};
+constexpr std::string_view kPubsubDefaults[] = {"resetchannels", "allchannels"};
 
 std::string SetBind(ServerConfig& cfg, std::span<const std::string> args) {
   if (args.size() > 16) return std::string(errors::kConfigTooManyBinds);
@@ -359,6 +360,8 @@ constexpr std::string_view kEvictionPolicies[] = {
 
 constexpr Directive kDirectives[] = {
     {"port", 0, SetInt<&ServerConfig::port, 0, 65535>, GetInt<&ServerConfig::port>},
+    {"metrics-port", 0, SetInt<&ServerConfig::metrics_port, 0, 65535>,
+     GetInt<&ServerConfig::metrics_port>},
     {"bind", kMultiArg, SetBind, GetBind},
     {"protected-mode", 0, SetBool<&ServerConfig::protected_mode>,
      GetBool<&ServerConfig::protected_mode>},
@@ -504,6 +507,10 @@ constexpr Directive kDirectives[] = {
     {"latency-tracking", 0, SetBool<&ServerConfig::latency_tracking>,
      GetBool<&ServerConfig::latency_tracking>},
     {"latency-tracking-info-percentiles", kMultiArg, SetPercentiles, GetPercentiles},
+    {"aclfile", kImmutable | kQuoted, SetString<&ServerConfig::aclfile>,
+     GetString<&ServerConfig::aclfile>},
+    {"acl-pubsub-default", 0, SetEnum<bool, &ServerConfig::acl_pubsub_allchannels, kPubsubDefaults, 2>,
+     GetEnum<bool, &ServerConfig::acl_pubsub_allchannels, kPubsubDefaults>},
     {"acllog-max-len", 0, SetInt<&ServerConfig::acllog_max_len, 0, LLONG_MAX>,
      GetInt<&ServerConfig::acllog_max_len>},
     {"activerehashing", 0, SetBool<&ServerConfig::activerehashing>, GetBool<&ServerConfig::activerehashing>},
@@ -558,7 +565,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "repl-backlog-ttl", "propagation-error-behavior",
     "replica-ignore-disk-write-errors", "replica-announced", "min-replicas-to-write",
     "min-replicas-max-lag", "replica-announce-ip", "replica-announce-port",
-    "tracking-table-max-keys", "aclfile",
+    "tracking-table-max-keys",
     "replica-ignore-maxmemory", "active-expire-effort", "io-threads", "io-threads-do-reads", "shutdown-timeout",
     "shutdown-on-sigint", "shutdown-on-sigterm", "cluster-enabled", "cluster-config-file",
     "cluster-node-timeout", "cluster-port", "cluster-replica-validity-factor",
@@ -576,7 +583,7 @@ constexpr std::string_view kRedisDirectives[] = {
     "tls-ca-cert-dir", "tls-auth-clients", "tls-replication", "tls-cluster", "tls-protocols",
     "tls-ciphers", "tls-ciphersuites", "tls-prefer-server-ciphers", "tls-session-caching",
     "tls-session-cache-size", "tls-session-cache-timeout", "enable-module-command", "loadmodule",
-    "user", "repl-diskless-sync-period", "socket-mark-id",
+    "repl-diskless-sync-period", "socket-mark-id",
     "hide-user-data-from-log",
 };
 
@@ -718,6 +725,14 @@ Status ConfigStore::ApplyRename(std::span<const std::string> args) {
 
 Status ConfigStore::ApplyLine(std::string_view name, std::span<const std::string> args) {
   if (base::EqualsIgnoreCase(name, "rename-command")) return ApplyRename(args);
+  if (base::EqualsIgnoreCase(name, "user")) {
+    if (args.empty()) return Status::Error("wrong number of arguments");
+    std::lock_guard lock(mu_);
+    auto next = std::make_shared<ServerConfig>(*current_);
+    next->acl_user_lines.emplace_back(args.begin(), args.end());
+    current_ = std::move(next);
+    return Status::Ok();
+  }
   const Directive* d = FindDirective(name);
   if (d == nullptr) {
     if (IsKnownRedisDirective(name)) {

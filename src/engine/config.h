@@ -34,6 +34,8 @@ struct OutputLimit {
 
 struct ServerConfig {
   int port = 6379;
+  // Cinnabar: a port answering only HTTP GET /metrics (0: none), on the bind addresses.
+  int metrics_port = 0;
   std::vector<std::string> bind = {"127.0.0.1", "-::1"};
   bool protected_mode = true;
   std::string requirepass;
@@ -148,6 +150,11 @@ struct ServerConfig {
   bool latency_tracking = true;           // per-command histograms (INFO latencystats)
   std::vector<double> latency_tracking_percentiles = {50, 99, 99.9};
   int64_t acllog_max_len = 128;
+  // ACL (engine/acl.h): the ACL file, or the `user` lines of the config (name and rules
+  // of each; not both), and whether new users may use every channel.
+  std::string aclfile;
+  std::vector<std::vector<std::string>> acl_user_lines;
+  bool acl_pubsub_allchannels = false;
   bool activerehashing = true;
   bool dynamic_hz = true;
   bool jemalloc_bg_thread = true;

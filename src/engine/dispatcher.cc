@@ -1,11 +1,14 @@
 #include "engine/dispatcher.h"
 
 #include <algorithm>
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "base/clock.h"
+#include "base/logging.h"
+#include "base/string_util.h"
 #include "engine/batch.h"
 #include "engine/blocking.h"
 #include "engine/client.h"
@@ -47,6 +50,13 @@ bool Admit(Client& c, const CommandEntry* cmd, bool unknown_sub,
     case Verdict::kNoAuth:
       text = errors::kNoAuth;
       break;
+    case Verdict::kNoPerm: {
+      std::string_view culprit;
+      AclDenial d = CheckClientCall(c, *cmd, args, &culprit);
+      LogDenial(c, c.acl_user(), d, *cmd, culprit, c.in_multi() ? "multi" : "toplevel");
+      text = NoPermError(d, *cmd);
+      break;
+    }
     case Verdict::kSubscribed:
       text = errors::NotInSubscribedContext(cmd->name);
       break;
@@ -169,6 +179,13 @@ Verdict Check(Client& c, const CommandEntry* cmd, std::span<const std::string_vi
       return Verdict::kProtected;
     }
   }
+  {
+    std::string_view culprit;
+    // Redis compat: AUTH, HELLO, QUIT and RESET stay open to every user.
+    if (!(cmd->spec->flags & kNoAuth) && CheckClientCall(c, *cmd, args, &culprit) != AclDenial::kNone) {
+      return Verdict::kNoPerm;
+    }
+  }
   if (c.resp == 2 && c.subscribed() && !(cmd->spec->flags & kSubscribedOk)) {
     return Verdict::kSubscribed;
   }
@@ -261,9 +278,30 @@ void Execute(CommandContext& ctx, Worker& w) {
   }
 }
 
+// Redis compat: a command named POST or Host: is an HTTP request sent to the RESP port (a
+// browser tricked into cross-protocol scripting). The connection is dropped at once with
+// its unsent replies, and a warning logged at most once a minute. Before every other check,
+// as Redis has it.
+static bool DropCrossProtocol(Client& c, std::string_view name) {
+  if (!base::EqualsIgnoreCase(name, "post") && !base::EqualsIgnoreCase(name, "host:")) return false;
+  static std::atomic<int64_t> logged_ms{0};
+  const int64_t now_ms = base::UnixTimeMs();
+  int64_t last = logged_ms.load(std::memory_order_relaxed);
+  if (now_ms - last > 60'000 && logged_ms.compare_exchange_strong(last, now_ms)) {
+    base::LogWarning("Possible SECURITY ATTACK detected. It looks like somebody is sending POST "
+                     "or Host: commands to Redis. This is likely due to an attacker attempting "
+                     "to use Cross Protocol Scripting to compromise your Redis instance. "
+                     "Connection aborted.");
+  }
+  c.CloseAfterReply();  // reads no further command
+  c.Kill();             // and sends nothing more
+  return true;
+}
+
 bool Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* ahead) {
   Worker& w = c.worker();
   Engine& eng = w.engine();
+  if (DropCrossProtocol(c, args[0])) return true;
   c.replies_dropped = c.reply_off || std::exchange(c.skip_next_reply, false);
   bool unknown_sub = false;
   const CommandEntry* cmd = eng.registry().Lookup(args, &unknown_sub);

@@ -42,7 +42,7 @@ bool Dispatch(Client& c, std::span<const std::string_view> args, PipelineAhead* 
 // Redis's checks before a command runs, in Redis's order.
 enum class Verdict {
   kOk, kUnknown, kArity, kNoAuth, kProtected, kSubscribed, kMonitor, kBusy, kLoading, kOom,
-  kMisconf, kMisconfAof
+  kMisconf, kMisconfAof, kNoPerm
 };
 Verdict Check(Client& c, const CommandEntry* cmd, std::span<const std::string_view> args);
 

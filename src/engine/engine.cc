@@ -6,9 +6,22 @@
 #include "engine/worker.h"
 
 namespace cinnabar::engine {
+namespace {
+
+// 40 random hex digits (a run id, a replication id).
+std::string RandomHexId() {
+  std::random_device rd;
+  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int i = 0; i < 40; ++i) id += kHex[gen() % 16];
+  return id;
+}
+
+}  // namespace
 
 Engine::Engine(ConfigStore* config, const Registry* registry, unsigned threads)
-    : config_(config), registry_(registry), pubsub_(threads), monitors_(threads), start_ms_(base::UnixTimeMs()) {
+    : config_(config), registry_(registry), pubsub_(threads), monitors_(threads), acl_(*registry), start_ms_(base::UnixTimeMs()) {
   auto cfg = config->snapshot();
   for (unsigned i = 0; i < threads; ++i) {
     workers_.push_back(std::make_unique<Worker>(this, i, cfg->databases, registry->size()));
@@ -23,11 +36,19 @@ Engine::Engine(ConfigStore* config, const Registry* registry, unsigned threads)
       Post(worker->index(), [worker] { worker->ReleaseSyncWaiters(); });
     }
   });
-  std::random_device rd;
-  std::mt19937_64 gen((static_cast<uint64_t>(rd()) << 32) ^ rd());
-  static constexpr char kHex[] = "0123456789abcdef";
-  for (int i = 0; i < 40; ++i) run_id_ += kHex[gen() % 16];
-  for (int i = 0; i < 40; ++i) replid_ += kHex[gen() % 16];
+  run_id_ = RandomHexId();
+  replid_ = RandomHexId();
+}
+
+std::string Engine::replid() const {
+  std::lock_guard lock(replid_mu_);
+  return replid_;
+}
+
+void Engine::ChangeReplId() {
+  std::string fresh = RandomHexId();
+  std::lock_guard lock(replid_mu_);
+  replid_ = std::move(fresh);
 }
 
 Engine::~Engine() = default;

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
@@ -14,6 +15,7 @@
 #include "base/function_ref.h"
 #include "base/hash.h"
 #include "base/task.h"
+#include "engine/acl.h"
 #include "engine/client_pause.h"
 #include "engine/config.h"
 #include "engine/extension.h"
@@ -118,15 +120,21 @@ class Engine {
   std::atomic<int> aof_write_errno{0};
   // DEBUG SET-ACTIVE-EXPIRE.
   std::atomic<bool> active_expire{true};
+  // DEBUG PAUSE-CRON: while set, every thread's cron (Worker::Cron) does nothing.
+  std::atomic<bool> pause_cron{false};
   const std::string& run_id() const { return run_id_; }
-  // The replication id a primary announces (INFO replication's master_replid).
-  const std::string& replid() const { return replid_; }
+  // The replication id a primary announces (INFO replication's master_replid). Any thread.
+  std::string replid() const;
+  // DEBUG CHANGE-REPL-ID: a new random replication id.
+  void ChangeReplId();
   // Process-wide state of the layers above (engine/extension.h).
   ExtensionSlots& extensions() { return extensions_; }
   // Who subscribes to what, on which thread (engine/pubsub.h).
   PubSubDirectory& pubsub() { return pubsub_; }
   // Who MONITORs, on which thread (engine/monitor.h).
   MonitorDirectory& monitors() { return monitors_; }
+  // Users, permissions and the ACL LOG (engine/acl.h).
+  Acl& acl() { return acl_; }
   // CLIENT PAUSE (engine/client_pause.h).
   ClientPause& pause() { return pause_; }
   // Every effect on the keyspace, for the AOF and replicas (engine/journal.h).
@@ -144,13 +152,15 @@ class Engine {
   MonitorDirectory monitors_;  // outlives the workers, whose clients stop monitoring
   Journal journal_;            // outlives the workers, whose shards record into it
   ClientPause pause_;
+  Acl acl_;
   LatencyMonitor latency_monitor_;  // outlives the workers, whose shards sample into it
   std::vector<std::unique_ptr<Worker>> workers_;
   std::atomic<uint64_t> next_client_id_{1};
   int64_t start_ms_;
   int64_t startup_used_memory_ = 0;
   std::string run_id_;
-  std::string replid_;
+  mutable std::mutex replid_mu_;
+  std::string replid_;  // guarded by replid_mu_
 };
 
 }  // namespace cinnabar::engine

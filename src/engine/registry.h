@@ -60,6 +60,8 @@ class Registry {
   // Top-level commands, in registration order.
   const std::vector<const CommandEntry*>& commands() const { return top_; }
   size_t size() const { return entries_.size(); }
+  // Every command and subcommand, by id (0 .. size()-1).
+  const CommandEntry& at(uint32_t id) const { return *entries_[id]; }
 
   // Appends the argument indexes of a command's keys. False if the arguments are
   // malformed for key extraction.

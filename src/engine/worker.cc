@@ -153,6 +153,9 @@ void Worker::SetConfig(std::shared_ptr<const ServerConfig> config) {
 }
 
 void Worker::Cron() {
+  // DEBUG PAUSE-CRON: Redis's serverCron skips all its work while paused; so does every
+  // thread's here (expiry, eviction, rate sampling, client checks, the cron tasks).
+  if (engine_->pause_cron.load(std::memory_order_relaxed)) return;
   const ServerConfig& cfg = config();
   // Redis compat: the slow expire cycle may use 25% of each cron period.
   int64_t budget_us = 1000000 / cfg.effective_hz() * 25 / 100;

@@ -508,62 +508,56 @@ bool Persistence::save_in_progress() const {
   return running_ == Running::kRdb;
 }
 
-void Persistence::AppendInfo(std::string* out) const {
+void Persistence::AppendInfo(base::InfoSection* s) const {
+  using base::InfoKind;
+  using base::InfoUnit;
   std::lock_guard lock(mu_);
   const int64_t now_ms = base::UnixTimeMs();
   const bool loading = progress_.loading.load();
   const bool rdb = running_ == Running::kRdb;
   AofStats aof = aof_ ? aof_->stats() : AofStats{};
   const bool aof_on = aof_ && aof_->enabled();
-  auto line = [out](std::string_view name, auto value) {
-    out->append(name);
-    out->push_back(':');
-    if constexpr (std::is_convertible_v<decltype(value), std::string_view>) {
-      out->append(value);
-    } else {
-      out->append(std::to_string(value));
-    }
-    out->append("\r\n");
-  };
-  out->append("# Persistence\r\n");
-  line("loading", loading ? 1 : 0);
-  line("async_loading", 0);
-  line("current_cow_peak", 0);
-  line("current_cow_size", 0);
-  line("current_cow_size_age", 0);
-  out->append("current_fork_perc:0.00\r\n");
-  line("current_save_keys_processed", rdb && snapshot_ ? snapshot_->keys_written() : 0);
-  line("current_save_keys_total", rdb ? save_keys_total_ : 0);
-  line("rdb_changes_since_last_save", Changes());
-  line("rdb_bgsave_in_progress", rdb ? 1 : 0);
-  line("rdb_last_save_time", lastsave_);
-  line("rdb_last_bgsave_status", last_bgsave_ok_ ? "ok" : "err");
-  line("rdb_last_bgsave_time_sec", last_bgsave_time_sec_);
-  line("rdb_current_bgsave_time_sec", rdb ? (now_ms - save_start_ms_) / 1000 : -1);
-  line("rdb_saves", rdb_saves_);
-  line("rdb_last_cow_size", 0);
-  line("rdb_last_load_keys_expired", last_load_keys_expired_);
-  line("rdb_last_load_keys_loaded", last_load_keys_loaded_);
-  line("aof_enabled", aof_on ? 1 : 0);
-  line("aof_rewrite_in_progress", aof.rewrite_in_progress ? 1 : 0);
-  line("aof_rewrite_scheduled", rewrite_scheduled_ ? 1 : 0);
-  line("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec);
-  line("aof_current_rewrite_time_sec",
-       aof.rewrite_in_progress ? (now_ms - aof.current_rewrite_start_ms) / 1000 : -1);
-  line("aof_last_bgrewrite_status", aof.last_rewrite_ok ? "ok" : "err");
-  line("aof_rewrites", aof.rewrites);
-  line("aof_rewrites_consecutive_failures", aof.consecutive_failures);
-  line("aof_last_write_status", aof.last_write_ok ? "ok" : "err");
-  line("aof_last_cow_size", 0);
-  line("module_fork_in_progress", 0);
-  line("module_fork_last_cow_size", 0);
+  auto status = [](bool ok) { return ok ? "ok" : "err"; };
+  s->Gauge("loading", loading ? 1 : 0);
+  s->Gauge("async_loading", 0);
+  s->Gauge("current_cow_peak", 0, InfoUnit::kBytes);
+  s->Gauge("current_cow_size", 0, InfoUnit::kBytes);
+  s->Gauge("current_cow_size_age", 0, InfoUnit::kSeconds);
+  s->Fixed("current_fork_perc", 0, 2, InfoKind::kGauge, InfoUnit::kPercent);
+  s->Gauge("current_save_keys_processed", rdb && snapshot_ ? snapshot_->keys_written() : 0);
+  s->Gauge("current_save_keys_total", rdb ? save_keys_total_ : 0);
+  s->Gauge("rdb_changes_since_last_save", Changes());
+  s->Gauge("rdb_bgsave_in_progress", rdb ? 1 : 0);
+  s->Gauge("rdb_last_save_time", lastsave_, InfoUnit::kUnixSeconds);
+  s->Text("rdb_last_bgsave_status", status(last_bgsave_ok_));
+  s->Gauge("rdb_last_bgsave_time_sec", last_bgsave_time_sec_, InfoUnit::kSeconds);
+  s->Gauge("rdb_current_bgsave_time_sec", rdb ? (now_ms - save_start_ms_) / 1000 : -1,
+           InfoUnit::kSeconds);
+  s->Counter("rdb_saves", rdb_saves_);
+  s->Gauge("rdb_last_cow_size", 0, InfoUnit::kBytes);
+  s->Gauge("rdb_last_load_keys_expired", last_load_keys_expired_);
+  s->Gauge("rdb_last_load_keys_loaded", last_load_keys_loaded_);
+  s->Gauge("aof_enabled", aof_on ? 1 : 0);
+  s->Gauge("aof_rewrite_in_progress", aof.rewrite_in_progress ? 1 : 0);
+  s->Gauge("aof_rewrite_scheduled", rewrite_scheduled_ ? 1 : 0);
+  s->Gauge("aof_last_rewrite_time_sec", aof.last_rewrite_time_sec, InfoUnit::kSeconds);
+  s->Gauge("aof_current_rewrite_time_sec",
+           aof.rewrite_in_progress ? (now_ms - aof.current_rewrite_start_ms) / 1000 : -1,
+           InfoUnit::kSeconds);
+  s->Text("aof_last_bgrewrite_status", status(aof.last_rewrite_ok));
+  s->Counter("aof_rewrites", aof.rewrites);
+  s->Gauge("aof_rewrites_consecutive_failures", aof.consecutive_failures);
+  s->Text("aof_last_write_status", status(aof.last_write_ok));
+  s->Gauge("aof_last_cow_size", 0, InfoUnit::kBytes);
+  s->Gauge("module_fork_in_progress", 0);
+  s->Gauge("module_fork_last_cow_size", 0, InfoUnit::kBytes);
   if (aof_on) {
-    line("aof_current_size", aof.current_size);
-    line("aof_base_size", aof.base_size);
-    line("aof_pending_rewrite", 0);
-    line("aof_buffer_length", 0);
-    line("aof_pending_bio_fsync", 0);
-    line("aof_delayed_fsync", aof.delayed_fsync);
+    s->Gauge("aof_current_size", aof.current_size, InfoUnit::kBytes);
+    s->Gauge("aof_base_size", aof.base_size, InfoUnit::kBytes);
+    s->Gauge("aof_pending_rewrite", 0);
+    s->Gauge("aof_buffer_length", 0, InfoUnit::kBytes);
+    s->Gauge("aof_pending_bio_fsync", 0);
+    s->Counter("aof_delayed_fsync", aof.delayed_fsync);
   }
   if (loading) {
     int64_t start = progress_.start_ms.load();
@@ -572,14 +566,12 @@ void Persistence::AppendInfo(std::string* out) const {
     double perc = total > 0 ? 100.0 * static_cast<double>(done) / static_cast<double>(total) : 0;
     int64_t elapsed = (now_ms - start) / 1000;
     int64_t eta = done > 0 ? elapsed * (total - done) / done : 1;
-    line("loading_start_time", start / 1000);
-    line("loading_total_bytes", total);
-    line("loading_rdb_used_mem", 0);
-    line("loading_loaded_bytes", done);
-    char buf[32];
-    snprintf(buf, sizeof(buf), "%.2f%%", perc);
-    line("loading_loaded_perc", std::string_view(buf));
-    line("loading_eta_seconds", eta);
+    s->Gauge("loading_start_time", start / 1000, InfoUnit::kUnixSeconds);
+    s->Gauge("loading_total_bytes", total, InfoUnit::kBytes);
+    s->Gauge("loading_rdb_used_mem", 0, InfoUnit::kBytes);
+    s->Gauge("loading_loaded_bytes", done, InfoUnit::kBytes);
+    s->Fixed("loading_loaded_perc", perc, 2, InfoKind::kGauge, InfoUnit::kPercent, "%");
+    s->Gauge("loading_eta_seconds", eta, InfoUnit::kSeconds);
   }
 }
 

@@ -15,6 +15,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/info_section.h"
 #include "base/status.h"
 #include "engine/config.h"
 #include "engine/extension.h"
@@ -85,8 +86,8 @@ class Persistence : public engine::Extension {
               std::function<void(base::Status, bool saved)> done);
   int64_t lastsave() const;
   bool save_in_progress() const;
-  // INFO persistence, the whole section.
-  void AppendInfo(std::string* out) const;
+  // INFO persistence, the whole section (base/info_section.h).
+  void AppendInfo(base::InfoSection* s) const;
 
  private:
   enum class Running { kNone, kRdb, kAofRewrite };

@@ -37,6 +37,13 @@ inline constexpr std::string_view kScriptWrongArity =
     "ERR Wrong number of args calling Redis command from script";
 inline constexpr std::string_view kScriptNotAllowed =
     "ERR This Redis command is not allowed from script";
+inline constexpr std::string_view kScriptNoPermCommand =
+    "ERR The user executing the script can't run this command or subcommand";
+inline constexpr std::string_view kScriptNoPermKey =
+    "ERR The user executing the script can't access at least one of the keys mentioned in "
+    "the command arguments";
+inline constexpr std::string_view kScriptNoPermChannel =
+    "ERR The user executing the script can't publish to the channel mentioned in the command";
 inline constexpr std::string_view kScriptReadOnly =
     "ERR Write commands are not allowed from read-only scripts.";
 // Ours (docs/compatibility.md): a script that had kept to its declared keys' threads
@@ -206,6 +213,13 @@ inline constexpr std::string_view kBgsaveChildActive =
     "Use BGSAVE SCHEDULE in order to schedule a BGSAVE whenever possible.";
 inline constexpr std::string_view kDebugReloadOptions =
     "ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.";
+inline constexpr std::string_view kDebugOutOfRangeDb = "ERR Out of range database";
+inline constexpr std::string_view kDebugNotHashtable =
+    "ERR The value stored at the specified key is not represented using an hash table";
+inline constexpr std::string_view kDebugNotListpack = "ERR Not a listpack encoded object.";
+inline constexpr std::string_view kDebugNotQuicklist = "ERR Not a quicklist encoded object.";
+inline constexpr std::string_view kDebugPackedThreshold =
+    "ERR argument must be a memory value bigger than 1 and smaller than 4gb";
 inline constexpr std::string_view kDebugReloadFailed =
     "ERR Error trying to load the RDB dump, check server logs.";
 inline constexpr std::string_view kConfigSaveParams = "Invalid save parameters";

@@ -90,26 +90,48 @@ void Server::RequestShutdown(ShutdownSave save) {
   (void)n;
 }
 
-base::Status Server::OpenListeners(const engine::ServerConfig& cfg, std::vector<int>* fds) {
+base::Status Server::OpenPort(const engine::ServerConfig& cfg, int port, bool metrics,
+                              std::vector<ListenSocket>* out) {
+  size_t opened = 0;
   for (const std::string& addr : cfg.bind) {
-    base::StatusOr<int> fd = io::ListenTcp(addr, cfg.port, static_cast<int>(cfg.tcp_backlog));
+    base::StatusOr<int> fd = io::ListenTcp(addr, port, static_cast<int>(cfg.tcp_backlog));
     if (!fd.ok()) {
-      for (int f : *fds) close(f);
-      fds->clear();
       std::string shown = addr[0] == '-' ? addr.substr(1) : addr;
       return base::Status::Error("Could not create server TCP listening socket " + shown + ":" +
-                                 std::to_string(cfg.port) + ": " + fd.status().message());
+                                 std::to_string(port) + ": " + fd.status().message());
     }
-    if (*fd >= 0) fds->push_back(*fd);
+    if (*fd >= 0) {
+      out->push_back(ListenSocket{.fd = *fd, .metrics = metrics});
+      ++opened;
+    }
   }
-  if (fds->empty()) {
-    return base::Status::Error("Failed listening on port " + std::to_string(cfg.port) +
+  if (opened == 0) {
+    return base::Status::Error("Failed listening on port " + std::to_string(port) +
                                " (tcp): no bind address could be used");
   }
   return base::Status::Ok();
 }
 
-void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
+base::Status Server::OpenListeners(const engine::ServerConfig& cfg,
+                                   std::vector<ListenSocket>* out) {
+  base::Status st = OpenPort(cfg, cfg.port, false, out);
+  if (st.ok() && cfg.metrics_port != 0) st = OpenPort(cfg, cfg.metrics_port, true, out);
+  if (!st.ok()) {
+    for (const ListenSocket& l : *out) close(l.fd);
+    out->clear();
+  }
+  return st;
+}
+
+void Server::ListenOn(unsigned index, const ListenSocket& s) {
+  base::Status st = threads_[index].loop->Listen(
+      s.fd, [this, index, metrics = s.metrics](int cfd, const sockaddr_storage& peer) {
+        OnAccept(index, cfd, peer, metrics);
+      });
+  if (!st.ok()) base::LogWarning("Listening on thread {}: {}", index, st.message());
+}
+
+void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool metrics) {
   engine::Worker& w = engine_->worker(index);
   const engine::ServerConfig& cfg = w.config();
   if (shutting_down_.load(std::memory_order_relaxed)) {
@@ -137,20 +159,21 @@ void Server::OnAccept(unsigned index, int fd, const sockaddr_storage& peer) {
   // EPOLLEXCLUSIVE wakes the most recent waiter), which would leave the others idle.
   unsigned target = next_thread_.fetch_add(1, std::memory_order_relaxed) %
                     static_cast<unsigned>(threads_.size());
-  if (target == index) return StartSession(index, fd, std::move(info));
+  if (target == index) return StartSession(index, fd, std::move(info), metrics);
   handoffs_.fetch_add(1, std::memory_order_relaxed);
-  Post(target, [this, target, fd, info = std::move(info)]() mutable {
-    StartSession(target, fd, std::move(info));
+  Post(target, [this, target, fd, info = std::move(info), metrics]() mutable {
+    StartSession(target, fd, std::move(info), metrics);
     handoffs_.fetch_sub(1, std::memory_order_relaxed);
   });
 }
 
-void Server::StartSession(unsigned index, int fd, engine::PeerInfo info) {
+void Server::StartSession(unsigned index, int fd, engine::PeerInfo info, bool metrics) {
   if (shutting_down_.load(std::memory_order_relaxed)) {
     close(fd);
     return;
   }
-  Session::Start(threads_[index].loop.get(), &engine_->worker(index), fd, std::move(info));
+  Session::Start(threads_[index].loop.get(), &engine_->worker(index), fd, std::move(info),
+                 metrics ? Session::Mode::kHttpOnly : Session::Mode::kRespOrHttp);
 }
 
 void Server::ThreadMain(unsigned index, io::LoopKind kind) {
@@ -171,12 +194,7 @@ void Server::ThreadMain(unsigned index, io::LoopKind kind) {
 
   {
     std::lock_guard lock(listeners_mu_);
-    for (int fd : listen_fds_) {
-      base::Status st = l->Listen(fd, [this, index](int cfd, const sockaddr_storage& peer) {
-        OnAccept(index, cfd, peer);
-      });
-      if (!st.ok()) base::LogWarning("Listening on thread {}: {}", index, st.message());
-    }
+    for (const ListenSocket& s : listen_fds_) ListenOn(index, s);
   }
   int hz = w.config().effective_hz();
   l->SetTimer(1000 / hz, [l, &w, hz]() mutable {
@@ -197,31 +215,26 @@ void Server::ReleaseListeners() {
   std::lock_guard lock(listeners_mu_);
   // A listening socket shut down gives up its address; the loops see it fail and stop
   // accepting on it until SwitchListeners replaces it.
-  for (int fd : listen_fds_) shutdown(fd, SHUT_RD);
+  for (const ListenSocket& s : listen_fds_) shutdown(s.fd, SHUT_RD);
 }
 
-void Server::SwitchListeners(std::vector<int> fds) {
-  std::vector<int> old;
+void Server::SwitchListeners(std::vector<ListenSocket> fds) {
+  std::vector<ListenSocket> old;
   {
     std::lock_guard lock(listeners_mu_);
     old.swap(listen_fds_);
     listen_fds_ = fds;
   }
   auto remaining = std::make_shared<std::atomic<unsigned>>(static_cast<unsigned>(threads_.size()));
-  auto old_fds = std::make_shared<std::vector<int>>(std::move(old));
+  auto old_fds = std::make_shared<std::vector<ListenSocket>>(std::move(old));
   for (unsigned i = 0; i < threads_.size(); ++i) {
     Post(i, [this, i, fds, remaining, old_fds] {
       io::EventLoop* l = threads_[i].loop.get();
       l->StopListening();
-      for (int fd : fds) {
-        base::Status st = l->Listen(fd, [this, i](int cfd, const sockaddr_storage& peer) {
-          OnAccept(i, cfd, peer);
-        });
-        if (!st.ok()) base::LogWarning("Listening on thread {}: {}", i, st.message());
-      }
+      for (const ListenSocket& s : fds) ListenOn(i, s);
       // The last thread to switch closes the old sockets.
       if (remaining->fetch_sub(1) == 1) {
-        for (int fd : *old_fds) close(fd);
+        for (const ListenSocket& s : *old_fds) close(s.fd);
       }
     });
   }
@@ -229,8 +242,8 @@ void Server::SwitchListeners(std::vector<int> fds) {
 
 std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::ServerConfig& next,
                                 std::string_view* culprit) {
-  if (old.port != next.port || old.bind != next.bind) {
-    std::vector<int> fds;
+  if (old.port != next.port || old.bind != next.bind || old.metrics_port != next.metrics_port) {
+    std::vector<ListenSocket> fds;
     base::Status st = OpenListeners(next, &fds);
     if (!st.ok() && old.port == next.port) {
       // Redis compat: new addresses may overlap the ones listening now ("*" after
@@ -239,16 +252,20 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
       ReleaseListeners();
       st = OpenListeners(next, &fds);
       if (!st.ok()) {
-        std::vector<int> restored;
+        std::vector<ListenSocket> restored;
         base::Status back = OpenListeners(old, &restored);
         if (back.ok()) SwitchListeners(std::move(restored));
         else base::LogWarning("Cannot listen on the previous addresses again: {}", back.message());
       }
     }
     if (!st.ok()) {
-      *culprit = old.port != next.port ? "port" : "bind";
+      *culprit = old.port != next.port                 ? "port"
+                 : old.metrics_port != next.metrics_port ? "metrics-port"
+                                                         : "bind";
       base::LogWarning("{}", st.message());
-      return old.port != next.port ? "Unable to listen on this port" : "Failed to bind to specified addresses.";
+      return old.port != next.port || old.bind == next.bind
+                 ? "Unable to listen on this port"
+                 : "Failed to bind to specified addresses.";
     }
     port_.store(next.port);
     SwitchListeners(std::move(fds));
@@ -265,6 +282,10 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
   if (old.proc_title_template != next.proc_title_template || old.port != next.port ||
       old.bind != next.bind) {
     UpdateProcTitle(next, next.port);
+  }
+  if (old.requirepass != next.requirepass) engine_->acl().SetDefaultPassword(next.requirepass);
+  if (old.acl_pubsub_allchannels != next.acl_pubsub_allchannels) {
+    engine_->acl().SetAllChannelsByDefault(next.acl_pubsub_allchannels);
   }
   persistence::Persistence::Of(*engine_).OnConfigChanged(0, old, next);
   return {};
@@ -321,6 +342,10 @@ int Server::Run() {
 
   engine_ = std::make_unique<engine::Engine>(config_, &registry_, n);
   engine_->Wire(this, this);
+  if (std::string acl_error = engine_->acl().Configure(*cfg); !acl_error.empty()) {
+    base::LogWarning("{}", acl_error);
+    return 1;
+  }
   commands::ConnectPersistence(*engine_);
   persistence::Persistence& persist = persistence::Persistence::Of(*engine_);
   engine_->loading.store(true);  // until the data on disk is in
@@ -406,9 +431,9 @@ int Server::Run() {
     // listening until io_uring's asynchronous teardown drops the ring's last reference to
     // it, and a restart on the same port (systemd, a test) would find the port in use.
     std::lock_guard lock(listeners_mu_);
-    for (int fd : listen_fds_) {
-      shutdown(fd, SHUT_RDWR);
-      close(fd);
+    for (const ListenSocket& s : listen_fds_) {
+      shutdown(s.fd, SHUT_RDWR);
+      close(s.fd);
     }
     listen_fds_.clear();
   }

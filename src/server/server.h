@@ -43,19 +43,30 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   int ListeningPort() const override { return port_.load(); }
 
  private:
+  // A listening socket: the RESP port (which also answers GET /metrics), or metrics-port
+  // (HTTP only).
+  struct ListenSocket {
+    int fd = -1;
+    bool metrics = false;
+  };
   struct Thread {
     std::unique_ptr<io::EventLoop> loop;
     std::thread thread;
   };
 
-  base::Status OpenListeners(const engine::ServerConfig& cfg, std::vector<int>* fds);
+  // Opens the RESP port and metrics-port (when set) on every bind address.
+  base::Status OpenListeners(const engine::ServerConfig& cfg, std::vector<ListenSocket>* out);
+  base::Status OpenPort(const engine::ServerConfig& cfg, int port, bool metrics,
+                        std::vector<ListenSocket>* out);
+  // Starts accepting on `s` in thread `index`'s loop.
+  void ListenOn(unsigned index, const ListenSocket& s);
   void ThreadMain(unsigned index, io::LoopKind kind);
-  void OnAccept(unsigned index, int fd, const sockaddr_storage& peer);
+  void OnAccept(unsigned index, int fd, const sockaddr_storage& peer, bool metrics);
   // Starts the session of an accepted connection on thread `index` (runs there).
-  void StartSession(unsigned index, int fd, engine::PeerInfo info);
+  void StartSession(unsigned index, int fd, engine::PeerInfo info, bool metrics);
   // Frees the addresses the current listening sockets hold (they stay open until switched).
   void ReleaseListeners();
-  void SwitchListeners(std::vector<int> fds);
+  void SwitchListeners(std::vector<ListenSocket> fds);
   void WaitForShutdown();
 
   engine::ConfigStore* config_;
@@ -72,7 +83,7 @@ class Server final : public engine::Messenger, public engine::ServerHooks {
   std::atomic<int64_t> handoffs_{0};
 
   std::mutex listeners_mu_;
-  std::vector<int> listen_fds_;
+  std::vector<ListenSocket> listen_fds_;
 
   // Startup handshake: each thread creates its loop on itself (io_uring rings are tied to
   // the thread that submits), then reports.

@@ -272,9 +272,10 @@ TEST_F(ConfigStoreTest, GetMatchesGlobsCaseInsensitively) {
 
 TEST_F(ConfigStoreTest, GetListsEachNameOnceWhateverThePatterns) {
   auto r = Get({"port", "p*", "*ort", "PORT"});
-  EXPECT_EQ(r.size(), 5u);
+  EXPECT_EQ(r.size(), 6u);
   EXPECT_TRUE(r.count("port") && r.count("protected-mode") && r.count("pidfile") &&
-              r.count("proto-max-bulk-len") && r.count("proc-title-template"));
+              r.count("proto-max-bulk-len") && r.count("proc-title-template") &&
+              r.count("metrics-port"));
 }
 
 TEST_F(ConfigStoreTest, GetReportsEffectiveHz) {
