@@ -417,10 +417,12 @@ constexpr CommandSpec kClientSubcommands[] = {
      .complexity = "O(1)"},
     {.name = "INFO", .arity = 2, .flags = kNoScript | kLoading | kStale, .handler = ClientInfo,
      .summary = "Returns information about the connection.", .since = "6.2.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .tips = "nondeterministic_output"},
     {.name = "LIST", .arity = -2, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ClientList, .summary = "Lists open connections.", .since = "2.4.0",
-     .complexity = "O(N) where N is the number of client connections"},
+     .complexity = "O(N) where N is the number of client connections",
+     .tips = "nondeterministic_output"},
     {.name = "KILL", .arity = -3, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ClientKill, .summary = "Terminates open connections.", .since = "2.4.0",
      .complexity = "O(N) where N is the number of client connections"},
@@ -458,7 +460,7 @@ constexpr CommandSpec kClientSubcommands[] = {
 };
 
 constexpr CommandSpec kClientCommands[] = {
-    {.name = "CLIENT", .arity = -2, .subcommands = kClientSubcommands,
+    {.name = "CLIENT", .arity = -2, .flags = engine::kNoFamilyAcl, .subcommands = kClientSubcommands,
      .summary = "A container for client connection commands.", .since = "2.4.0",
      .complexity = "Depends on subcommand."},
 };

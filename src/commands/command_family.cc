@@ -1,4 +1,4 @@
-// COMMAND [COUNT | INFO | DOCS | LIST | GETKEYS | HELP]: all read from the CommandSpec
+// COMMAND [COUNT | INFO | DOCS | LIST | GETKEYS | GETKEYSANDFLAGS | HELP]: all read from the CommandSpec
 // declarations.
 
 #include <string>
@@ -9,6 +9,7 @@
 #include "commands/families.h"
 #include "core/glob.h"
 #include "engine/command_context.h"
+#include "engine/command_keys.h"
 #include "engine/engine.h"
 #include "protocol/errors.h"
 
@@ -21,35 +22,84 @@ using engine::Registry;
 using protocol::ReplyBuilder;
 namespace errors = protocol::errors;
 
-void ReplyKeySpecs(ReplyBuilder& rb, const CommandEntry& cmd) {
-  const engine::CommandSpec& spec = *cmd.spec;
-  if (spec.keys.first <= 0) return rb.EmptyArray();
-  rb.ArrayHeader(1);
-  rb.MapHeader(3);
+void ReplyKeySpec(ReplyBuilder& rb, const engine::KeySpec& ks) {
+  using engine::BeginSearch;
+  using engine::FindKeys;
+  rb.MapHeader(ks.notes.empty() ? 3 : 4);
+  if (!ks.notes.empty()) {
+    rb.Bulk("notes");
+    rb.Bulk(ks.notes);
+  }
   rb.Bulk("flags");
-  rb.SetHeader(1);
-  rb.SimpleString(spec.flags & engine::kNotKey ? "not_key"
-                  : spec.flags & engine::kWrite ? "RW" : "RO");
+  std::vector<std::string_view> names = engine::KeyFlagNames(ks.flags);
+  rb.SetHeader(names.size());
+  for (std::string_view n : names) rb.SimpleString(n);
   rb.Bulk("begin_search");
   rb.MapHeader(2);
   rb.Bulk("type");
-  rb.Bulk("index");
-  rb.Bulk("spec");
-  rb.MapHeader(1);
-  rb.Bulk("index");
-  rb.Integer(spec.keys.first);
+  if (ks.begin.type == BeginSearch::Type::kIndex) {
+    rb.Bulk("index");
+    rb.Bulk("spec");
+    rb.MapHeader(1);
+    rb.Bulk("index");
+    rb.Integer(ks.begin.index);
+  } else {
+    rb.Bulk("keyword");
+    rb.Bulk("spec");
+    rb.MapHeader(2);
+    rb.Bulk("keyword");
+    rb.Bulk(ks.begin.keyword);
+    rb.Bulk("startfrom");
+    rb.Integer(ks.begin.startfrom);
+  }
   rb.Bulk("find_keys");
   rb.MapHeader(2);
   rb.Bulk("type");
-  rb.Bulk("range");
-  rb.Bulk("spec");
-  rb.MapHeader(3);
-  rb.Bulk("lastkey");
-  rb.Integer(spec.keys.last < 0 ? spec.keys.last : spec.keys.last - spec.keys.first);
-  rb.Bulk("keystep");
-  rb.Integer(spec.keys.step);
-  rb.Bulk("limit");
-  rb.Integer(0);
+  if (ks.find.type == FindKeys::Type::kRange) {
+    rb.Bulk("range");
+    rb.Bulk("spec");
+    rb.MapHeader(3);
+    rb.Bulk("lastkey");
+    rb.Integer(ks.find.lastkey);
+    rb.Bulk("keystep");
+    rb.Integer(ks.find.keystep);
+    rb.Bulk("limit");
+    rb.Integer(ks.find.limit);
+  } else {
+    rb.Bulk("keynum");
+    rb.Bulk("spec");
+    rb.MapHeader(3);
+    rb.Bulk("keynumidx");
+    rb.Integer(ks.find.keynumidx);
+    rb.Bulk("firstkey");
+    rb.Integer(ks.find.firstkey);
+    rb.Bulk("keystep");
+    rb.Integer(ks.find.keystep);
+  }
+}
+
+// Redis compat: movablekeys when a key finder exists or a spec is not a fixed index range.
+bool MovableKeys(const engine::CommandSpec& spec) {
+  if (spec.find_keys != nullptr) return true;
+  for (const engine::KeySpec& ks : spec.key_specs) {
+    if (ks.begin.type != engine::BeginSearch::Type::kIndex ||
+        ks.find.type != engine::FindKeys::Type::kRange) {
+      return true;
+    }
+  }
+  return false;
+}
+
+void ReplyTips(ReplyBuilder& rb, std::string_view tips) {
+  std::vector<std::string_view> words;
+  for (size_t at = 0; at < tips.size();) {
+    size_t end = tips.find(' ', at);
+    if (end == std::string_view::npos) end = tips.size();
+    if (end > at) words.push_back(tips.substr(at, end - at));
+    at = end + 1;
+  }
+  rb.SetHeader(words.size());
+  for (std::string_view w : words) rb.Bulk(w);
 }
 
 void ReplyInfo(ReplyBuilder& rb, const CommandEntry& cmd) {
@@ -57,8 +107,7 @@ void ReplyInfo(ReplyBuilder& rb, const CommandEntry& cmd) {
   rb.ArrayHeader(10);
   rb.Bulk(cmd.name);
   rb.Integer(spec.arity);
-  std::vector<std::string_view> flags = engine::FlagNames(spec.flags);
-  if (spec.find_keys != nullptr) flags.push_back("movablekeys");
+  std::vector<std::string_view> flags = engine::FlagNames(spec.flags, MovableKeys(spec));
   rb.SetHeader(flags.size());
   for (std::string_view f : flags) rb.SimpleString(f);
   rb.Integer(spec.keys.first);
@@ -67,8 +116,11 @@ void ReplyInfo(ReplyBuilder& rb, const CommandEntry& cmd) {
   std::vector<std::string_view> cats = engine::AclCategoryNames(cmd.acl);
   rb.SetHeader(cats.size());
   for (std::string_view c : cats) rb.SimpleString("@" + std::string(c));
-  rb.SetHeader(0);  // tips
-  ReplyKeySpecs(rb, cmd);
+  ReplyTips(rb, spec.tips);
+  // Redis compat: key specs are a set in RESP3, and so is an empty subcommand list.
+  rb.SetHeader(spec.key_specs.size());
+  for (const engine::KeySpec& ks : spec.key_specs) ReplyKeySpec(rb, ks);
+  if (cmd.subcommands.empty()) return rb.SetHeader(0);
   rb.ArrayHeader(cmd.subcommands.size());
   for (const CommandEntry* sub : cmd.subcommands) ReplyInfo(rb, *sub);
 }
@@ -176,24 +228,39 @@ void CommandList(CommandContext& ctx) {
   for (const CommandEntry* c : out) ctx.reply().Bulk(c->name);
 }
 
-// COMMAND GETKEYS command [arg ...]
-void CommandGetKeys(CommandContext& ctx) {
+// COMMAND GETKEYS command [arg ...], COMMAND GETKEYSANDFLAGS command [arg ...]
+void GetKeys(CommandContext& ctx, bool with_flags) {
   std::span<const std::string_view> target = ctx.args().subspan(2);
   bool unknown_sub = false;
   const CommandEntry* c = ctx.engine().registry().Lookup(target, &unknown_sub);
   if (c == nullptr) return ctx.ReplyError(errors::kInvalidCommandSpecified);
-  if (!c->has_keys()) return ctx.ReplyError(errors::kNoKeyArguments);
+  if (!engine::HasKeyArguments(*c)) return ctx.ReplyError(errors::kNoKeyArguments);
   if (!c->ArityOk(target.size())) {
     return ctx.ReplyError(errors::kInvalidNumberOfArguments);
   }
-  std::vector<int> keys;
-  if (!Registry::KeyIndexes(*c, target, &keys)) {
-    return ctx.ReplyError(errors::kInvalidArgumentsForCommand);  // bad numkeys
+  std::vector<engine::KeyRef> keys;
+  if (!engine::CommandKeys(*c, target, &keys) || keys.empty()) {
+    if (c->spec->flags & engine::kNoMandatoryKeys) return ctx.reply().EmptyArray();
+    return ctx.ReplyError(errors::kInvalidArgumentsForCommand);
   }
-  if (keys.empty()) return ctx.ReplyError(errors::kNoKeyArguments);
-  ctx.reply().ArrayHeader(keys.size());
-  for (int k : keys) ctx.reply().Bulk(target[static_cast<size_t>(k)]);
+  ReplyBuilder& rb = ctx.reply();
+  rb.ArrayHeader(keys.size());
+  for (const engine::KeyRef& k : keys) {
+    std::string_view key = target[static_cast<size_t>(k.index)];
+    if (!with_flags) {
+      rb.Bulk(key);
+      continue;
+    }
+    rb.ArrayHeader(2);
+    rb.Bulk(key);
+    std::vector<std::string_view> names = engine::KeyFlagNames(k.flags);
+    rb.SetHeader(names.size());
+    for (std::string_view n : names) rb.SimpleString(n);
+  }
 }
+
+void CommandGetKeys(CommandContext& ctx) { GetKeys(ctx, false); }
+void CommandGetKeysAndFlags(CommandContext& ctx) { GetKeys(ctx, true); }
 
 // COMMAND HELP
 void CommandHelp(CommandContext& ctx) {
@@ -215,6 +282,8 @@ void CommandHelp(CommandContext& ctx) {
       "    commands are returned.",
       "GETKEYS <full-command>",
       "    Return the keys from a full Redis command.",
+      "GETKEYSANDFLAGS <full-command>",
+      "    Return the keys and the access flags from a full Redis command.",
       "HELP",
       "    Prints this help.",
   };
@@ -230,16 +299,24 @@ constexpr CommandSpec kCommandSubcommands[] = {
      .summary = "Returns a count of commands.", .since = "2.8.13", .complexity = "O(1)"},
     {.name = "INFO", .arity = -2, .flags = kLoading | kStale, .handler = CommandInfo,
      .summary = "Returns information about one, multiple or all commands.", .since = "2.8.13",
-     .complexity = "O(N) where N is the number of commands to look up"},
+     .complexity = "O(N) where N is the number of commands to look up",
+     .tips = "nondeterministic_output_order"},
     {.name = "DOCS", .arity = -2, .flags = kLoading | kStale, .handler = CommandDocs,
      .summary = "Returns documentary information about one, multiple or all commands.",
-     .since = "7.0.0", .complexity = "O(N) where N is the number of commands to look up"},
+     .since = "7.0.0", .complexity = "O(N) where N is the number of commands to look up",
+     .tips = "nondeterministic_output_order"},
     {.name = "LIST", .arity = -2, .flags = kLoading | kStale, .handler = CommandList,
      .summary = "Returns a list of command names.", .since = "7.0.0",
-     .complexity = "O(N) where N is the total number of Redis commands"},
+     .complexity = "O(N) where N is the total number of Redis commands",
+     .tips = "nondeterministic_output_order"},
     // Redis compat: 7.0 declares -4 (the command and at least one argument).
     {.name = "GETKEYS", .arity = -4, .flags = kLoading | kStale, .handler = CommandGetKeys,
      .summary = "Extracts the key names from an arbitrary command.", .since = "2.8.13",
+     .complexity = "O(N) where N is the number of arguments to the command"},
+    {.name = "GETKEYSANDFLAGS", .arity = -4, .flags = kLoading | kStale,
+     .handler = CommandGetKeysAndFlags,
+     .summary = "Finds the key arguments of a command call, with what it does to each.",
+     .since = "7.0.0",
      .complexity = "O(N) where N is the number of arguments to the command"},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = CommandHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
@@ -250,7 +327,8 @@ constexpr CommandSpec kCommandCommands[] = {
     {.name = "COMMAND", .arity = -1, .flags = kLoading | kStale, .handler = Command,
      .subcommands = kCommandSubcommands,
      .summary = "Returns detailed information about all commands.", .since = "2.8.13",
-     .complexity = "O(N) where N is the total number of Redis commands"},
+     .complexity = "O(N) where N is the total number of Redis commands",
+     .tips = "nondeterministic_output_order"},
 };
 
 }  // namespace

@@ -141,7 +141,8 @@ constexpr CommandSpec kConfigSubcommands[] = {
      .handler = ConfigSet, .redacts = ConfigSetRedacts,
      .summary = "Sets configuration parameters in-flight.",
      .since = "2.0.0", .complexity = "O(N) when N is the number of configuration parameters "
-                                     "provided"},
+                                     "provided",
+     .tips = "request_policy:all_nodes response_policy:all_succeeded"},
     {.name = "RESETSTAT", .arity = 2, .flags = kAdmin | kNoScript | kLoading | kStale,
      .handler = ConfigResetStat, .summary = "Resets the server's statistics.", .since = "2.0.0",
      .complexity = "O(1)"},

@@ -172,8 +172,9 @@ bool HelloRedacts(std::span<const std::string_view> args, size_t i) {
 constexpr CommandSpec kConnectionCommands[] = {
     {.name = "PING", .arity = -1, .flags = kFast | engine::kSubscribedOk, .handler = Ping,
      .summary = "Returns the server's liveliness response.", .since = "1.0.0",
-     .complexity = "O(1)"},
-    {.name = "ECHO", .arity = 2, .flags = kFast, .handler = Echo,
+     .complexity = "O(1)",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
+    {.name = "ECHO", .arity = 2, .flags = kLoading | kStale | kFast, .handler = Echo,
      .summary = "Returns the given string.", .since = "1.0.0", .complexity = "O(1)"},
     {.name = "SELECT", .arity = 2, .flags = kLoading | kStale | kFast, .handler = Select,
      .summary = "Changes the selected database.", .since = "1.0.0", .complexity = "O(1)"},

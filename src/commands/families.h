@@ -39,6 +39,7 @@ void RegisterScriptFamily(engine::Registry* r);
 void RegisterFunctionFamily(engine::Registry* r);
 void RegisterPubSubFamily(engine::Registry* r);
 void RegisterPersistenceFamily(engine::Registry* r);
+void RegisterLolwutFamily(engine::Registry* r);
 
 // Gives persistence (persistence/persistence.h) what it needs of the command layer: the
 // function libraries to save and the way to load one (function_family.cc).

@@ -361,31 +361,57 @@ using engine::kSkipMonitor;
 using engine::kStale;
 using engine::kWrite;
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeyNum;
+using engine::KeySpec;
+using engine::kKeyAccess;
+using engine::kKeyRo;
+using engine::kKeyRw;
+using engine::kKeyUpdate;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kFcallKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyUpdate, .begin = AtIndex(2), .find = KeyNum(0, 1, 1),
+     .notes = "A function may do anything with its keys: assumed read and updated"},
+};
+constexpr KeySpec kFcallRoKeys[] = {
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = KeyNum(0, 1, 1),
+     .notes = "A read-only function only reads its keys"},
+};
+
 constexpr CommandSpec kFunctionSubcommands[] = {
     {.name = "LOAD", .arity = -3, .flags = kWrite | kDenyOom | kNoScript, .handler = FunctionLoad,
      .summary = "Creates a library.", .since = "7.0.0",
-     .complexity = "O(1) (considering compilation time is redundant)"},
+     .complexity = "O(1) (considering compilation time is redundant)",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
     {.name = "DELETE", .arity = 3, .flags = kWrite | kNoScript, .handler = FunctionDelete,
-     .summary = "Deletes a library and its functions.", .since = "7.0.0", .complexity = "O(1)"},
+     .summary = "Deletes a library and its functions.", .since = "7.0.0", .complexity = "O(1)",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
     {.name = "FLUSH", .arity = -2, .flags = kWrite | kNoScript, .handler = FunctionFlush,
      .summary = "Deletes all libraries and functions.", .since = "7.0.0",
-     .complexity = "O(N) where N is the number of functions deleted"},
+     .complexity = "O(N) where N is the number of functions deleted",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
     {.name = "LIST", .arity = -2, .flags = kNoScript, .handler = FunctionList,
      .summary = "Returns information about all libraries.", .since = "7.0.0",
-     .complexity = "O(N) where N is the number of functions"},
+     .complexity = "O(N) where N is the number of functions",
+     .tips = "nondeterministic_output_order"},
     {.name = "DUMP", .arity = 2, .flags = kNoScript, .handler = FunctionDump,
      .summary = "Dumps all libraries into a serialized binary payload.", .since = "7.0.0",
      .complexity = "O(N) where N is the number of functions"},
     {.name = "RESTORE", .arity = -3, .flags = kWrite | kDenyOom | kNoScript,
      .handler = FunctionRestore,
      .summary = "Restores all libraries from a payload.", .since = "7.0.0",
-     .complexity = "O(N) where N is the number of functions on the payload"},
+     .complexity = "O(N) where N is the number of functions on the payload",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
     {.name = "STATS", .arity = 2, .flags = kNoScript | kAllowBusy, .handler = FunctionStats,
      .summary = "Returns information about a function during execution.", .since = "7.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
     {.name = "KILL", .arity = 2, .flags = kNoScript | kAllowBusy, .handler = FunctionKill,
      .summary = "Terminates a function during execution.", .since = "7.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .tips = "request_policy:all_shards response_policy:one_succeeded"},
     {.name = "HELP", .arity = 2, .flags = engine::kLoading | kStale, .handler = FunctionHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "7.0.0",
      .complexity = "O(1)"},
@@ -397,12 +423,14 @@ constexpr CommandSpec kFunctionCommands[] = {
     {.name = "FCALL", .arity = -3, .flags = kFCallFlags, .handler = FCall,
      .find_keys = NumKeysAt2, .needs_all_shards = FCallNeedsAllShards,
      .summary = "Invokes a function.", .since = "7.0.0",
-     .complexity = "Depends on the function that is executed."},
+     .complexity = "Depends on the function that is executed.",
+     .key_specs = kFcallKeys},
     {.name = "FCALL_RO", .arity = -3, .flags = (kFCallFlags & ~kMayReplicate) | kReadOnly,
      .handler = FCallRo, .find_keys = NumKeysAt2, .needs_all_shards = FCallNeedsAllShards,
      .summary = "Invokes a read-only function.", .since = "7.0.0",
-     .complexity = "Depends on the function that is executed."},
-    {.name = "FUNCTION", .arity = -2, .subcommands = kFunctionSubcommands,
+     .complexity = "Depends on the function that is executed.",
+     .key_specs = kFcallRoKeys},
+    {.name = "FUNCTION", .arity = -2, .flags = engine::kNoFamilyAcl, .subcommands = kFunctionSubcommands,
      .summary = "A container for function commands.", .since = "7.0.0",
      .complexity = "Depends on subcommand."},
 };

@@ -30,7 +30,8 @@ constexpr CommandSpec kInfoCommands[] = {
     {.name = "INFO", .arity = -1, .flags = engine::kLoading | engine::kStale | engine::kAllShards,
      .handler = Info, .acl = engine::kAclDangerous,
      .summary = "Returns information and statistics about the server.", .since = "1.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
 };
 
 }  // namespace

@@ -122,44 +122,86 @@ using engine::kFast;
 using engine::kReadOnly;
 using engine::kWrite;
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeySpec;
+using engine::Range;
+using engine::kKeyAccess;
+using engine::kKeyDelete;
+using engine::kKeyInsert;
+using engine::kKeyOw;
+using engine::kKeyRm;
+using engine::kKeyRo;
+using engine::kKeyRw;
+using engine::kKeyUpdate;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kDelKeys[] = {
+    {.flags = kKeyRm | kKeyDelete, .begin = AtIndex(1), .find = Range(-1)},
+};
+constexpr KeySpec kUnlinkKeys[] = {
+    {.flags = kKeyRm | kKeyDelete, .begin = AtIndex(1), .find = Range(-1)},
+};
+constexpr KeySpec kRenameKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(2), .find = Range(0)},
+};
+constexpr KeySpec kRenamenxKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyOw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
+};
+constexpr KeySpec kCopyKeys[] = {
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(2), .find = Range(0)},
+};
+
 constexpr CommandSpec kKeyCommands[] = {
     {.name = "DEL", .arity = -2, .flags = kWrite, .keys = {1, -1, 1}, .handler = Del,
      .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Deletes one or more keys.", .since = "1.0.0",
-     .complexity = "O(N) where N is the number of keys that will be removed."},
+     .complexity = "O(N) where N is the number of keys that will be removed.",
+     .key_specs = kDelKeys, .tips = "request_policy:multi_shard response_policy:agg_sum"},
     {.name = "UNLINK", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1}, .handler = Del,
      .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Asynchronously deletes one or more keys.", .since = "4.0.0",
-     .complexity = "O(1) for each key removed regardless of its size."},
+     .complexity = "O(1) for each key removed regardless of its size.",
+     .key_specs = kUnlinkKeys, .tips = "request_policy:multi_shard response_policy:agg_sum"},
     {.name = "EXISTS", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1},
      .handler = Exists, .summary = "Determines whether one or more keys exist.", .since = "1.0.0",
-     .complexity = "O(N) where N is the number of keys to check."},
+     .complexity = "O(N) where N is the number of keys to check.",
+     .key_specs = key_specs::kAllRo, .tips = "request_policy:multi_shard response_policy:agg_sum"},
     {.name = "TOUCH", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1},
      .handler = Touch,
      .summary = "Returns the number of existing keys out of those specified after updating the "
                 "time they were last accessed.",
-     .since = "3.2.1", .complexity = "O(N) where N is the number of keys that will be touched."},
+     .since = "3.2.1", .complexity = "O(N) where N is the number of keys that will be touched.",
+     .key_specs = key_specs::kAllRo, .tips = "request_policy:multi_shard response_policy:agg_sum"},
     {.name = "TYPE", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = Type,
      .summary = "Determines the type of value stored at a key.", .since = "1.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = key_specs::kOneRo},
     {.name = "RENAME", .arity = 3, .flags = kWrite, .keys = {1, 2, 1}, .handler = Rename,
      .notice_hook = NoticeRename,
      .summary = "Renames a key and overwrites the destination.", .since = "1.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = kRenameKeys},
     {.name = "RENAMENX", .arity = 3, .flags = kWrite | kFast, .keys = {1, 2, 1},
      .handler = RenameNx,
      .notice_hook = NoticeRename,
      .summary = "Renames a key only when the target key name doesn't exist.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = kRenamenxKeys},
     {.name = "COPY", .arity = -3, .flags = kWrite | engine::kDenyOom, .keys = {1, 2, 1},
      .handler = Copy,
      .notice_hook = NoticeCopy,
      .summary = "Copies the value of a key to a new key.", .since = "6.2.0",
      .complexity = "O(N) worst case for collections, where N is the number of nested items. "
-                   "O(1) for string values."},
+                   "O(1) for string values.",
+     .key_specs = kCopyKeys},
     {.name = "MOVE", .arity = 3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = Move,
      .notice_hook = NoticeMove,
-     .summary = "Moves a key to another database.", .since = "1.0.0", .complexity = "O(1)"},
+     .summary = "Moves a key to another database.", .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessUpdate},
 };
 
 }  // namespace

@@ -311,52 +311,85 @@ constexpr std::string_view kPushComplexity =
     "O(1) for each element added, so O(N) to add N elements when the command is called with "
     "multiple arguments.";
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeyNum;
+using engine::KeySpec;
+using engine::Range;
+using engine::kKeyAccess;
+using engine::kKeyDelete;
+using engine::kKeyInsert;
+using engine::kKeyRw;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kLmoveKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
+};
+constexpr KeySpec kRpoplpushKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
+};
+constexpr KeySpec kLmpopKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
+};
+
 constexpr CommandSpec kListCommands[] = {
     {.name = "LPUSH", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = LPush,
      .notice = {engine::kNotifyList, "lpush"},
      .summary = "Prepend one or multiple elements to a list",
-     .since = "1.0.0", .complexity = kPushComplexity},
+     .since = "1.0.0", .complexity = kPushComplexity,
+     .key_specs = key_specs::kOneRwInsert},
     {.name = "RPUSH", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = RPush,
      .notice = {engine::kNotifyList, "rpush"},
      .summary = "Append one or multiple elements to a list", .since = "1.0.0",
-     .complexity = kPushComplexity},
+     .complexity = kPushComplexity,
+     .key_specs = key_specs::kOneRwInsert},
     {.name = "LPUSHX", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = LPushX,
      .notice = {engine::kNotifyList, "lpush"},
      .summary = "Prepend an element to a list, only if the list exists",
-     .since = "2.2.0", .complexity = kPushComplexity},
+     .since = "2.2.0", .complexity = kPushComplexity,
+     .key_specs = key_specs::kOneRwInsert},
     {.name = "RPUSHX", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = RPushX,
      .notice = {engine::kNotifyList, "rpush"},
      .summary = "Append an element to a list, only if the list exists",
-     .since = "2.2.0", .complexity = kPushComplexity},
+     .since = "2.2.0", .complexity = kPushComplexity,
+     .key_specs = key_specs::kOneRwInsert},
     {.name = "LPOP", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = LPop,
      .notice = {engine::kNotifyList, "lpop"},
      .summary = "Remove and get the first elements in a list", .since = "1.0.0",
-     .complexity = "O(N) where N is the number of elements returned"},
+     .complexity = "O(N) where N is the number of elements returned",
+     .key_specs = key_specs::kOneRwAccessDelete},
     {.name = "RPOP", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = RPop,
      .notice = {engine::kNotifyList, "rpop"},
      .summary = "Remove and get the last elements in a list", .since = "1.0.0",
-     .complexity = "O(N) where N is the number of elements returned"},
+     .complexity = "O(N) where N is the number of elements returned",
+     .key_specs = key_specs::kOneRwAccessDelete},
     {.name = "LLEN", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = LLen,
-     .summary = "Get the length of a list", .since = "1.0.0", .complexity = "O(1)"},
+     .summary = "Get the length of a list", .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRo},
     {.name = "LRANGE", .arity = 4, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = LRange,
      .summary = "Get a range of elements from a list", .since = "1.0.0",
      .complexity = "O(S+N) where S is the distance of start offset from HEAD for small lists, "
                    "from nearest end (HEAD or TAIL) for large lists; and N is the number of "
-                   "elements in the specified range."},
+                   "elements in the specified range.",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "LINDEX", .arity = 3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = LIndex,
      .summary = "Get an element from a list by its index", .since = "1.0.0",
      .complexity = "O(N) where N is the number of elements to traverse to get to the element "
                    "at index. This makes asking for the first or the last element of the list "
-                   "O(1)."},
+                   "O(1).",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "LSET", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = LSet,
      .notice = {engine::kNotifyList, "lset"},
      .summary = "Set the value of an element in a list by its index", .since = "1.0.0",
      .complexity = "O(N) where N is the length of the list. Setting either the first or the "
-                   "last element of the list is O(1)."},
+                   "last element of the list is O(1).",
+     .key_specs = key_specs::kOneRwUpdate},
     {.name = "LINSERT", .arity = 5, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = LInsert,
      .notice = {engine::kNotifyList, "linsert"},
@@ -365,36 +398,43 @@ constexpr CommandSpec kListCommands[] = {
      .complexity = "O(N) where N is the number of elements to traverse before seeing the value "
                    "pivot. This means that inserting somewhere on the left end on the list "
                    "(head) can be considered O(1) and inserting somewhere on the right end "
-                   "(tail) is O(N)."},
+                   "(tail) is O(N).",
+     .key_specs = key_specs::kOneRwInsert},
     {.name = "LREM", .arity = 4, .flags = kWrite, .keys = {1, 1, 1}, .handler = LRem,
      .notice = {engine::kNotifyList, "lrem"},
      .summary = "Remove elements from a list", .since = "1.0.0",
      .complexity = "O(N+M) where N is the length of the list and M is the number of elements "
-                   "removed."},
+                   "removed.",
+     .key_specs = key_specs::kOneRwDelete},
     {.name = "LTRIM", .arity = 4, .flags = kWrite, .keys = {1, 1, 1}, .handler = LTrim,
      .notice = {engine::kNotifyList, "ltrim"},
      .summary = "Trim a list to the specified range", .since = "1.0.0",
-     .complexity = "O(N) where N is the number of elements to be removed by the operation."},
+     .complexity = "O(N) where N is the number of elements to be removed by the operation.",
+     .key_specs = key_specs::kOneRwDelete},
     {.name = "LPOS", .arity = -3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = LPos,
      .summary = "Return the index of matching elements on a list", .since = "6.0.6",
      .complexity = "O(N) where N is the number of elements in the list, for the average case. "
                    "When searching for elements near the head or the tail of the list, or when "
-                   "the MAXLEN option is provided, the command may run in constant time."},
+                   "the MAXLEN option is provided, the command may run in constant time.",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "LMOVE", .arity = 5, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
      .handler = LMove,
      .notice_hook = NoticeListMove,
      .summary = "Pop an element from a list, push it to another list and return it",
-     .since = "6.2.0", .complexity = "O(1)"},
+     .since = "6.2.0", .complexity = "O(1)",
+     .key_specs = kLmoveKeys},
     {.name = "RPOPLPUSH", .arity = 3, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
      .handler = RPopLPush,
      .notice_hook = NoticeListMove,
      .summary = "Remove the last element in a list, prepend it to another list and return it",
-     .since = "1.2.0", .complexity = "O(1)"},
+     .since = "1.2.0", .complexity = "O(1)",
+     .key_specs = kRpoplpushKeys},
     {.name = "LMPOP", .arity = -4, .flags = kWrite, .handler = LMPop,
      .notice_hook = NoticeListMPop, .find_keys = LMPopKeys,
      .summary = "Pop elements from a list", .since = "7.0.0",
      .complexity = "O(N+M) where N is the number of provided keys and M is the number of "
-                   "elements returned."},
+                   "elements returned.",
+     .key_specs = kLmpopKeys},
 };
 
 }  // namespace

@@ -208,20 +208,27 @@ using engine::kLoading;
 using engine::kReadOnly;
 using engine::kStale;
 
+namespace key_specs = engine::key_specs;
+
 constexpr CommandSpec kMemorySubcommands[] = {
     {.name = "DOCTOR", .arity = 2, .flags = kAllShards, .handler = MemoryDoctor,
-     .summary = "Outputs a memory problems report.", .since = "4.0.0", .complexity = "O(1)"},
+     .summary = "Outputs a memory problems report.", .since = "4.0.0", .complexity = "O(1)",
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
     {.name = "MALLOC-STATS", .arity = 2, .handler = MemoryMallocStats,
      .summary = "Returns the allocator statistics.", .since = "4.0.0",
-     .complexity = "Depends on how much memory is allocated, could be slow"},
+     .complexity = "Depends on how much memory is allocated, could be slow",
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
     {.name = "PURGE", .arity = 2, .handler = MemoryPurge,
      .summary = "Asks the allocator to release memory.", .since = "4.0.0",
-     .complexity = "Depends on how much memory is allocated, could be slow"},
+     .complexity = "Depends on how much memory is allocated, could be slow",
+     .tips = "request_policy:all_shards response_policy:all_succeeded"},
     {.name = "STATS", .arity = 2, .flags = kAllShards, .handler = MemoryStats,
-     .summary = "Returns details about memory usage.", .since = "4.0.0", .complexity = "O(1)"},
+     .summary = "Returns details about memory usage.", .since = "4.0.0", .complexity = "O(1)",
+     .tips = "nondeterministic_output request_policy:all_shards response_policy:special"},
     {.name = "USAGE", .arity = -3, .flags = kReadOnly, .keys = {2, 2, 1},
      .handler = MemoryUsage, .summary = "Estimates the memory usage of a key.",
-     .since = "4.0.0", .complexity = "O(N) where N is the number of samples."},
+     .since = "4.0.0", .complexity = "O(N) where N is the number of samples.",
+     .key_specs = key_specs::kSecondRo},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = MemoryHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "4.0.0",
      .complexity = "O(1)"},

@@ -79,28 +79,34 @@ using engine::kStale;
 
 constexpr engine::KeyRange kKeyArg{2, 2, 1};
 
+namespace key_specs = engine::key_specs;
+
 constexpr CommandSpec kObjectSubcommands[] = {
     {.name = "ENCODING", .arity = 3, .flags = kReadOnly, .keys = kKeyArg,
      .handler = ObjectEncoding, .summary = "Returns the internal encoding of a Redis object.",
-     .since = "2.2.3", .complexity = "O(1)"},
+     .since = "2.2.3", .complexity = "O(1)",
+     .key_specs = key_specs::kSecondRo, .tips = "nondeterministic_output"},
     {.name = "FREQ", .arity = 3, .flags = kReadOnly, .keys = kKeyArg, .handler = ObjectFreq,
      .summary = "Returns the logarithmic access frequency counter of a Redis object.",
-     .since = "4.0.0", .complexity = "O(1)"},
+     .since = "4.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kSecondRo, .tips = "nondeterministic_output"},
     {.name = "IDLETIME", .arity = 3, .flags = kReadOnly, .keys = kKeyArg,
      .handler = ObjectIdleTime,
      .summary = "Returns the time since the last access to a Redis object.", .since = "2.2.3",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = key_specs::kSecondRo, .tips = "nondeterministic_output"},
     {.name = "REFCOUNT", .arity = 3, .flags = kReadOnly, .keys = kKeyArg,
      .handler = ObjectRefCount,
      .summary = "Returns the reference count of a value of a key.", .since = "2.2.3",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = key_specs::kSecondRo, .tips = "nondeterministic_output"},
     {.name = "HELP", .arity = 2, .flags = kLoading | kStale, .handler = ObjectHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "6.2.0",
      .complexity = "O(1)"},
 };
 
 constexpr CommandSpec kObjectCommands[] = {
-    {.name = "OBJECT", .arity = -2, .subcommands = kObjectSubcommands,
+    {.name = "OBJECT", .arity = -2, .flags = engine::kNoFamilyAcl, .subcommands = kObjectSubcommands,
      .summary = "A container for object introspection commands.", .since = "2.2.3",
      .complexity = "Depends on subcommand."},
 };

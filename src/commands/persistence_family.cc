@@ -72,20 +72,25 @@ using engine::CommandSpec;
 using engine::kAdmin;
 using engine::kFast;
 using engine::kLoading;
+using engine::kNoAsyncLoading;
+using engine::kNoMulti;
 using engine::kNoScript;
 using engine::kStale;
 
 constexpr CommandSpec kPersistenceCommands[] = {
-    {.name = "SAVE", .arity = 1, .flags = kAdmin | kNoScript, .handler = Save,
+    {.name = "SAVE", .arity = 1, .flags = kAdmin | kNoScript | kNoAsyncLoading | kNoMulti, .handler = Save,
      .summary = "Synchronously saves the database(s) to disk.", .since = "1.0.0",
      .complexity = "O(N) where N is the total number of keys in all databases"},
-    {.name = "BGSAVE", .arity = -1, .flags = kAdmin | kNoScript, .handler = BgSave,
+    {.name = "BGSAVE", .arity = -1, .flags = kAdmin | kNoScript | kNoAsyncLoading, .handler = BgSave,
      .summary = "Asynchronously saves the database(s) to disk.", .since = "1.0.0",
      .complexity = "O(1)"},
     {.name = "LASTSAVE", .arity = 1, .flags = kLoading | kStale | kFast, .handler = LastSave,
+     .acl = engine::kAclAdmin | engine::kAclDangerous,
      .summary = "Returns the Unix timestamp of the last successful save to disk.",
-     .since = "1.0.0", .complexity = "O(1)"},
-    {.name = "BGREWRITEAOF", .arity = 1, .flags = kAdmin | kNoScript, .handler = BgRewriteAof,
+     .since = "1.0.0", .complexity = "O(1)",
+     .tips = "nondeterministic_output"},
+    {.name = "BGREWRITEAOF", .arity = 1,
+     .flags = kAdmin | kNoScript | kNoAsyncLoading, .handler = BgRewriteAof,
      .summary = "Asynchronously rewrites the append-only file to disk.", .since = "1.0.0",
      .complexity = "O(1)"},
 };

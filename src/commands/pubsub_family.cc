@@ -159,6 +159,23 @@ using engine::kSubscribedOk;
 constexpr uint32_t kSubscribeFlags = kPubSub | kNoScript | kLoading | kStale | kSubscribedOk;
 constexpr uint32_t kIntrospect = kPubSub | kLoading | kStale;
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeySpec;
+using engine::Range;
+using engine::kKeyNotKey;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kSsubscribeKeys[] = {
+    {.flags = kKeyNotKey, .begin = AtIndex(1), .find = Range(-1)},
+};
+constexpr KeySpec kSunsubscribeKeys[] = {
+    {.flags = kKeyNotKey, .begin = AtIndex(1), .find = Range(-1)},
+};
+constexpr KeySpec kSpublishKeys[] = {
+    {.flags = kKeyNotKey, .begin = AtIndex(1), .find = Range(0)},
+};
+
 constexpr CommandSpec kPubSubSubcommands[] = {
     {.name = "CHANNELS", .arity = -2, .flags = kIntrospect,
      .handler = PubSubChannels<ChannelKind::kChannel>, .summary = "Returns the active channels.",
@@ -214,11 +231,13 @@ constexpr CommandSpec kPubSubCommands[] = {
      .keys = kChannelArgs, .handler = SubscribeCommand<ChannelKind::kShard>,
      .channels = {1, -1},
      .summary = "Listens for messages published to shard channels.", .since = "7.0.0",
-     .complexity = "O(N) where N is the number of shard channels to subscribe to."},
+     .complexity = "O(N) where N is the number of shard channels to subscribe to.",
+     .key_specs = kSsubscribeKeys},
     {.name = "SUNSUBSCRIBE", .arity = -1, .flags = kSubscribeFlags | kNotKey,
      .keys = kChannelArgs, .handler = UnsubscribeCommand<ChannelKind::kShard>,
      .summary = "Stops listening to messages posted to shard channels.", .since = "7.0.0",
-     .complexity = "O(N) where N is the number of clients already subscribed to a shard channel."},
+     .complexity = "O(N) where N is the number of clients already subscribed to a shard channel.",
+     .key_specs = kSunsubscribeKeys},
     {.name = "PUBLISH", .arity = 3, .flags = kPubSub | kLoading | kStale | kFast | kMayReplicate,
      .handler = PublishCommand<ChannelKind::kChannel>,
      .channels = {1, 1},
@@ -231,7 +250,8 @@ constexpr CommandSpec kPubSubCommands[] = {
      .channels = {1, 1},
      .summary = "Post a message to a shard channel", .since = "7.0.0",
      .complexity = "O(N) where N is the number of clients subscribed to the receiving shard "
-                   "channel."},
+                   "channel.",
+     .key_specs = kSpublishKeys},
     {.name = "PUBSUB", .arity = -2, .subcommands = kPubSubSubcommands,
      .summary = "A container for Pub/Sub commands.", .since = "2.8.0",
      .complexity = "Depends on subcommand."},

@@ -35,6 +35,7 @@ void RegisterAll(engine::Registry* r) {
   RegisterFunctionFamily(r);
   RegisterPubSubFamily(r);
   RegisterPersistenceFamily(r);
+  RegisterLolwutFamily(r);
 }
 
 }  // namespace cinnabar::commands

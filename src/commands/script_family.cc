@@ -162,21 +162,50 @@ using engine::kStale;
 constexpr uint32_t kEvalFlags = kNoScript | kSkipMonitor | kMayReplicate | kNoMandatoryKeys | kStale;
 constexpr uint32_t kEvalRoFlags = kNoScript | kSkipMonitor | kNoMandatoryKeys | kStale | kReadOnly;
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeyNum;
+using engine::KeySpec;
+using engine::kKeyAccess;
+using engine::kKeyRo;
+using engine::kKeyRw;
+using engine::kKeyUpdate;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kEvalKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyUpdate, .begin = AtIndex(2), .find = KeyNum(0, 1, 1),
+     .notes = "A script may do anything with its keys: assumed read and updated"},
+};
+constexpr KeySpec kEvalshaKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyUpdate, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
+};
+constexpr KeySpec kEvalRoKeys[] = {
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = KeyNum(0, 1, 1),
+     .notes = "A read-only script only reads its keys"},
+};
+constexpr KeySpec kEvalshaRoKeys[] = {
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
+};
+
 constexpr CommandSpec kScriptSubcommands[] = {
     {.name = "LOAD", .arity = 3, .flags = kNoScript | kStale, .handler = ScriptLoad,
      .summary = "Loads a server-side Lua script to the script cache.", .since = "2.6.0",
-     .complexity = "O(N) with N being the length in bytes of the script body."},
+     .complexity = "O(N) with N being the length in bytes of the script body.",
+     .tips = "request_policy:all_nodes response_policy:all_succeeded"},
     {.name = "EXISTS", .arity = -3, .flags = kNoScript, .handler = ScriptExists,
      .summary = "Determines whether server-side Lua scripts exist in the script cache.",
      .since = "2.6.0",
      .complexity = "O(N) with N being the number of scripts to check (so checking a single "
-                   "script is an O(1) operation)."},
+                   "script is an O(1) operation).",
+     .tips = "request_policy:all_shards response_policy:agg_logical_and"},
     {.name = "FLUSH", .arity = -2, .flags = kNoScript, .handler = ScriptFlush,
      .summary = "Removes all server-side Lua scripts from the script cache.", .since = "2.6.0",
-     .complexity = "O(N) with N being the number of scripts in cache"},
+     .complexity = "O(N) with N being the number of scripts in cache",
+     .tips = "request_policy:all_nodes response_policy:all_succeeded"},
     {.name = "KILL", .arity = 2, .flags = kNoScript | kAllowBusy, .handler = ScriptKill,
      .summary = "Terminates a server-side Lua script during execution.", .since = "2.6.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .tips = "request_policy:all_shards response_policy:one_succeeded"},
     {.name = "HELP", .arity = 2, .flags = engine::kLoading | kStale, .handler = ScriptHelp,
      .summary = "Returns helpful text about the different subcommands.", .since = "5.0.0",
      .complexity = "O(1)"},
@@ -186,20 +215,24 @@ constexpr CommandSpec kScriptCommands[] = {
     {.name = "EVAL", .arity = -3, .flags = kEvalFlags, .handler = Eval,
      .find_keys = NumKeysAt2, .needs_all_shards = EvalNeedsAllShards,
      .summary = "Executes a server-side Lua script.", .since = "2.6.0",
-     .complexity = "Depends on the script that is executed."},
+     .complexity = "Depends on the script that is executed.",
+     .key_specs = kEvalKeys},
     {.name = "EVALSHA", .arity = -3, .flags = kEvalFlags, .handler = EvalSha,
      .find_keys = NumKeysAt2, .needs_all_shards = EvalShaNeedsAllShards,
      .summary = "Executes a server-side Lua script by SHA1 digest.", .since = "2.6.0",
-     .complexity = "Depends on the script that is executed."},
+     .complexity = "Depends on the script that is executed.",
+     .key_specs = kEvalshaKeys},
     {.name = "EVAL_RO", .arity = -3, .flags = kEvalRoFlags, .handler = EvalRo,
      .find_keys = NumKeysAt2, .needs_all_shards = EvalNeedsAllShards,
      .summary = "Executes a read-only server-side Lua script.", .since = "7.0.0",
-     .complexity = "Depends on the script that is executed."},
+     .complexity = "Depends on the script that is executed.",
+     .key_specs = kEvalRoKeys},
     {.name = "EVALSHA_RO", .arity = -3, .flags = kEvalRoFlags, .handler = EvalShaRo,
      .find_keys = NumKeysAt2, .needs_all_shards = EvalShaNeedsAllShards,
      .summary = "Executes a read-only server-side Lua script by SHA1 digest.", .since = "7.0.0",
-     .complexity = "Depends on the script that is executed."},
-    {.name = "SCRIPT", .arity = -2, .subcommands = kScriptSubcommands,
+     .complexity = "Depends on the script that is executed.",
+     .key_specs = kEvalshaRoKeys},
+    {.name = "SCRIPT", .arity = -2, .flags = engine::kNoFamilyAcl, .subcommands = kScriptSubcommands,
      .summary = "A container for Lua scripts management commands.", .since = "2.6.0",
      .complexity = "Depends on subcommand."},
 };

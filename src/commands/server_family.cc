@@ -69,7 +69,8 @@ using engine::kStale;
 
 constexpr CommandSpec kServerCommands[] = {
     {.name = "TIME", .arity = 1, .flags = kLoading | kStale | kFast, .handler = Time,
-     .summary = "Returns the server time.", .since = "2.6.0", .complexity = "O(1)"},
+     .summary = "Returns the server time.", .since = "2.6.0", .complexity = "O(1)",
+     .tips = "nondeterministic_output"},
     {.name = "SHUTDOWN", .arity = -1,
      .flags = kAdmin | kNoScript | kLoading | kStale | engine::kNoMulti | engine::kAllowBusy,
      .handler = Shutdown, .summary = "Synchronously saves the database(s) to disk and shuts down "

@@ -414,6 +414,40 @@ constexpr std::string_view kScanComplexity =
     "O(1) for every call. O(N) for a complete iteration, including enough command calls for "
     "the cursor to return back to 0. N is the number of elements inside the collection.";
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeyNum;
+using engine::KeySpec;
+using engine::Range;
+using engine::kKeyAccess;
+using engine::kKeyDelete;
+using engine::kKeyInsert;
+using engine::kKeyOw;
+using engine::kKeyRo;
+using engine::kKeyRw;
+using engine::kKeyUpdate;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kSmoveKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
+};
+constexpr KeySpec kSinterstoreKeys[] = {
+    {.flags = kKeyRw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(-1)},
+};
+constexpr KeySpec kSintercardKeys[] = {
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
+};
+constexpr KeySpec kSunionstoreKeys[] = {
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(-1)},
+};
+constexpr KeySpec kSdiffstoreKeys[] = {
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(-1)},
+};
+
 constexpr CommandSpec kSetCommands[] = {
     {.name = "SADD", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = SAdd,
@@ -421,77 +455,94 @@ constexpr CommandSpec kSetCommands[] = {
      .summary = "Adds one or more members to a set. Creates the key if it doesn't exist.",
      .since = "1.0.0",
      .complexity = "O(1) for each element added, so O(N) to add N elements when the command "
-                   "is called with multiple arguments."},
+                   "is called with multiple arguments.",
+     .key_specs = key_specs::kOneRwInsert},
     {.name = "SREM", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = SRem,
      .notice = {engine::kNotifySet, "srem"},
      .summary = "Removes one or more members from a set. Deletes the set if the last member "
                 "was removed.",
-     .since = "1.0.0", .complexity = "O(N) where N is the number of members to be removed."},
+     .since = "1.0.0", .complexity = "O(N) where N is the number of members to be removed.",
+     .key_specs = key_specs::kOneRwDelete},
     {.name = "SMEMBERS", .arity = 2, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = SMembers,
      .summary = "Returns all members of a set.", .since = "1.0.0",
-     .complexity = "O(N) where N is the set cardinality."},
+     .complexity = "O(N) where N is the set cardinality.",
+     .key_specs = key_specs::kOneRoAccess, .tips = "nondeterministic_output_order"},
     {.name = "SISMEMBER", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = SIsMember, .summary = "Determines whether a member belongs to a set.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRo},
     {.name = "SMISMEMBER", .arity = -3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = SMIsMember, .summary = "Determines whether multiple members belong to a set.",
      .since = "6.2.0", .complexity = "O(N) where N is the number of elements being checked "
-                                     "for membership"},
+                                     "for membership",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "SCARD", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = SCard, .summary = "Returns the number of members in a set.", .since = "1.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = key_specs::kOneRo},
     {.name = "SPOP", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = SPop,
      .notice = {engine::kNotifySet, "spop"},
      .summary = "Returns one or more random members from a set after removing them. Deletes "
                 "the set if the last member was popped.",
      .since = "1.0.0", .complexity = "Without the count argument O(1), otherwise O(N) where N "
-                                     "is the value of the passed count."},
+                                     "is the value of the passed count.",
+     .key_specs = key_specs::kOneRwAccessDelete, .tips = "nondeterministic_output"},
     {.name = "SRANDMEMBER", .arity = -2, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = SRandMember, .summary = "Get one or multiple random members from a set",
      .since = "1.0.0", .complexity = "Without the count argument O(1), otherwise O(N) where N "
-                                     "is the absolute value of the passed count."},
+                                     "is the absolute value of the passed count.",
+     .key_specs = key_specs::kOneRoAccess, .tips = "nondeterministic_output"},
     {.name = "SMOVE", .arity = 4, .flags = kWrite | kFast, .keys = {1, 2, 1}, .handler = SMove,
      .notice_hook = NoticeSMove,
      .summary = "Moves a member from one set to another.", .since = "1.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = kSmoveKeys},
     {.name = "SINTER", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SInter,
      .summary = "Returns the intersect of multiple sets.", .since = "1.0.0",
      .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is "
-                   "the number of sets."},
+                   "the number of sets.",
+     .key_specs = key_specs::kAllRoAccess, .tips = "nondeterministic_output_order"},
     {.name = "SINTERSTORE", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 1},
      .handler = SInterStore,
      .notice = {engine::kNotifySet, "sinterstore"},
      .summary = "Stores the intersect of multiple sets in a key.",
      .since = "1.0.0",
      .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is "
-                   "the number of sets."},
+                   "the number of sets.",
+     .key_specs = kSinterstoreKeys},
     {.name = "SINTERCARD", .arity = -3, .flags = kReadOnly, .handler = SInterCard,
      .find_keys = SInterCardKeys,
      .summary = "Returns the number of members of the intersect of multiple sets.",
      .since = "7.0.0",
      .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is "
-                   "the number of sets."},
+                   "the number of sets.",
+     .key_specs = kSintercardKeys},
     {.name = "SUNION", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SUnion,
      .summary = "Returns the union of multiple sets.", .since = "1.0.0",
-     .complexity = "O(N) where N is the total number of elements in all given sets."},
+     .complexity = "O(N) where N is the total number of elements in all given sets.",
+     .key_specs = key_specs::kAllRoAccess, .tips = "nondeterministic_output_order"},
     {.name = "SUNIONSTORE", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 1},
      .handler = SUnionStore,
      .notice = {engine::kNotifySet, "sunionstore"},
      .summary = "Stores the union of multiple sets in a key.",
      .since = "1.0.0",
-     .complexity = "O(N) where N is the total number of elements in all given sets."},
+     .complexity = "O(N) where N is the total number of elements in all given sets.",
+     .key_specs = kSunionstoreKeys},
     {.name = "SDIFF", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SDiff,
      .summary = "Returns the difference of multiple sets.", .since = "1.0.0",
-     .complexity = "O(N) where N is the total number of elements in all given sets."},
+     .complexity = "O(N) where N is the total number of elements in all given sets.",
+     .key_specs = key_specs::kAllRoAccess, .tips = "nondeterministic_output_order"},
     {.name = "SDIFFSTORE", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 1},
      .handler = SDiffStore,
      .notice = {engine::kNotifySet, "sdiffstore"},
      .summary = "Stores the difference of multiple sets in a key.",
      .since = "1.0.0",
-     .complexity = "O(N) where N is the total number of elements in all given sets."},
+     .complexity = "O(N) where N is the total number of elements in all given sets.",
+     .key_specs = kSdiffstoreKeys},
     {.name = "SSCAN", .arity = -3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = SScan,
      .summary = "Iterates over members of a set.", .since = "2.0.0",
-     .complexity = kScanComplexity},
+     .complexity = kScanComplexity,
+     .key_specs = key_specs::kOneRoAccess, .tips = "nondeterministic_output"},
 };
 
 }  // namespace

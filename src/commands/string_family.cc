@@ -415,105 +415,163 @@ using engine::kFast;
 using engine::kReadOnly;
 using engine::kWrite;
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeySpec;
+using engine::Range;
+using engine::kKeyAccess;
+using engine::kKeyInsert;
+using engine::kKeyOw;
+using engine::kKeyRw;
+using engine::kKeyUpdate;
+using engine::kKeyVariableFlags;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kSetKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyUpdate | kKeyVariableFlags, .begin = AtIndex(1),
+     .find = Range(0),
+     .notes = "Read as well when GET asks for the old value (the flags vary with the arguments)"},
+};
+
+// SET's key flags for one call: read and updated with GET, overwritten without.
+bool SetKeyFlags(std::span<const std::string_view> args, std::vector<engine::KeyRef>* out) {
+  // Redis compat: any argument after the value that reads GET counts, even an option's value.
+  bool get = false;
+  for (size_t i = 3; i < args.size(); ++i) get = get || Is(args[i], "GET");
+  out->push_back({.index = 1, .flags = get ? kKeyRw | kKeyAccess | kKeyUpdate : kKeyOw | kKeyUpdate});
+  return true;
+}
+constexpr KeySpec kGetexKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyUpdate, .begin = AtIndex(1), .find = Range(0),
+     .notes = "Updated: the expire time may change"},
+};
+constexpr KeySpec kMsetKeys[] = {
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(-1, 2)},
+};
+constexpr KeySpec kMsetnxKeys[] = {
+    {.flags = kKeyOw | kKeyInsert, .begin = AtIndex(1), .find = Range(-1, 2)},
+};
+
 constexpr CommandSpec kStringCommands[] = {
     {.name = "GET", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1}, .handler = Get,
-     .summary = "Returns the string value of a key.", .since = "1.0.0", .complexity = "O(1)"},
+     .summary = "Returns the string value of a key.", .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "SET", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = Set,
      .notice_hook = NoticeSet,
      .summary = "Sets the string value of a key, ignoring its type. The key is created if it "
                 "doesn't exist.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = kSetKeys, .key_flags = SetKeyFlags},
     {.name = "SETNX", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = SetNx,
      .notice = {engine::kNotifyString, "set"},
      .summary = "Set the string value of a key only when the key doesn't exist.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneOwInsert},
     {.name = "SETEX", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1}, .handler = SetEx,
      .notice_hook = NoticeSetEx,
      .summary = "Sets the string value and expiration time of a key.", .since = "2.0.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = key_specs::kOneOwUpdate},
     {.name = "PSETEX", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = PSetEx,
      .notice_hook = NoticeSetEx,
      .summary = "Sets both string value and expiration time in milliseconds of a key.",
-     .since = "2.6.0", .complexity = "O(1)"},
+     .since = "2.6.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneOwUpdate},
     {.name = "GETSET", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = GetSet,
      .notice = {engine::kNotifyString, "set"},
      .summary = "Returns the previous string value of a key after setting it.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessUpdate},
     {.name = "GETDEL", .arity = 2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = GetDel,
      .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Returns the string value of a key after deleting the key.", .since = "6.2.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessDelete},
     {.name = "GETEX", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = GetEx,
      .notice_hook = NoticeGetEx,
      .summary = "Returns the string value of a key after setting its expiration time.",
-     .since = "6.2.0", .complexity = "O(1)"},
+     .since = "6.2.0", .complexity = "O(1)",
+     .key_specs = kGetexKeys},
     {.name = "MGET", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1}, .handler = MGet,
      .summary = "Atomically returns the string values of one or more keys.", .since = "1.0.0",
-     .complexity = "O(N) where N is the number of keys to retrieve."},
+     .complexity = "O(N) where N is the number of keys to retrieve.",
+     .key_specs = key_specs::kAllRoAccess, .tips = "request_policy:multi_shard"},
     {.name = "MSET", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 2}, .handler = MSet,
      .notice = {engine::kNotifyString, "set"},
      .summary = "Atomically creates or modifies the string values of one or more keys.",
-     .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set."},
+     .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set.",
+     .key_specs = kMsetKeys, .tips = "request_policy:multi_shard response_policy:all_succeeded"},
     {.name = "MSETNX", .arity = -3, .flags = kWrite | kDenyOom, .keys = {1, -1, 2},
      .handler = MSetNx,
      .notice = {engine::kNotifyString, "set"},
      .summary = "Atomically modifies the string values of one or more keys only when all keys "
                 "don't exist.",
-     .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set."},
+     .since = "1.0.1", .complexity = "O(N) where N is the number of keys to set.",
+     .key_specs = kMsetnxKeys, .tips = "request_policy:multi_shard response_policy:agg_min"},
     {.name = "INCR", .arity = 2, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = Incr,
      .notice = {engine::kNotifyString, "incrby"},
      .summary = "Increments the integer value of a key by one. Uses 0 as initial value if the "
                 "key doesn't exist.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessUpdate},
     {.name = "DECR", .arity = 2, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = Decr,
      .notice = {engine::kNotifyString, "incrby"},
      .summary = "Decrements the integer value of a key by one. Uses 0 as initial value if the "
                 "key doesn't exist.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessUpdate},
     {.name = "INCRBY", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = IncrBy,
      .notice = {engine::kNotifyString, "incrby"},
      .summary = "Increments the integer value of a key by a number. Uses 0 as initial value if "
                 "the key doesn't exist.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessUpdate},
     {.name = "DECRBY", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = DecrBy,
      .notice = {engine::kNotifyString, "incrby"},
      .summary = "Decrements a number from the integer value of a key. Uses 0 as initial value "
                 "if the key doesn't exist.",
-     .since = "1.0.0", .complexity = "O(1)"},
+     .since = "1.0.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessUpdate},
     {.name = "INCRBYFLOAT", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = IncrByFloat,
      .notice = {engine::kNotifyString, "incrbyfloat"},
      .summary = "Increment the floating point value of a key by a number. Uses 0 as initial "
                 "value if the key doesn't exist.",
-     .since = "2.6.0", .complexity = "O(1)"},
+     .since = "2.6.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRwAccessUpdate},
     {.name = "APPEND", .arity = 3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = Append,
      .notice = {engine::kNotifyString, "append"},
      .summary = "Appends a string to the value of a key. Creates the key if it doesn't exist.",
-     .since = "2.0.0", .complexity = "O(1)."},
+     .since = "2.0.0", .complexity = "O(1).",
+     .key_specs = key_specs::kOneRwInsert},
     {.name = "STRLEN", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = StrLen, .summary = "Returns the length of a string value.", .since = "2.2.0",
-     .complexity = "O(1)"},
+     .complexity = "O(1)",
+     .key_specs = key_specs::kOneRo},
     {.name = "GETRANGE", .arity = 4, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = GetRange,
      .summary = "Returns a substring of the string stored at a key.", .since = "2.4.0",
-     .complexity = "O(N) where N is the length of the returned string."},
+     .complexity = "O(N) where N is the length of the returned string.",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "SUBSTR", .arity = 4, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = GetRange,
      .summary = "Returns a substring from a string value.", .since = "1.0.0",
-     .complexity = "O(N) where N is the length of the returned string."},
+     .complexity = "O(N) where N is the length of the returned string.",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "SETRANGE", .arity = 4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = SetRange,
      .notice = {engine::kNotifyString, "setrange"},
      .summary = "Overwrites a part of a string value with another by an offset. Creates the "
                 "key if it doesn't exist.",
      .since = "2.2.0", .complexity = "O(1), not counting the time taken to copy the new string "
-                                     "in place."},
+                                     "in place.",
+     .key_specs = key_specs::kOneRwUpdate},
 };
 
 }  // namespace

@@ -52,6 +52,8 @@ using engine::kRunsInMulti;
 using engine::kSkipSlowlog;
 using engine::kStale;
 
+namespace key_specs = engine::key_specs;
+
 constexpr CommandSpec kTransactionCommands[] = {
     {.name = "MULTI", .arity = 1,
      .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kRunsInMulti,
@@ -69,7 +71,8 @@ constexpr CommandSpec kTransactionCommands[] = {
      .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy | kRunsInMulti | kAlone,
      .keys = {1, -1, 1}, .handler = Watch,
      .summary = "Monitors changes to keys to determine the execution of a transaction.",
-     .since = "2.2.0", .complexity = "O(1) for every key."},
+     .since = "2.2.0", .complexity = "O(1) for every key.",
+     .key_specs = key_specs::kAllRo},
     {.name = "UNWATCH", .arity = 1, .flags = kNoScript | kLoading | kStale | kFast | kAllowBusy,
      .handler = Unwatch,
      .summary = "Forgets about all watched keys of a transaction.", .since = "2.2.0",

@@ -124,6 +124,26 @@ using engine::kFast;
 using engine::kNoScript;
 using engine::kWrite;
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeyNum;
+using engine::KeySpec;
+using engine::Range;
+using engine::kKeyAccess;
+using engine::kKeyDelete;
+using engine::kKeyRw;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kBzpopminKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(-2)},
+};
+constexpr KeySpec kBzpopmaxKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(-2)},
+};
+constexpr KeySpec kBzmpopKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
+};
+
 constexpr CommandSpec kZSetBlockingCommands[] = {
     {.name = "BZPOPMIN", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMin,
@@ -131,14 +151,16 @@ constexpr CommandSpec kZSetBlockingCommands[] = {
      .summary = "Remove and return the member with the lowest score from one or more sorted "
                 "sets, or block until one is available",
      .since = "5.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
-                                     "sorted set."},
+                                     "sorted set.",
+     .key_specs = kBzpopminKeys},
     {.name = "BZPOPMAX", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMax,
      .notice = {engine::kNotifyZSet, "zpopmax"},
      .summary = "Remove and return the member with the highest score from one or more sorted "
                 "sets, or block until one is available",
      .since = "5.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
-                                     "sorted set."},
+                                     "sorted set.",
+     .key_specs = kBzpopmaxKeys},
     {.name = "BZMPOP", .arity = -5, .flags = kWrite | kBlocking, .handler = BZMPop,
      .notice_hook = NoticeZMPop,
      .find_keys = BZMPopKeys,
@@ -146,7 +168,8 @@ constexpr CommandSpec kZSetBlockingCommands[] = {
                 "available",
      .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided "
                                      "keys, N being the number of elements in the sorted set, "
-                                     "and M being the number of elements popped."},
+                                     "and M being the number of elements popped.",
+     .key_specs = kBzmpopKeys},
 };
 
 }  // namespace

@@ -335,6 +335,19 @@ using engine::kFast;
 using engine::kReadOnly;
 using engine::kWrite;
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeyNum;
+using engine::KeySpec;
+using engine::kKeyAccess;
+using engine::kKeyDelete;
+using engine::kKeyRw;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kZmpopKeys[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
+};
+
 constexpr CommandSpec kZSetCommands[] = {
     {.name = "ZADD", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = ZAdd,
@@ -342,66 +355,79 @@ constexpr CommandSpec kZSetCommands[] = {
      .summary = "Adds one or more members to a sorted set, or updates their scores. Creates the "
                 "key if it doesn't exist.",
      .since = "1.2.0", .complexity = "O(log(N)) for each item added, where N is the number of "
-                                     "elements in the sorted set."},
+                                     "elements in the sorted set.",
+     .key_specs = key_specs::kOneRwUpdate},
     {.name = "ZINCRBY", .arity = 4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = ZIncrBy,
      .notice = {engine::kNotifyZSet, "zincr"},
      .summary = "Increments the score of a member in a sorted set.",
      .since = "1.2.0",
-     .complexity = "O(log(N)) where N is the number of elements in the sorted set."},
+     .complexity = "O(log(N)) where N is the number of elements in the sorted set.",
+     .key_specs = key_specs::kOneRwAccessUpdate},
     {.name = "ZREM", .arity = -3, .flags = kWrite | kFast, .keys = {1, 1, 1}, .handler = ZRem,
      .notice = {engine::kNotifyZSet, "zrem"},
      .summary = "Removes one or more members from a sorted set. Deletes the sorted set if all "
                 "members were removed.",
      .since = "1.2.0", .complexity = "O(M*log(N)) with N being the number of elements in the "
-                                     "sorted set and M the number of elements to be removed."},
+                                     "sorted set and M the number of elements to be removed.",
+     .key_specs = key_specs::kOneRwDelete},
     {.name = "ZCARD", .arity = 2, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = ZCard, .summary = "Returns the number of members in a sorted set.",
-     .since = "1.2.0", .complexity = "O(1)"},
+     .since = "1.2.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRo},
     {.name = "ZSCORE", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = ZScore, .summary = "Returns the score of a member in a sorted set.",
-     .since = "1.2.0", .complexity = "O(1)"},
+     .since = "1.2.0", .complexity = "O(1)",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZMSCORE", .arity = -3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = ZMScore, .summary = "Returns the score of one or more members in a sorted set.",
-     .since = "6.2.0", .complexity = "O(N) where N is the number of members being requested."},
+     .since = "6.2.0", .complexity = "O(N) where N is the number of members being requested.",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZRANK", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = ZRank,
      .summary = "Returns the index of a member in a sorted set ordered by ascending scores.",
-     .since = "2.0.0", .complexity = "O(log(N))"},
+     .since = "2.0.0", .complexity = "O(log(N))",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZREVRANK", .arity = 3, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = ZRevRank,
      .summary = "Returns the index of a member in a sorted set ordered by descending scores.",
-     .since = "2.0.0", .complexity = "O(log(N))"},
+     .since = "2.0.0", .complexity = "O(log(N))",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZPOPMIN", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1},
      .handler = ZPopMin,
      .notice = {engine::kNotifyZSet, "zpopmin"},
      .summary = "Returns the lowest-scoring members from a sorted set after removing them. "
                 "Deletes the sorted set if the last member was popped.",
      .since = "5.0.0", .complexity = "O(log(N)*M) with N being the number of elements in the "
-                                     "sorted set, and M being the number of elements popped."},
+                                     "sorted set, and M being the number of elements popped.",
+     .key_specs = key_specs::kOneRwAccessDelete},
     {.name = "ZPOPMAX", .arity = -2, .flags = kWrite | kFast, .keys = {1, 1, 1},
      .handler = ZPopMax,
      .notice = {engine::kNotifyZSet, "zpopmax"},
      .summary = "Returns the highest-scoring members from a sorted set after removing them. "
                 "Deletes the sorted set if the last member was popped.",
      .since = "5.0.0", .complexity = "O(log(N)*M) with N being the number of elements in the "
-                                     "sorted set, and M being the number of elements popped."},
+                                     "sorted set, and M being the number of elements popped.",
+     .key_specs = key_specs::kOneRwAccessDelete},
     {.name = "ZMPOP", .arity = -4, .flags = kWrite, .handler = ZMPop,
      .notice_hook = NoticeZMPop, .find_keys = ZMPopKeys,
      .summary = "Returns the highest- or lowest-scoring members from one or more sorted sets "
                 "after removing them. Deletes the sorted set if the last member was popped.",
      .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided "
                                      "keys, N being the number of elements in the sorted set, "
-                                     "and M being the number of elements popped."},
+                                     "and M being the number of elements popped.",
+     .key_specs = kZmpopKeys},
     {.name = "ZRANDMEMBER", .arity = -2, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = ZRandMember, .summary = "Returns one or more random members from a sorted set.",
      .since = "6.2.0",
-     .complexity = "O(N) where N is the number of members returned"},
+     .complexity = "O(N) where N is the number of members returned",
+     .key_specs = key_specs::kOneRoAccess, .tips = "nondeterministic_output"},
     {.name = "ZSCAN", .arity = -3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = ZScan,
      .summary = "Iterates over members and scores of a sorted set.", .since = "2.8.0",
      .complexity = "O(1) for every call. O(N) for a complete iteration, including enough "
                    "command calls for the cursor to return back to 0. N is the number of "
-                   "elements inside the collection."},
+                   "elements inside the collection.",
+     .key_specs = key_specs::kOneRoAccess, .tips = "nondeterministic_output"},
 };
 
 }  // namespace

@@ -273,47 +273,71 @@ constexpr std::string_view kRangeComplexity =
     "O(log(N)+M) with N being the number of elements in the sorted set and M the number of "
     "elements returned.";
 
+namespace key_specs = engine::key_specs;
+using engine::AtIndex;
+using engine::KeySpec;
+using engine::Range;
+using engine::kKeyAccess;
+using engine::kKeyOw;
+using engine::kKeyRo;
+using engine::kKeyUpdate;
+
+// Key specifications with more than one spec or a shape of their own.
+constexpr KeySpec kZrangestoreKeys[] = {
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(0)},
+};
+
 constexpr CommandSpec kZSetRangeCommands[] = {
     {.name = "ZRANGE", .arity = -4, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = ZRange,
      .summary = "Returns members in a sorted set within a range of indexes.", .since = "1.2.0",
-     .complexity = kRangeComplexity},
+     .complexity = kRangeComplexity,
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZRANGESTORE", .arity = -5, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
      .handler = ZRangeStore,
      .notice = {engine::kNotifyZSet, "zrangestore"},
      .summary = "Stores a range of members from sorted set in a key.",
      .since = "6.2.0",
      .complexity = "O(log(N)+M) with N being the number of elements in the sorted set and M the "
-                   "number of elements stored into the destination key."},
+                   "number of elements stored into the destination key.",
+     .key_specs = kZrangestoreKeys},
     {.name = "ZREVRANGE", .arity = -4, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = ZRevRange,
      .summary = "Returns members in a sorted set within a range of indexes in reverse order.",
-     .since = "1.2.0", .complexity = kRangeComplexity},
+     .since = "1.2.0", .complexity = kRangeComplexity,
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZRANGEBYSCORE", .arity = -4, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = ZRangeByScore,
      .summary = "Returns members in a sorted set within a range of scores.",
-     .since = "1.0.5", .complexity = kRangeComplexity},
+     .since = "1.0.5", .complexity = kRangeComplexity,
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZREVRANGEBYSCORE", .arity = -4, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = ZRevRangeByScore,
      .summary = "Returns members in a sorted set within a range of scores in reverse order.",
-     .since = "2.2.0", .complexity = kRangeComplexity},
+     .since = "2.2.0", .complexity = kRangeComplexity,
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZRANGEBYLEX", .arity = -4, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = ZRangeByLex,
      .summary = "Returns members in a sorted set within a lexicographical range.",
-     .since = "2.8.9", .complexity = kRangeComplexity},
+     .since = "2.8.9", .complexity = kRangeComplexity,
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZREVRANGEBYLEX", .arity = -4, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = ZRevRangeByLex,
      .summary = "Returns members in a sorted set within a lexicographical range in reverse order.",
-     .since = "2.8.9", .complexity = kRangeComplexity},
+     .since = "2.8.9", .complexity = kRangeComplexity,
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZCOUNT", .arity = 4, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = ZCount,
      .summary = "Returns the count of members in a sorted set that have scores within a range.",
      .since = "2.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
-                                     "sorted set."},
+                                     "sorted set.",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZLEXCOUNT", .arity = 4, .flags = kReadOnly | kFast, .keys = {1, 1, 1},
      .handler = ZLexCount,
      .summary = "Returns the number of members in a sorted set within a lexicographical range.",
      .since = "2.8.9", .complexity = "O(log(N)) with N being the number of elements in the "
-                                     "sorted set."},
+                                     "sorted set.",
+     .key_specs = key_specs::kOneRoAccess},
     {.name = "ZREMRANGEBYRANK", .arity = 4, .flags = kWrite, .keys = {1, 1, 1},
      .handler = ZRemRangeByRank,
      .notice = {engine::kNotifyZSet, "zremrangebyrank"},
@@ -321,7 +345,8 @@ constexpr CommandSpec kZSetRangeCommands[] = {
                 "set if all members were removed.",
      .since = "2.0.0", .complexity = "O(log(N)+M) with N being the number of elements in the "
                                      "sorted set and M the number of elements removed by the "
-                                     "operation."},
+                                     "operation.",
+     .key_specs = key_specs::kOneRwDelete},
     {.name = "ZREMRANGEBYSCORE", .arity = 4, .flags = kWrite, .keys = {1, 1, 1},
      .handler = ZRemRangeByScore,
      .notice = {engine::kNotifyZSet, "zremrangebyscore"},
@@ -329,7 +354,8 @@ constexpr CommandSpec kZSetRangeCommands[] = {
                 "set if all members were removed.",
      .since = "1.2.0", .complexity = "O(log(N)+M) with N being the number of elements in the "
                                      "sorted set and M the number of elements removed by the "
-                                     "operation."},
+                                     "operation.",
+     .key_specs = key_specs::kOneRwDelete},
     {.name = "ZREMRANGEBYLEX", .arity = 4, .flags = kWrite, .keys = {1, 1, 1},
      .handler = ZRemRangeByLex,
      .notice = {engine::kNotifyZSet, "zremrangebylex"},
@@ -337,7 +363,8 @@ constexpr CommandSpec kZSetRangeCommands[] = {
                 "sorted set if all members were removed.",
      .since = "2.8.9", .complexity = "O(log(N)+M) with N being the number of elements in the "
                                      "sorted set and M the number of elements removed by the "
-                                     "operation."},
+                                     "operation.",
+     .key_specs = key_specs::kOneRwDelete},
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/key_spec.h"
+
 namespace cinnabar::engine {
 
 class CommandContext;
@@ -35,6 +37,9 @@ enum CommandFlag : uint32_t {
   kAllowBusy = 1u << 15,
   kProtected = 1u << 16,  // refused unless enable-debug-command allows it
   kNoMandatoryKeys = 1u << 17,
+  kNoAsyncLoading = 1u << 18,  // shown only (we have no async loading)
+  // Ours, not shown:
+  kNoFamilyAcl = 1u << 23,  // a container without its family's ACL category (CLIENT, OBJECT)
   // Routing, ours:
   kAllShards = 1u << 24,  // touches the whole keyspace: runs with every shard locked
   kRunsInMulti = 1u << 25,  // runs at once inside MULTI instead of queueing (EXEC, WATCH...)
@@ -133,6 +138,12 @@ struct CommandSpec {
   std::string_view summary{};
   std::string_view since{};
   std::string_view complexity{};
+  // Key specifications (engine/key_spec.h), in Redis's order; every command with keys has
+  // them. ACL and COMMAND GETKEYSANDFLAGS resolve them (engine/command_keys.h).
+  std::span<const KeySpec> key_specs{};
+  KeyFlagsFinder key_flags = nullptr;  // for kKeyVariableFlags specs
+  // COMMAND INFO tips, space-separated: "request_policy:all_shards response_policy:agg_sum".
+  std::string_view tips{};
 };
 
 }  // namespace cinnabar::engine

@@ -12,6 +12,7 @@ struct NamedBit {
   uint64_t bit;
 };
 
+// In Redis's order. may_replicate and protected are not shown (Redis hides them too).
 constexpr NamedBit kFlagNames[] = {
     {"write", kWrite},           {"readonly", kReadOnly},
     {"denyoom", kDenyOom},       {"admin", kAdmin},
@@ -19,9 +20,8 @@ constexpr NamedBit kFlagNames[] = {
     {"blocking", kBlocking},     {"loading", kLoading},
     {"stale", kStale},           {"skip_monitor", kSkipMonitor},
     {"skip_slowlog", kSkipSlowlog}, {"fast", kFast},
-    {"no_auth", kNoAuth},        {"may_replicate", kMayReplicate},
-    {"no_mandatory_keys", kNoMandatoryKeys}, {"protected", kProtected},
-    {"no_multi", kNoMulti},      {"allow_busy", kAllowBusy},
+    {"no_auth", kNoAuth},        {"no_mandatory_keys", kNoMandatoryKeys},
+    {"no_async_loading", kNoAsyncLoading}, {"no_multi", kNoMulti},
 };
 
 constexpr NamedBit kAclNames[] = {
@@ -57,7 +57,11 @@ CommandEntry* Registry::Add(const CommandSpec& spec, uint64_t category, std::str
   entry->name = base::ToLower(spec.name);
   if (parent != nullptr) entry->name = parent->name + "|" + entry->name;
   entry->group = std::string(group);
-  entry->acl = spec.acl | category | ImpliedCategories(spec.flags);
+  const uint64_t own_category = (spec.flags & kNoFamilyAcl) ? 0 : category;
+  uint64_t implied = ImpliedCategories(spec.flags);
+  // Redis compat: a read-only script command (EVAL_RO, FCALL_RO) is not in @read.
+  if ((spec.acl | own_category) & kAclScripting) implied &= ~kAclRead;
+  entry->acl = spec.acl | own_category | implied;
   entry->id = static_cast<uint32_t>(entries_.size());
   entry->parent = parent;
   CommandEntry* raw = entry.get();
@@ -143,11 +147,13 @@ bool Registry::KeyIndexes(const CommandEntry& cmd, std::span<const std::string_v
   return true;
 }
 
-std::vector<std::string_view> FlagNames(uint32_t flags) {
+std::vector<std::string_view> FlagNames(uint32_t flags, bool movablekeys) {
   std::vector<std::string_view> out;
   for (const NamedBit& f : kFlagNames) {
     if (flags & f.bit) out.push_back(f.name);
   }
+  if (movablekeys) out.push_back("movablekeys");
+  if (flags & kAllowBusy) out.push_back("allow_busy");
   return out;
 }
 

@@ -84,8 +84,9 @@ class Registry {
   NameMap own_name_;  // as the commands name themselves
 };
 
-// Flag and category names, as COMMAND and ACL print them.
-std::vector<std::string_view> FlagNames(uint32_t flags);
+// Flag and category names, as COMMAND and ACL print them (flags in Redis's order, with
+// "movablekeys" in its place when `movablekeys`).
+std::vector<std::string_view> FlagNames(uint32_t flags, bool movablekeys);
 std::vector<std::string_view> AclCategoryNames(uint64_t categories);
 // Parses a category name (without '@'); false if unknown.
 bool ParseAclCategory(std::string_view name, uint64_t* out);
