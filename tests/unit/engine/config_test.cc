@@ -264,7 +264,7 @@ TEST_F(ConfigStoreTest, GetMatchesGlobsCaseInsensitively) {
   // Redis compat: a plain name (no glob) is answered as the client wrote it.
   EXPECT_EQ(Get({"PORT"}), (std::map<std::string, std::string>{{"PORT", "6379"}}));
   auto t = Get({"t*"});
-  EXPECT_EQ(t.size(), 24u);  // and the twenty tls-* directives
+  EXPECT_EQ(t.size(), 25u);  // with tracking-table-max-keys and the twenty tls-* directives
   EXPECT_TRUE(t.count("timeout") && t.count("tcp-keepalive") && t.count("tcp-backlog") &&
               t.count("threads") && t.count("tls-port") && t.count("tls-session-caching"));
   EXPECT_TRUE(Get({"no-such-*"}).empty());
@@ -272,7 +272,7 @@ TEST_F(ConfigStoreTest, GetMatchesGlobsCaseInsensitively) {
 
 TEST_F(ConfigStoreTest, GetListsEachNameOnceWhateverThePatterns) {
   auto r = Get({"port", "p*", "*ort", "PORT"});
-  EXPECT_EQ(r.size(), 6u);
+  EXPECT_EQ(r.size(), 7u);
   EXPECT_TRUE(r.count("port") && r.count("tls-port") && r.count("protected-mode") &&
               r.count("pidfile") && r.count("proto-max-bulk-len") &&
               r.count("proc-title-template") && r.count("metrics-port"));
