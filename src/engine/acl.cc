@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "engine/client.h"
 #include "engine/client_info.h"
+#include "engine/command_keys.h"
 #include "engine/config.h"
 #include "engine/engine.h"
 #include "engine/registry.h"
@@ -223,11 +224,16 @@ void CollectSubjects(const CommandEntry& cmd, std::span<const std::string_view> 
   out->channels.clear();
   const uint32_t flags = cmd.spec->flags;
   if (cmd.has_keys() && !(flags & kNotKey)) {
-    std::vector<int> idx;
-    if (Registry::KeyIndexes(cmd, args, &idx)) {
-      // What the call does with its keys: a read-only command reads, another writes.
-      const uint8_t access = (flags & kWrite) ? kKeyWrite : (flags & kReadOnly) ? kKeyRead : 0;
-      for (int i : idx) out->keys.push_back({args[static_cast<size_t>(i)], access});
+    std::vector<KeyRef> keys;
+    if (CommandKeys(cmd, args, &keys)) {
+      // Redis's rule from the key spec: access reads, update/insert/delete write; a key
+      // with none of them (EXISTS's) needs any permission on it.
+      for (const KeyRef& k : keys) {
+        uint8_t access = 0;
+        if (k.flags & kKeyAccess) access |= kKeyRead;
+        if (k.flags & (kKeyUpdate | kKeyInsert | kKeyDelete)) access |= kKeyWrite;
+        out->keys.push_back({args[static_cast<size_t>(k.index)], access});
+      }
     }
   }
   const ChannelArgs& ch = cmd.spec->channels;

@@ -161,6 +161,18 @@ def test_dryrun(acl_server):
         "User 'nouser' not found"
 
 
+@pytest.mark.parametrize("call,allowed", [
+    ("set w1 v", True), ("set w1 v get", False), ("lpush w1 v", True), ("exists w1", True),
+    ("getdel w1", False), ("del w1", True), ("copy w1 w2", False), ("get w1", False),
+    ("incr w1", False),
+])
+def test_write_only_keys_follow_the_key_specs(acl_server, call, allowed):
+    c = acl_server.client()
+    c.execute_command("ACL", "SETUSER", "wo", "on", "nopass", "%W~w*", "+@all")
+    got = c.execute_command("ACL", "DRYRUN", "wo", *call.split())
+    assert got == ("OK" if allowed else "This user has no permissions to access the 'w1' key")
+
+
 def test_selectors(acl_server):
     c = acl_server.client()
     c.execute_command("ACL", "SETUSER", "sel", "on", "nopass", "~a*", "+get",
