@@ -52,7 +52,6 @@ bool MayReplicate(const Client& c, const CommandEntry& cmd) {
 bool HoldIfPaused(Client& c, const CommandEntry& cmd) {
   Worker& w = c.worker();
   Engine& eng = w.engine();
-  if (!eng.pause().maybe_active()) return false;
   const PauseKind kind = eng.pause().KindAt(base::UnixTimeMs());
   if (kind == PauseKind::kNone) return false;
   if (kind == PauseKind::kWrite && !MayReplicate(c, cmd)) return false;

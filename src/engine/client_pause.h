@@ -47,6 +47,7 @@ class ClientPause {
 
 // In Dispatch, after the checks: whether the pause holds `cmd` of `c`; then the client
 // waits (the command stays in its input) until its thread lets it go.
+// REQUIRES: the pause may be active (ClientPause::maybe_active), the caller's cheap test.
 bool HoldIfPaused(Client& c, const CommandEntry& cmd);
 
 // On `w`'s thread: once no pause is in force, lets the held clients go, in order. The cron

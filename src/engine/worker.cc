@@ -23,7 +23,13 @@ Worker::Worker(Engine* engine, unsigned index, int databases, size_t command_cou
   shard_.latency().Bind(&engine->latency_monitor());
 }
 
-Worker::~Worker() = default;
+Worker::~Worker() {
+  // A client CLIENT PAUSE held when the server stopped keeps the hold's reference; the ones
+  // whose connection is gone are freed with it.
+  for (Client* c : held_clients_) {
+    if (!c->alive()) c->Unref();
+  }
+}
 
 Client* Worker::FindClient(uint64_t id) const {
   for (Client* c : clients_) {
