@@ -245,7 +245,9 @@ AclDenial AclSelector::Check(const CommandEntry& cmd, std::span<const std::strin
                              std::string_view* culprit) const {
   if (!AllowsCommand(cmd, args)) return AclDenial::kCommand;
   if (!all_keys_) {
-    for (const auto& [key, access] : keys) {
+    for (const auto& call_key : keys) {
+      const std::string_view key = call_key.first;
+      const uint8_t access = call_key.second;
       const bool ok = std::any_of(keys_.begin(), keys_.end(), [&](const AclKeyPattern& p) {
         // A key the call neither reads nor writes (EXISTS) needs any permission.
         return (access == 0 || (p.access & access) == access) && core::GlobMatch(p.pattern, key);
