@@ -169,7 +169,7 @@ std::string Acl::SaveFile(const std::string& path) const {
 }
 
 std::string Acl::Configure(const ServerConfig& cfg) {
-  SetAllChannelsByDefault(cfg.acl_pubsub_allchannels);
+  SetAllChannelsByDefault(cfg.acl_pubsub_allchannels());
   if (!cfg.requirepass.empty()) SetDefaultPassword(cfg.requirepass);
   if (!cfg.aclfile.empty() && !cfg.acl_user_lines.empty()) {
     return "Configuring Cinnabar with users in the config file and an ACL file at once is "

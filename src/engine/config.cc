@@ -133,7 +133,8 @@ std::string GetEnum(const ServerConfig& cfg) {
 constexpr std::string_view kLogLevels[] = {"debug", "verbose", "notice", "warning"};
 constexpr std::string_view kIoEngines[] = {"auto", "uring", "epoll"};
 constexpr std::string_view kDebugPolicies[] = {"no", "yes", "local"};
-constexpr std::string_view kPubsubDefaults[] = {"resetchannels", "allchannels"};
+// In Redis's order, which its error lists.
+constexpr std::string_view kPubsubDefaults[] = {"allchannels", "resetchannels"};
 
 std::string SetBind(ServerConfig& cfg, std::span<const std::string> args) {
   if (args.size() > 16) return std::string(errors::kConfigTooManyBinds);
@@ -392,7 +393,7 @@ constexpr Directive kDirectives[] = {
     {"client-output-buffer-limit", kMultiArg | kMemory, SetOutputLimits, GetOutputLimits},
     {"notify-keyspace-events", kQuoted, SetNotifyFlags, GetNotifyFlags},
     {"tracking-table-max-keys", 0,
-     SetInt<&ServerConfig::tracking_table_max_keys, 0, UINT_MAX>,
+     SetInt<&ServerConfig::tracking_table_max_keys, 0, LLONG_MAX>,
      GetInt<&ServerConfig::tracking_table_max_keys>},
     {"hz", 0, SetInt<&ServerConfig::hz, 0, INT_MAX>,
      [](const ServerConfig& c) { return std::to_string(c.effective_hz()); }},
@@ -514,8 +515,9 @@ constexpr Directive kDirectives[] = {
     {"latency-tracking-info-percentiles", kMultiArg, SetPercentiles, GetPercentiles},
     {"aclfile", kImmutable | kQuoted, SetString<&ServerConfig::aclfile>,
      GetString<&ServerConfig::aclfile>},
-    {"acl-pubsub-default", 0, SetEnum<bool, &ServerConfig::acl_pubsub_allchannels, kPubsubDefaults, 2>,
-     GetEnum<bool, &ServerConfig::acl_pubsub_allchannels, kPubsubDefaults>},
+    {"acl-pubsub-default", 0,
+     SetEnum<ServerConfig::PubsubDefault, &ServerConfig::acl_pubsub_default, kPubsubDefaults, 2>,
+     GetEnum<ServerConfig::PubsubDefault, &ServerConfig::acl_pubsub_default, kPubsubDefaults>},
     {"acllog-max-len", 0, SetInt<&ServerConfig::acllog_max_len, 0, LLONG_MAX>,
      GetInt<&ServerConfig::acllog_max_len>},
     {"activerehashing", 0, SetBool<&ServerConfig::activerehashing>, GetBool<&ServerConfig::activerehashing>},

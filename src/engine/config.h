@@ -156,7 +156,9 @@ struct ServerConfig {
   // of each; not both), and whether new users may use every channel.
   std::string aclfile;
   std::vector<std::vector<std::string>> acl_user_lines;
-  bool acl_pubsub_allchannels = false;
+  enum class PubsubDefault { kAllChannels, kResetChannels };
+  PubsubDefault acl_pubsub_default = PubsubDefault::kResetChannels;
+  bool acl_pubsub_allchannels() const { return acl_pubsub_default == PubsubDefault::kAllChannels; }
   bool activerehashing = true;
   bool dynamic_hz = true;
   bool jemalloc_bg_thread = true;

@@ -340,8 +340,8 @@ std::string Server::ApplyConfig(const engine::ServerConfig& old, const engine::S
     UpdateProcTitle(next, next.port);
   }
   if (old.requirepass != next.requirepass) engine_->acl().SetDefaultPassword(next.requirepass);
-  if (old.acl_pubsub_allchannels != next.acl_pubsub_allchannels) {
-    engine_->acl().SetAllChannelsByDefault(next.acl_pubsub_allchannels);
+  if (old.acl_pubsub_default != next.acl_pubsub_default) {
+    engine_->acl().SetAllChannelsByDefault(next.acl_pubsub_allchannels());
   }
   persistence::Persistence::Of(*engine_).OnConfigChanged(0, old, next);
   return {};

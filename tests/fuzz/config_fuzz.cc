@@ -318,6 +318,25 @@ const std::vector<Model>& Models() {
     add({"latency-tracking", "", Kind::kBool});
     add({"latency-tracking-info-percentiles", "", Kind::kPercentiles});
     add({"acllog-max-len", "", Kind::kInt, 0, INT64_MAX});
+    add({"aclfile", "", Kind::kString, 0, 0, {}, true});
+    add({"acl-pubsub-default", "", Kind::kEnum, 0, 0, {"allchannels", "resetchannels"}});
+    add({"tracking-table-max-keys", "", Kind::kInt, 0, INT64_MAX});
+    add({"metrics-port", "", Kind::kInt, 0, 65535});  // Cinnabar's own
+    add({"tls-port", "", Kind::kInt, 0, 65535});
+    for (std::string_view name :
+         {"tls-cert-file", "tls-key-file", "tls-key-file-pass", "tls-client-cert-file",
+          "tls-client-key-file", "tls-client-key-file-pass", "tls-dh-params-file",
+          "tls-ca-cert-file", "tls-ca-cert-dir", "tls-protocols", "tls-ciphers",
+          "tls-ciphersuites"}) {
+      add({name, "", Kind::kString});
+    }
+    add({"tls-auth-clients", "", Kind::kEnum, 0, 0, {"no", "yes", "optional"}});
+    for (std::string_view name : {"tls-replication", "tls-cluster", "tls-prefer-server-ciphers",
+                                  "tls-session-caching"}) {
+      add({name, "", Kind::kBool});
+    }
+    add({"tls-session-cache-size", "", Kind::kInt, 0, INT_MAX});
+    add({"tls-session-cache-timeout", "", Kind::kInt, 0, INT_MAX});
     for (std::string_view n : {"activerehashing", "dynamic-hz", "jemalloc-bg-thread",
                                "lazyfree-lazy-eviction", "lazyfree-lazy-expire",
                                "lazyfree-lazy-server-del", "lazyfree-lazy-user-del",

@@ -349,3 +349,22 @@ def test_pubsub_channels(acl_server):
         p2.subscribe("other")
         p2.get_message(timeout=2)
     assert "channels used as arguments" in str(e.value)
+
+
+def test_acl_pubsub_default(acl_server):
+    c = acl_server.client()
+    assert error_of(c.config_set, "acl-pubsub-default", "x").endswith(
+        "argument(s) must be one of the following: allchannels, resetchannels")
+    assert c.config_get("acl-pubsub-default") == {"acl-pubsub-default": "resetchannels"}
+    c.config_set("acl-pubsub-default", "allchannels")
+    c.execute_command("ACL", "SETUSER", "newbie")
+    info = c.execute_command("ACL", "GETUSER", "newbie")
+    assert dict(zip(info[::2], info[1::2]))["channels"] == "&*"
+    c.config_set("acl-pubsub-default", "resetchannels")
+
+
+def test_tracking_table_max_keys_takes_redis_range(acl_server):
+    c = acl_server.client()
+    assert c.config_set("tracking-table-max-keys", "5000000000")
+    assert c.config_get("tracking-table-max-keys") == {"tracking-table-max-keys": "5000000000"}
+    c.config_set("tracking-table-max-keys", "1000000")
