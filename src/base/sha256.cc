@@ -2,6 +2,8 @@
 
 #include <cstring>
 
+#include "base/string_util.h"
+
 namespace cinnabar::base {
 namespace {
 
@@ -79,14 +81,8 @@ std::array<uint8_t, 32> Sha256(std::string_view data) {
 }
 
 std::string Sha256Hex(std::string_view data) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(64);
-  for (uint8_t byte : Sha256(data)) {
-    hex.push_back(kHex[byte >> 4]);
-    hex.push_back(kHex[byte & 15]);
-  }
-  return hex;
+  const std::array<uint8_t, 32> digest = Sha256(data);
+  return HexEncode({reinterpret_cast<const char*>(digest.data()), digest.size()});
 }
 
 }  // namespace cinnabar::base

@@ -48,4 +48,7 @@ std::string ToUpper(std::string_view s);
 // Human-readable byte counts as INFO prints them ("1.50M").
 std::string BytesToHuman(int64_t n);
 
+// The bytes as lower-case hex digits, two per byte (digests, passwords).
+std::string HexEncode(std::string_view bytes);
+
 }  // namespace cinnabar::base

@@ -187,12 +187,7 @@ void AclGenPass(CommandContext& ctx) {
     ssize_t n = getrandom(random.data() + got, random.size() - got, 0);
     if (n > 0) got += static_cast<size_t>(n);
   }
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char c : random) {
-    out.push_back(kHex[static_cast<uint8_t>(c) >> 4]);
-    out.push_back(kHex[static_cast<uint8_t>(c) & 15]);
-  }
+  std::string out = base::HexEncode(random);
   out.resize(chars);
   ctx.reply().Bulk(out);
 }

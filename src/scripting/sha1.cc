@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "base/string_util.h"
+
 namespace cinnabar::scripting {
 namespace {
 
@@ -72,13 +74,7 @@ Sha1Digest Sha1(std::string_view data) {
 }
 
 std::string HexDigest(const Sha1Digest& d) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(40, '0');
-  for (int i = 0; i < 20; ++i) {
-    out[2 * i] = kHex[d[i] >> 4];
-    out[2 * i + 1] = kHex[d[i] & 0xF];
-  }
-  return out;
+  return base::HexEncode({reinterpret_cast<const char*>(d.data()), d.size()});
 }
 
 std::string Sha1Hex(std::string_view data) { return HexDigest(Sha1(data)); }

@@ -12,23 +12,15 @@
 #include <string_view>
 #include <vector>
 
-#include "commands/register_all.h"
 #include "engine/acl.h"
 #include "engine/registry.h"
 #include "fuzz_check.h"
+#include "fuzz_registry.h"
 
 namespace {
 
 constexpr const char* kFuzzTarget = "acl_rules_fuzz";
 
-const cinnabar::engine::Registry& TheRegistry() {
-  static const cinnabar::engine::Registry* r = [] {
-    auto* reg = new cinnabar::engine::Registry();
-    cinnabar::commands::RegisterAll(reg);
-    return reg;
-  }();
-  return *r;
-}
 
 std::vector<std::string_view> Split(std::string_view line, char sep) {
   std::vector<std::string_view> out;
@@ -45,7 +37,7 @@ std::vector<std::string_view> Split(std::string_view line, char sep) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace cinnabar::engine;
-  const Registry& reg = TheRegistry();
+  const Registry& reg = cinnabar::fuzz::TheRegistry();
   Acl acl(reg);
   std::string_view in(reinterpret_cast<const char*>(data), size);
   for (std::string_view line : Split(in, '\n')) {

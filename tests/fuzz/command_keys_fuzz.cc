@@ -6,22 +6,14 @@
 #include <string_view>
 #include <vector>
 
-#include "commands/register_all.h"
 #include "engine/command_keys.h"
 #include "fuzz_check.h"
+#include "fuzz_registry.h"
 
 namespace {
 
 constexpr const char* kFuzzTarget = "command_keys_fuzz";
 
-const cinnabar::engine::Registry& TheRegistry() {
-  static const cinnabar::engine::Registry* r = [] {
-    auto* reg = new cinnabar::engine::Registry();
-    cinnabar::commands::RegisterAll(reg);
-    return reg;
-  }();
-  return *r;
-}
 
 }  // namespace
 
@@ -35,7 +27,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     at = end + 1;
   }
   bool unknown_sub = false;
-  const cinnabar::engine::CommandEntry* c = TheRegistry().Lookup(args, &unknown_sub);
+  const cinnabar::engine::CommandEntry* c =
+      cinnabar::fuzz::TheRegistry().Lookup(args, &unknown_sub);
   if (c == nullptr || !c->ArityOk(args.size())) return 0;
   std::vector<cinnabar::engine::KeyRef> keys;
   if (cinnabar::engine::CommandKeys(*c, args, &keys)) {
