@@ -74,7 +74,8 @@ std::string DescribeClient(Client& c, int64_t now_ms) {
   if (obuf > 0) line += "w";
   line += " cmd=";
   line += c.last_command != nullptr ? c.last_command->name : "NULL";
-  const AclUser* user = c.acl_user();
+  // As last looked up: a script's ACL LOG entry describes its client from another thread.
+  const AclUser* user = c.user_as_known();
   line += " user=";
   line += user != nullptr ? user->name() : "default";
   line += " redir=";
