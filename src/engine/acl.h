@@ -42,6 +42,7 @@ class Acl {
   explicit Acl(const Registry& registry);
 
   uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
+  const std::atomic<uint64_t>& generation_counter() const { return generation_; }
   // Whether a new connection must log in: the default user has passwords or is off.
   bool default_needs_auth() const { return default_needs_auth_.load(std::memory_order_relaxed); }
 

@@ -38,6 +38,7 @@ Client::Client(Worker* worker, Transport* transport, uint64_t id, PeerInfo peer)
   // Redis compat: a client that connects while no password is set stays authenticated
   // when one is set later.
   Acl& acl = worker_->engine().acl();
+  acl_generation_src_ = &acl.generation_counter();
   acl_generation_ = acl.generation();
   user_ = acl.Find("default");
   authenticated = !acl.default_needs_auth();
@@ -115,17 +116,13 @@ bool Client::AuthRequired() const {
   return !authenticated && worker_->engine().acl().default_needs_auth();
 }
 
-const AclUser* Client::acl_user() {
+void Client::RefreshUser() {
   Acl& acl = worker_->engine().acl();
-  const uint64_t gen = acl.generation();
-  if (gen != acl_generation_) {
-    acl_generation_ = gen;
-    if (user_ != nullptr) {
-      user_ = acl.Find(user_->name());
-      if (user_ == nullptr) Kill();  // its user was deleted (ACL DELUSER, ACL LOAD)
-    }
+  acl_generation_ = acl.generation();
+  if (user_ != nullptr) {
+    user_ = acl.Find(user_->name());
+    if (user_ == nullptr) Kill();  // its user was deleted (ACL DELUSER, ACL LOAD)
   }
-  return user_.get();
 }
 
 void Client::SetUser(std::shared_ptr<const AclUser> user) {

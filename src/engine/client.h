@@ -6,6 +6,7 @@
 // its reply back to this thread; meanwhile the client reads no further commands.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -118,8 +119,11 @@ class Client {
   Transport* transport() { return transport_; }
   bool AuthRequired() const;
   // The user the client is logged in as (engine/acl.h), looked up again when the users
-  // changed; null once that user was deleted.
-  const AclUser* acl_user();
+  // changed; null once that user was deleted. Inline: every command asks.
+  const AclUser* acl_user() {
+    if (acl_generation_src_->load(std::memory_order_acquire) != acl_generation_) RefreshUser();
+    return user_.get();
+  }
   void SetUser(std::shared_ptr<const AclUser> user);
   // The user as last looked up, without looking again: for a command that runs on another
   // thread for this client (a script), while the client awaits it.
@@ -178,7 +182,9 @@ class Client {
   int refs_ = 1;         // the transport's
   bool awaiting_ = false;
   bool wrote_ = false;        // since the last reply that was let go
+  void RefreshUser();
   std::shared_ptr<const AclUser> user_;
+  const std::atomic<uint64_t>* acl_generation_src_;  // Acl::generation's counter
   uint64_t acl_generation_ = 0;
   uint64_t sync_target_ = 0;    // journal offset the output waits for (sync_acks)
   bool close_after_reply_ = false;

@@ -1,6 +1,8 @@
 #include "engine/invoke.h"
 
+#include "engine/client.h"
 #include "engine/dispatcher.h"
+#include "engine/engine.h"
 #include "engine/shard.h"
 #include "engine/tracking.h"
 #include "engine/worker.h"
@@ -24,8 +26,14 @@ std::shared_ptr<Waiter> Invoke(Worker& w, Caller& caller, const CommandEntry& cm
   ctx.set_held(where.held);
   ctx.set_call_flags(caller.flags);
   Execute(ctx, w);
-  TrackingAfterCommand(w, cmd, args, caller.origin, caller.home);
-  if (TopLevelCall(caller.flags)) FlushTrackingPending(w, caller.origin, caller.home, rb);
+  // Client-side caching, tested here so that a command of a client that does not track
+  // pays two loads (engine/tracking.h).
+  if (caller.origin != nullptr && caller.origin->tracking.on()) {
+    TrackingAfterCommand(w, cmd, args, caller.origin, caller.home);
+  }
+  if (TopLevelCall(caller.flags) && w.engine().tracking().thread(w.index()).pending()) {
+    FlushTrackingPending(w, caller.origin, caller.home, rb);
+  }
   caller.db = ctx.db_index();
   return ctx.waiter();
 }

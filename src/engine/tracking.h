@@ -97,6 +97,8 @@ struct TrackingThread {
   // BCAST: prefix -> key -> the client whose command wrote it (0: none).
   std::map<std::string, std::map<std::string, uint64_t>> bcast;
   bool bcast_scheduled = false;
+  // Whether FlushTrackingPending has anything to send (the hot path's test).
+  bool pending() const { return !self_keys.empty() || flush_announce; }
 };
 
 // What every thread shares: the tracking clients' count and the BCAST prefixes.
