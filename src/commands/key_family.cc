@@ -136,12 +136,6 @@ using engine::kKeyRw;
 using engine::kKeyUpdate;
 
 // Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kDelKeys[] = {
-    {.flags = kKeyRm | kKeyDelete, .begin = AtIndex(1), .find = Range(-1)},
-};
-constexpr KeySpec kUnlinkKeys[] = {
-    {.flags = kKeyRm | kKeyDelete, .begin = AtIndex(1), .find = Range(-1)},
-};
 constexpr KeySpec kRenameKeys[] = {
     {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
     {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(2), .find = Range(0)},
@@ -160,12 +154,12 @@ constexpr CommandSpec kKeyCommands[] = {
      .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Deletes one or more keys.", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys that will be removed.",
-     .key_specs = kDelKeys, .tips = "request_policy:multi_shard response_policy:agg_sum"},
+     .key_specs = key_specs::kAllRmDelete, .tips = "request_policy:multi_shard response_policy:agg_sum"},
     {.name = "UNLINK", .arity = -2, .flags = kWrite | kFast, .keys = {1, -1, 1}, .handler = Del,
      .notice = {engine::kNotifyGeneric, "del"},
      .summary = "Asynchronously deletes one or more keys.", .since = "4.0.0",
      .complexity = "O(1) for each key removed regardless of its size.",
-     .key_specs = kUnlinkKeys, .tips = "request_policy:multi_shard response_policy:agg_sum"},
+     .key_specs = key_specs::kAllRmDelete, .tips = "request_policy:multi_shard response_policy:agg_sum"},
     {.name = "EXISTS", .arity = -2, .flags = kReadOnly | kFast, .keys = {1, -1, 1},
      .handler = Exists, .summary = "Determines whether one or more keys exist.", .since = "1.0.0",
      .complexity = "O(N) where N is the number of keys to check.",

@@ -238,59 +238,40 @@ using engine::kKeyDelete;
 using engine::kKeyInsert;
 using engine::kKeyRw;
 
-// Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kBlpopKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(-2)},
-};
-constexpr KeySpec kBrpopKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(-2)},
-};
-constexpr KeySpec kBlmoveKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
-};
-constexpr KeySpec kBrpoplpushKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
-};
-constexpr KeySpec kBlmpopKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
-};
-
 constexpr CommandSpec kListBlockingCommands[] = {
     {.name = "BLPOP", .arity = -3, .flags = kWrite | kNoScript | kBlocking, .keys = {1, -2, 1},
      .handler = BLPop,
      .notice = {engine::kNotifyList, "lpop"},
      .summary = "Remove and get the first element in a list, or block until one is available",
      .since = "2.0.0", .complexity = "O(N) where N is the number of provided keys.",
-     .key_specs = kBlpopKeys},
+     .key_specs = key_specs::kBlockingPop},
     {.name = "BRPOP", .arity = -3, .flags = kWrite | kNoScript | kBlocking, .keys = {1, -2, 1},
      .handler = BRPop,
      .notice = {engine::kNotifyList, "rpop"},
      .summary = "Remove and get the last element in a list, or block until one is available",
      .since = "2.0.0", .complexity = "O(N) where N is the number of provided keys.",
-     .key_specs = kBrpopKeys},
+     .key_specs = key_specs::kBlockingPop},
     {.name = "BLMOVE", .arity = 6, .flags = kWrite | kDenyOom | kNoScript | kBlocking, .keys = {1, 2, 1},
      .handler = BLMove,
      .notice_hook = NoticeListMove,
      .summary = "Pop an element from a list, push it to another list and return it; or block "
                 "until one is available",
      .since = "6.2.0", .complexity = "O(1)",
-     .key_specs = kBlmoveKeys},
+     .key_specs = key_specs::kMove},
     {.name = "BRPOPLPUSH", .arity = 4, .flags = kWrite | kDenyOom | kNoScript | kBlocking,
      .keys = {1, 2, 1}, .handler = BRPopLPush,
      .notice_hook = NoticeListMove,
      .summary = "Pop an element from a list, push it to another list and return it; or block "
                 "until one is available",
      .since = "2.2.0", .complexity = "O(1)",
-     .key_specs = kBrpoplpushKeys},
+     .key_specs = key_specs::kMove},
     {.name = "BLMPOP", .arity = -5, .flags = kWrite | kBlocking, .handler = BLMPop,
      .notice_hook = NoticeListMPop,
      .find_keys = BLMPopKeys,
      .summary = "Pop elements from a list, or block until one is available", .since = "7.0.0",
      .complexity = "O(N+M) where N is the number of provided keys and M is the number of "
                    "elements returned.",
-     .key_specs = kBlmpopKeys},
+     .key_specs = key_specs::kPopNumkeysAt2},
 };
 
 }  // namespace

@@ -321,19 +321,6 @@ using engine::kKeyDelete;
 using engine::kKeyInsert;
 using engine::kKeyRw;
 
-// Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kLmoveKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
-};
-constexpr KeySpec kRpoplpushKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
-};
-constexpr KeySpec kLmpopKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
-};
-
 constexpr CommandSpec kListCommands[] = {
     {.name = "LPUSH", .arity = -3, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = LPush,
@@ -422,19 +409,19 @@ constexpr CommandSpec kListCommands[] = {
      .notice_hook = NoticeListMove,
      .summary = "Pop an element from a list, push it to another list and return it",
      .since = "6.2.0", .complexity = "O(1)",
-     .key_specs = kLmoveKeys},
+     .key_specs = key_specs::kMove},
     {.name = "RPOPLPUSH", .arity = 3, .flags = kWrite | kDenyOom, .keys = {1, 2, 1},
      .handler = RPopLPush,
      .notice_hook = NoticeListMove,
      .summary = "Remove the last element in a list, prepend it to another list and return it",
      .since = "1.2.0", .complexity = "O(1)",
-     .key_specs = kRpoplpushKeys},
+     .key_specs = key_specs::kMove},
     {.name = "LMPOP", .arity = -4, .flags = kWrite, .handler = LMPop,
      .notice_hook = NoticeListMPop, .find_keys = LMPopKeys,
      .summary = "Pop elements from a list", .since = "7.0.0",
      .complexity = "O(N+M) where N is the number of provided keys and M is the number of "
                    "elements returned.",
-     .key_specs = kLmpopKeys},
+     .key_specs = key_specs::kPopNumkeysAt1},
 };
 
 }  // namespace

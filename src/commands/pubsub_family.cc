@@ -166,12 +166,6 @@ using engine::Range;
 using engine::kKeyNotKey;
 
 // Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kSsubscribeKeys[] = {
-    {.flags = kKeyNotKey, .begin = AtIndex(1), .find = Range(-1)},
-};
-constexpr KeySpec kSunsubscribeKeys[] = {
-    {.flags = kKeyNotKey, .begin = AtIndex(1), .find = Range(-1)},
-};
 constexpr KeySpec kSpublishKeys[] = {
     {.flags = kKeyNotKey, .begin = AtIndex(1), .find = Range(0)},
 };
@@ -232,12 +226,12 @@ constexpr CommandSpec kPubSubCommands[] = {
      .channels = {1, -1},
      .summary = "Listens for messages published to shard channels.", .since = "7.0.0",
      .complexity = "O(N) where N is the number of shard channels to subscribe to.",
-     .key_specs = kSsubscribeKeys},
+     .key_specs = key_specs::kAllNotKey},
     {.name = "SUNSUBSCRIBE", .arity = -1, .flags = kSubscribeFlags | kNotKey,
      .keys = kChannelArgs, .handler = UnsubscribeCommand<ChannelKind::kShard>,
      .summary = "Stops listening to messages posted to shard channels.", .since = "7.0.0",
      .complexity = "O(N) where N is the number of clients already subscribed to a shard channel.",
-     .key_specs = kSunsubscribeKeys},
+     .key_specs = key_specs::kAllNotKey},
     {.name = "PUBLISH", .arity = 3, .flags = kPubSub | kLoading | kStale | kFast | kMayReplicate,
      .handler = PublishCommand<ChannelKind::kChannel>,
      .channels = {1, 1},

@@ -428,23 +428,8 @@ using engine::kKeyRw;
 using engine::kKeyUpdate;
 
 // Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kSmoveKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
-};
 constexpr KeySpec kSinterstoreKeys[] = {
     {.flags = kKeyRw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(-1)},
-};
-constexpr KeySpec kSintercardKeys[] = {
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
-};
-constexpr KeySpec kSunionstoreKeys[] = {
-    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(-1)},
-};
-constexpr KeySpec kSdiffstoreKeys[] = {
-    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
     {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(-1)},
 };
 
@@ -496,7 +481,7 @@ constexpr CommandSpec kSetCommands[] = {
      .notice_hook = NoticeSMove,
      .summary = "Moves a member from one set to another.", .since = "1.0.0",
      .complexity = "O(1)",
-     .key_specs = kSmoveKeys},
+     .key_specs = key_specs::kMove},
     {.name = "SINTER", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SInter,
      .summary = "Returns the intersect of multiple sets.", .since = "1.0.0",
      .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is "
@@ -516,7 +501,7 @@ constexpr CommandSpec kSetCommands[] = {
      .since = "7.0.0",
      .complexity = "O(N*M) worst case where N is the cardinality of the smallest set and M is "
                    "the number of sets.",
-     .key_specs = kSintercardKeys},
+     .key_specs = key_specs::kNumkeysRoAccess},
     {.name = "SUNION", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SUnion,
      .summary = "Returns the union of multiple sets.", .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets.",
@@ -527,7 +512,7 @@ constexpr CommandSpec kSetCommands[] = {
      .summary = "Stores the union of multiple sets in a key.",
      .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets.",
-     .key_specs = kSunionstoreKeys},
+     .key_specs = key_specs::kStoreRest},
     {.name = "SDIFF", .arity = -2, .flags = kReadOnly, .keys = {1, -1, 1}, .handler = SDiff,
      .summary = "Returns the difference of multiple sets.", .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets.",
@@ -538,7 +523,7 @@ constexpr CommandSpec kSetCommands[] = {
      .summary = "Stores the difference of multiple sets in a key.",
      .since = "1.0.0",
      .complexity = "O(N) where N is the total number of elements in all given sets.",
-     .key_specs = kSdiffstoreKeys},
+     .key_specs = key_specs::kStoreRest},
     {.name = "SSCAN", .arity = -3, .flags = kReadOnly, .keys = {1, 1, 1}, .handler = SScan,
      .summary = "Iterates over members of a set.", .since = "2.0.0",
      .complexity = kScanComplexity,

@@ -133,17 +133,6 @@ using engine::kKeyAccess;
 using engine::kKeyDelete;
 using engine::kKeyRw;
 
-// Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kBzpopminKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(-2)},
-};
-constexpr KeySpec kBzpopmaxKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(-2)},
-};
-constexpr KeySpec kBzmpopKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
-};
-
 constexpr CommandSpec kZSetBlockingCommands[] = {
     {.name = "BZPOPMIN", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMin,
@@ -152,7 +141,7 @@ constexpr CommandSpec kZSetBlockingCommands[] = {
                 "sets, or block until one is available",
      .since = "5.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
                                      "sorted set.",
-     .key_specs = kBzpopminKeys},
+     .key_specs = key_specs::kBlockingPop},
     {.name = "BZPOPMAX", .arity = -3, .flags = kWrite | kNoScript | kBlocking | kFast, .keys = {1, -2, 1},
      .handler = BZPopMax,
      .notice = {engine::kNotifyZSet, "zpopmax"},
@@ -160,7 +149,7 @@ constexpr CommandSpec kZSetBlockingCommands[] = {
                 "sets, or block until one is available",
      .since = "5.0.0", .complexity = "O(log(N)) with N being the number of elements in the "
                                      "sorted set.",
-     .key_specs = kBzpopmaxKeys},
+     .key_specs = key_specs::kBlockingPop},
     {.name = "BZMPOP", .arity = -5, .flags = kWrite | kBlocking, .handler = BZMPop,
      .notice_hook = NoticeZMPop,
      .find_keys = BZMPopKeys,
@@ -169,7 +158,7 @@ constexpr CommandSpec kZSetBlockingCommands[] = {
      .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided "
                                      "keys, N being the number of elements in the sorted set, "
                                      "and M being the number of elements popped.",
-     .key_specs = kBzmpopKeys},
+     .key_specs = key_specs::kPopNumkeysAt2},
 };
 
 }  // namespace

@@ -343,11 +343,6 @@ using engine::kKeyAccess;
 using engine::kKeyDelete;
 using engine::kKeyRw;
 
-// Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kZmpopKeys[] = {
-    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
-};
-
 constexpr CommandSpec kZSetCommands[] = {
     {.name = "ZADD", .arity = -4, .flags = kWrite | kDenyOom | kFast, .keys = {1, 1, 1},
      .handler = ZAdd,
@@ -416,7 +411,7 @@ constexpr CommandSpec kZSetCommands[] = {
      .since = "7.0.0", .complexity = "O(K) + O(M*log(N)) where K is the number of provided "
                                      "keys, N being the number of elements in the sorted set, "
                                      "and M being the number of elements popped.",
-     .key_specs = kZmpopKeys},
+     .key_specs = key_specs::kPopNumkeysAt1},
     {.name = "ZRANDMEMBER", .arity = -2, .flags = kReadOnly, .keys = {1, 1, 1},
      .handler = ZRandMember, .summary = "Returns one or more random members from a sorted set.",
      .since = "6.2.0",

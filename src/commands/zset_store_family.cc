@@ -260,57 +260,31 @@ using engine::kKeyOw;
 using engine::kKeyRo;
 using engine::kKeyUpdate;
 
-// Key specifications with more than one spec or a shape of their own.
-constexpr KeySpec kZunionKeys[] = {
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
-};
-constexpr KeySpec kZinterKeys[] = {
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
-};
-constexpr KeySpec kZdiffKeys[] = {
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
-};
-constexpr KeySpec kZunionstoreKeys[] = {
-    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
-};
-constexpr KeySpec kZinterstoreKeys[] = {
-    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
-};
-constexpr KeySpec kZdiffstoreKeys[] = {
-    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
-};
-constexpr KeySpec kZintercardKeys[] = {
-    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
-};
-
 constexpr CommandSpec kZSetStoreCommands[] = {
     {.name = "ZUNION", .arity = -3, .flags = kReadOnly, .handler = ZUnion, .find_keys = ReadKeys,
      .summary = "Returns the union of multiple sorted sets.", .since = "6.2.0",
      .complexity = "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted "
                    "sets, and M being the number of elements in the resulting sorted set.",
-     .key_specs = kZunionKeys},
+     .key_specs = key_specs::kNumkeysRoAccess},
     {.name = "ZINTER", .arity = -3, .flags = kReadOnly, .handler = ZInter, .find_keys = ReadKeys,
      .summary = "Returns the intersect of multiple sorted sets.", .since = "6.2.0",
      .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, "
                    "K being the number of input sorted sets and M being the number of elements "
                    "in the resulting sorted set.",
-     .key_specs = kZinterKeys},
+     .key_specs = key_specs::kNumkeysRoAccess},
     {.name = "ZDIFF", .arity = -3, .flags = kReadOnly, .handler = ZDiff, .find_keys = ReadKeys,
      .summary = "Returns the difference between multiple sorted sets.", .since = "6.2.0",
      .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in "
                    "all the sets, N is the size of the first set, and K is the size of the "
                    "result set.",
-     .key_specs = kZdiffKeys},
+     .key_specs = key_specs::kNumkeysRoAccess},
     {.name = "ZUNIONSTORE", .arity = -4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = ZUnionStore,
      .notice = {engine::kNotifyZSet, "zunionstore"}, .find_keys = StoreKeys,
      .summary = "Stores the union of multiple sorted sets in a key.", .since = "2.0.0",
      .complexity = "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted "
                    "sets, and M being the number of elements in the resulting sorted set.",
-     .key_specs = kZunionstoreKeys},
+     .key_specs = key_specs::kStoreNumkeys},
     {.name = "ZINTERSTORE", .arity = -4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = ZInterStore,
      .notice = {engine::kNotifyZSet, "zinterstore"}, .find_keys = StoreKeys,
@@ -318,7 +292,7 @@ constexpr CommandSpec kZSetStoreCommands[] = {
      .complexity = "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, "
                    "K being the number of input sorted sets and M being the number of elements "
                    "in the resulting sorted set.",
-     .key_specs = kZinterstoreKeys},
+     .key_specs = key_specs::kStoreNumkeys},
     {.name = "ZDIFFSTORE", .arity = -4, .flags = kWrite | kDenyOom, .keys = {1, 1, 1},
      .handler = ZDiffStore,
      .notice = {engine::kNotifyZSet, "zdiffstore"}, .find_keys = StoreKeys,
@@ -326,14 +300,14 @@ constexpr CommandSpec kZSetStoreCommands[] = {
      .complexity = "O(L + (N-K)log(N)) worst case where L is the total number of elements in "
                    "all the sets, N is the size of the first set, and K is the size of the "
                    "result set.",
-     .key_specs = kZdiffstoreKeys},
+     .key_specs = key_specs::kStoreNumkeys},
     {.name = "ZINTERCARD", .arity = -3, .flags = kReadOnly, .handler = ZInterCard,
      .find_keys = ReadKeys,
      .summary = "Returns the number of members of the intersect of multiple sorted sets.",
      .since = "7.0.0",
      .complexity = "O(N*K) worst case with N being the smallest input sorted set, K being the "
                    "number of input sorted sets.",
-     .key_specs = kZintercardKeys},
+     .key_specs = key_specs::kNumkeysRoAccess},
 };
 
 }  // namespace

@@ -113,6 +113,45 @@ inline constexpr KeySpec kSecondRo[] = {{.flags = kKeyRo, .begin = AtIndex(2), .
 inline constexpr KeySpec kAllRo[] = {{.flags = kKeyRo, .begin = AtIndex(1), .find = Range(-1)}};
 inline constexpr KeySpec kAllRoAccess[] = {
     {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = Range(-1)}};
+// BLPOP BRPOP BZPOPMIN BZPOPMAX: every key but the timeout, popped from.
+inline constexpr KeySpec kBlockingPop[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(-2)},
+};
+// LMOVE RPOPLPUSH BLMOVE BRPOPLPUSH SMOVE: a source popped from, a destination pushed to.
+inline constexpr KeySpec kMove[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRw | kKeyInsert, .begin = AtIndex(2), .find = Range(0)},
+};
+// BLMPOP BZMPOP: numkeys keys popped from, after the timeout.
+inline constexpr KeySpec kPopNumkeysAt2[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
+};
+// DEL UNLINK.
+inline constexpr KeySpec kAllRmDelete[] = {
+    {.flags = kKeyRm | kKeyDelete, .begin = AtIndex(1), .find = Range(-1)},
+};
+// LMPOP ZMPOP: numkeys keys popped from.
+inline constexpr KeySpec kPopNumkeysAt1[] = {
+    {.flags = kKeyRw | kKeyAccess | kKeyDelete, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
+};
+// SSUBSCRIBE SUNSUBSCRIBE: shard channels, not keys.
+inline constexpr KeySpec kAllNotKey[] = {
+    {.flags = kKeyNotKey, .begin = AtIndex(1), .find = Range(-1)},
+};
+// ZUNION ZINTER ZDIFF ZINTERCARD SINTERCARD: numkeys keys read.
+inline constexpr KeySpec kNumkeysRoAccess[] = {
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(1), .find = KeyNum(0, 1, 1)},
+};
+// ZUNIONSTORE ZINTERSTORE ZDIFFSTORE: a destination, then numkeys keys read.
+inline constexpr KeySpec kStoreNumkeys[] = {
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = KeyNum(0, 1, 1)},
+};
+// SUNIONSTORE SDIFFSTORE: a destination, then every key read.
+inline constexpr KeySpec kStoreRest[] = {
+    {.flags = kKeyOw | kKeyUpdate, .begin = AtIndex(1), .find = Range(0)},
+    {.flags = kKeyRo | kKeyAccess, .begin = AtIndex(2), .find = Range(-1)},
+};
 }  // namespace key_specs
 
 }  // namespace cinnabar::engine
