@@ -356,6 +356,7 @@ AclUser::AclUser(std::string name, const Registry& registry, bool all_channels_b
 }
 
 std::string AclUser::Apply(std::string_view rule) {
+  if (rule.empty()) return "";  // Redis compat: an empty rule changes nothing
   if (base::EqualsIgnoreCase(rule, "on")) {
     enabled_ = true;
   } else if (base::EqualsIgnoreCase(rule, "off")) {
@@ -404,29 +405,31 @@ std::string AclUser::Apply(std::string_view rule) {
 }
 
 std::string AclUser::ApplyAll(std::span<const std::string_view> rules) {
+  // Redis compat: selectors split across arguments ("(~x" "+get)") are joined first, and
+  // an unmatched one is refused before any rule applies.
+  std::vector<std::string> joined;
   for (size_t i = 0; i < rules.size(); ++i) {
-    std::string joined;
     std::string_view rule = rules[i];
-    if (!rule.empty() && rule.front() == '(' && rule.back() != ')') {
-      // Redis compat: a selector may span arguments, "(~x" "+get)".
-      joined.assign(rule);
-      size_t j = i + 1;
-      for (; j < rules.size(); ++j) {
-        joined += ' ';
-        joined += rules[j];
-        if (!rules[j].empty() && rules[j].back() == ')') break;
-      }
-      if (j == rules.size()) {
-        return "ERR Unmatched parenthesis in acl selector starting at '" +
-               std::string(rules[i]) + "'.";
-      }
-      i = j;
-      rule = joined;
+    if (rule.empty() || rule.front() != '(' || rule.back() == ')') {
+      joined.emplace_back(rule);
+      continue;
     }
+    std::string selector(rule);
+    size_t j = i + 1;
+    for (; j < rules.size(); ++j) {
+      selector += ' ';
+      selector += rules[j];
+      if (!rules[j].empty() && rules[j].back() == ')') break;
+    }
+    if (j == rules.size()) {
+      return "ERR Unmatched parenthesis in acl selector starting at '" + std::string(rule) + "'.";
+    }
+    joined.push_back(std::move(selector));
+    i = j;
+  }
+  for (const std::string& rule : joined) {
     std::string reason = Apply(rule);
-    if (!reason.empty()) {
-      return "ERR Error in ACL SETUSER modifier '" + std::string(rule) + "': " + reason;
-    }
+    if (!reason.empty()) return "ERR Error in ACL SETUSER modifier '" + rule + "': " + reason;
   }
   return "";
 }

@@ -84,13 +84,16 @@ def test_setuser_errors(acl_server, rule, reason):
 
 def test_patterns_after_all(acl_server):
     c = acl_server.client()
-    assert c.execute_command("ACL", "SETUSER", "u", "~a", "allkeys", "allkeys") == "OK"
+    assert c.execute_command("ACL", "SETUSER", "u", "~a", "allkeys", "allkeys", "") == "OK"
     assert "Adding a pattern after the * pattern (or the 'allkeys' flag)" in \
         error_of(c.execute_command, "ACL", "SETUSER", "u", "~b")
     assert "Adding a pattern after the * pattern (or the 'allchannels' flag)" in \
         error_of(c.execute_command, "ACL", "SETUSER", "u", "allchannels", "&x")
     assert error_of(c.execute_command, "ACL", "SETUSER", "u", "(~x", "+get") == \
         "Unmatched parenthesis in acl selector starting at '(~x'."
+    # Checked before any rule applies.
+    assert error_of(c.execute_command, "ACL", "SETUSER", "u", "<nope", "(~x +get") == \
+        "Unmatched parenthesis in acl selector starting at '(~x +get'."
     assert error_of(c.execute_command, "ACL", "SETUSER", "a b") == \
         "Usernames can't contain spaces or null characters"
     assert error_of(c.execute_command, "ACL", "DELUSER", "default") == \
