@@ -155,12 +155,13 @@ std::string AclSelector::ApplyKeyPattern(std::string_view rule) {
     }
     pattern = rule.substr(tilde + 1);
   }
-  if (all_keys_) return std::string(kKeyAfterAll);
-  if (pattern == "*" && access == (kKeyRead | kKeyWrite)) {
+  // Redis compat: only "~*" itself means allkeys (again and again); "%RW~*" is a pattern.
+  if (rule == "~*") {
     all_keys_ = true;
     keys_.clear();
     return "";
   }
+  if (all_keys_) return std::string(kKeyAfterAll);
   for (AclKeyPattern& k : keys_) {
     if (k.pattern == pattern) {
       k.access |= access;
@@ -200,11 +201,12 @@ std::string AclSelector::Apply(std::string_view rule) {
     case '%':
       return ApplyKeyPattern(rule);
     case '&': {
-      if (all_channels_) return std::string(kChannelAfterAll);
       std::string_view pattern = rule.substr(1);
-      if (pattern == "*") {
+      if (pattern == "*") {  // allchannels, again and again
         all_channels_ = true;
         channels_.clear();
+      } else if (all_channels_) {
+        return std::string(kChannelAfterAll);
       } else if (std::find(channels_.begin(), channels_.end(), pattern) == channels_.end()) {
         channels_.emplace_back(pattern);
       }

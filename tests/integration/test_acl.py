@@ -87,6 +87,12 @@ def test_patterns_after_all(acl_server):
     assert c.execute_command("ACL", "SETUSER", "u", "~a", "allkeys", "allkeys", "") == "OK"
     assert "Adding a pattern after the * pattern (or the 'allkeys' flag)" in \
         error_of(c.execute_command, "ACL", "SETUSER", "u", "~b")
+    assert c.execute_command("ACL", "SETUSER", "u", "~*", "~*", "&*", "&*") == "OK"
+    assert "Adding a pattern after" in error_of(c.execute_command, "ACL", "SETUSER", "u", "%RW~*")
+    # "%RW~*" alone is a pattern, shown as ~*, that other patterns may follow.
+    c.execute_command("ACL", "SETUSER", "v", "%RW~*", "~a")
+    info = c.execute_command("ACL", "GETUSER", "v")
+    assert dict(zip(info[::2], info[1::2]))["keys"] == "~* ~a"
     assert "Adding a pattern after the * pattern (or the 'allchannels' flag)" in \
         error_of(c.execute_command, "ACL", "SETUSER", "u", "allchannels", "&x")
     assert error_of(c.execute_command, "ACL", "SETUSER", "u", "(~x", "+get") == \
