@@ -110,6 +110,7 @@ void AclWhoAmI(CommandContext& ctx) {
 
 // ACL CAT [category]
 void AclCat(CommandContext& ctx) {
+  if (ctx.argc() > 3) return ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
   protocol::ReplyBuilder& rb = ctx.reply();
   if (ctx.argc() == 2) {
     std::vector<std::string_view> names = engine::AclCategoryNames(~uint64_t{0});
@@ -144,7 +145,7 @@ void AclLog(CommandContext& ctx) {
     if (!base::ParseInt64(ctx.arg(2), &n)) return ctx.ReplyError(errors::kNotInteger);
     count = n < 0 ? 0 : static_cast<size_t>(n);
   } else if (ctx.argc() > 3) {
-    return ctx.ReplyError(errors::kSyntax);
+    return ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
   }
   std::vector<engine::AclLogEntry> entries = acl.LogEntries(count);
   protocol::ReplyBuilder& rb = ctx.reply();
@@ -172,6 +173,7 @@ void AclLog(CommandContext& ctx) {
 // ACL GENPASS [bits]
 void AclGenPass(CommandContext& ctx) {
   int64_t bits = 256;
+  if (ctx.argc() > 3) return ctx.ReplyError(errors::SubcommandSyntax(ctx.arg(0), ctx.arg(1)));
   if (ctx.argc() == 3) {
     if (!base::ParseInt64(ctx.arg(2), &bits)) return ctx.ReplyError(errors::kNotInteger);
     if (bits <= 0 || bits > 4096) {

@@ -136,6 +136,14 @@ std::string AclSelector::ApplyCommandRule(std::string_view rule) {
 }
 
 std::string AclSelector::ApplyKeyPattern(std::string_view rule) {
+  // Redis compat: only "~*" itself means allkeys (again and again); "%RW~*" is a pattern;
+  // after allkeys any other is refused before it is read.
+  if (rule == "~*") {
+    all_keys_ = true;
+    keys_.clear();
+    return "";
+  }
+  if (all_keys_) return std::string(kKeyAfterAll);
   uint8_t access = 0;
   std::string_view pattern;
   if (rule[0] == '~') {
@@ -155,13 +163,6 @@ std::string AclSelector::ApplyKeyPattern(std::string_view rule) {
     }
     pattern = rule.substr(tilde + 1);
   }
-  // Redis compat: only "~*" itself means allkeys (again and again); "%RW~*" is a pattern.
-  if (rule == "~*") {
-    all_keys_ = true;
-    keys_.clear();
-    return "";
-  }
-  if (all_keys_) return std::string(kKeyAfterAll);
   for (AclKeyPattern& k : keys_) {
     if (k.pattern == pattern) {
       k.access |= access;
@@ -285,9 +286,12 @@ std::string AclSelector::DescribeCommands() const {
       (Allowed(id) ? on : off)++;
     }
     if ((additive && off == 0 && on > 0) || (!additive && on == 0 && off > 0)) {
+      // Named only if it changes the picture (@blocking after +@write here: Cinnabar's
+      // blocking commands all write).
       std::string rule = std::string(additive ? "+@" : "-@") + std::string(cat);
+      const std::vector<uint64_t> before = fake.bits_;
       fake.ApplyCommandRule(rule);
-      out += " " + rule;
+      if (fake.bits_ != before) out += " " + rule;
     }
   }
   auto note = [&](const CommandEntry& cmd) {
@@ -424,14 +428,19 @@ std::string AclUser::ApplyAll(std::span<const std::string_view> rules) {
       if (!rules[j].empty() && rules[j].back() == ')') break;
     }
     if (j == rules.size()) {
-      return "ERR Unmatched parenthesis in acl selector starting at '" + std::string(rule) + "'.";
+      return "ERR Unmatched parenthesis in acl selector starting at '" +
+             std::string(rule.substr(0, rule.find('\0'))) + "'.";
     }
     joined.push_back(std::move(selector));
     i = j;
   }
   for (const std::string& rule : joined) {
     std::string reason = Apply(rule);
-    if (!reason.empty()) return "ERR Error in ACL SETUSER modifier '" + rule + "': " + reason;
+    // Redis compat: the modifier is shown up to a NUL.
+    if (!reason.empty()) {
+      return "ERR Error in ACL SETUSER modifier '" + rule.substr(0, rule.find('\0')) +
+             "': " + reason;
+    }
   }
   return "";
 }

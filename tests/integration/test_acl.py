@@ -89,6 +89,7 @@ def test_patterns_after_all(acl_server):
         error_of(c.execute_command, "ACL", "SETUSER", "u", "~b")
     assert c.execute_command("ACL", "SETUSER", "u", "~*", "~*", "&*", "&*") == "OK"
     assert "Adding a pattern after" in error_of(c.execute_command, "ACL", "SETUSER", "u", "%RW~*")
+    assert "Adding a pattern after" in error_of(c.execute_command, "ACL", "SETUSER", "u", "%X~a")
     # "%RW~*" alone is a pattern, shown as ~*, that other patterns may follow.
     c.execute_command("ACL", "SETUSER", "v", "%RW~*", "~a")
     info = c.execute_command("ACL", "GETUSER", "v")
@@ -344,6 +345,9 @@ def test_cat_genpass_help(acl_server):
     assert c.execute_command("ACL", "HELP")[0].startswith("ACL <subcommand>")
     assert error_of(c.execute_command, "ACL", "NOSUCH") == \
         "unknown subcommand 'NOSUCH'. Try ACL HELP."
+    for sub in ("CAT", "GENPASS", "LOG"):
+        assert error_of(c.execute_command, "ACL", sub, "1", "2") == \
+            f"unknown subcommand or wrong number of arguments for '{sub}'. Try ACL HELP."
 
 
 def test_pubsub_channels(acl_server):
