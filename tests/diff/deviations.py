@@ -12,6 +12,9 @@ are in known_open.py.)
    destination's; the events of the pushing client's later commands on other shards may
    come before, between or among the destination's, which keep their own order).
    `blocked_move_events_ok`.
+4. ACL LIST / GETUSER name a user's single commands (`+@all -lpush -hget`) in Cinnabar's
+   command order, Redis in its hash table's; the generator keeps to rules both spell alike
+   otherwise (families/acl.py). `acl_rules_canon`.
 """
 
 # Cinnabar keeps a set of strings in a listpack while it has at most this many members of
@@ -88,3 +91,25 @@ def _interleaved(other, block, rest, first):
         else:
             remainder.append(event)
     return taken == len(block) and remainder == rest
+
+
+def _sorted_singles(text):
+    """Rules text with each run of single-command words (+get -set, not +@cat) sorted."""
+    words, out, run = text.split(b" "), [], []
+    for w in words + [b""]:
+        if w[:1] in (b"+", b"-") and w[1:2] != b"@":
+            run.append(w)
+            continue
+        out += sorted(run)
+        run = []
+        out.append(w)
+    return b" ".join(out[:-1])
+
+
+def acl_rules_canon(node):
+    """A reply of ACL LIST or GETUSER with the single commands of every rules text sorted."""
+    if node.is_aggregate() and node.value is not None:
+        return (node.kind, tuple(acl_rules_canon(c) for c in node.value))
+    if isinstance(node.value, bytes):
+        return (node.kind, _sorted_singles(node.value))
+    return (node.kind, node.value)

@@ -10,6 +10,7 @@ import selectors
 import time
 
 import compare
+from families import acl
 import deviations
 import known_open
 import lua
@@ -200,7 +201,7 @@ class Runner:
         self.notifier(s)
         tok = self.token()
         cmds = [[b"FLUSHALL"], [*RESTORE, b"notify-keyspace-events", notify.FLAGS],
-                *lua.RESET, [b"PUBLISH", notify.SENTINEL, tok]]
+                *lua.RESET, *acl.RESET, [b"PUBLISH", notify.SENTINEL, tok]]
         ch.send_commands(cmds)
         return ch, tok, cmds
 

@@ -5,7 +5,7 @@ make(g) returns one command as a list of bytes, name first (`g` is an args.Gen).
 generator picks a family, then a command by weight, then mutates the arity sometimes and
 randomises the case of the name. See tests/diff/README.md for adding a family.
 """
-from families import (blocking, config, connection, expire, functions, hashes, keyspace,
+from families import (acl, blocking, config, connection, expire, functions, hashes, keyspace,
                       lists, objects, pubsub, scripting, sets, strings, transactions, zsets)
 
 # (module, weight): how often the generator draws from each family.
@@ -25,4 +25,5 @@ FAMILIES = [
     (scripting, 5),
     (functions, 2),
     (pubsub, 4),
+    (acl, 2),
 ]
