@@ -197,13 +197,16 @@ void AclGenPass(CommandContext& ctx) {
 // ACL DRYRUN username command [arg ...]
 void AclDryRun(CommandContext& ctx) {
   std::shared_ptr<const AclUser> user = ctx.engine().acl().Find(ctx.arg(2));
-  if (user == nullptr) return ctx.ReplyError("ERR User '" + std::string(ctx.arg(2)) + "' not found");
+  // Redis compat: names in these errors end at a NUL.
+  if (user == nullptr) {
+    return ctx.ReplyError("ERR User '" + std::string(errors::CutAtNul(ctx.arg(2))) + "' not found");
+  }
   std::vector<std::string_view> args;
   for (size_t i = 3; i < ctx.argc(); ++i) args.push_back(ctx.arg(i));
   bool unknown_sub = false;
   const engine::CommandEntry* cmd = ctx.engine().registry().Lookup(args, &unknown_sub);
   if (cmd == nullptr) {
-    return ctx.ReplyError("ERR Command '" + std::string(args[0]) + "' not found");
+    return ctx.ReplyError("ERR Command '" + std::string(errors::CutAtNul(args[0])) + "' not found");
   }
   if (!cmd->ArityOk(args.size())) return ctx.ReplyError(errors::WrongArity(cmd->name));
   std::string_view culprit;

@@ -1,6 +1,7 @@
 #include "engine/acl_user.h"
 
 #include <algorithm>
+#include <cctype>
 
 #include "base/sha256.h"
 #include "base/string_util.h"
@@ -55,7 +56,10 @@ constexpr std::string_view kCategoryOrder[] = {
 }  // namespace
 
 bool ValidUserName(std::string_view name) {
-  return name.find(' ') == std::string_view::npos && name.find('\0') == std::string_view::npos;
+  // Redis compat: no white space of any kind (isspace), no NUL.
+  return std::none_of(name.begin(), name.end(), [](char c) {
+    return c == '\0' || std::isspace(static_cast<unsigned char>(c));
+  });
 }
 
 // --- AclSelector ---

@@ -127,7 +127,7 @@ class AclUser {
   std::vector<AclSelector> selectors_;
 };
 
-// Usernames may not contain spaces or NUL.
+// Usernames may not contain white space or NUL.
 bool ValidUserName(std::string_view name);
 
 }  // namespace cinnabar::engine

@@ -101,8 +101,11 @@ def test_patterns_after_all(acl_server):
     # Checked before any rule applies.
     assert error_of(c.execute_command, "ACL", "SETUSER", "u", "<nope", "(~x +get") == \
         "Unmatched parenthesis in acl selector starting at '(~x +get'."
-    assert error_of(c.execute_command, "ACL", "SETUSER", "a b") == \
-        "Usernames can't contain spaces or null characters"
+    for name in ("a b", "a\tb", "a\nb", "a\x00b"):
+        assert error_of(c.execute_command, "ACL", "SETUSER", name) == \
+            "Usernames can't contain spaces or null characters"
+    assert error_of(c.execute_command, "ACL", "DRYRUN", "k\x00x", "get", "a") == \
+        "User 'k' not found"
     assert error_of(c.execute_command, "ACL", "DELUSER", "default") == \
         "The 'default' user cannot be removed"
 
