@@ -217,10 +217,10 @@ void AclDryRun(CommandContext& ctx) {
       return ctx.reply().Bulk("This user has no permissions to run the '" + cmd->name + "' command");
     case engine::AclDenial::kKey:
       return ctx.reply().Bulk("This user has no permissions to access the '" +
-                              std::string(culprit) + "' key");
+                              std::string(errors::CutAtNul(culprit)) + "' key");
     case engine::AclDenial::kChannel:
       return ctx.reply().Bulk("This user has no permissions to access the '" +
-                              std::string(culprit) + "' channel");
+                              std::string(errors::CutAtNul(culprit)) + "' channel");
   }
 }
 

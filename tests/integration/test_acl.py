@@ -167,6 +167,7 @@ def test_dryrun(acl_server):
     assert dry("set", "k1", "v") == "This user has no permissions to run the 'set' command"
     assert dry("subscribe", "c") == "This user has no permissions to access the 'c' channel"
     assert dry("psubscribe", "ch*") == "OK"
+    assert dry("get", "x\x00y") == "This user has no permissions to access the 'x' key"
     assert dry("psubscribe", "c*") == "This user has no permissions to access the 'c*' channel"
     assert error_of(dry, "nosuch") == "Command 'nosuch' not found"
     assert error_of(dry, "get") == "wrong number of arguments for 'get' command"
